@@ -1,0 +1,150 @@
+package org.qkdnf.controller.standalone;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import org.qkdnf.controller.api.ControllerSettings;
+import org.qkdnf.controller.api.QkdCommandService;
+import org.qkdnf.controller.api.QkdTopologyAdminService;
+import org.qkdnf.controller.api.QkdTopologyService;
+import org.qkdnf.controller.impl.CommandDispatcher;
+import org.qkdnf.controller.impl.QkdTopologyManager;
+import org.qkdnf.controller.sq.QuantumLayerGrpcService;
+import org.qkdnf.controller.sq.SqServerFactory;
+import org.qkdnf.proto.southbound.v1.QuantumLayerServiceGrpc;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The controller core hosted on its own: the topology manager over a crash-safe
+ * {@link MvStoreQkdTopologyStore}, the command dispatcher, and one mTLS gRPC server carrying Sq,
+ * gRPC health and server reflection.
+ *
+ * <p>Threads: built and closed by one thread; everything it hands out is thread-safe.
+ */
+public final class StandaloneController implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(StandaloneController.class);
+    private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(5);
+
+    private final MvStoreQkdTopologyStore store;
+    private final QkdTopologyManager manager;
+    private final ScheduledExecutorService scheduler;
+    private final CommandDispatcher commands;
+    private final QuantumLayerGrpcService sqService;
+    private final ThreadPoolExecutor callExecutor;
+    private final HealthStatusManager health;
+    private final Server server;
+    private boolean closed;
+
+    private StandaloneController(StandaloneControllerConfig config) throws IOException {
+        Files.createDirectories(config.dataDir());
+        store = MvStoreQkdTopologyStore.open(config.dataDir().resolve(MvStoreQkdTopologyStore.FILE_NAME));
+        try {
+            manager = new QkdTopologyManager(store);
+            ControllerSettings s = manager.settings();
+            ControllerSettings wanted = s;
+            if (config.qberDegradedThreshold().isPresent()) {
+                wanted = wanted.withQberDegradedThreshold(config.qberDegradedThreshold().get());
+            }
+            if (config.commandTimeout().isPresent()) {
+                wanted = wanted.withCommandTimeout(config.commandTimeout().get());
+            }
+            if (config.reportIntervalMs().isPresent()) {
+                wanted = wanted.withReportIntervalMs(config.reportIntervalMs().get());
+            }
+            if (!wanted.equals(s) || store.getSettings().isEmpty()) {
+                manager.updateSettings(wanted);
+            }
+            scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "qkd-command-timeouts");
+                t.setDaemon(true);
+                return t;
+            });
+            commands = new CommandDispatcher(scheduler, manager::settings, Clock.systemUTC());
+            sqService = new QuantumLayerGrpcService(manager, commands, config.controllerId());
+            callExecutor = SqServerFactory.newBoundedExecutor();
+            health = new HealthStatusManager();
+            server = SqServerFactory.serverBuilder(config.sqHost(), config.sqPort(), config.tls(), sqService, callExecutor)
+                    .addService(health.getHealthService())
+                    .addService(ProtoReflectionServiceV1.newInstance())
+                    .addService(ProtoReflectionService.newInstance())
+                    .build();
+            server.start();
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        health.setStatus("", ServingStatus.SERVING);
+        health.setStatus(QuantumLayerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+        log.info("controller {} serving Sq on {}:{} (data {}, {} nodes, {} links restored, {})",
+                config.controllerId(), config.sqHost(), sqPort(), config.dataDir(), manager.getNodes().size(),
+                manager.getLinks().size(), manager.settings());
+    }
+
+    /**
+     * Opens (or creates) the data directory's store and starts serving.
+     *
+     * @throws IOException when the store cannot be opened or the port cannot be bound
+     */
+    public static StandaloneController start(StandaloneControllerConfig config) throws IOException {
+        try {
+            return new StandaloneController(config);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /** The port the Sq server is bound to. */
+    public int sqPort() {
+        return ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
+    }
+
+    public QkdTopologyService topologyService() {
+        return manager;
+    }
+
+    /** Writes (operators' tools, tests). */
+    public QkdTopologyAdminService topologyAdminService() {
+        return manager;
+    }
+
+    public QkdCommandService commandService() {
+        return commands;
+    }
+
+    /** Graceful and bounded: health NOT_SERVING, agent streams closed, server drained, store closed. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        health.enterTerminalState();
+        sqService.closeAll();
+        SqServerFactory.shutdown(server, SHUTDOWN_WAIT);
+        callExecutor.shutdown();
+        scheduler.shutdownNow();
+        try {
+            callExecutor.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        manager.close();
+        store.close();
+        log.info("controller stopped");
+    }
+}
