@@ -51,6 +51,15 @@ public interface QkdTopologyStore {
      */
     QkdLinkInfo updateLinkPerformance(String qkdlId, UnaryOperator<QkdLinkInfo> fn);
 
+    /**
+     * Runs {@code work} (several structural updates) so that its durable writes may be synced
+     * once at the end instead of once per update; durable before this returns. The default runs
+     * the work as is (each update durable on its own).
+     */
+    default <T> T batch(java.util.function.Supplier<T> work) {
+        return work.get();
+    }
+
     /** The persisted settings, if any were ever stored. */
     Optional<ControllerSettings> getSettings();
 

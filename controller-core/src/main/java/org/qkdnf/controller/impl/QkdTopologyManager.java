@@ -164,6 +164,24 @@ public final class QkdTopologyManager implements QkdTopologyAdminService, AutoCl
             // (re-checked inside each link's atomic update, which is what makes it safe).
             store.getLink(l.getQkdlId()).ifPresent(existing -> checkConsistent(existing, l, field));
         }
+        // One durable sync for the whole inventory (node and all its links), not one per entry.
+        QkdNodeInfo stored = store.batch(() -> storeInventory(qkdnId, node, links, reported));
+        // A link's performance carried inside the inventory counts as a report from this end.
+        for (QkdLink l : inventoryNode.getQkdLinksList()) {
+            if (l.hasPerformance() && l.getPerformance().hasMeasuredAt()) {
+                LinkPerformance p = l.getPerformance();
+                if (p.getQkdlId().isEmpty()) {
+                    p = p.toBuilder().setQkdlId(l.getQkdlId()).build();
+                }
+                if (p.getQkdlStatus() != QkdlStatus.QKDL_STATUS_UNSPECIFIED) {
+                    applyPerformance(qkdnId, p);
+                }
+            }
+        }
+        return stored;
+    }
+
+    private QkdNodeInfo storeInventory(String qkdnId, QkdNode node, List<QkdLink> links, Set<String> reported) {
         Instant now = clock.instant();
         Optional<QkdNodeInfo> previous = store.getNode(qkdnId);
         QkdNodeInfo stored = store.updateNode(qkdnId, current -> new QkdNodeInfo(node, true, now));
@@ -184,18 +202,6 @@ public final class QkdTopologyManager implements QkdTopologyAdminService, AutoCl
                 if (!reported.contains(old.getQkdlId())) {
                     store.updateLink(old.getQkdlId(),
                             current -> current == null ? null : current.withoutReport(qkdnId, threshold));
-                }
-            }
-        }
-        // A link's performance carried inside the inventory counts as a report from this end.
-        for (QkdLink l : inventoryNode.getQkdLinksList()) {
-            if (l.hasPerformance() && l.getPerformance().hasMeasuredAt()) {
-                LinkPerformance p = l.getPerformance();
-                if (p.getQkdlId().isEmpty()) {
-                    p = p.toBuilder().setQkdlId(l.getQkdlId()).build();
-                }
-                if (p.getQkdlStatus() != QkdlStatus.QKDL_STATUS_UNSPECIFIED) {
-                    applyPerformance(qkdnId, p);
                 }
             }
         }
@@ -252,12 +258,14 @@ public final class QkdTopologyManager implements QkdTopologyAdminService, AutoCl
             return existing;
         }
         double threshold = settings.qberDegradedThreshold();
-        for (QkdLinkInfo l : store.getLinks()) {
-            if (l.reportOf(qkdnId).isPresent()) {
-                store.updateLink(l.qkdlId(), current -> current == null ? null : current.withoutReport(qkdnId, threshold));
+        store.batch(() -> {
+            for (QkdLinkInfo l : store.getLinks()) {
+                if (l.reportOf(qkdnId).isPresent()) {
+                    store.updateLink(l.qkdlId(), current -> current == null ? null : current.withoutReport(qkdnId, threshold));
+                }
             }
-        }
-        store.updateNode(qkdnId, current -> null);
+            return store.updateNode(qkdnId, current -> null);
+        });
         log.info("removed node {}", qkdnId);
         return existing;
     }

@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * <p>What is durable: each node's last inventory ({@code QkdNode} protobuf bytes), each link's two
  * end reports and end statuses, and the controller settings. Each such change is written with
  * {@link MVStore#commit()} and {@link MVStore#sync()} before the update returns (and so before the
- * agent's next message is read), so a kill -9 right after it loses nothing: MVStore's chunks and
+ * agent's next message is read; an inventory's node and links share one sync, and concurrent
+ * updates share syncs by group commit), so a kill -9 right after it loses nothing: MVStore's chunks and
  * checksummed headers reopen at the last complete commit. What is not durable, on purpose: link
  * performance (SKR, QBER, key volume; up to 100,000 updates/s would otherwise mean as many syncs),
  * status changes carried only by performance reports, and the agents' connection flags: after a
@@ -123,12 +124,35 @@ public final class MvStoreQkdTopologyStore extends AbstractQkdTopologyStore impl
     @Override
     protected void persistSettings(ControllerSettings s) {
         settings.putAll(s.toProperties());
-        durable();
+        durable();  // the base class awaits durability after this hook
     }
 
+    /** Bumped after each write to a map; a sync that started after reading n covers writes 1..n. */
+    private final java.util.concurrent.atomic.AtomicLong writes = new java.util.concurrent.atomic.AtomicLong();
+    private final Object syncLock = new Object();
+    private long synced; // guarded by syncLock
+
     private void durable() {
-        mv.commit();
-        mv.sync();
+        writes.incrementAndGet();
+    }
+
+    /**
+     * Group commit: the first waiter commits and syncs everything written so far; waiters whose
+     * writes that sync covered return without syncing again. So concurrent inventories of many
+     * agents share fsyncs, and no caller returns before its own writes are on the device.
+     */
+    @Override
+    protected void awaitDurable() {
+        long mine = writes.get();
+        synchronized (syncLock) {
+            if (synced >= mine) {
+                return;
+            }
+            long upTo = writes.get();
+            mv.commit();
+            mv.sync();
+            synced = upTo;
+        }
     }
 
     /** Commits and closes the file (bounded: MVStore writes what is pending and stops). */
