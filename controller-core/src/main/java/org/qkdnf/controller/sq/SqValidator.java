@@ -170,8 +170,28 @@ public final class SqValidator {
     public static void performanceReport(PerformanceReport r) {
         count(r.getLinksCount(), "performance_report.links");
         for (int i = 0; i < r.getLinksCount(); i++) {
-            performance(r.getLinks(i), "performance_report.links[" + i + "]");
+            // The hot path (one entry per link per report interval per agent): check without
+            // building field names, and build the name only to report a violation.
+            LinkPerformance p = r.getLinks(i);
+            if (!performanceIsValid(p)) {
+                performance(p, "performance_report.links[" + i + "]");
+            }
         }
+    }
+
+    /** Allocation-free pre-check; {@link #performance} gives the precise error when it fails. */
+    private static boolean performanceIsValid(LinkPerformance p) {
+        QkdlStatus s = p.getQkdlStatus();
+        Timestamp t = p.getMeasuredAt();
+        double qber = p.getPhysPerf().getQber();
+        return QkdIds.isUuid(p.getQkdlId())
+                && s != QkdlStatus.QKDL_STATUS_UNSPECIFIED && s != QkdlStatus.UNRECOGNIZED
+                && Double.isFinite(p.getSkrBps()) && p.getSkrBps() >= 0
+                && Double.isFinite(p.getEskrBps()) && p.getEskrBps() >= 0
+                && p.hasPhysPerf() && Double.isFinite(qber) && qber >= 0 && qber <= 0.5
+                && Double.isFinite(p.getPhysPerf().getSnrDb())
+                && p.hasMeasuredAt() && t.getSeconds() >= -62135596800L && t.getSeconds() <= 253402300799L
+                && t.getNanos() >= 0 && t.getNanos() <= 999_999_999;
     }
 
     static void performance(LinkPerformance p, String f) {
