@@ -1,0 +1,70 @@
+package org.qkdnf.testbed.report;
+
+import java.time.Instant;
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+/**
+ * The testbed's JSON report (schema in the module README): what each provider's controller sees at
+ * the end of a run. Also the snapshot the live view renders. Immutable.
+ *
+ * @param schemaVersion bumped on any incompatible change of this schema
+ * @param scenario      the scenario's name
+ * @param startedAt     when the run started (UTC, ISO-8601)
+ * @param durationS     seconds from start to this snapshot
+ * @param providers     one entry per provider of the scenario
+ */
+@JsonPropertyOrder({"schema_version", "scenario", "started_at", "duration_s", "providers"})
+public record TestbedReport(int schemaVersion, String scenario, Instant startedAt, double durationS,
+                            List<ProviderReport> providers) {
+
+    public static final int SCHEMA_VERSION = 1;
+
+    /**
+     * @param providerId the provider's id
+     * @param nodes      the scenario's nodes, in file order, as the controller sees them
+     * @param links      the scenario's links, in file order, then any link only the controller knows
+     */
+    @JsonPropertyOrder({"provider_id", "nodes", "links"})
+    public record ProviderReport(String providerId, List<NodeReport> nodes, List<LinkReport> links) {
+    }
+
+    /**
+     * @param name           node name from the scenario
+     * @param qkdnId         ETSI 015 qkdn_id
+     * @param location       as the node's agent reported it; null when the controller does not know the node
+     * @param status         qkdn_status without prefix (NEW, OPERATING, DOWN, FAILURE, OUT), or UNKNOWN
+     * @param agentConnected whether the node's agent stream to the controller is up
+     */
+    @JsonPropertyOrder({"name", "qkdn_id", "location", "status", "agent_connected"})
+    public record NodeReport(String name, String qkdnId, LocationReport location, String status,
+                             boolean agentConnected) {
+    }
+
+    /** WGS 84 degrees and region. */
+    @JsonPropertyOrder({"latitude_deg", "longitude_deg", "region"})
+    public record LocationReport(double latitudeDeg, double longitudeDeg, String region) {
+    }
+
+    /**
+     * @param name          link name from the scenario (null for a link the scenario does not have)
+     * @param qkdlId        ETSI 015 qkdl_id
+     * @param a             node name of end a (transmitter)
+     * @param b             node name of end b (receiver)
+     * @param lengthKm      fibre length reported by the agents, km (null when unknown)
+     * @param status        merged qkdl_status (ACTIVE, PASSIVE, PENDING, OFF), or UNKNOWN
+     * @param degraded      ACTIVE with QBER above the controller's threshold
+     * @param skrBps        secret key rate, bit/s (null before any performance report)
+     * @param qber          quantum bit error rate, fraction (null before any performance report)
+     * @param keyVolumeBits secret key produced since the link was (re)created, bits (null before any report)
+     * @param measuredAt    when the figures were measured (null before any report)
+     */
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    @JsonPropertyOrder({"name", "qkdl_id", "a", "b", "length_km", "status", "degraded", "skr_bps", "qber",
+        "key_volume_bits", "measured_at"})
+    public record LinkReport(String name, String qkdlId, String a, String b, Double lengthKm, String status,
+                             boolean degraded, Double skrBps, Double qber, Long keyVolumeBits, Instant measuredAt) {
+    }
+}
