@@ -1,0 +1,47 @@
+package org.qkdnf.agent.config;
+
+import java.util.List;
+
+/**
+ * The agent's YAML configuration file as written, before validation. Keys are snake_case; boxed
+ * types so that a missing value is told apart from zero. See the module's README for the format.
+ */
+record AgentConfigFile(NodeSection node, ControllerSection controller, Integer reportIntervalMs,
+                       Double qberAlarmThreshold, HealthSection health, String scheduleEpoch,
+                       List<ModuleSection> modules) {
+
+    record NodeSection(String qkdnId, String name, LocationSection location) {
+    }
+
+    record LocationSection(Double latitudeDeg, Double longitudeDeg, String region) {
+    }
+
+    record ControllerSection(String target, TlsSection tls) {
+    }
+
+    record TlsSection(String certificateChain, String privateKey, String trustedCa) {
+    }
+
+    record HealthSection(String host, Integer port) {
+    }
+
+    record ModuleSection(String qkdiId, String role, RemoteSection remote, ChannelSection channel,
+                         List<EventSection> events, String keySeedFile, Integer keyBlockBits, LinkSection link) {
+    }
+
+    record RemoteSection(String qkdnId, String qkdiId) {
+    }
+
+    record ChannelSection(Double lengthKm, Double lossDbPerKm, DetectorSection detector, Double misalignmentError,
+                          Double pulseRateHz) {
+    }
+
+    record DetectorSection(Double efficiency, Double darkCountProbability) {
+    }
+
+    record EventSection(Double atS, String type, Double extraLossDbPerHour) {
+    }
+
+    record LinkSection(String qkdlId, Boolean enabled) {
+    }
+}

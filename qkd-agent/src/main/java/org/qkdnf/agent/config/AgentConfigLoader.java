@@ -1,0 +1,235 @@
+package org.qkdnf.agent.config;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.qkdnf.agent.sim.ChannelParameters;
+import org.qkdnf.agent.sim.FibreEvent;
+import org.qkdnf.agent.sim.FibreSchedule;
+import org.qkdnf.agent.sim.KeySeed;
+import org.qkdnf.common.tls.TlsFiles;
+import org.qkdnf.proto.common.v1.GeoLocation;
+import org.qkdnf.proto.southbound.v1.PhysQkdRole;
+
+/**
+ * Reads an agent's YAML configuration strictly: unknown keys, duplicate keys, values of the wrong
+ * type and missing required values are errors naming the line (for syntax and type errors) or the
+ * field path; nothing gets a silent default except the optional values the README lists. Relative
+ * file names are resolved against the configuration file's directory.
+ */
+public final class AgentConfigLoader {
+
+    private static final ObjectMapper YAML = JsonMapper.builder(new YAMLFactory())
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .build();
+
+    private AgentConfigLoader() {
+    }
+
+    public static AgentConfig load(Path file) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
+        }
+        AgentConfigFile raw;
+        try {
+            raw = YAML.readValue(text, AgentConfigFile.class);
+        } catch (JsonMappingException e) {
+            throw new ConfigException(file + location(e) + ": " + path(e) + ": " + e.getOriginalMessage()
+                    .replaceAll(" \\(class [^)]*\\)", ""), e);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(file + location(e) + ": " + e.getOriginalMessage(), e);
+        }
+        if (raw == null) {
+            throw new ConfigException(file + ": empty configuration");
+        }
+        Path base = file.toAbsolutePath().getParent();
+        try {
+            return convert(raw, base);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static AgentConfig convert(AgentConfigFile f, Path base) {
+        AgentConfigFile.NodeSection n = required(f.node(), "node");
+        GeoLocation location = null;
+        if (n.location() != null) {
+            AgentConfigFile.LocationSection l = n.location();
+            double lat = required(l.latitudeDeg(), "node.location.latitude_deg");
+            double lon = required(l.longitudeDeg(), "node.location.longitude_deg");
+            range(lat, -90, 90, "node.location.latitude_deg");
+            range(lon, -180, 180, "node.location.longitude_deg");
+            location = GeoLocation.newBuilder().setLatitudeDeg(lat).setLongitudeDeg(lon)
+                    .setRegion(l.region() == null ? "" : l.region()).build();
+        }
+        AgentConfig.Node node = new AgentConfig.Node(n.qkdnId(), n.name(), location);
+
+        AgentConfigFile.ControllerSection c = required(f.controller(), "controller");
+        String target = required(c.target(), "controller.target");
+        if (!target.matches("[^:\\s]+:\\d{1,5}") && !target.matches("\\[[0-9a-fA-F:]+\\]:\\d{1,5}")) {
+            throw new IllegalArgumentException("controller.target: must be host:port, got '" + target + "'");
+        }
+        AgentConfigFile.TlsSection t = required(c.tls(), "controller.tls");
+        TlsFiles tls = new TlsFiles(
+                base.resolve(required(t.certificateChain(), "controller.tls.certificate_chain")),
+                base.resolve(required(t.privateKey(), "controller.tls.private_key")),
+                base.resolve(required(t.trustedCa(), "controller.tls.trusted_ca")));
+
+        InetSocketAddress health = null;
+        if (f.health() != null) {
+            String host = required(f.health().host(), "health.host");
+            int port = required(f.health().port(), "health.port");
+            range(port, 0, 65535, "health.port");
+            health = new InetSocketAddress(host, port);
+        }
+        Instant epoch = null;
+        if (f.scheduleEpoch() != null) {
+            try {
+                epoch = Instant.parse(f.scheduleEpoch());
+            } catch (DateTimeParseException e) {
+                throw new IllegalArgumentException("schedule_epoch: must be an ISO-8601 UTC instant such as "
+                        + "2026-01-01T00:00:00Z, got '" + f.scheduleEpoch() + "'");
+            }
+        }
+        List<AgentConfig.Module> modules = new ArrayList<>();
+        List<AgentConfigFile.ModuleSection> ms = required(f.modules(), "modules");
+        for (int i = 0; i < ms.size(); i++) {
+            String p = "modules[" + i + "]";
+            try {
+                modules.add(module(required(ms.get(i), p), base, p));
+            } catch (IllegalArgumentException e) {
+                throw e.getMessage().startsWith(p) ? e : new IllegalArgumentException(p + "." + e.getMessage(), e);
+            }
+        }
+        return new AgentConfig(node, target, tls,
+                f.reportIntervalMs() == null ? 1000 : f.reportIntervalMs(),
+                f.qberAlarmThreshold() == null ? AgentConfig.DEFAULT_QBER_ALARM_THRESHOLD : f.qberAlarmThreshold(),
+                health, epoch, modules);
+    }
+
+    private static AgentConfig.Module module(AgentConfigFile.ModuleSection m, Path base, String p) {
+        PhysQkdRole role;
+        String r = required(m.role(), p + ".role");
+        switch (r.toUpperCase(Locale.ROOT)) {
+            case "TRANSMITTER":
+                role = PhysQkdRole.PHYS_QKD_ROLE_TRANSMITTER;
+                break;
+            case "RECEIVER":
+                role = PhysQkdRole.PHYS_QKD_ROLE_RECEIVER;
+                break;
+            default:
+                throw new IllegalArgumentException(p + ".role: must be TRANSMITTER or RECEIVER, got '" + r + "'");
+        }
+        AgentConfigFile.RemoteSection remote = required(m.remote(), p + ".remote");
+        AgentConfigFile.ChannelSection ch = required(m.channel(), p + ".channel");
+        AgentConfigFile.DetectorSection det = required(ch.detector(), p + ".channel.detector");
+        ChannelParameters channel;
+        try {
+            channel = new ChannelParameters(
+                    required(ch.lengthKm(), p + ".channel.length_km"),
+                    required(ch.lossDbPerKm(), p + ".channel.loss_db_per_km"),
+                    required(det.efficiency(), p + ".channel.detector.efficiency"),
+                    required(det.darkCountProbability(), p + ".channel.detector.dark_count_probability"),
+                    required(ch.misalignmentError(), p + ".channel.misalignment_error"),
+                    required(ch.pulseRateHz(), p + ".channel.pulse_rate_hz"));
+        } catch (IllegalArgumentException e) {
+            throw e.getMessage().startsWith(p) ? e : new IllegalArgumentException(p + ".channel." + e.getMessage(), e);
+        }
+        List<FibreEvent> events = new ArrayList<>();
+        if (m.events() != null) {
+            for (int j = 0; j < m.events().size(); j++) {
+                String pe = p + ".events[" + j + "]";
+                AgentConfigFile.EventSection e = required(m.events().get(j), pe);
+                FibreEvent.Type type;
+                try {
+                    type = FibreEvent.Type.valueOf(required(e.type(), pe + ".type").toUpperCase(Locale.ROOT));
+                } catch (IllegalArgumentException x) {
+                    throw x.getMessage().startsWith(pe) ? x : new IllegalArgumentException(pe
+                            + ".type: must be one of CUT, REPAIR, DEGRADE, got '" + e.type() + "'");
+                }
+                if (type != FibreEvent.Type.DEGRADE && e.extraLossDbPerHour() != null) {
+                    throw new IllegalArgumentException(pe + ".extra_loss_db_per_hour: only for DEGRADE");
+                }
+                try {
+                    events.add(new FibreEvent(required(e.atS(), pe + ".at_s"), type,
+                            e.extraLossDbPerHour() == null ? 0 : e.extraLossDbPerHour()));
+                } catch (IllegalArgumentException x) {
+                    throw x.getMessage().startsWith(pe) ? x : new IllegalArgumentException(pe + "." + x.getMessage(), x);
+                }
+            }
+        }
+        Path seedFile = base.resolve(required(m.keySeedFile(), p + ".key_seed_file"));
+        KeySeed seed;
+        try {
+            seed = KeySeed.fromHex(Files.readString(seedFile, StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(p + ".key_seed_file: cannot read " + seedFile + ": " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(p + ".key_seed_file: " + seedFile + ": " + e.getMessage());
+        }
+        AgentConfig.Link link = null;
+        if (m.link() != null) {
+            link = new AgentConfig.Link(m.link().qkdlId(), m.link().enabled() == null || m.link().enabled());
+        }
+        return new AgentConfig.Module(m.qkdiId(), role, remote.qkdnId(), remote.qkdiId(), channel,
+                new FibreSchedule(events), seed,
+                m.keyBlockBits() == null ? AgentConfig.DEFAULT_KEY_BLOCK_BITS : m.keyBlockBits(), link);
+    }
+
+    private static <T> T required(T value, String field) {
+        if (value == null) {
+            throw new IllegalArgumentException(field + ": required");
+        }
+        return value;
+    }
+
+    private static void range(double v, double min, double max, String field) {
+        if (!(v >= min && v <= max)) {
+            throw new IllegalArgumentException(field + ": must be between " + min + " and " + max + ", got " + v);
+        }
+    }
+
+    private static String location(JsonProcessingException e) {
+        return e.getLocation() == null ? "" : " line " + e.getLocation().getLineNr();
+    }
+
+    private static String path(JsonMappingException e) {
+        StringBuilder b = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getIndex() >= 0) {
+                b.append('[').append(r.getIndex()).append(']');
+            } else if (r.getFieldName() != null) {
+                if (b.length() > 0) {
+                    b.append('.');
+                }
+                b.append(r.getFieldName());
+            }
+        }
+        return b.length() == 0 ? "(document)" : b.toString();
+    }
+}

@@ -1,0 +1,25 @@
+package org.qkdnf.agent.driver;
+
+import java.util.NoSuchElementException;
+
+/**
+ * The key blocks a module has produced on its attached link, in order. Safe for use from any thread.
+ */
+public interface KeyBlockSource {
+
+    /** The link the blocks belong to, or {@code null} when no link is attached. */
+    String qkdlId();
+
+    /** Size of every block, bits. */
+    int blockBits();
+
+    /** How many blocks exist: blocks {@code 0 .. producedBlocks() - 1} can be read. */
+    long producedBlocks();
+
+    /**
+     * Block {@code index}.
+     *
+     * @throws NoSuchElementException if the block has not been produced (yet)
+     */
+    KeyBlock block(long index);
+}
