@@ -1,0 +1,2 @@
+/** ONOS CLI (Karaf shell) commands {@code qkd-nodes} and {@code qkd-links}. */
+package org.qkdnf.controller.app.cli;

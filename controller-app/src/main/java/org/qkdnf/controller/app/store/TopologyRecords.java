@@ -1,0 +1,176 @@
+package org.qkdnf.controller.app.store;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.qkdnf.controller.api.ControllerSettings;
+import org.qkdnf.controller.api.QkdLinkInfo;
+import org.qkdnf.controller.api.QkdNodeInfo;
+import org.qkdnf.proto.southbound.v1.QkdLink;
+import org.qkdnf.proto.southbound.v1.QkdNode;
+import org.qkdnf.proto.southbound.v1.QkdlStatus;
+
+/**
+ * The byte form of what the cluster shares: a node record, a link's structure, the settings.
+ *
+ * <p>Why bytes rather than Kryo-registered classes: the values carry protobuf messages of the
+ * protobuf 4 runtime embedded in this bundle, which ONOS's Kryo (and its protobuf 3.10) must never
+ * see. The ConsistentMaps hold {@code byte[]}, which every ONOS serializer handles, and each
+ * record starts with a format byte so that a later version can still read it.
+ *
+ * <p>Stateless; thread-safe.
+ */
+final class TopologyRecords {
+
+    static final int NODE_FORMAT = 1;
+    static final int LINK_FORMAT = 1;
+
+    private TopologyRecords() {
+    }
+
+    /** The node's inventory, whether its agent is connected (to any instance) and when it was last seen. */
+    static byte[] encodeNode(QkdNodeInfo node) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(1024);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(NODE_FORMAT);
+            writeBytes(out, node.node().toByteArray());
+            out.writeBoolean(node.agentConnected());
+            out.writeLong(node.lastSeen().getEpochSecond());
+            out.writeInt(node.lastSeen().getNano());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** @throws IllegalStateException naming the node when the record does not parse */
+    static QkdNodeInfo decodeNode(String qkdnId, byte[] data) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
+            int format = in.readByte();
+            if (format != NODE_FORMAT) {
+                throw new IOException("unknown record format " + format);
+            }
+            QkdNode node = QkdNode.parseFrom(readBytes(in));
+            boolean connected = in.readBoolean();
+            Instant lastSeen = Instant.ofEpochSecond(in.readLong(), in.readInt());
+            return new QkdNodeInfo(node, connected, lastSeen);
+        } catch (IOException e) {
+            throw new IllegalStateException("stored node " + qkdnId + " does not parse: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A link's structure: its ends, each end's report and status. Performance figures are not
+     * part of it (they stay with the instance that received them, see DistributedQkdTopologyStore).
+     */
+    static byte[] encodeLink(QkdLinkInfo link) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(LINK_FORMAT);
+            out.writeUTF(link.nodeIdA());
+            out.writeUTF(link.nodeIdB());
+            writeEnd(out, link.reportA(), link.statusA());
+            writeEnd(out, link.reportB(), link.statusB());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** @throws IllegalStateException naming the link when the record does not parse */
+    static QkdLinkInfo decodeLink(String qkdlId, byte[] data) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
+            int format = in.readByte();
+            if (format != LINK_FORMAT) {
+                throw new IOException("unknown record format " + format);
+            }
+            String a = in.readUTF();
+            String b = in.readUTF();
+            QkdLink reportA = null;
+            QkdlStatus statusA = null;
+            if (in.readBoolean()) {
+                reportA = QkdLink.parseFrom(readBytes(in));
+                statusA = readStatus(in);
+            }
+            QkdLink reportB = null;
+            QkdlStatus statusB = null;
+            if (in.readBoolean()) {
+                reportB = QkdLink.parseFrom(readBytes(in));
+                statusB = readStatus(in);
+            }
+            return QkdLinkInfo.restore(qkdlId, a, b, reportA, statusA, reportB, statusB);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalStateException("stored link " + qkdlId + " does not parse: " + e.getMessage(), e);
+        }
+    }
+
+    /** Settings as sorted {@code key=value} lines (readable in an ONOS map dump). */
+    static byte[] encodeSettings(ControllerSettings settings) {
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, String> e : new TreeMap<>(settings.toProperties()).entrySet()) {
+            sb.append(e.getKey()).append('=').append(e.getValue()).append('\n');
+        }
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** @throws IllegalStateException when a line is malformed or a value is out of range */
+    static ControllerSettings decodeSettings(byte[] data) {
+        Map<String, String> p = new HashMap<>();
+        for (String line : new String(data, StandardCharsets.UTF_8).split("\n")) {
+            if (line.isEmpty()) {
+                continue;
+            }
+            int eq = line.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalStateException("stored controller settings: malformed line '" + line + "'");
+            }
+            p.put(line.substring(0, eq), line.substring(eq + 1));
+        }
+        try {
+            return ControllerSettings.fromProperties(p);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("stored controller settings: " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeEnd(DataOutputStream out, QkdLink report, QkdlStatus status) throws IOException {
+        out.writeBoolean(report != null);
+        if (report != null) {
+            writeBytes(out, report.toByteArray());
+            out.writeInt(status.getNumber());
+        }
+    }
+
+    private static QkdlStatus readStatus(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        QkdlStatus s = QkdlStatus.forNumber(n);
+        if (s == null) {
+            throw new IOException("unknown qkdl_status " + n);
+        }
+        return s;
+    }
+
+    private static void writeBytes(DataOutputStream out, byte[] b) throws IOException {
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static byte[] readBytes(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > in.available()) {
+            throw new IOException("truncated record");
+        }
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return b;
+    }
+}
