@@ -10,6 +10,8 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -18,6 +20,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import org.qkdnf.agent.sim.ChannelParameters;
@@ -58,6 +61,11 @@ public final class AgentConfigLoader {
         AgentConfigFile raw;
         try {
             raw = YAML.readValue(text, AgentConfigFile.class);
+        } catch (UnrecognizedPropertyException e) {
+            // Records are built after all their properties are read, so Jackson's location is the
+            // end of the enclosing mapping: find the key's own line instead.
+            throw new ConfigException(file + keyLine(text, e.getPropertyName(), e) + ": " + path(e)
+                    + ": unknown key (known: " + e.getKnownPropertyIds() + ")", e);
         } catch (JsonMappingException e) {
             throw new ConfigException(file + location(e) + ": " + path(e) + ": " + e.getOriginalMessage()
                     .replaceAll(" \\(class [^)]*\\)", ""), e);
@@ -212,6 +220,15 @@ public final class AgentConfigLoader {
         if (!(v >= min && v <= max)) {
             throw new IllegalArgumentException(field + ": must be between " + min + " and " + max + ", got " + v);
         }
+    }
+
+    private static String keyLine(String text, String key, JsonProcessingException e) {
+        Pattern p = Pattern.compile("^[\\s-]*" + Pattern.quote(key) + "\\s*:", Pattern.MULTILINE);
+        Matcher m = p.matcher(text);
+        if (m.find()) {
+            return " line " + (text.substring(0, m.start()).chars().filter(c -> c == '\n').count() + 1);
+        }
+        return location(e);
     }
 
     private static String location(JsonProcessingException e) {
