@@ -24,8 +24,12 @@ import picocli.CommandLine.Option;
         subcommands = QkdAgentMain.Seed.class)
 public final class QkdAgentMain implements Callable<Integer> {
 
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "agent configuration (YAML)")
+    // Not "required" for picocli: the seed subcommand runs without it.
+    @Option(names = "--config", paramLabel = "FILE", description = "agent configuration (YAML), required to run")
     Path config;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new QkdAgentMain()).execute(args));
@@ -33,6 +37,9 @@ public final class QkdAgentMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (config == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--config=FILE'");
+        }
         AgentConfig cfg;
         try {
             cfg = AgentConfigLoader.load(config);

@@ -41,7 +41,7 @@ class QkdAgentMainTest {
         } finally {
             System.setErr(saved);
         }
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("controller: required");
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("node.qkdn_id: must be a UUID");
     }
 
     @Test
