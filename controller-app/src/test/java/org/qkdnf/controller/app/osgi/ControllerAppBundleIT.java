@@ -1,0 +1,225 @@
+package org.qkdnf.controller.app.osgi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.apache.felix.framework.FrameworkFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.launch.Framework;
+import org.qkdnf.proto.southbound.v1.PhysQkdRole;
+import org.qkdnf.proto.southbound.v1.QkdLink;
+import org.qkdnf.proto.southbound.v1.QkdLinkEnd;
+import org.qkdnf.proto.southbound.v1.QkdNode;
+import org.qkdnf.proto.southbound.v1.QkdlStatus;
+import org.qkdnf.proto.southbound.v1.QkdlType;
+
+/**
+ * Boots the OSGi framework of ONOS 2.7 (Apache Felix 5.6.12 with Felix SCR) with ONOS's API
+ * bundles at their 2.7.0 versions, installs the built app bundle and checks that it resolves,
+ * starts, and that its Declarative Services components become ACTIVE against stand-ins of the
+ * ONOS services they reference; then drives the topology through the exported service, so the
+ * ConsistentMap store (ONOS's Kryo serializer, the embedded protobuf 4) runs inside OSGi.
+ *
+ * <p>What it cannot show: ONOS itself (its distributed store, Karaf shell and web container are
+ * not on Maven Central), hence the stand-ins, and the CLI and REST classes, whose shell and Jersey
+ * imports are optional for that reason.
+ */
+class ControllerAppBundleIT {
+
+    private static final String A = "a0000000-0000-4000-8000-00000000000a";
+    private static final String B = "b0000000-0000-4000-8000-00000000000b";
+    private static final String AB = "ab000000-0000-4000-8000-0000000000ab";
+    /** ComponentConfigurationDTO.ACTIVE */
+    private static final int ACTIVE = 8;
+
+    @TempDir
+    Path dir;
+
+    private Framework framework;
+
+    @BeforeEach
+    void boot() throws Exception {
+        Map<String, String> config = new HashMap<>();
+        config.put(Constants.FRAMEWORK_STORAGE, dir.resolve("felix-cache").toString());
+        config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        // Felix 5.6 predates Java 11 and does not announce it; ONOS's Karaf configures the same.
+        config.put(Constants.FRAMEWORK_SYSTEMCAPABILITIES_EXTRA,
+                "osgi.ee;osgi.ee=\"JavaSE\";version:List<Version>=\"1.8,9,10,11\"");
+        // Karaf exports sun.misc from the system bundle; Kryo, Guava and Netty use it.
+        config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "sun.misc,sun.nio.ch");
+        framework = new FrameworkFactory().newFramework(config);
+        framework.start();
+    }
+
+    @AfterEach
+    void shutdown() throws Exception {
+        if (framework != null) {
+            framework.stop();
+            framework.waitForStop(10_000);
+        }
+    }
+
+    @Test
+    void appBundleResolvesStartsAndItsComponentsBecomeActive() throws Exception {
+        BundleContext ctx = framework.getBundleContext();
+        List<Bundle> platform = new ArrayList<>();
+        for (Path p : files(Paths.get(System.getProperty("qkdnf.felix.bundles")))) {
+            platform.add(ctx.installBundle(p.toUri().toString()));
+        }
+        platform.add(ctx.installBundle(standInBundle().toUri().toString()));
+        for (Bundle b : platform) {
+            if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                b.start();
+            }
+        }
+        for (Bundle b : platform) {
+            assertThat(b.getState()).as(b.getSymbolicName())
+                    .isIn(Bundle.ACTIVE, Bundle.RESOLVED);
+        }
+
+        Bundle app = ctx.installBundle(Paths.get(System.getProperty("qkdnf.app.bundle")).toUri().toString());
+        try {
+            app.start();
+        } catch (BundleException e) {
+            throw new AssertionError("app bundle did not resolve/start: " + e.getMessage(), e);
+        }
+        assertThat(app.getState()).isEqualTo(Bundle.ACTIVE);
+        assertThat(app.getSymbolicName()).isEqualTo("org.qkdnf.controller");
+
+        Map<String, Integer> states = componentStates(ctx, app);
+        assertThat(states).containsOnlyKeys(
+                "org.qkdnf.controller.app.store.DistributedQkdTopologyStore",
+                "org.qkdnf.controller.app.impl.QkdControllerManager",
+                "org.qkdnf.controller.app.impl.SqServerManager");
+        assertThat(states.values()).as("component states %s", states).containsOnly(ACTIVE);
+
+        // The REST resources' imports (JAX-RS, onlab-rest, onos-api) are wired: the class loads.
+        assertThat(app.loadClass("org.qkdnf.controller.app.rest.QkdNodesWebResource")).isNotNull();
+
+        // A node's inventory through the exported admin service, read back through the service.
+        Object admin = service(ctx, "org.qkdnf.controller.api.QkdTopologyAdminService");
+        Class<?> nodeClass = app.loadClass("org.qkdnf.proto.southbound.v1.QkdNode");
+        assertThat(nodeClass.getClassLoader()).as("protobuf classes come from inside the app bundle")
+                .isNotSameAs(QkdNode.class.getClassLoader());
+        Object node = nodeClass.getMethod("parseFrom", byte[].class).invoke(null, inventory().toByteArray());
+        admin.getClass().getMethod("applyInventory", nodeClass).invoke(admin, node);
+        Collection<?> nodes = (Collection<?>) admin.getClass().getMethod("getNodes").invoke(admin);
+        Collection<?> links = (Collection<?>) admin.getClass().getMethod("getLinks").invoke(admin);
+        assertThat(nodes).hasSize(1);
+        assertThat(links).hasSize(1);
+
+        app.stop();
+        assertThat(app.getState()).isEqualTo(Bundle.RESOLVED);
+    }
+
+    private static QkdNode inventory() {
+        return QkdNode.newBuilder().setQkdnId(A).setQkdnName("alice")
+                .addQkdLinks(QkdLink.newBuilder().setQkdlId(AB)
+                        .setQkdlLocal(QkdLinkEnd.newBuilder().setQkdnId(A))
+                        .setQkdlRemote(QkdLinkEnd.newBuilder().setQkdnId(B))
+                        .setQkdlType(QkdlType.QKDL_TYPE_PHYS)
+                        .setQkdlStatus(QkdlStatus.QKDL_STATUS_ACTIVE)
+                        .setPhysQkdRole(PhysQkdRole.PHYS_QKD_ROLE_TRANSMITTER))
+                .build();
+    }
+
+    private static Object service(BundleContext ctx, String name) {
+        ServiceReference<?> ref = ctx.getServiceReference(name);
+        assertThat(ref).as("service %s registered", name).isNotNull();
+        return ctx.getService(ref);
+    }
+
+    /**
+     * Component name → state, read from SCR's ServiceComponentRuntime by reflection: its DTO
+     * classes inside the framework are not the ones on this test's class path.
+     */
+    private static Map<String, Integer> componentStates(BundleContext ctx, Bundle app) throws Exception {
+        Object scr = service(ctx, "org.osgi.service.component.runtime.ServiceComponentRuntime");
+        Method descriptions = scr.getClass().getMethod("getComponentDescriptionDTOs", Bundle[].class);
+        Collection<?> dtos = (Collection<?>) descriptions.invoke(scr, (Object) new Bundle[] {app});
+        Map<String, Integer> states = new HashMap<>();
+        for (Object d : dtos) {
+            String name = (String) d.getClass().getField("name").get(d);
+            Method configurations = null;
+            for (Method m : scr.getClass().getMethods()) {
+                if (m.getName().equals("getComponentConfigurationDTOs")) {
+                    configurations = m;
+                }
+            }
+            Collection<?> cs = (Collection<?>) configurations.invoke(scr, d);
+            assertThat(cs).as("configurations of %s", name).hasSize(1);
+            Object c = cs.iterator().next();
+            states.put(name, (Integer) c.getClass().getField("state").get(c));
+        }
+        return states;
+    }
+
+    private static List<Path> files(Path bundles) throws IOException {
+        try (Stream<Path> s = Files.list(bundles)) {
+            return s.filter(p -> p.toString().endsWith(".jar")).sorted().collect(Collectors.toList());
+        }
+    }
+
+    /**
+     * A bundle holding onos-api's test adapters (on its Bundle-ClassPath) and this package's
+     * activator, importing everything else from the framework.
+     */
+    private Path standInBundle() throws IOException {
+        Path testsJar = files(Paths.get(System.getProperty("qkdnf.felix.standins"))).get(0);
+        Manifest mf = new Manifest();
+        Attributes a = mf.getMainAttributes();
+        a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        a.putValue(Constants.BUNDLE_MANIFESTVERSION, "2");
+        a.putValue(Constants.BUNDLE_SYMBOLICNAME, "org.qkdnf.controller.app.standins");
+        a.putValue(Constants.BUNDLE_VERSION, "1.0.0");
+        a.putValue(Constants.BUNDLE_ACTIVATOR, StandInOnosServices.class.getName());
+        a.putValue(Constants.BUNDLE_CLASSPATH, ".,onos-api-tests.jar");
+        a.putValue(Constants.IMPORT_PACKAGE, "org.osgi.framework");
+        // The adapters share packages with onos-api (split packages): Require-Bundle, unlike
+        // Import-Package, still lets the bundle's own copy supply the classes onos-api lacks.
+        a.putValue(Constants.REQUIRE_BUNDLE, "org.onosproject.onos-api");
+        a.putValue(Constants.DYNAMICIMPORT_PACKAGE, "*");
+        Path jar = dir.resolve("standins.jar");
+        String pkg = StandInOnosServices.class.getPackage().getName().replace('.', '/');
+        Path classes = Paths.get(StandInOnosServices.class.getProtectionDomain().getCodeSource().getLocation().getPath());
+        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out, mf)) {
+            j.putNextEntry(new JarEntry("onos-api-tests.jar"));
+            Files.copy(testsJar, j);
+            j.closeEntry();
+            for (String cls : List.of(StandInOnosServices.class.getSimpleName(), StandInCoreService.class.getSimpleName())) {
+                j.putNextEntry(new JarEntry(pkg + "/" + cls + ".class"));
+                try (InputStream in = Files.newInputStream(classes.resolve(pkg + "/" + cls + ".class"))) {
+                    in.transferTo(j);
+                }
+                j.closeEntry();
+            }
+        }
+        return jar;
+    }
+}

@@ -1,0 +1,29 @@
+package org.qkdnf.controller.app.osgi;
+
+import org.onosproject.cfg.ComponentConfigAdapter;
+import org.onosproject.cfg.ComponentConfigService;
+import org.onosproject.core.CoreService;
+import org.onosproject.store.service.StorageService;
+import org.onosproject.store.service.TestStorageService;
+import org.osgi.framework.BundleActivator;
+import org.osgi.framework.BundleContext;
+
+/**
+ * Activator of the stand-in bundle that {@link ControllerAppBundleIT} builds: registers, inside
+ * the framework, the ONOS services the app's components reference (ONOS's own test adapters from
+ * onos-api:tests, loaded against the onos-api bundle so that their types are the app's).
+ */
+public class StandInOnosServices implements BundleActivator {
+
+    @Override
+    public void start(BundleContext context) {
+        context.registerService(StorageService.class, new TestStorageService(), null);
+        context.registerService(CoreService.class, new StandInCoreService(), null);
+        context.registerService(ComponentConfigService.class, new ComponentConfigAdapter(), null);
+    }
+
+    @Override
+    public void stop(BundleContext context) {
+        // The framework unregisters the services of a stopping bundle.
+    }
+}
