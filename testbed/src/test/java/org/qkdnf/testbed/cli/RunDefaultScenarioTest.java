@@ -1,0 +1,51 @@
+package org.qkdnf.testbed.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code qkdnf run --duration N --report FILE} on the default scenario, end to end: controller and
+ * one agent per node over mTLS on loopback, the report written from what the controller saw.
+ */
+class RunDefaultScenarioTest {
+
+    @Test
+    void defaultScenarioConvergesAndTheReportShowsEveryLinkWithItsKeyRate(@TempDir Path dir) throws Exception {
+        Path report = dir.resolve("r.json");
+        StringWriter out = new StringWriter();
+        CommandLine cmd = QkdnfMain.commandLine();
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(new StringWriter(), true));
+        int code = cmd.execute("run", "--duration", "4", "--report", report.toString(),
+                "--run-dir", dir.resolve("run").toString(), "--view", "plain");
+        assertThat(code).as(out.toString()).isZero();
+
+        JsonNode r = new ObjectMapper().readTree(report.toFile());
+        JsonNode provider = r.get("providers").get(0);
+        assertThat(provider.get("nodes")).hasSizeGreaterThanOrEqualTo(12);
+        assertThat(provider.get("links")).hasSizeGreaterThanOrEqualTo(16);
+        double lowest = Double.MAX_VALUE;
+        double highest = 0;
+        for (JsonNode n : provider.get("nodes")) {
+            assertThat(n.get("status").asText()).as(n.get("name").asText()).isEqualTo("OPERATING");
+        }
+        for (JsonNode l : provider.get("links")) {
+            assertThat(l.get("status").asText()).as(l.get("name").asText()).isEqualTo("ACTIVE");
+            assertThat(l.get("qber").asDouble()).isBetween(0.01, 0.11);
+            lowest = Math.min(lowest, l.get("skr_bps").asDouble());
+            highest = Math.max(highest, l.get("skr_bps").asDouble());
+        }
+        // Metro links in the Mbit/s, the long lossy span orders of magnitude below.
+        assertThat(highest).isGreaterThan(5e6);
+        assertThat(lowest).isPositive().isLessThan(highest / 100);
+    }
+}
