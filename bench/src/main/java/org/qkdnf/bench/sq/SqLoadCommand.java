@@ -43,15 +43,39 @@ public final class SqLoadCommand implements Callable<Integer> {
     @Option(names = "--p99-goal-ms", defaultValue = "50", description = "p99 a step must meet to pass. Default: ${DEFAULT-VALUE}.")
     double p99GoalMillis;
 
+    @Option(names = "--server", defaultValue = "stock",
+            description = "stock: the StandaloneController as shipped; tuned: the same parts with the threading below"
+                    + " (an experiment, see README). Default: ${DEFAULT-VALUE}.")
+    String server;
+
+    @Option(names = "--server-event-loops", defaultValue = "1", description = "tuned only: Netty server threads. Default: ${DEFAULT-VALUE}.")
+    int serverEventLoops;
+
+    @Option(names = "--server-call-threads", defaultValue = "0",
+            description = "tuned only: call executor threads; 0 runs handlers on the event loop. Default: ${DEFAULT-VALUE}.")
+    int serverCallThreads;
+
     @Override
     public Integer call() throws Exception {
         SqLoadSettings settings = new SqLoadSettings(agents, linksPerNode, rates, warmup, measure, senders,
-                clientEventLoops, p99GoalMillis);
+                clientEventLoops, p99GoalMillis, serverSpec());
         List<StepResult> results = new SqLoadRun(settings, System.out).run();
         int best = results.stream().filter(StepResult::passed).mapToInt(StepResult::offeredPerSecond).max().orElse(0);
         System.out.printf("highest offered rate sustained (accepted >= %.0f%% of offer, p99 <= %s ms): %,d link updates/s"
                 + " from %d streams, %d updates per report%n", SqLoadSettings.MIN_ACCEPTED_SHARE * 100,
                 p99GoalMillis, best, agents, linksPerNode);
         return 0;
+    }
+
+    private ServerSpec serverSpec() {
+        switch (server) {
+            case "stock":
+                return ServerSpec.STOCK;
+            case "tuned":
+                return new ServerSpec(false, serverEventLoops, serverCallThreads);
+            default:
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--server: must be stock or tuned, was " + server);
+        }
     }
 }

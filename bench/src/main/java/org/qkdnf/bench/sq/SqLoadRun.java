@@ -14,12 +14,11 @@ import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 import org.qkdnf.bench.topo.RingTopology;
 import org.qkdnf.controller.api.QkdLinkInfo;
-import org.qkdnf.controller.standalone.StandaloneController;
-import org.qkdnf.controller.standalone.StandaloneControllerConfig;
 
 /**
- * One Sq ingest load run, in this JVM: a {@link StandaloneController} (mTLS, 127.0.0.1, ephemeral
- * port, its MVStore in a temporary directory), {@code agents} simulated agents on a ring lattice,
+ * One Sq ingest load run, in this JVM: a controller (by default the stock
+ * {@code StandaloneController}; mTLS, 127.0.0.1, ephemeral port, its MVStore in a temporary
+ * directory), {@code agents} simulated agents on a ring lattice,
  * then one step per offered rate (warm-up, measurement window, drain). The controller is in-process
  * because the latency probe is a topology listener; agents still reach it only over TLS sockets.
  *
@@ -45,10 +44,10 @@ public final class SqLoadRun {
         BenchClock clock = new BenchClock();
         LatencyProbe probe = new LatencyProbe(clock);
         try (BenchPki pki = BenchPki.create();
-             StandaloneController controller = StandaloneController.start(StandaloneControllerConfig.builder()
-                     .sqHost("127.0.0.1").sqPort(0).tls(pki.controller()).dataDir(data).build());
+             ControllerUnderTest controller = settings.server().start(pki.controller(), data);
              AgentFleet fleet = new AgentFleet(settings.clientEventLoops())) {
-            controller.topologyService().addListener(probe);
+            log.println("controller: " + controller.describe());
+            controller.topology().addListener(probe);
             long t0 = System.nanoTime();
             fleet.connect(topology, pki, "127.0.0.1", controller.sqPort(), CONNECT_TIMEOUT_SECONDS);
             awaitAllLinksReportedTwice(controller, topology);
@@ -80,6 +79,7 @@ public final class SqLoadRun {
         sleepSeconds(settings.warmupSeconds());
         probe.takeInterval(); // discard the warm-up samples
         CpuMeter cpu = new CpuMeter();
+        ThreadCpuSplit split = new ThreadCpuSplit();
         long accepted0 = probe.accepted();
         long sent0 = pacer.updatesSent();
         long stalls0 = pacer.allBusy();
@@ -90,14 +90,17 @@ public final class SqLoadRun {
         long sent1 = pacer.updatesSent();
         Histogram window = probe.takeInterval();
         double cores = cpu.processCores();
+        long[] cpuNanos = split.sinceStart();
         double busy = cpu.machineBusy();
         long gc = cpu.gcMillisSince();
         running.join();
         long drain = drain(probe);
         probe.takeInterval(); // drop what arrived after the window
         double seconds = (w1 - w0) / 1e9;
+        long updates = Math.max(1, accepted1 - accepted0);
+        double[] microsPerUpdate = {cpuNanos[0] / 1e3 / updates, cpuNanos[1] / 1e3 / updates, cpuNanos[2] / 1e3 / updates};
         return StepResult.of(offered, (sent1 - sent0) / seconds, (accepted1 - accepted0) / seconds, window,
-                cores, busy, gc, drain, pacer.allBusy() - stalls0, settings.p99GoalMillis());
+                cores, busy, gc, drain, pacer.allBusy() - stalls0, microsPerUpdate, settings.p99GoalMillis());
     }
 
     /** Waits until no event arrived for 200 ms; returns how long events kept coming. */
@@ -117,11 +120,11 @@ public final class SqLoadRun {
         return TimeUnit.NANOSECONDS.toMillis(lastChange - start);
     }
 
-    private static void awaitAllLinksReportedTwice(StandaloneController controller, RingTopology topology)
+    private static void awaitAllLinksReportedTwice(ControllerUnderTest controller, RingTopology topology)
             throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CONNECT_TIMEOUT_SECONDS);
         while (true) {
-            Collection<QkdLinkInfo> links = controller.topologyService().getLinks();
+            Collection<QkdLinkInfo> links = controller.topology().getLinks();
             long complete = links.stream().filter(l -> l.reportCount() == 2).count();
             if (links.size() == topology.linkCount() && complete == topology.linkCount()) {
                 return;

@@ -13,9 +13,11 @@ import java.util.List;
  * @param senders          pacer threads
  * @param clientEventLoops Netty threads shared by all agent channels
  * @param p99GoalMillis    a step passes when p99 is at most this and nearly all of the offer is accepted
+ * @param server           the controller to drive
  */
 public record SqLoadSettings(int agents, int linksPerNode, List<Integer> offeredRates, double warmupSeconds,
-                             double measureSeconds, int senders, int clientEventLoops, double p99GoalMillis) {
+                             double measureSeconds, int senders, int clientEventLoops, double p99GoalMillis,
+                             ServerSpec server) {
 
     /** Share of the offered rate that must be accepted in the window for a step to pass. */
     public static final double MIN_ACCEPTED_SHARE = 0.95;
@@ -34,5 +36,6 @@ public record SqLoadSettings(int agents, int linksPerNode, List<Integer> offered
             throw new IllegalArgumentException("senders must be in [1, agents], client event loops >= 1");
         }
         offeredRates = List.copyOf(offeredRates);
+        java.util.Objects.requireNonNull(server, "server");
     }
 }

@@ -19,7 +19,7 @@ class SqLoadRunSmokeTest {
     @Test
     @Timeout(60)
     void measuresAcceptedUpdatesAndLatencyAtATinyRate() throws Exception {
-        SqLoadSettings settings = new SqLoadSettings(20, 2, List.of(200), 0.5, 1.5, 2, 1, 1000);
+        SqLoadSettings settings = new SqLoadSettings(20, 2, List.of(200), 0.5, 1.5, 2, 1, 1000, ServerSpec.STOCK);
         ByteArrayOutputStream text = new ByteArrayOutputStream();
 
         List<StepResult> results = new SqLoadRun(settings, new PrintStream(text, true, StandardCharsets.UTF_8)).run();
