@@ -1,0 +1,23 @@
+package org.qkdnf.controller.app.store;
+
+import org.onlab.junit.TestUtils;
+import org.onosproject.store.service.StorageService;
+import org.qkdnf.controller.api.QkdTopologyStore;
+
+/** Activates and deactivates the cluster store for tests of other packages, as SCR would. */
+public final class StoreTestAccess {
+
+    private StoreTestAccess() {
+    }
+
+    public static QkdTopologyStore activated(StorageService storage) throws Exception {
+        DistributedQkdTopologyStore store = new DistributedQkdTopologyStore();
+        TestUtils.setField(store, "storageService", storage);
+        store.activate();
+        return store;
+    }
+
+    public static void deactivate(QkdTopologyStore store) {
+        ((DistributedQkdTopologyStore) store).deactivate();
+    }
+}
