@@ -151,7 +151,9 @@ public class SqServerManager implements QkdCommandService {
             endpoint = SqEndpoint.start(next.address(), next.port(), tls.get(), next.controllerId(), topology,
                     commands);
             log.info("Sq server listening on {}:{} ({})", next.address(), endpoint.port(), next);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | LinkageError e) {
+            // LinkageError too: a class-space problem of the embedded gRPC must name itself here,
+            // not only in SCR's log of a failed modified().
             log.error("Sq server not started with {}: {}", next, e.getMessage(), e);
         }
     }

@@ -11,6 +11,10 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +25,9 @@ import java.util.jar.Manifest;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.StreamObserver;
 import org.apache.felix.framework.FrameworkFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,19 +39,33 @@ import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
+import org.qkdnf.common.tls.GrpcTls;
+import org.qkdnf.common.tls.TlsFiles;
+import org.qkdnf.pki.DevCertificateAuthority;
+import org.qkdnf.pki.DevCertificateAuthority.Role;
+import org.qkdnf.pki.IssuedCredential.PemFiles;
+import org.qkdnf.proto.southbound.v1.AgentCapabilities;
+import org.qkdnf.proto.southbound.v1.ConnectRequest;
+import org.qkdnf.proto.southbound.v1.ConnectResponse;
+import org.qkdnf.proto.southbound.v1.Hello;
+import org.qkdnf.proto.southbound.v1.Inventory;
 import org.qkdnf.proto.southbound.v1.PhysQkdRole;
 import org.qkdnf.proto.southbound.v1.QkdLink;
 import org.qkdnf.proto.southbound.v1.QkdLinkEnd;
 import org.qkdnf.proto.southbound.v1.QkdNode;
 import org.qkdnf.proto.southbound.v1.QkdlStatus;
 import org.qkdnf.proto.southbound.v1.QkdlType;
+import org.qkdnf.proto.southbound.v1.QkdnStatus;
+import org.qkdnf.proto.southbound.v1.QuantumLayerServiceGrpc;
 
 /**
  * Boots the OSGi framework of ONOS 2.7 (Apache Felix 5.6.12 with Felix SCR) with ONOS's API
  * bundles at their 2.7.0 versions, installs the built app bundle and checks that it resolves,
  * starts, and that its Declarative Services components become ACTIVE against stand-ins of the
  * ONOS services they reference; then drives the topology through the exported service, so the
- * ConsistentMap store (ONOS's Kryo serializer, the embedded protobuf 4) runs inside OSGi.
+ * ConsistentMap store (ONOS's Kryo serializer, the embedded protobuf 4) runs inside OSGi; then
+ * configures the Sq server through ConfigurationAdmin and has an agent connect to it over mutual
+ * TLS, so the embedded gRPC and Netty serve inside the framework next to ONOS's Guava 22.
  *
  * <p>What it cannot show: ONOS itself (its distributed store, Karaf shell and web container are
  * not on Maven Central), hence the stand-ins, and the CLI and REST classes, whose shell and Jersey
@@ -61,6 +82,8 @@ class ControllerAppBundleIT {
     @TempDir
     Path dir;
 
+    private final DevCertificateAuthority ca = DevCertificateAuthority.create("it");
+
     private Framework framework;
 
     @BeforeEach
@@ -73,6 +96,9 @@ class ControllerAppBundleIT {
                 "osgi.ee;osgi.ee=\"JavaSE\";version:List<Version>=\"1.8,9,10,11\"");
         // Karaf exports sun.misc from the system bundle; Kryo, Guava and Netty use it.
         config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "sun.misc,sun.nio.ch");
+        // Felix 5.6's URL stream handler factory breaks the JDK 17 JCE's lazy initialisation
+        // ("Unknown protocol: http" in JceSecurity, which TLS needs); ONOS 2.7 runs on Java 11.
+        config.put("felix.service.urlhandlers", "false");
         framework = new FrameworkFactory().newFramework(config);
         framework.start();
     }
@@ -134,8 +160,72 @@ class ControllerAppBundleIT {
         assertThat(nodes).hasSize(1);
         assertThat(links).hasSize(1);
 
+        // Sq inside OSGi: configure the TLS files through ConfigurationAdmin (what ONOS's
+        // ComponentConfigService does), SCR calls @Modified, and an agent connects over mTLS.
+        PemFiles controller = ca.issue("controller-1", Role.CONTROLLER, "it").writeTo(dir, "controller");
+        PemFiles agent = ca.issue(B, Role.QKD_NODE, "it").writeTo(dir, "agent");
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put("sqAddress", "127.0.0.1");
+        props.put("sqPort", 0);
+        props.put("tlsCertificateChain", controller.certificateChain().toString());
+        props.put("tlsPrivateKey", controller.privateKey().toString());
+        props.put("tlsTrustedCa", controller.trustedCa().toString());
+        Object configAdmin = service(ctx, "org.osgi.service.cm.ConfigurationAdmin");
+        Object configuration = configAdmin.getClass().getMethod("getConfiguration", String.class, String.class)
+                .invoke(configAdmin, "org.qkdnf.controller.app.impl.SqServerManager", null);
+        configuration.getClass().getMethod("update", Dictionary.class).invoke(configuration, props);
+        Object sq = service(ctx, "org.qkdnf.controller.api.QkdCommandService");
+        int port = awaitPort(sq);
+        ManagedChannel channel = Grpc.newChannelBuilderForAddress("localhost", port, GrpcTls.channelCredentials(
+                new TlsFiles(agent.certificateChain(), agent.privateKey(), agent.trustedCa()))).build();
+        try {
+            StreamObserver<ConnectRequest> out = QuantumLayerServiceGrpc.newStub(channel).connect(new NoResponses());
+            out.onNext(ConnectRequest.newBuilder().setSeq(1).setHello(Hello.newBuilder().setQkdnId(B)
+                    .setAgentVersion("it").setAgentInstanceId("run-1")
+                    .setCapabilities(AgentCapabilities.newBuilder().setDriver("it"))).build());
+            out.onNext(ConnectRequest.newBuilder().setSeq(2).setInventory(Inventory.newBuilder()
+                    .setQkdNode(QkdNode.newBuilder().setQkdnId(B).setQkdnName("bob")
+                            .setQkdnStatus(QkdnStatus.QKDN_STATUS_OPERATING))).build());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (((Collection<?>) admin.getClass().getMethod("getNodes").invoke(admin)).size() < 2) {
+                assertThat(System.nanoTime()).as("agent's inventory arrives over Sq").isLessThan(deadline);
+                Thread.sleep(50);
+            }
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+
         app.stop();
         assertThat(app.getState()).isEqualTo(Bundle.RESOLVED);
+    }
+
+    /** The Sq port once SCR has applied the configuration (asynchronously). */
+    private static int awaitPort(Object sqServerManager) throws Exception {
+        Method port = sqServerManager.getClass().getMethod("sqListenPort");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            OptionalInt p = (OptionalInt) port.invoke(sqServerManager);
+            if (p.isPresent()) {
+                return p.getAsInt();
+            }
+            assertThat(System.nanoTime()).as("Sq server started after configuration").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    /** The test only needs the controller to read the stream. */
+    private static final class NoResponses implements StreamObserver<ConnectResponse> {
+        @Override
+        public void onNext(ConnectResponse value) {
+        }
+
+        @Override
+        public void onError(Throwable t) {
+        }
+
+        @Override
+        public void onCompleted() {
+        }
     }
 
     private static QkdNode inventory() {
