@@ -1,0 +1,133 @@
+package org.qkdnf.kms.store;
+
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.h2.mvstore.MVStore;
+import org.h2.mvstore.MVStoreException;
+import org.qkdnf.kms.api.KeyPoolException;
+import org.qkdnf.kms.api.KeyPoolException.Reason;
+
+/**
+ * The only way the store's maps are changed and made durable: changes are applied under one lock,
+ * and commits happen under that same lock, so every commit captures whole operations, never half
+ * of one (an MVStore commit is not atomic across maps, and a mutation touches a pool's meta and its
+ * blocks). The sync (fsync), the slow part, runs outside it, so other operations keep applying
+ * while one sync is in flight and the next sync covers them all: group commit.
+ *
+ * <p>MVStore's own automatic commits must be off ({@code autoCommitDisabled} and
+ * {@code autoCommitBufferSize(0)}): an automatic commit could land inside an operation.
+ *
+ * <p>Threads: {@link #applyLock} guards every map mutation, {@link #applied} and
+ * {@code MVStore.commit()}; {@link #syncLock} lets one thread at a time commit and sync;
+ * {@link #durable} and {@link #failure} are read without locks.
+ */
+final class GroupCommit {
+
+    private final MVStore mv;
+    private final ReentrantLock applyLock = new ReentrantLock();
+    private final Object syncLock = new Object();
+    /** Number of mutations applied; guarded by applyLock. */
+    private long applied;
+    /** All mutations up to this number are on the device; written under syncLock. */
+    private volatile long durable;
+    /** First commit or sync failure; once set, nothing more is applied. */
+    private volatile RuntimeException failure;
+    /** Set by {@link #closeStore()}; guarded by applyLock. */
+    private boolean closed;
+
+    GroupCommit(MVStore mv) {
+        if (mv.getAutoCommitDelay() != 0 || mv.getAutoCommitMemory() != 0) {
+            throw new IllegalArgumentException("mv: automatic commits must be disabled");
+        }
+        this.mv = mv;
+    }
+
+    /**
+     * Applies a mutation to the maps (in memory only) and returns its ticket for
+     * {@link #awaitDurable}. The mutation must not throw once it has changed a map.
+     */
+    long apply(Runnable mutation) {
+        applyLock.lock();
+        try {
+            checkUsable();
+            try {
+                mutation.run();
+            } catch (MVStoreException e) {
+                failure = e;  // MVStore is in panic: its maps can no longer be trusted
+                throw storageFailure(e);
+            }
+            return ++applied;
+        } finally {
+            applyLock.unlock();
+        }
+    }
+
+    /** Returns once mutation {@code ticket} and all before it are committed and synced. */
+    void awaitDurable(long ticket) {
+        if (durable >= ticket) {
+            return;
+        }
+        synchronized (syncLock) {
+            if (durable >= ticket) {
+                return;  // a sync that ran while we waited for syncLock covered us
+            }
+            if (failure != null) {
+                throw storageFailure(failure);
+            }
+            long upTo;
+            try {
+                applyLock.lock();
+                try {
+                    checkUsable();
+                    upTo = applied;
+                    mv.commit();
+                } finally {
+                    applyLock.unlock();
+                }
+                mv.sync();
+            } catch (KeyPoolException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                failure = e;
+                throw storageFailure(e);
+            }
+            durable = upTo;
+        }
+    }
+
+    /** Commits, syncs and closes the store; later {@link #apply} calls throw {@code CLOSED}. */
+    void closeStore() {
+        synchronized (syncLock) {
+            applyLock.lock();
+            try {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                if (failure == null) {
+                    mv.close();  // commits what is pending, then syncs and closes the file
+                    durable = applied;  // callers still waiting in awaitDurable are covered
+                } else {
+                    mv.closeImmediately();
+                }
+            } finally {
+                applyLock.unlock();
+            }
+        }
+    }
+
+    /** Throws when the store is closed or failed; call under applyLock. */
+    private void checkUsable() {
+        if (closed) {
+            throw new KeyPoolException(Reason.CLOSED, "key pool store is closed");
+        }
+        if (failure != null) {
+            throw storageFailure(failure);
+        }
+    }
+
+    private static KeyPoolException storageFailure(RuntimeException cause) {
+        return new KeyPoolException(Reason.STORAGE_FAILURE,
+                "key pool store cannot write its file: " + cause.getMessage(), cause);
+    }
+}

@@ -1,0 +1,272 @@
+package org.qkdnf.kms.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+import javax.crypto.AEADBadTagException;
+import javax.crypto.SecretKey;
+
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+import org.h2.mvstore.MVStoreException;
+import org.qkdnf.kms.api.AppendResult;
+import org.qkdnf.kms.api.KeyPoolException;
+import org.qkdnf.kms.api.KeyPoolException.Reason;
+import org.qkdnf.kms.api.KeyPoolStore;
+import org.qkdnf.kms.api.KeyRange;
+import org.qkdnf.kms.api.PoolBlock;
+import org.qkdnf.kms.api.PoolLevels;
+import org.qkdnf.kms.api.ReservedKey;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link KeyPoolStore} on one H2 MVStore file, key encrypted at rest with AES-256-GCM under the
+ * key in a separate key file (see {@link StoreKeyFile}, {@link AtRestCipher}).
+ *
+ * <p>Layout: map {@code store} holds the open epoch (nonce prefix) and a key check; map
+ * {@code pools} holds each pool's {@link PoolMeta} under its {@code qkdl_id}; map
+ * {@code pool/<qkdl_id>} holds the pool's unconsumed blocks ({@link StoredBlock}) by index.
+ *
+ * <p>Crash safety: MVStore reopens at its last complete commit (chunks with checksummed headers),
+ * and every commit here captures whole operations ({@link GroupCommit}), so a reopened store holds
+ * exactly the operations that were committed, each complete. Every call returns only after its
+ * commit is synced; see {@link KeyPoolStore} for what that means for reserved key.
+ *
+ * <p>Only one process may open a store file at a time (MVStore locks the file).
+ *
+ * <p>Threads: {@link #pools} is a concurrent map; creating and deleting pools is serialised by
+ * {@link #registry}; everything else is per pool ({@link KeyPool}).
+ */
+public final class MvStoreKeyPoolStore implements KeyPoolStore {
+
+    private static final Logger log = LoggerFactory.getLogger(MvStoreKeyPoolStore.class);
+    private static final int MAX_ID_LENGTH = 256;
+    private static final String EPOCH = "epoch";
+    private static final String KEY_CHECK = "keyCheck";
+    private static final byte[] KEY_CHECK_AAD = "qkdnf-kms-store-key-check-v1".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] KEY_CHECK_TEXT = "this store's key".getBytes(StandardCharsets.US_ASCII);
+
+    private final MVStore mv;
+    private final MVMap<String, byte[]> metas;
+    private final AtRestCipher cipher;
+    private final GroupCommit commits;
+    private final Map<String, KeyPool> pools = new ConcurrentHashMap<>();
+    private final Object registry = new Object();
+    private volatile boolean closed;
+
+    private MvStoreKeyPoolStore(MVStore mv, AtRestCipher cipher) {
+        this.mv = mv;
+        this.metas = mv.openMap("pools");
+        this.cipher = cipher;
+        this.commits = new GroupCommit(mv);
+    }
+
+    /**
+     * Opens the store file, creating it when absent.
+     *
+     * @param storeFile the MVStore file
+     * @param keyFile   the store's key file (32 raw bytes, mode 0600; {@link StoreKeyFile#create})
+     * @throws IOException naming the file when the key file is unusable, the key does not match the
+     *         store, the file is locked by another process, or its content is inconsistent
+     */
+    public static MvStoreKeyPoolStore open(Path storeFile, Path keyFile) throws IOException {
+        Objects.requireNonNull(storeFile, "storeFile");
+        SecretKey key = StoreKeyFile.read(Objects.requireNonNull(keyFile, "keyFile"));
+        MVStore mv;
+        try {
+            mv = new MVStore.Builder()
+                    .fileName(storeFile.toString())
+                    .autoCommitDisabled()      // commits only at operation boundaries: GroupCommit
+                    .autoCommitBufferSize(0)   // also no commit forced from inside a put
+                    .open();
+        } catch (MVStoreException e) {
+            throw new IOException("cannot open key pool store " + storeFile + ": " + e.getMessage(), e);
+        }
+        try {
+            int epoch = startEpoch(mv, key, storeFile);
+            AtRestCipher cipher = new AtRestCipher(key, epoch);
+            MVMap<String, byte[]> storeMap = mv.openMap("store");
+            if (storeMap.get(KEY_CHECK) == null) {
+                storeMap.put(KEY_CHECK, cipher.seal(KEY_CHECK_AAD, KEY_CHECK_TEXT, 0, KEY_CHECK_TEXT.length));
+                mv.commit();
+                mv.sync();
+            }
+            MvStoreKeyPoolStore store = new MvStoreKeyPoolStore(mv, cipher);
+            store.loadPools(storeFile);
+            log.info("key pool store {} opened: {} pools, epoch {}", storeFile, store.pools.size(), epoch);
+            return store;
+        } catch (IOException | RuntimeException e) {
+            mv.closeImmediately();
+            throw e instanceof IOException ? (IOException) e : new IOException("key pool store " + storeFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks the key against the store (when it has a key check), then makes a new epoch durable
+     * before anything is sealed with it: that durability is what keeps nonces unique across
+     * restarts, crashes included. A wrong key changes nothing in the file.
+     */
+    private static int startEpoch(MVStore mv, SecretKey key, Path storeFile) throws IOException {
+        MVMap<String, byte[]> store = mv.openMap("store");
+        byte[] check = store.get(KEY_CHECK);
+        if (check != null) {
+            try {
+                new AtRestCipher(key, 0).open(KEY_CHECK_AAD, check, 0, check.length);
+            } catch (AEADBadTagException e) {
+                throw new IOException("key pool store " + storeFile + ": the key file's key is not this store's key", e);
+            }
+        }
+        byte[] last = store.get(EPOCH);
+        long epoch = last == null ? 1 : (ByteBuffer.wrap(last).getInt() & 0xFFFF_FFFFL) + 1;
+        if (epoch > 0xFFFF_FFFFL) {
+            throw new IOException("key pool store " + storeFile + ": nonce epochs exhausted; re-key the store");
+        }
+        store.put(EPOCH, ByteBuffer.allocate(4).putInt((int) epoch).array());
+        mv.commit();
+        mv.sync();
+        return (int) epoch;
+    }
+
+    private void loadPools(Path storeFile) throws IOException {
+        for (Map.Entry<String, byte[]> e : metas.entrySet()) {
+            String id = e.getKey();
+            PoolMeta m = PoolMeta.decode(id, e.getValue());
+            MVMap<Long, byte[]> blocks = mv.openMap(blocksMapName(id));
+            long expected = m.nextIndex() - m.watermarkIndex();
+            Long firstKey = blocks.firstKey();
+            Long lastKey = blocks.lastKey();
+            boolean consistent = blocks.size() == expected
+                    && (expected == 0 || (firstKey == m.watermarkIndex() && lastKey == m.nextIndex() - 1));
+            if (consistent && expected > 0) {
+                StoredBlock first = StoredBlock.decode(id, m.watermarkIndex(), blocks.get(m.watermarkIndex()));
+                consistent = first.tailOffset() == m.watermarkOffset();
+            }
+            if (!consistent) {
+                throw new IOException("key pool store " + storeFile + ": pool " + id + " holds " + blocks.size()
+                        + " blocks (" + firstKey + ".." + lastKey + "), its meta says " + m.watermarkIndex() + ".."
+                        + (m.nextIndex() - 1) + " from byte " + m.watermarkOffset());
+            }
+            pools.put(id, new KeyPool(id, m, blocks, metas, cipher, commits));
+        }
+    }
+
+    @Override
+    public PoolLevels definePool(String qkdlId, long maxBits) {
+        checkId(qkdlId, "qkdlId");
+        if (maxBits <= 0) {
+            throw new IllegalArgumentException("maxBits: must be positive, got " + maxBits);
+        }
+        KeyPool pool;
+        synchronized (registry) {
+            pool = pools.get(qkdlId);
+            if (pool == null) {
+                PoolMeta m = PoolMeta.empty(maxBits);
+                List<MVMap<Long, byte[]>> opened = new ArrayList<>(1);
+                long ticket = commits.apply(() -> {
+                    opened.add(mv.openMap(blocksMapName(qkdlId)));  // opening a map writes MVStore's own meta
+                    metas.put(qkdlId, m.encode());
+                });
+                pools.put(qkdlId, new KeyPool(qkdlId, m, opened.get(0), metas, cipher, commits));
+                log.info("key pool {} defined, max {} bits", qkdlId, maxBits);
+                commits.awaitDurable(ticket);
+                return m.levels(qkdlId);
+            }
+        }
+        pool.setMaxBits(maxBits);
+        log.info("key pool {}: max set to {} bits", qkdlId, maxBits);
+        return pool.levels();
+    }
+
+    @Override
+    public boolean deletePool(String qkdlId) {
+        checkId(qkdlId, "qkdlId");
+        long ticket;
+        synchronized (registry) {
+            KeyPool pool = pools.remove(qkdlId);
+            if (pool == null) {
+                return false;
+            }
+            ticket = pool.delete(() -> mv.removeMap(blocksMapName(qkdlId)));
+        }
+        commits.awaitDurable(ticket);
+        log.info("key pool {} deleted, its key erased", qkdlId);
+        return true;
+    }
+
+    @Override
+    public List<String> pools() {
+        return List.copyOf(pools.keySet());
+    }
+
+    @Override
+    public AppendResult append(String qkdlId, List<PoolBlock> blocks) {
+        Objects.requireNonNull(blocks, "blocks");
+        for (int i = 0; i < blocks.size(); i++) {
+            Objects.requireNonNull(blocks.get(i), () -> "blocks: element is null");
+        }
+        return pool(qkdlId).append(blocks);
+    }
+
+    @Override
+    public ReservedKey reserve(String qkdlId, long bits) {
+        return pool(qkdlId).reserve(bits);
+    }
+
+    @Override
+    public ReservedKey consume(KeyRange range) {
+        Objects.requireNonNull(range, "range");
+        return pool(range.qkdlId()).consume(range);
+    }
+
+    @Override
+    public PoolLevels levels(String qkdlId) {
+        return pool(qkdlId).levels();
+    }
+
+    @Override
+    public List<PoolLevels> levels() {
+        List<PoolLevels> all = new ArrayList<>(pools.size());
+        for (KeyPool p : pools.values()) {
+            all.add(p.levels());
+        }
+        return all;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        commits.closeStore();
+    }
+
+    private KeyPool pool(String qkdlId) {
+        checkId(qkdlId, "qkdlId");
+        if (closed) {
+            throw new KeyPoolException(Reason.CLOSED, "key pool store is closed");
+        }
+        KeyPool p = pools.get(qkdlId);
+        if (p == null) {
+            throw new KeyPoolException(Reason.UNKNOWN_POOL, "no key pool for qkdlId " + qkdlId);
+        }
+        return p;
+    }
+
+    private static String blocksMapName(String qkdlId) {
+        return "pool/" + qkdlId;
+    }
+
+    private static void checkId(String id, String name) {
+        Objects.requireNonNull(id, name);
+        if (id.isBlank() || id.length() > MAX_ID_LENGTH || id.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException(name + ": must be 1.." + MAX_ID_LENGTH
+                    + " characters without control characters, got '" + id.replaceAll("\\p{Cntrl}", "?") + "'");
+        }
+    }
+}
