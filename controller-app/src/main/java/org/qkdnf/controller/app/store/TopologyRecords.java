@@ -64,7 +64,7 @@ final class TopologyRecords {
             Instant lastSeen = Instant.ofEpochSecond(in.readLong(), in.readInt());
             return new QkdNodeInfo(node, connected, lastSeen);
         } catch (IOException e) {
-            throw new IllegalStateException("stored node " + qkdnId + " does not parse: " + e.getMessage(), e);
+            throw new IllegalStateException("stored node " + qkdnId + " does not parse: " + reason(e), e);
         }
     }
 
@@ -109,7 +109,7 @@ final class TopologyRecords {
             }
             return QkdLinkInfo.restore(qkdlId, a, b, reportA, statusA, reportB, statusB);
         } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalStateException("stored link " + qkdlId + " does not parse: " + e.getMessage(), e);
+            throw new IllegalStateException("stored link " + qkdlId + " does not parse: " + reason(e), e);
         }
     }
 
@@ -148,6 +148,11 @@ final class TopologyRecords {
             writeBytes(out, report.toByteArray());
             out.writeInt(status.getNumber());
         }
+    }
+
+    /** An EOFException has no message; its name is the reason. */
+    private static String reason(Exception e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     private static QkdlStatus readStatus(DataInputStream in) throws IOException {
