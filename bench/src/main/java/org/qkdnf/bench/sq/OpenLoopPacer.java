@@ -1,7 +1,9 @@
 package org.qkdnf.bench.sq;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -13,14 +15,21 @@ import java.util.concurrent.locks.LockSupport;
  * its streams pushed back by gRPC flow control) therefore shows up as latency instead of silently
  * lowering the offered load (no coordinated omission).
  *
- * <p>Threads: {@code senders} threads, each owning the agents whose index is congruent to its own
- * modulo {@code senders} (so each stream has one writer) and sending to them round-robin, skipping
- * a stream that is not ready. The counters are {@link LongAdder}s read by the driver afterwards.
+ * <p>Agents are visited in a fixed pseudo-random order: in index order, neighbours on the ring
+ * (which share a link) would report one right after the other, so both ends' updates of a link
+ * would reach the controller together and contend for that link's entry, which independent agents
+ * rarely do.
+ *
+ * <p>Threads: {@code senders} threads, each owning every {@code senders}-th agent of that order
+ * (so each stream has one writer) and sending to them round-robin, skipping a stream that is not
+ * ready. The counters are {@link LongAdder}s read by the driver afterwards.
  */
 final class OpenLoopPacer {
 
     /** Longest sleep while ahead of schedule; short so that the schedule is kept to ~0.1 ms. */
     private static final long MAX_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+
+    private static final long SHUFFLE_SEED = 20261125L;
 
     private final List<SimulatedAgent> agents;
     private final int senders;
@@ -33,7 +42,9 @@ final class OpenLoopPacer {
         if (senders < 1 || senders > agents.size()) {
             throw new IllegalArgumentException("senders: must be in [1, " + agents.size() + "], was " + senders);
         }
-        this.agents = agents;
+        List<SimulatedAgent> order = new ArrayList<>(agents);
+        Collections.shuffle(order, new Random(SHUFFLE_SEED));
+        this.agents = order;
         this.senders = senders;
         this.clock = clock;
     }
