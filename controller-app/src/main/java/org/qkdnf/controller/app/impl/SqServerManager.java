@@ -73,6 +73,9 @@ public class SqServerManager implements QkdCommandService {
     @Reference(cardinality = ReferenceCardinality.MANDATORY)
     protected QkdTopologyAdminService topology;
 
+    // The property fields mirror the configuration in force (set by apply) and exist for ONOS's
+    // cfg tool, which takes each property's description from the javadoc of the field of its name.
+
     /** Address the Sq server binds to. */
     private String sqAddress = SQ_ADDRESS_DEFAULT;
 

@@ -137,6 +137,7 @@ class ControllerAppBundleIT {
         }
         assertThat(app.getState()).isEqualTo(Bundle.ACTIVE);
         assertThat(app.getSymbolicName()).isEqualTo("org.qkdnf.controller");
+        assertPrivatePackaging(app);
 
         Map<String, Integer> states = componentStates(ctx, app);
         assertThat(states).containsOnlyKeys(
@@ -197,6 +198,29 @@ class ControllerAppBundleIT {
 
         app.stop();
         assertThat(app.getState()).isEqualTo(Bundle.RESOLVED);
+    }
+
+    /**
+     * gRPC, protobuf and Guava are the bundle's own (never imported, so never wired to ONOS's
+     * older exports), nothing is exported, and the classes are Java 11 (major 55) for ONOS 2.7.
+     */
+    private static void assertPrivatePackaging(Bundle app) throws IOException {
+        String imports = app.getHeaders().get(Constants.IMPORT_PACKAGE);
+        for (String pkg : imports.split(",(?=[a-z])")) {
+            assertThat(pkg).as("Import-Package entry")
+                    .doesNotStartWith("io.grpc").doesNotStartWith("com.google.protobuf")
+                    .doesNotStartWith("com.google.common").doesNotStartWith("java.");
+        }
+        assertThat(app.getHeaders().get(Constants.EXPORT_PACKAGE)).isNull();
+        assertThat(app.getHeaders().get(Constants.BUNDLE_CLASSPATH))
+                .contains("lib/grpc-netty-shaded-", "lib/protobuf-java-4.", "lib/qkdnf-controller-core-");
+        for (String cls : List.of("org/qkdnf/controller/app/impl/QkdControllerManager.class",
+                "org/qkdnf/controller/app/store/DistributedQkdTopologyStore.class")) {
+            try (InputStream in = app.getEntry(cls).openStream()) {
+                byte[] head = in.readNBytes(8);
+                assertThat(((head[6] & 0xff) << 8) | (head[7] & 0xff)).as("class-file major of %s", cls).isEqualTo(55);
+            }
+        }
     }
 
     /** The Sq port once SCR has applied the configuration (asynchronously). */
