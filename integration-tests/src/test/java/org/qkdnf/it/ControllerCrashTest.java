@@ -117,7 +117,7 @@ class ControllerCrashTest {
                 List.of(new AgentConfig.Module(isA ? IA : IB, isA ? PhysQkdRole.PHYS_QKD_ROLE_TRANSMITTER
                         : PhysQkdRole.PHYS_QKD_ROLE_RECEIVER, isA ? B : A, isA ? IB : IA,
                         new ChannelParameters(30, 0.2, 0.2, 1e-6, 0.015, 1e9), FibreSchedule.NONE, seed, 8192,
-                        new AgentConfig.Link(AB, true))));
+                        new AgentConfig.Link(AB, true))), null);
         QkdAgent agent = QkdAgent.start(cfg, Clock.systemUTC());
         open.add(agent);
         return agent;

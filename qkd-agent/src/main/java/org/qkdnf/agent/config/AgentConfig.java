@@ -24,10 +24,12 @@ import org.qkdnf.proto.southbound.v1.PhysQkdRole;
  * @param health             where the gRPC health service listens; {@code null} for none
  * @param scheduleEpoch      time zero of the modules' fault schedules; {@code null}: agent start
  * @param modules            the node's QKD modules
+ * @param kmsTarget          the node's key manager (Kq), {@code host:port}; {@code null}: key is
+ *                           not supplied to a key manager
  */
 public record AgentConfig(Node node, String controllerTarget, TlsFiles tls, int reportIntervalMs,
                           double qberAlarmThreshold, InetSocketAddress health, Instant scheduleEpoch,
-                          List<Module> modules) {
+                          List<Module> modules, String kmsTarget) {
 
     public static final int MIN_REPORT_INTERVAL_MS = 100;
     public static final int MAX_REPORT_INTERVAL_MS = 60_000;
@@ -43,6 +45,9 @@ public record AgentConfig(Node node, String controllerTarget, TlsFiles tls, int 
         }
         if (tls == null) {
             throw new IllegalArgumentException("controller.tls: required");
+        }
+        if (kmsTarget != null && kmsTarget.isBlank()) {
+            throw new IllegalArgumentException("kms.target: must be host:port when given");
         }
         checkReportInterval(reportIntervalMs, "report_interval_ms");
         checkQberThreshold(qberAlarmThreshold, "qber_alarm_threshold");

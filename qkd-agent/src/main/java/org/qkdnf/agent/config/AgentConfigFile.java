@@ -6,9 +6,12 @@ import java.util.List;
  * The agent's YAML configuration file as written, before validation. Keys are snake_case; boxed
  * types so that a missing value is told apart from zero. See the module's README for the format.
  */
-record AgentConfigFile(NodeSection node, ControllerSection controller, Integer reportIntervalMs,
+record AgentConfigFile(NodeSection node, ControllerSection controller, KmsSection kms, Integer reportIntervalMs,
                        Double qberAlarmThreshold, HealthSection health, String scheduleEpoch,
                        List<ModuleSection> modules) {
+
+    record KmsSection(String target) {
+    }
 
     record NodeSection(String qkdnId, String name, LocationSection location) {
     }

@@ -99,8 +99,11 @@ public final class AgentConfigLoader {
 
         AgentConfigFile.ControllerSection c = required(f.controller(), "controller");
         String target = required(c.target(), "controller.target");
-        if (!target.matches("[^:\\s]+:\\d{1,5}") && !target.matches("\\[[0-9a-fA-F:]+\\]:\\d{1,5}")) {
-            throw new IllegalArgumentException("controller.target: must be host:port, got '" + target + "'");
+        checkTarget(target, "controller.target");
+        String kmsTarget = null;
+        if (f.kms() != null) {
+            kmsTarget = required(f.kms().target(), "kms.target");
+            checkTarget(kmsTarget, "kms.target");
         }
         AgentConfigFile.TlsSection t = required(c.tls(), "controller.tls");
         TlsFiles tls = new TlsFiles(
@@ -137,7 +140,7 @@ public final class AgentConfigLoader {
         return new AgentConfig(node, target, tls,
                 f.reportIntervalMs() == null ? 1000 : f.reportIntervalMs(),
                 f.qberAlarmThreshold() == null ? AgentConfig.DEFAULT_QBER_ALARM_THRESHOLD : f.qberAlarmThreshold(),
-                health, epoch, modules);
+                health, epoch, modules, kmsTarget);
     }
 
     private static AgentConfig.Module module(AgentConfigFile.ModuleSection m, Path base, String p) {
@@ -207,6 +210,12 @@ public final class AgentConfigLoader {
         return new AgentConfig.Module(m.qkdiId(), role, remote.qkdnId(), remote.qkdiId(), channel,
                 new FibreSchedule(events), seed,
                 m.keyBlockBits() == null ? AgentConfig.DEFAULT_KEY_BLOCK_BITS : m.keyBlockBits(), link);
+    }
+
+    private static void checkTarget(String target, String field) {
+        if (!target.matches("[^:\\s]+:\\d{1,5}") && !target.matches("\\[[0-9a-fA-F:]+\\]:\\d{1,5}")) {
+            throw new IllegalArgumentException(field + ": must be host:port, got '" + target + "'");
+        }
     }
 
     private static <T> T required(T value, String field) {

@@ -17,6 +17,13 @@ public interface KeyBlockSource {
     long producedBlocks();
 
     /**
+     * The consumer already holds every block below {@code index} (produced in an earlier run of the
+     * agent, before a restart): production continues after them, so nothing is produced twice.
+     * Never moves backwards.
+     */
+    void advanceTo(long index);
+
+    /**
      * Block {@code index}.
      *
      * @throws NoSuchElementException if the block has not been produced (yet)

@@ -26,6 +26,8 @@ import io.grpc.stub.ClientResponseObserver;
 import org.qkdnf.agent.config.AgentConfig;
 import org.qkdnf.agent.driver.KeyBlockSource;
 import org.qkdnf.agent.driver.QkdModuleDriver;
+import org.qkdnf.agent.kq.KeySupplyClient;
+import org.qkdnf.agent.kq.LinkKeySource;
 import org.qkdnf.agent.sim.DecoyStateBb84;
 import org.qkdnf.agent.sim.SimulatedQkdModule;
 import org.qkdnf.common.tls.GrpcTls;
@@ -78,6 +80,7 @@ public final class QkdAgent implements AutoCloseable {
 
     private volatile boolean connected;
     private volatile Server healthServer;
+    private volatile KeySupplyClient keySupply;
 
     private QkdAgent(AgentConfig config, Clock clock) {
         this.config = config;
@@ -112,6 +115,11 @@ public final class QkdAgent implements AutoCloseable {
         try {
             agent.startHealth();
             agent.loop.submit(() -> agent.begin(now)).get();
+            if (config.kmsTarget() != null) {
+                agent.keySupply = new KeySupplyClient(config.node().qkdnId(), config.kmsTarget(),
+                        GrpcTls.channelCredentials(config.tls()), agent::linkKeySources);
+                agent.keySupply.start();
+            }
         } catch (IOException | RuntimeException e) {
             agent.close();
             throw e;
@@ -162,6 +170,36 @@ public final class QkdAgent implements AutoCloseable {
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.RejectedExecutionException e) {
             return Optional.empty();
         }
+    }
+
+    /** The node's links and their key blocks, for the key supply. */
+    public List<LinkKeySource> linkKeySources() {
+        try {
+            return loop.submit(() -> {
+                List<LinkKeySource> out = new java.util.ArrayList<>();
+                for (ModuleSlot s : inventory.modules()) {
+                    if (s.hasLink()) {
+                        boolean tx = s.config.role() == org.qkdnf.proto.southbound.v1.PhysQkdRole.PHYS_QKD_ROLE_TRANSMITTER;
+                        String local = config.node().qkdnId();
+                        out.add(new LinkKeySource(s.qkdlId, tx ? local : s.config.remoteQkdnId(),
+                                tx ? s.config.remoteQkdnId() : local, s.driver.keys()));
+                    }
+                }
+                return out;
+            }).get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+                 | java.util.concurrent.RejectedExecutionException e) {
+            return List.of();
+        }
+    }
+
+    /** Key blocks the node's key manager has acknowledged, or -1 without a key manager. */
+    public long keyBlocksAcknowledged() {
+        KeySupplyClient k = keySupply;
+        return k == null ? -1 : k.blocksAcknowledged();
     }
 
     public String qkdnId() {
@@ -325,6 +363,10 @@ public final class QkdAgent implements AutoCloseable {
     /** Stops reporting, ends the stream cleanly, and releases the channel and health server. Idempotent. */
     @Override
     public void close() {
+        KeySupplyClient k = keySupply;
+        if (k != null) {
+            k.close();
+        }
         try {
             loop.submit(() -> {
                 stopping = true;

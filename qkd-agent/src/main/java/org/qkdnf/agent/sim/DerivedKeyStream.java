@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.NoSuchElementException;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
@@ -28,8 +27,8 @@ import org.qkdnf.agent.driver.KeyBlockSource;
  * (blocks never overlap while a block is under 2^68 bytes), and its id the first 128 bits of
  * {@code HMAC-SHA256(K_id, i)} shaped as a version-4 UUID.
  *
- * <p>Threads: {@link #produced(long)} is called by the module's owner (the agent loop); everything
- * else by any thread.
+ * <p>Threads: {@link #produced(long)} is called by the module's owner (the agent loop), the rest by
+ * any thread (the key supply's); the counters are guarded by {@code this}.
  */
 final class DerivedKeyStream implements KeyBlockSource {
 
@@ -37,7 +36,9 @@ final class DerivedKeyStream implements KeyBlockSource {
     private final int blockBits;
     private final SecretKeySpec keyKey;
     private final byte[] idKey;
-    private final AtomicLong produced = new AtomicLong();
+    /** Blocks produced by the channel in this run, and blocks below that the consumer already had. */
+    private long producedThisRun;
+    private long base;
 
     DerivedKeyStream(KeySeed seed, String qkdlId, int blockBits) {
         if (blockBits <= 0 || blockBits % 8 != 0) {
@@ -50,9 +51,16 @@ final class DerivedKeyStream implements KeyBlockSource {
         this.idKey = hmac(seed.bytes(), ("qkdnf/block-id/" + qkdlId).getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Raises the produced count to {@code blocks} (never lowers it). */
-    void produced(long blocks) {
-        produced.accumulateAndGet(blocks, Math::max);
+    /** The channel has produced {@code blocks} blocks on this link in this run (never lowered). */
+    synchronized void produced(long blocks) {
+        producedThisRun = Math.max(producedThisRun, blocks);
+    }
+
+    @Override
+    public synchronized void advanceTo(long index) {
+        if (base + producedThisRun < index) {
+            base = index - producedThisRun;
+        }
     }
 
     @Override
@@ -66,15 +74,16 @@ final class DerivedKeyStream implements KeyBlockSource {
     }
 
     @Override
-    public long producedBlocks() {
-        return produced.get();
+    public synchronized long producedBlocks() {
+        return base + producedThisRun;
     }
 
     @Override
     public KeyBlock block(long index) {
-        if (index < 0 || index >= produced.get()) {
+        long have = producedBlocks();
+        if (index < 0 || index >= have) {
             throw new NoSuchElementException("block " + index + " of link " + qkdlId + " not produced (have "
-                    + produced.get() + ")");
+                    + have + ")");
         }
         return new KeyBlock(blockId(index), index, keyBits(index));
     }

@@ -152,6 +152,10 @@ public final class SimulatedQkdModule implements QkdModuleDriver {
         }
 
         @Override
+        public void advanceTo(long index) {
+        }
+
+        @Override
         public org.qkdnf.agent.driver.KeyBlock block(long index) {
             throw new java.util.NoSuchElementException("no link attached");
         }

@@ -97,7 +97,7 @@ class QkdAgentTest {
                 "127.0.0.1:" + controller.sqPort(), tls, 200, 0.08,
                 health ? new java.net.InetSocketAddress("127.0.0.1", 0) : null, epoch,
                 List.of(new AgentConfig.Module(isA ? IA : IB, role, isA ? B : A, isA ? IB : IA, FIBRE, schedule, seed,
-                        8192, new AgentConfig.Link(AB, true))));
+                        8192, new AgentConfig.Link(AB, true))), null);
         QkdAgent agent = QkdAgent.start(cfg, Clock.systemUTC());
         open.add(agent);
         return agent;

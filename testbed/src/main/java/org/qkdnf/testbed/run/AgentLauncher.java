@@ -68,7 +68,7 @@ final class AgentLauncher {
                         .build();
                 AgentConfig cfg = new AgentConfig(new AgentConfig.Node(qkdnId, n.name(), location), controllerTarget,
                         tls, scenario.effectiveReportIntervalMs(), AgentConfig.DEFAULT_QBER_ALARM_THRESHOLD, null,
-                        epoch, modules);
+                        epoch, modules, null);
                 agents.add(QkdAgent.start(cfg, Clock.systemUTC()));
             }
         } catch (IOException | RuntimeException e) {
