@@ -67,9 +67,12 @@ import org.qkdnf.proto.southbound.v1.QuantumLayerServiceGrpc;
  * configures the Sq server through ConfigurationAdmin and has an agent connect to it over mutual
  * TLS, so the embedded gRPC and Netty serve inside the framework next to ONOS's Guava 22.
  *
- * <p>What it cannot show: ONOS itself (its distributed store, Karaf shell and web container are
- * not on Maven Central), hence the stand-ins, and the CLI and REST classes, whose shell and Jersey
- * imports are optional for that reason.
+ * A second test adds Karaf 4.2.9's shell and ONOS's onos-cli and runs {@code qkd-nodes} and
+ * {@code qkd-links -j} in a shell session.
+ *
+ * <p>What it cannot show: ONOS itself (its distributed store and web container, onos-core-net and
+ * the release are not on Maven Central), hence the stand-ins; the REST classes are loaded but not
+ * served here (REST is tested over HTTP in QkdTopologyWebResourceTest).
  */
 class ControllerAppBundleIT {
 
@@ -114,20 +117,7 @@ class ControllerAppBundleIT {
     @Test
     void appBundleResolvesStartsAndItsComponentsBecomeActive() throws Exception {
         BundleContext ctx = framework.getBundleContext();
-        List<Bundle> platform = new ArrayList<>();
-        for (Path p : files(Paths.get(System.getProperty("qkdnf.felix.bundles")))) {
-            platform.add(ctx.installBundle(p.toUri().toString()));
-        }
-        platform.add(ctx.installBundle(standInBundle().toUri().toString()));
-        for (Bundle b : platform) {
-            if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
-                b.start();
-            }
-        }
-        for (Bundle b : platform) {
-            assertThat(b.getState()).as(b.getSymbolicName())
-                    .isIn(Bundle.ACTIVE, Bundle.RESOLVED);
-        }
+        installPlatform(ctx, false);
 
         Bundle app = ctx.installBundle(Paths.get(System.getProperty("qkdnf.app.bundle")).toUri().toString());
         try {
@@ -252,6 +242,77 @@ class ControllerAppBundleIT {
         }
     }
 
+    /**
+     * With ONOS's CLI bundle and Karaf's shell installed before the app (as in ONOS), the app's
+     * optional shell imports are wired, Karaf's extender registers its commands from the
+     * Karaf-Commands header, and {@code qkd-nodes} / {@code qkd-links} run in a shell session.
+     */
+    @Test
+    void cliCommandsRunInKarafShellWithOnosCli() throws Exception {
+        BundleContext ctx = framework.getBundleContext();
+        installPlatform(ctx, true);
+        Bundle app = ctx.installBundle(Paths.get(System.getProperty("qkdnf.app.bundle")).toUri().toString());
+        app.start();
+        assertThat(app.loadClass("org.qkdnf.controller.app.cli.QkdNodesCommand")).isNotNull();
+
+        Object admin = service(ctx, "org.qkdnf.controller.api.QkdTopologyAdminService");
+        Class<?> nodeClass = app.loadClass("org.qkdnf.proto.southbound.v1.QkdNode");
+        Object node = nodeClass.getMethod("parseFrom", byte[].class).invoke(null, inventory().toByteArray());
+        admin.getClass().getMethod("applyInventory", nodeClass).invoke(admin, node);
+
+        String nodes = runCommand(ctx, "qkd-nodes");
+        assertThat(nodes).contains("qkdnId=" + A + ", name=alice").contains("agent=connected");
+        String links = runCommand(ctx, "qkd-links -j");
+        assertThat(links).contains("\"qkdl_id\":\"" + AB + "\"").contains("\"qkdl_status\":\"PENDING\"");
+    }
+
+    /** Runs a command line in a new Karaf shell session; retries while the command is not registered yet. */
+    private static String runCommand(BundleContext ctx, String line) throws Exception {
+        Object factory = service(ctx, "org.apache.karaf.shell.api.console.SessionFactory");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+            Object session = factory.getClass().getMethod("create", InputStream.class, java.io.PrintStream.class,
+                    java.io.PrintStream.class).invoke(factory, new java.io.ByteArrayInputStream(new byte[0]),
+                    new java.io.PrintStream(out, true), new java.io.PrintStream(err, true));
+            try {
+                session.getClass().getMethod("execute", CharSequence.class).invoke(session, line);
+                assertThat(err.toString()).as("stderr of %s", line).isEmpty();
+                return out.toString();
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                boolean notYet = String.valueOf(e.getCause().getMessage()).contains("not found");
+                if (!notYet || System.nanoTime() > deadline) {
+                    throw new AssertionError(line + " failed: " + e.getCause(), e.getCause());
+                }
+                Thread.sleep(100);
+            } finally {
+                session.getClass().getMethod("close").invoke(session);
+            }
+        }
+    }
+
+    /** Installs and starts the ONOS 2.7 platform bundles (and, if asked, its shell and CLI) and the stand-ins. */
+    private void installPlatform(BundleContext ctx, boolean withShell) throws Exception {
+        List<Bundle> platform = new ArrayList<>();
+        List<Path> jars = new ArrayList<>(files(Paths.get(System.getProperty("qkdnf.felix.bundles"))));
+        if (withShell) {
+            jars.addAll(files(Paths.get(System.getProperty("qkdnf.felix.shell"))));
+        }
+        for (Path p : jars) {
+            platform.add(ctx.installBundle(p.toUri().toString()));
+        }
+        platform.add(ctx.installBundle(standInBundle().toUri().toString()));
+        for (Bundle b : platform) {
+            if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                b.start();
+            }
+        }
+        for (Bundle b : platform) {
+            assertThat(b.getState()).as(b.getSymbolicName()).isIn(Bundle.ACTIVE, Bundle.RESOLVED);
+        }
+    }
+
     private static QkdNode inventory() {
         return QkdNode.newBuilder().setQkdnId(A).setQkdnName("alice")
                 .addQkdLinks(QkdLink.newBuilder().setQkdlId(AB)
@@ -326,7 +387,8 @@ class ControllerAppBundleIT {
             j.putNextEntry(new JarEntry("onos-api-tests.jar"));
             Files.copy(testsJar, j);
             j.closeEntry();
-            for (String cls : List.of(StandInOnosServices.class.getSimpleName(), StandInCoreService.class.getSimpleName())) {
+            for (String cls : List.of(StandInOnosServices.class.getSimpleName(), StandInCoreService.class.getSimpleName(),
+                    StandInAuditService.class.getSimpleName())) {
                 j.putNextEntry(new JarEntry(pkg + "/" + cls + ".class"));
                 try (InputStream in = Files.newInputStream(classes.resolve(pkg + "/" + cls + ".class"))) {
                     in.transferTo(j);

@@ -3,6 +3,7 @@ package org.qkdnf.controller.app.osgi;
 import org.onosproject.cfg.ComponentConfigAdapter;
 import org.onosproject.cfg.ComponentConfigService;
 import org.onosproject.core.CoreService;
+import org.onosproject.security.AuditService;
 import org.onosproject.store.service.StorageService;
 import org.onosproject.store.service.TestStorageService;
 import org.osgi.framework.BundleActivator;
@@ -20,6 +21,7 @@ public class StandInOnosServices implements BundleActivator {
         context.registerService(StorageService.class, new TestStorageService(), null);
         context.registerService(CoreService.class, new StandInCoreService(), null);
         context.registerService(ComponentConfigService.class, new ComponentConfigAdapter(), null);
+        context.registerService(AuditService.class, new StandInAuditService(), null);
     }
 
     @Override
