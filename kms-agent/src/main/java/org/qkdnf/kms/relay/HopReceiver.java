@@ -1,0 +1,290 @@
+package org.qkdnf.kms.relay;
+
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+import io.grpc.Status;
+import org.qkdnf.common.tls.PeerIdentity;
+import org.qkdnf.kms.api.KeyPoolException;
+import org.qkdnf.kms.api.KeyRange;
+import org.qkdnf.kms.api.ReservedKey;
+import org.qkdnf.proto.common.v1.OperationResult;
+import org.qkdnf.proto.keyrelay.v1.PoolRange;
+import org.qkdnf.proto.keyrelay.v1.RelayHopRequest;
+import org.qkdnf.proto.keyrelay.v1.RelayHopResponse;
+
+/**
+ * The receiving end of a hop: checks who sent it, consumes exactly the ranges it names from this
+ * node's copy of the sender's lane, verifies the one-time MAC, decrypts, and either hands the key
+ * to the {@link RelayedKeySink} (last hop) or re-encrypts it for the next hop.
+ *
+ * <p>Order of checks, and why:
+ * <ol>
+ *   <li>Syntax and identity (the caller's certificate must name the node the route puts before
+ *       this one, and the link must join the two): nothing is consumed when these fail, so a
+ *       stranger cannot make this node burn key. The key the sender reserved for the message is
+ *       discarded when the next good message's ranges start past it.</li>
+ *   <li>The MAC key range, then the pad range, are consumed (the order the sender reserved them).
+ *       A range behind the watermark is refused (REPLAY): no bit is taken twice. From here on the
+ *       message's key is spent at both ends whatever happens.</li>
+ *   <li>The tag is verified over header and ciphertext, in constant time; only then is anything
+ *       in the message trusted, including the sequence number, which must increase.</li>
+ * </ol>
+ */
+final class HopReceiver {
+
+    /** Interval between retries while the blocks a range needs have not arrived here yet. */
+    private static final long KEY_POLL_MILLIS = 2;
+
+    private final RelayContext ctx;
+    private final Function<String, RelayNeighbor> neighborByLink;
+    private final Function<String, HopSender> senderByNode;
+    private final RelayedKeySink sink;
+    private final SequenceGuard sequences;
+
+    HopReceiver(RelayContext ctx, Function<String, RelayNeighbor> neighborByLink,
+                Function<String, HopSender> senderByNode, RelayedKeySink sink, SequenceGuard sequences) {
+        this.ctx = ctx;
+        this.neighborByLink = neighborByLink;
+        this.senderByNode = senderByNode;
+        this.sink = sink;
+        this.sequences = sequences;
+    }
+
+    /** Handles one message; never throws: failures become responses naming the hop. */
+    CompletableFuture<RelayHopResponse> handle(RelayHopRequest request, PeerIdentity caller) {
+        Hop hop = describe(request, caller);
+        UUID serviceId = null;
+        try {
+            serviceId = parseServiceId(request, hop);
+            return receive(request, caller, hop, serviceId);
+        } catch (RelayException e) {
+            return CompletableFuture.completedFuture(fail(request, hop, serviceId, e));
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(fail(request, hop, serviceId, RelayContext.internal(hop, e)));
+        }
+    }
+
+    private CompletableFuture<RelayHopResponse> receive(RelayHopRequest request, PeerIdentity caller, Hop hop,
+                                                        UUID serviceId) {
+        long sequence = request.getSequence();
+        if (sequence == 0) {
+            throw invalid(hop, "sequence: must be >= 1");
+        }
+        List<String> route = request.getRouteQkdnIdsList();
+        checkRoute(route, request.getHopIndex(), hop);
+        int index = request.getHopIndex();
+        String from = route.get(index - 1);
+        if (!caller.id().equals(from)) {
+            throw RelayException.at(hop, Status.Code.PERMISSION_DENIED, "caller: its certificate names node "
+                    + caller.id() + ", but the route has node " + from + " send this hop");
+        }
+        if (!request.hasPadRange()) {
+            throw invalid(hop, "pad_range: missing");
+        }
+        if (!request.hasMacKeyRange()) {
+            throw invalid(hop, "mac_key_range: missing");
+        }
+        String link = request.getPadRange().getQkdlId();
+        if (!link.equals(request.getMacKeyRange().getQkdlId())) {
+            throw invalid(hop, "mac_key_range.qkdl_id: must be the link of pad_range, " + link);
+        }
+        RelayNeighbor neighbor = neighborByLink.apply(link);
+        if (neighbor == null || !neighbor.qkdnId().equals(from)) {
+            throw RelayException.at(hop, Status.Code.PERMISSION_DENIED,
+                    "pad_range.qkdl_id: link " + link + " does not join node " + from + " to this node");
+        }
+        String lane = Lanes.laneId(link, from);
+        checkLane(request.getPadRange(), "pad_range", lane, hop);
+        checkLane(request.getMacKeyRange(), "mac_key_range", lane, hop);
+        if (request.getMacKeyRange().getLengthBits() != HopCipher.MAC_KEY_BITS) {
+            throw invalid(hop, "mac_key_range.length_bits: must be " + HopCipher.MAC_KEY_BITS);
+        }
+        long padBits = request.getPadRange().getLengthBits();
+        if (padBits <= 0 || padBits > ctx.maxPayloadBytes * 8L) {
+            throw invalid(hop, "pad_range.length_bits: must be 8.." + ctx.maxPayloadBytes * 8L + ", got "
+                    + Long.toUnsignedString(padBits));
+        }
+        KeyRange macRange = RangeCodec.fromProto(request.getMacKeyRange(), "mac_key_range", hop);
+        KeyRange padRange = RangeCodec.fromProto(request.getPadRange(), "pad_range", hop);
+
+        RelayCounters.Link counters = ctx.counters.link(link);
+        ReservedKey macKey = consume(macRange, "mac_key_range", hop);
+        counters.authBitsReceived.add(HopCipher.MAC_KEY_BITS);
+        byte[] data;
+        ReservedKey pad = null;
+        try {
+            pad = consume(padRange, "pad_range", hop);
+            data = request.getCiphertext().toByteArray();
+            if (!HopCipher.verify(macKey.key(), request, data, request.getTag().toByteArray())) {
+                throw RelayException.at(hop, Status.Code.DATA_LOSS, "tag: the Poly1305 tag does not verify over the "
+                        + "header and " + data.length + " bytes of ciphertext (altered or truncated in transit); "
+                        + "its key (pad_range, mac_key_range) is spent at both ends and not used");
+            }
+            if (data.length * 8L != padBits) {
+                throw invalid(hop, "ciphertext: " + data.length * 8L + " bits for a pad_range of " + padBits + " bits");
+            }
+            long last = sequences.accept(serviceId, sequence);
+            if (last != 0) {
+                throw RelayException.at(hop, Status.Code.FAILED_PRECONDITION, "sequence: "
+                        + Long.toUnsignedString(sequence) + " is not above " + Long.toUnsignedString(last)
+                        + ", the last accepted for service " + serviceId + " (a replayed message)");
+            }
+            OneTimePad.xorInPlace(data, pad.key());  // data is the key from here on
+        } finally {
+            macKey.erase();
+            if (pad != null) {
+                pad.erase();
+            }
+        }
+        counters.messagesReceived.increment();
+        counters.bitsReceived.add(padBits);
+
+        if (index == route.size() - 1) {
+            try {
+                sink.accept(serviceId, sequence, data);
+            } catch (RelayException e) {
+                throw RelayException.at(hop, e.code(), "key sink refused the key: " + e.getMessage());
+            } catch (RuntimeException e) {
+                throw RelayException.at(hop, Status.Code.INTERNAL,
+                        "key sink failed (" + e.getClass().getSimpleName() + ")");
+            }
+            return CompletableFuture.completedFuture(response(request, index, OperationResult.getDefaultInstance()));
+        }
+        String next = route.get(index + 1);
+        HopSender sender = senderByNode.apply(next);
+        if (sender == null) {
+            Arrays.fill(data, (byte) 0);
+            Hop nextHop = new Hop(index + 1, ctx.selfId, next, "?");
+            RelayException e = RelayException.at(nextHop, Status.Code.FAILED_PRECONDITION,
+                    "route_qkdn_ids: this node has no link to node " + next);
+            return CompletableFuture.completedFuture(fail(request, nextHop, serviceId, e));
+        }
+        CompletableFuture<RelayHopResponse> forwarded;
+        try {
+            forwarded = sender.send(serviceId, sequence, route, index + 1, data);
+        } finally {
+            Arrays.fill(data, (byte) 0);
+        }
+        UUID service = serviceId;
+        return forwarded.handle((r, t) -> {
+            if (t == null) {
+                return r;  // the downstream result, success or the hop that failed, passes through
+            }
+            RelayException e = t instanceof RelayException ? (RelayException) t
+                    : RelayContext.internal(new Hop(index + 1, ctx.selfId, next, sender.neighbor().qkdlId()), t);
+            // the sender side already counted and alarmed it
+            return response(request, e.hopIndex(), result(e));
+        });
+    }
+
+    private ReservedKey consume(KeyRange range, String field, Hop hop) {
+        long deadline = System.nanoTime() + ctx.keyArrivalWait.toNanos();
+        while (true) {
+            try {
+                return ctx.store.consume(range);
+            } catch (KeyPoolException e) {
+                if (e.reason() == KeyPoolException.Reason.INSUFFICIENT_KEY && System.nanoTime() < deadline) {
+                    try {
+                        Thread.sleep(KEY_POLL_MILLIS);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        throw RelayException.at(hop, Status.Code.CANCELLED, field + ": interrupted");
+                    }
+                    continue;
+                }
+                throw mapStoreFailure(e, field, hop);
+            }
+        }
+    }
+
+    private RelayException mapStoreFailure(KeyPoolException e, String field, Hop hop) {
+        switch (e.reason()) {
+            case REPLAY:
+                return RelayException.at(hop, Status.Code.FAILED_PRECONDITION, field
+                        + ": the range starts behind this end's watermark, so its key was used already (a replayed "
+                        + "message): " + e.getMessage());
+            case RANGE_MISMATCH:
+                return RelayException.at(hop, Status.Code.FAILED_PRECONDITION,
+                        field + ": the range does not match this end's blocks: " + e.getMessage());
+            case INSUFFICIENT_KEY:
+                return RelayException.at(hop, Status.Code.UNAVAILABLE, field + ": the range runs past the key this "
+                        + "end has received so far (waited " + ctx.keyArrivalWait.toMillis() + " ms); retry later");
+            case UNKNOWN_POOL:
+                return RelayException.at(hop, Status.Code.FAILED_PRECONDITION,
+                        field + ".pool_id: this node has no pool " + e.getMessage());
+            case CORRUPT:
+                return RelayException.at(hop, Status.Code.DATA_LOSS, field + ": the stored key is damaged");
+            case STORAGE_FAILURE:
+            case CLOSED:
+                return RelayException.at(hop, Status.Code.UNAVAILABLE, field + ": the key store is unavailable");
+            default:
+                return RelayException.at(hop, Status.Code.INTERNAL, field + ": " + e.reason());
+        }
+    }
+
+    private RelayHopResponse fail(RelayHopRequest request, Hop hop, UUID serviceId, RelayException e) {
+        ctx.failure(hop, serviceId, request.getSequence(), e);
+        return response(request, e.hopIndex(), result(e));
+    }
+
+    private static OperationResult result(RelayException e) {
+        return OperationResult.newBuilder().setCode(e.code().value()).setMessage(e.getMessage()).build();
+    }
+
+    private static RelayHopResponse response(RelayHopRequest request, int hopIndex, OperationResult result) {
+        return RelayHopResponse.newBuilder()
+                .setServiceId(request.getServiceId())
+                .setSequence(request.getSequence())
+                .setResult(result)
+                .setResultHopIndex(hopIndex)
+                .build();
+    }
+
+    /** The hop as far as the message and the caller tell it, for error messages before validation. */
+    private Hop describe(RelayHopRequest request, PeerIdentity caller) {
+        int index = request.getHopIndex();
+        List<String> route = request.getRouteQkdnIdsList();
+        String from = index >= 1 && index <= route.size() ? route.get(index - 1) : caller.id();
+        String link = request.getPadRange().getQkdlId().isEmpty() ? "?" : request.getPadRange().getQkdlId();
+        return new Hop(index, from, ctx.selfId, link);
+    }
+
+    private static UUID parseServiceId(RelayHopRequest request, Hop hop) {
+        try {
+            return UUID.fromString(request.getServiceId());
+        } catch (IllegalArgumentException e) {
+            throw invalid(hop, "service_id: not a UUID");
+        }
+    }
+
+    private void checkRoute(List<String> route, int index, Hop hop) {
+        if (route.size() < 2) {
+            throw invalid(hop, "route_qkdn_ids: needs at least 2 nodes, got " + route.size());
+        }
+        if (new HashSet<>(route).size() != route.size() || route.stream().anyMatch(String::isBlank)) {
+            throw invalid(hop, "route_qkdn_ids: nodes must be non-blank and distinct");
+        }
+        if (index < 1 || index >= route.size()) {
+            throw invalid(hop, "hop_index: must be 1.." + (route.size() - 1) + ", got " + Integer.toUnsignedString(index));
+        }
+        if (!route.get(index).equals(ctx.selfId)) {
+            throw invalid(hop, "route_qkdn_ids[hop_index]: names node " + route.get(index)
+                    + ", but this is node " + ctx.selfId);
+        }
+    }
+
+    private static void checkLane(PoolRange range, String field, String lane, Hop hop) {
+        if (!range.getPoolId().equals(lane)) {
+            throw invalid(hop, field + ".pool_id: must be the sending node's lane " + lane);
+        }
+    }
+
+    private static RelayException invalid(Hop hop, String what) {
+        return RelayException.at(hop, Status.Code.INVALID_ARGUMENT, what);
+    }
+}

@@ -1,0 +1,274 @@
+package org.qkdnf.kms.relay;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.ClientInterceptor;
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import org.qkdnf.common.tls.GrpcTls;
+import org.qkdnf.common.tls.TlsFiles;
+import org.qkdnf.kms.api.KeyPoolException;
+import org.qkdnf.kms.api.ReservedKey;
+import org.qkdnf.proto.keyrelay.v1.KeyRelayServiceGrpc;
+import org.qkdnf.proto.keyrelay.v1.RelayHopRequest;
+import org.qkdnf.proto.keyrelay.v1.RelayHopResponse;
+
+/**
+ * Sends relay hops to one neighbour, over one ordered stream, with key of this node's lane of the
+ * link to it.
+ *
+ * <p>Ordering is the point of this class: {@link #send} reserves the MAC key and the pad from the
+ * lane and writes the message to the stream under one lock, so the stream carries messages in the
+ * order their ranges were reserved, and the receiver, which handles one stream's messages in
+ * order, consumes them in that order too. A message lost in between (stream broken, reservation
+ * not sent) only makes the receiver skip ahead and discard that key, never reuse it.
+ *
+ * <p>Flow control: at most {@code maxInFlight} messages wait for their result; {@link #send}
+ * blocks for a permit. Every message has a timeout (the stream itself has no deadline: it lives
+ * as long as the neighbour relationship).
+ */
+final class HopSender implements AutoCloseable {
+
+    private final RelayContext ctx;
+    private final RelayNeighbor neighbor;
+    private final String lane;
+    private final ManagedChannel channel;
+    private final KeyRelayServiceGrpc.KeyRelayServiceStub stub;
+    private final Semaphore inFlight;
+    private final Duration timeout;
+    private final RelayCounters.Link counters;
+    private final Object laneLock = new Object();
+    /** The open stream, or null; guarded by laneLock. */
+    private Stream stream;
+    private boolean closed;
+
+    HopSender(RelayContext ctx, RelayNeighbor neighbor, TlsFiles tls, List<ClientInterceptor> interceptors,
+              int maxInFlight, Duration timeout) {
+        this.ctx = ctx;
+        this.neighbor = neighbor;
+        this.lane = Lanes.laneId(neighbor.qkdlId(), ctx.selfId);
+        List<ClientInterceptor> all = new ArrayList<>(interceptors);
+        all.add(new ServerIdentityCheck(neighbor.qkdnId()));
+        this.channel = Grpc.newChannelBuilderForAddress(neighbor.host(), neighbor.port(), GrpcTls.channelCredentials(tls))
+                .intercept(all)
+                .build();
+        this.stub = KeyRelayServiceGrpc.newStub(channel);
+        this.inFlight = new Semaphore(maxInFlight);
+        this.timeout = timeout;
+        this.counters = ctx.counters.link(neighbor.qkdlId());
+    }
+
+    RelayNeighbor neighbor() {
+        return neighbor;
+    }
+
+    /**
+     * Encrypts {@code plaintext} for hop {@code hopIndex} of {@code route} and sends it. The
+     * plaintext is not kept: the caller may erase it when this returns.
+     *
+     * @return the response of the receiving node, once the key reached the end of the route or
+     *         failed; fails with {@link RelayException} when the message could not be sent or no
+     *         response came in time
+     */
+    CompletableFuture<RelayHopResponse> send(UUID serviceId, long sequence, List<String> route, int hopIndex,
+                                             byte[] plaintext) {
+        Hop hop = new Hop(hopIndex, ctx.selfId, neighbor.qkdnId(), neighbor.qkdlId());
+        try {
+            inFlight.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return failed(hop, serviceId, sequence, RelayException.at(hop, Status.Code.CANCELLED, "interrupted"));
+        }
+        CompletableFuture<RelayHopResponse> result = new CompletableFuture<>();
+        result.whenComplete((r, t) -> inFlight.release());
+        try {
+            synchronized (laneLock) {
+                sendLocked(hop, serviceId, sequence, route, plaintext, result);
+            }
+        } catch (RelayException e) {
+            ctx.failure(hop, serviceId, sequence, e);
+            result.completeExceptionally(e);
+            return result;
+        } catch (RuntimeException e) {
+            RelayException r = RelayContext.internal(hop, e);
+            ctx.failure(hop, serviceId, sequence, r);
+            result.completeExceptionally(r);
+            return result;
+        }
+        return result.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((r, t) -> {
+            if (t == null) {
+                return r;
+            }
+            if (t instanceof TimeoutException) {
+                RelayException e = RelayException.at(hop, Status.Code.DEADLINE_EXCEEDED,
+                        "no result within " + timeout.toMillis() + " ms");
+                ctx.failure(hop, serviceId, sequence, e);
+                throw e;
+            }
+            throw t instanceof RelayException ? (RelayException) t : RelayContext.internal(hop, t);
+        });
+    }
+
+    private void sendLocked(Hop hop, UUID serviceId, long sequence, List<String> route, byte[] plaintext,
+                            CompletableFuture<RelayHopResponse> result) {
+        if (closed) {
+            throw RelayException.at(hop, Status.Code.UNAVAILABLE, "this node is shutting down");
+        }
+        Stream s = stream;
+        if (s == null) {
+            s = new Stream();
+            s.requests = stub.relayHop(s);
+            stream = s;
+        }
+        PendingKey key = new PendingKey(serviceId.toString(), sequence);
+        Pending mine = new Pending(hop, result);
+        if (s.pending.putIfAbsent(key, mine) != null) {
+            throw RelayException.at(hop, Status.Code.ALREADY_EXISTS,
+                    "sequence: " + Long.toUnsignedString(sequence) + " of service " + serviceId + " is already in flight");
+        }
+        ReservedKey macKey = null;
+        ReservedKey pad = null;
+        try {
+            // MAC key first, then the pad: the receiver consumes them in this order.
+            macKey = reserve(hop, HopCipher.MAC_KEY_BITS, "mac_key_range");
+            counters.authBitsSent.add(HopCipher.MAC_KEY_BITS);
+            pad = reserve(hop, plaintext.length * 8L, "pad_range");
+            RelayHopRequest.Builder b = RelayHopRequest.newBuilder()
+                    .setServiceId(serviceId.toString())
+                    .setSequence(sequence)
+                    .addAllRouteQkdnIds(route)
+                    .setHopIndex(hop.index())
+                    .setPadRange(RangeCodec.toProto(pad.range(), neighbor.qkdlId()))
+                    .setMacKeyRange(RangeCodec.toProto(macKey.range(), neighbor.qkdlId()));
+            byte[] ciphertext = OneTimePad.xor(plaintext, pad.key());
+            byte[] tag = HopCipher.tag(macKey.key(), b, ciphertext);
+            b.setCiphertext(UnsafeByteOperations.unsafeWrap(ciphertext)).setTag(ByteString.copyFrom(tag));
+            s.requests.onNext(b.build());
+            counters.messagesSent.increment();
+            counters.bitsSent.add(plaintext.length * 8L);
+        } catch (RuntimeException e) {
+            s.pending.remove(key, mine);
+            throw e;
+        } finally {
+            if (macKey != null) {
+                macKey.erase();
+            }
+            if (pad != null) {
+                pad.erase();
+            }
+        }
+    }
+
+    private ReservedKey reserve(Hop hop, long bits, String field) {
+        try {
+            return ctx.store.reserve(lane, bits);
+        } catch (KeyPoolException e) {
+            Status.Code code;
+            switch (e.reason()) {
+                case INSUFFICIENT_KEY: code = Status.Code.RESOURCE_EXHAUSTED; break;
+                case UNKNOWN_POOL: code = Status.Code.FAILED_PRECONDITION; break;
+                case CORRUPT: code = Status.Code.DATA_LOSS; break;
+                case STORAGE_FAILURE:
+                case CLOSED: code = Status.Code.UNAVAILABLE; break;
+                default: code = Status.Code.INTERNAL; break;
+            }
+            throw RelayException.at(hop, code, field + ": cannot reserve " + bits + " bits from lane " + lane
+                    + " (" + e.reason() + "): " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        Stream s;
+        synchronized (laneLock) {
+            closed = true;
+            s = stream;
+            stream = null;
+        }
+        if (s != null) {
+            try {
+                s.requests.onCompleted();
+            } catch (RuntimeException ignored) {
+                // the stream is already broken: nothing to finish
+            }
+        }
+        channel.shutdown();
+        try {
+            if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+                channel.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            channel.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private record PendingKey(String serviceId, long sequence) {
+    }
+
+    private record Pending(Hop hop, CompletableFuture<RelayHopResponse> result) {
+    }
+
+    /** One open stream to the neighbour and the messages on it that wait for their result. */
+    private final class Stream implements StreamObserver<RelayHopResponse> {
+        final Map<PendingKey, Pending> pending = new ConcurrentHashMap<>();
+        StreamObserver<RelayHopRequest> requests;
+
+        @Override
+        public void onNext(RelayHopResponse response) {
+            Pending p = pending.remove(new PendingKey(response.getServiceId(), response.getSequence()));
+            if (p != null) {
+                p.result().complete(response);
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            end(Status.fromThrowable(t));
+        }
+
+        @Override
+        public void onCompleted() {
+            end(Status.UNAVAILABLE.withDescription("the receiver ended the stream"));
+        }
+
+        private void end(Status status) {
+            synchronized (laneLock) {
+                if (stream == this) {
+                    stream = null;
+                }
+            }
+            String why = "stream to node " + neighbor.qkdnId() + " ended (" + status.getCode()
+                    + (status.getDescription() == null ? "" : ": " + status.getDescription())
+                    + "); the message's key is discarded";
+            Status.Code code = status.getCode() == Status.Code.PERMISSION_DENIED
+                    || status.getCode() == Status.Code.UNAUTHENTICATED ? status.getCode() : Status.Code.UNAVAILABLE;
+            for (PendingKey k : List.copyOf(pending.keySet())) {
+                Pending p = pending.remove(k);
+                if (p != null) {
+                    RelayException e = RelayException.at(p.hop(), code, why);
+                    ctx.failure(p.hop(), UUID.fromString(k.serviceId()), k.sequence(), e);
+                    p.result().completeExceptionally(e);
+                }
+            }
+        }
+    }
+
+    private CompletableFuture<RelayHopResponse> failed(Hop hop, UUID serviceId, long sequence, RelayException e) {
+        ctx.failure(hop, serviceId, sequence, e);
+        return CompletableFuture.failedFuture(e);
+    }
+}

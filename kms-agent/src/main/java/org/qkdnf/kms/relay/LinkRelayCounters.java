@@ -1,0 +1,22 @@
+package org.qkdnf.kms.relay;
+
+/**
+ * Relay counters of one link at one node, since the node started. Bits are link key bits: the
+ * pad of a message is as long as its key, and every message spends
+ * {@link HopCipher#MAC_KEY_BITS} more for its one-time MAC on each hop.
+ *
+ * @param qkdlId             the link
+ * @param messagesSent       messages this node sent over the link (own lane)
+ * @param bitsSent           key bits relayed out over the link (pad bits of the messages sent)
+ * @param authBitsSent       MAC key bits of its own lane spent on messages sent
+ * @param messagesReceived   messages received over the link whose tag verified
+ * @param bitsReceived       key bits relayed in over the link (pad bits of those messages)
+ * @param authBitsReceived   MAC key bits of the peer's lane consumed for received messages,
+ *                           including messages that then failed verification
+ * @param failures           messages on this link that failed: detected by this node as receiver,
+ *                           or refused or lost before this node could send them
+ */
+public record LinkRelayCounters(String qkdlId, long messagesSent, long bitsSent, long authBitsSent,
+                                long messagesReceived, long bitsReceived, long authBitsReceived,
+                                long failures) {
+}

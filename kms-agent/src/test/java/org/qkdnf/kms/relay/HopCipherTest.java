@@ -1,0 +1,114 @@
+package org.qkdnf.kms.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+import org.qkdnf.proto.keyrelay.v1.PoolRange;
+import org.qkdnf.proto.keyrelay.v1.RelayHopRequest;
+
+class HopCipherTest {
+
+    private final SecureRandom random = new SecureRandom();
+
+    private byte[] bytes(int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+
+    private static RelayHopRequest header() {
+        PoolRange pad = PoolRange.newBuilder().setPoolId("L01/kme-a").setQkdlId("L01").setFirstBlockIndex(3)
+                .setFirstBlockId(UUID.randomUUID().toString()).setOffsetBits(256).setLengthBits(1024).build();
+        PoolRange mac = pad.toBuilder().setOffsetBits(0).setLengthBits(256).build();
+        return RelayHopRequest.newBuilder().setServiceId(UUID.randomUUID().toString()).setSequence(7)
+                .addRouteQkdnIds("kme-a").addRouteQkdnIds("kme-b").setHopIndex(1)
+                .setPadRange(pad).setMacKeyRange(mac).build();
+    }
+
+    @Test
+    void padIsItsOwnInverse() {
+        byte[] key = bytes(128);
+        byte[] pad = bytes(128);
+        byte[] ct = OneTimePad.xor(key, pad);
+        assertThat(ct).isNotEqualTo(key);
+        assertThat(OneTimePad.xor(ct, pad)).isEqualTo(key);
+        assertThatThrownBy(() -> OneTimePad.xor(key, bytes(127))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void tagVerifiesOverUntouchedMessage() {
+        byte[] macKey = bytes(32);
+        RelayHopRequest h = header();
+        byte[] ct = bytes(128);
+        byte[] tag = HopCipher.tag(macKey, h, ct);
+        assertThat(tag).hasSize(HopCipher.TAG_BYTES);
+        assertThat(HopCipher.verify(macKey, h, ct, tag)).isTrue();
+    }
+
+    @Test
+    void everyFlippedCiphertextBitFailsTheTag() {
+        byte[] macKey = bytes(32);
+        RelayHopRequest h = header();
+        byte[] ct = bytes(64);
+        byte[] tag = HopCipher.tag(macKey, h, ct);
+        for (int bit = 0; bit < ct.length * 8; bit++) {
+            byte[] tampered = ct.clone();
+            tampered[bit / 8] ^= (byte) (1 << (bit % 8));
+            assertThat(HopCipher.verify(macKey, h, tampered, tag)).as("bit %d", bit).isFalse();
+        }
+    }
+
+    @Test
+    void tamperedHeaderFailsTheTag() {
+        byte[] macKey = bytes(32);
+        RelayHopRequest h = header();
+        byte[] ct = bytes(64);
+        byte[] tag = HopCipher.tag(macKey, h, ct);
+        assertThat(HopCipher.verify(macKey, h.toBuilder().setSequence(8).build(), ct, tag)).isFalse();
+        assertThat(HopCipher.verify(macKey, h.toBuilder().setHopIndex(2).build(), ct, tag)).isFalse();
+        assertThat(HopCipher.verify(macKey, h.toBuilder().setRouteQkdnIds(1, "kme-x").build(), ct, tag)).isFalse();
+        assertThat(HopCipher.verify(macKey, h.toBuilder().setPadRange(
+                h.getPadRange().toBuilder().setOffsetBits(264)).build(), ct, tag)).isFalse();
+        assertThat(HopCipher.verify(macKey, h.toBuilder().setMacKeyRange(
+                h.getMacKeyRange().toBuilder().setPoolId("L01/kme-b")).build(), ct, tag)).isFalse();
+    }
+
+    @Test
+    void truncatedCiphertextOrTagFails() {
+        byte[] macKey = bytes(32);
+        RelayHopRequest h = header();
+        byte[] ct = bytes(64);
+        byte[] tag = HopCipher.tag(macKey, h, ct);
+        assertThat(HopCipher.verify(macKey, h, Arrays.copyOf(ct, 63), tag)).isFalse();
+        assertThat(HopCipher.verify(macKey, h, new byte[0], tag)).isFalse();
+        assertThat(HopCipher.verify(macKey, h, ct, Arrays.copyOf(tag, 15))).isFalse();
+    }
+
+    @Test
+    void anotherMacKeyFails() {
+        RelayHopRequest h = header();
+        byte[] ct = bytes(64);
+        byte[] tag = HopCipher.tag(bytes(32), h, ct);
+        assertThat(HopCipher.verify(bytes(32), h, ct, tag)).isFalse();
+        assertThatThrownBy(() -> HopCipher.tag(bytes(16), h, ct)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void poly1305MatchesRfc8439Vector() {
+        // RFC 8439 section 2.5.2: raw Poly1305 with a 32-byte (r, s) key, no AES.
+        byte[] key = java.util.HexFormat.of().parseHex(
+                "85d6be7857556d337f4452fe42d506a80103808afb0db2fd4abff6af4149f51b");
+        byte[] msg = "Cryptographic Forum Research Group".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        org.bouncycastle.crypto.macs.Poly1305 mac = new org.bouncycastle.crypto.macs.Poly1305();
+        mac.init(new org.bouncycastle.crypto.params.KeyParameter(key));
+        mac.update(msg, 0, msg.length);
+        byte[] out = new byte[16];
+        mac.doFinal(out, 0);
+        assertThat(java.util.HexFormat.of().formatHex(out)).isEqualTo("a8061dc1305136c6c22b8baf0c0127a9");
+    }
+}
