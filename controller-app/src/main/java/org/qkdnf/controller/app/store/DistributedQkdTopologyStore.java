@@ -42,7 +42,9 @@ import org.slf4j.LoggerFactory;
  * {@code putIfAbsent}, {@code remove(key, version)}); on a concurrent change, by this or another
  * instance, it re-reads and re-applies the (pure) function. So both ends of a link reporting
  * through two different instances at once never lose either report. An update whose result has
- * the same structure writes nothing.
+ * the same structure writes nothing. (Why not the core's AbstractQkdTopologyStore: its in-memory
+ * working set is the authority and the durable copy follows it, so two instances would each write
+ * their own view of a link and overwrite the other's end.)
  *
  * <p>Performance figures (SKR, QBER, key volume) are not written to the cluster: at up to 100,000
  * reports/s a consensus write per report is out of the question, and the store contract keeps them
@@ -59,8 +61,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: any thread may call any method. The maps' listeners run on ONOS's event threads
  * (on the writing thread with the test maps); they only derive events and hand them to the delegate,
- * which enqueues. {@code nodes}, {@code links}, {@code settings} are set in {@link #activate} and
- * cleared in {@link #deactivate}, both on the SCR thread, before and after any use.
+ * which enqueues. {@code nodes}, {@code links}, {@code settings} are set once in {@link #activate}
+ * on the SCR thread, before SCR registers the service; {@code live} and the caches are concurrent
+ * maps written by any thread.
  */
 @Component(immediate = true, service = QkdTopologyStore.class)
 public final class DistributedQkdTopologyStore implements QkdTopologyStore {

@@ -115,6 +115,7 @@ class SqServerManagerTest {
         assertThat(closed.get(10, TimeUnit.SECONDS).getCode()).as("stream ends when the server stops")
                 .isNotEqualTo(Status.Code.OK);
         assertThat(sq.sqListenPort()).isEmpty();
+        awaitTrue(() -> !topology.getNode(A).orElseThrow().agentConnected());
     }
 
     @Test
