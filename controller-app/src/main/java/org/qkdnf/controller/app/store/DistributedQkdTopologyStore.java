@@ -1,5 +1,6 @@
 package org.qkdnf.controller.app.store;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -7,9 +8,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.UnaryOperator;
 
 import org.onlab.util.KryoNamespace;
+import org.onosproject.cluster.ClusterEvent;
+import org.onosproject.cluster.ClusterEventListener;
+import org.onosproject.cluster.ClusterService;
 import org.onosproject.store.service.ConsistentMap;
 import org.onosproject.store.service.ConsistentMapException;
 import org.onosproject.store.service.MapEvent;
@@ -54,6 +60,12 @@ import org.slf4j.LoggerFactory;
  * replaces them until the next report. A status change carried by a performance report is
  * structural and is shared.
  *
+ * <p>Agents: a node record also names the ONOS instance its agent is connected to. When an
+ * instance leaves the cluster (INSTANCE_DEACTIVATED/REMOVED) the others mark its agents
+ * disconnected; when an instance starts, it clears what its previous life left connected. (After a
+ * partition heals, agents of the instance that was cut off show disconnected until they reconnect
+ * or send an inventory.)
+ *
  * <p>Events: structural events (NODE_*, LINK_ADDED/UPDATED/REMOVED/STATUS_CHANGED) are derived from
  * the maps' events, so every instance's listeners see every change, wherever it was made.
  * LINK_PERFORMANCE and changes of the degraded flag alone are local, posted by the instance that
@@ -84,6 +96,15 @@ public final class DistributedQkdTopologyStore implements QkdTopologyStore {
     @Reference(cardinality = ReferenceCardinality.MANDATORY)
     protected StorageService storageService;
 
+    @Reference(cardinality = ReferenceCardinality.MANDATORY)
+    protected ClusterService clusterService;
+
+    /** This ONOS instance's id, recorded as the host of the agents connected here. Set in activate. */
+    private volatile String localInstance;
+    /** Runs the clean-up after another instance left (cluster listeners must return at once). */
+    private ExecutorService reaper;
+    private final ClusterEventListener clusterListener = this::clusterChanged;
+
     private volatile ConsistentMap<String, byte[]> nodes;
     private volatile ConsistentMap<String, byte[]> links;
     private volatile ConsistentMap<String, byte[]> settings;
@@ -97,16 +118,29 @@ public final class DistributedQkdTopologyStore implements QkdTopologyStore {
 
     @Activate
     protected void activate() {
+        localInstance = clusterService.getLocalNode().id().id();
         nodes = buildMap(NODES_MAP);
         links = buildMap(LINKS_MAP);
         settings = buildMap(SETTINGS_MAP);
         nodes.addListener(nodeListener);
         links.addListener(linkListener);
-        log.info("Started: {} nodes, {} links in the cluster's topology", nodes.size(), links.size());
+        reaper = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "qkdnf-agent-reaper");
+            t.setDaemon(true);
+            return t;
+        });
+        clusterService.addListener(clusterListener);
+        // Agents recorded as connected to this instance belong to its previous life (it crashed or
+        // was restarted): no stream can be open yet, since the Sq server needs this store first.
+        int stale = disconnectAgentsOf(localInstance);
+        log.info("Started on {}: {} nodes, {} links in the cluster's topology; {} stale agent connections cleared",
+                localInstance, nodes.size(), links.size(), stale);
     }
 
     @Deactivate
     protected void deactivate() {
+        clusterService.removeListener(clusterListener);
+        reaper.shutdownNow();
         nodes.removeListener(nodeListener);
         links.removeListener(linkListener);
         live.clear();
@@ -189,11 +223,34 @@ public final class DistributedQkdTopologyStore implements QkdTopologyStore {
             if (next == null ? current == null : next.equals(current)) {
                 return next;
             }
-            if (write(nodes, qkdnId, stored, next == null ? null : TopologyRecords.encodeNode(next))) {
+            if (isStaleDisconnect(qkdnId, stored, current, next)) {
+                return current;
+            }
+            byte[] record = next == null ? null
+                    : TopologyRecords.encodeNode(next, next.agentConnected() ? localInstance : "");
+            if (write(nodes, qkdnId, stored, record)) {
                 return next;
             }
         }
         throw contention(NODES_MAP, qkdnId);
+    }
+
+    /**
+     * An agent that moved to another instance leaves its old stream to end later on the old one:
+     * that instance's "disconnected" must not overwrite the new connection. Only the instance that
+     * hosts the agent may mark it disconnected (or the clean-up of a departed instance).
+     */
+    private boolean isStaleDisconnect(String qkdnId, Versioned<byte[]> stored, QkdNodeInfo current, QkdNodeInfo next) {
+        if (stored == null || next == null || !current.agentConnected() || next.agentConnected()
+                || !current.node().equals(next.node())) {
+            return false;
+        }
+        String host = TopologyRecords.hostOf(qkdnId, stored.value());
+        if (host.isEmpty() || host.equals(localInstance)) {
+            return false;
+        }
+        log.debug("Ignoring disconnect of node {}: its agent is connected to instance {}", qkdnId, host);
+        return true;
     }
 
     @Override
@@ -283,6 +340,51 @@ public final class DistributedQkdTopologyStore implements QkdTopologyStore {
     private static ConsistentMapException contention(String map, String key) {
         return new ConsistentMapException.ConcurrentModification(
                 map + "/" + key + ": still contended after " + MAX_ATTEMPTS + " attempts");
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Agents of an instance that left the cluster
+
+    /** Cluster event thread: hands the work to the reaper and returns. */
+    private void clusterChanged(ClusterEvent event) {
+        if (event.type() == ClusterEvent.Type.INSTANCE_DEACTIVATED || event.type() == ClusterEvent.Type.INSTANCE_REMOVED) {
+            String gone = event.subject().id().id();
+            if (!gone.equals(localInstance)) {
+                reaper.execute(() -> {
+                    int n = disconnectAgentsOf(gone);
+                    log.info("Instance {} left ({}): {} of its agents marked disconnected", gone, event.type(), n);
+                });
+            }
+        }
+    }
+
+    /**
+     * Marks disconnected every node whose record says its agent is connected to {@code instance}.
+     * Each instance that sees the departure runs this; the conditional write makes one of them win
+     * and the others (and an agent that reconnected elsewhere meanwhile) leave the record alone.
+     *
+     * @return how many nodes this call marked
+     */
+    int disconnectAgentsOf(String instance) {
+        int marked = 0;
+        Instant now = Instant.now();
+        for (Map.Entry<String, Versioned<byte[]>> e : nodes.entrySet()) {
+            String id = e.getKey();
+            Versioned<byte[]> v = e.getValue();
+            try {
+                if (!instance.equals(TopologyRecords.hostOf(id, v.value()))) {
+                    continue;
+                }
+                QkdNodeInfo n = nodeCache.get(id, v);
+                if (n.agentConnected() && nodes.replace(id, v.version(),
+                        TopologyRecords.encodeNode(n.withAgentConnected(false, now), ""))) {
+                    marked++;
+                }
+            } catch (IllegalStateException corrupt) {
+                log.error("Cannot check the agent host of node {}: {}", id, corrupt.getMessage());
+            }
+        }
+        return marked;
     }
 
     // ------------------------------------------------------------------------------------------

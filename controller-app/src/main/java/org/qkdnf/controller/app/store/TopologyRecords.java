@@ -31,17 +31,24 @@ import org.qkdnf.proto.southbound.v1.QkdlStatus;
  */
 final class TopologyRecords {
 
-    static final int NODE_FORMAT = 1;
+    /** 2 adds the instance hosting the node's agent stream; 1 (without it) is still read. */
+    static final int NODE_FORMAT = 2;
+    static final int NODE_FORMAT_1 = 1;
     static final int LINK_FORMAT = 1;
 
     private TopologyRecords() {
     }
 
-    /** The node's inventory, whether its agent is connected (to any instance) and when it was last seen. */
-    static byte[] encodeNode(QkdNodeInfo node) {
+    /**
+     * The node's inventory, whether its agent is connected (and to which ONOS instance: {@code host},
+     * empty when not connected) and when it was last seen. The host comes first so that
+     * {@link #hostOf} reads it without parsing the inventory.
+     */
+    static byte[] encodeNode(QkdNodeInfo node, String host) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(1024);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(NODE_FORMAT);
+            out.writeUTF(host);
             writeBytes(out, node.node().toByteArray());
             out.writeBoolean(node.agentConnected());
             out.writeLong(node.lastSeen().getEpochSecond());
@@ -52,11 +59,29 @@ final class TopologyRecords {
         return bytes.toByteArray();
     }
 
+    /** The ONOS instance that hosted the node's agent when the record was written; empty if none. */
+    static String hostOf(String qkdnId, byte[] data) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
+            int format = in.readByte();
+            if (format == NODE_FORMAT_1) {
+                return "";
+            }
+            if (format != NODE_FORMAT) {
+                throw new IOException("unknown record format " + format);
+            }
+            return in.readUTF();
+        } catch (IOException e) {
+            throw new IllegalStateException("stored node " + qkdnId + " does not parse: " + reason(e), e);
+        }
+    }
+
     /** @throws IllegalStateException naming the node when the record does not parse */
     static QkdNodeInfo decodeNode(String qkdnId, byte[] data) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
             int format = in.readByte();
-            if (format != NODE_FORMAT) {
+            if (format == NODE_FORMAT) {
+                in.readUTF();
+            } else if (format != NODE_FORMAT_1) {
                 throw new IOException("unknown record format " + format);
             }
             QkdNode node = QkdNode.parseFrom(readBytes(in));

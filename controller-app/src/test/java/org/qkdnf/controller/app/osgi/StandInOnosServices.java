@@ -2,6 +2,8 @@ package org.qkdnf.controller.app.osgi;
 
 import org.onosproject.cfg.ComponentConfigAdapter;
 import org.onosproject.cfg.ComponentConfigService;
+import org.onosproject.cluster.ClusterService;
+import org.onosproject.cluster.ClusterServiceAdapter;
 import org.onosproject.core.CoreService;
 import org.onosproject.security.AuditService;
 import org.onosproject.store.service.StorageService;
@@ -22,6 +24,7 @@ public class StandInOnosServices implements BundleActivator {
         context.registerService(CoreService.class, new StandInCoreService(), null);
         context.registerService(ComponentConfigService.class, new ComponentConfigAdapter(), null);
         context.registerService(AuditService.class, new StandInAuditService(), null);
+        context.registerService(ClusterService.class, new ClusterServiceAdapter(), null);
     }
 
     @Override

@@ -23,6 +23,8 @@ import org.qkdnf.controller.api.QkdTopologyEvent;
 import org.qkdnf.controller.api.QkdTopologyEvent.Type;
 import org.qkdnf.controller.api.QkdTopologyException;
 import org.qkdnf.controller.app.testing.ClusterStorageService;
+import org.qkdnf.controller.app.testing.TestClusterService;
+import org.onosproject.cluster.ClusterEvent;
 import org.qkdnf.controller.impl.QkdTopologyManager;
 import org.qkdnf.proto.southbound.v1.QkdlStatus;
 
@@ -41,10 +43,17 @@ class DistributedQkdTopologyStoreTest {
         started.forEach(DistributedQkdTopologyStore::deactivate);
     }
 
-    /** One ONOS instance's store, activated the way SCR does it. */
+    private int instances;
+
+    /** One more ONOS instance's store (instance-1, instance-2, ...), activated the way SCR does it. */
     private DistributedQkdTopologyStore instance() throws Exception {
+        return instance(new TestClusterService("instance-" + ++instances));
+    }
+
+    private DistributedQkdTopologyStore instance(TestClusterService clusterService) throws Exception {
         DistributedQkdTopologyStore store = new DistributedQkdTopologyStore();
         TestUtils.setField(store, "storageService", cluster);
+        TestUtils.setField(store, "clusterService", clusterService);
         store.activate();
         started.add(store);
         return store;
@@ -220,6 +229,59 @@ class DistributedQkdTopologyStoreTest {
         assertThat(result.reportCount()).isEqualTo(2);
         assertThat(store.getLink(AB).orElseThrow().reportCount()).isEqualTo(2);
         assertThat(store.getLink(AB).orElseThrow().status()).isEqualTo(QkdlStatus.QKDL_STATUS_ACTIVE);
+    }
+
+    @Test
+    void agentsOfAnInstanceThatLeftAreMarkedDisconnectedByTheOthers() throws Exception {
+        // instance-1 (setUp) hosts A's agent; instance-2 watches the cluster.
+        store.updateNode(A, n -> new QkdNodeInfo(node(A), true, Instant.now()));
+        TestClusterService cluster2 = new TestClusterService("instance-2");
+        DistributedQkdTopologyStore other = instance(cluster2);
+        List<QkdTopologyEvent> otherEvents = new CopyOnWriteArrayList<>();
+        other.setDelegate(otherEvents::add);
+        assertThat(other.getNode(A).orElseThrow().agentConnected()).isTrue();
+
+        cluster2.post(new ClusterEvent(ClusterEvent.Type.INSTANCE_DEACTIVATED, TestClusterService.node("instance-1")));
+
+        awaitTrue(() -> !other.getNode(A).orElseThrow().agentConnected());
+        awaitTrue(() -> types(otherEvents).contains(Type.NODE_DISCONNECTED));
+        assertThat(types(events)).as("instance-1's listeners see it too").contains(Type.NODE_DISCONNECTED);
+    }
+
+    @Test
+    void aRestartedInstanceClearsTheConnectionsOfItsPreviousLife() throws Exception {
+        store.updateNode(A, n -> new QkdNodeInfo(node(A), true, Instant.now()));
+        store.deactivate();
+        started.remove(store);
+        instances = 0; // the same instance id again
+
+        DistributedQkdTopologyStore restarted = instance();
+        assertThat(restarted.getNode(A).orElseThrow().agentConnected()).isFalse();
+    }
+
+    @Test
+    void aLateDisconnectFromTheAgentsOldInstanceDoesNotOverrideItsNewConnection() throws Exception {
+        QkdTopologyManager one = new QkdTopologyManager(store);
+        one.applyInventory(node(A));
+        DistributedQkdTopologyStore other = instance();
+        QkdTopologyManager two = new QkdTopologyManager(other);
+        two.applyInventory(node(A));           // the agent reconnected to instance-2
+
+        one.setAgentConnected(A, false);       // its old stream on instance-1 ends only now
+
+        assertThat(other.getNode(A).orElseThrow().agentConnected()).isTrue();
+        two.setAgentConnected(A, false);       // the host itself may
+        assertThat(store.getNode(A).orElseThrow().agentConnected()).isFalse();
+        one.close();
+        two.close();
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition within 5 s").isLessThan(deadline);
+            Thread.sleep(10);
+        }
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.qkdnf.controller.app.store;
 import org.onlab.junit.TestUtils;
 import org.onosproject.store.service.StorageService;
 import org.qkdnf.controller.api.QkdTopologyStore;
+import org.qkdnf.controller.app.testing.TestClusterService;
 
 /** Activates and deactivates the cluster store for tests of other packages, as SCR would. */
 public final class StoreTestAccess {
@@ -13,6 +14,7 @@ public final class StoreTestAccess {
     public static QkdTopologyStore activated(StorageService storage) throws Exception {
         DistributedQkdTopologyStore store = new DistributedQkdTopologyStore();
         TestUtils.setField(store, "storageService", storage);
+        TestUtils.setField(store, "clusterService", new TestClusterService("instance-1"));
         store.activate();
         return store;
     }

@@ -24,7 +24,9 @@ class TopologyRecordsTest {
     void nodeRecordKeepsInventoryConnectionAndLastSeen() {
         QkdNodeInfo n = new QkdNodeInfo(node(A, linkEnd(AB, A, B, QkdlStatus.QKDL_STATUS_ACTIVE)), true,
                 Instant.parse("2026-11-25T10:15:30.123456789Z"));
-        assertThat(TopologyRecords.decodeNode(A, TopologyRecords.encodeNode(n))).isEqualTo(n);
+        byte[] record = TopologyRecords.encodeNode(n, "instance-1");
+        assertThat(TopologyRecords.decodeNode(A, record)).isEqualTo(n);
+        assertThat(TopologyRecords.hostOf(A, record)).isEqualTo("instance-1");
     }
 
     @Test
