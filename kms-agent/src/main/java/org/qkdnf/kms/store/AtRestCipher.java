@@ -38,17 +38,26 @@ final class AtRestCipher {
 
     /** Encrypts {@code len} bytes of {@code plain} from {@code off}, binding {@code aad}. */
     byte[] seal(byte[] aad, byte[] plain, int off, int len) {
-        byte[] out = new byte[NONCE_BYTES + len + TAG_BITS / 8];
-        ByteBuffer.wrap(out).putInt(epoch).putLong(counter.getAndIncrement());
+        byte[] out = new byte[OVERHEAD + len];
+        sealInto(aad, plain, off, len, out, 0);
+        return out;
+    }
+
+    /**
+     * Like {@link #seal} but writes nonce, ciphertext and tag ({@link #OVERHEAD} + {@code len}
+     * bytes) into {@code out} from {@code outOff}, so a record's header and its sealed body share
+     * one array without a copy.
+     */
+    void sealInto(byte[] aad, byte[] plain, int off, int len, byte[] out, int outOff) {
+        ByteBuffer.wrap(out, outOff, NONCE_BYTES).putInt(epoch).putLong(counter.getAndIncrement());
         Cipher c = ciphers.get();
         try {
-            c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, out, 0, NONCE_BYTES));
+            c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, out, outOff, NONCE_BYTES));
             c.updateAAD(aad);
-            c.doFinal(plain, off, len, out, NONCE_BYTES);
+            c.doFinal(plain, off, len, out, outOff + NONCE_BYTES);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM seal failed", e);
         }
-        return out;
     }
 
     /**

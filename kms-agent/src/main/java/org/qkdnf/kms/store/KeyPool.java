@@ -118,10 +118,8 @@ final class KeyPool {
                 byte[][] records = new byte[fresh.size()][];
                 for (int i = 0; i < records.length; i++) {
                     PoolBlock b = fresh.get(i);
-                    int len = b.key().length;
-                    byte[] sealed = cipher.seal(StoredBlock.aad(qkdlId, b.index(), b.blockId(), len, 0), b.key(), 0, len);
                     indexes[i] = b.index();
-                    records[i] = new StoredBlock(b.blockId(), len, 0, sealed).encode();
+                    records[i] = StoredBlock.seal(cipher, qkdlId, b.index(), b.blockId(), b.key().length, 0, b.key(), 0);
                 }
                 PoolBlock last = fresh.get(fresh.size() - 1);
                 PoolMeta next = m.appended(last.index() + 1, last.blockId(), freshBits);
@@ -252,9 +250,8 @@ final class KeyPool {
                     } else {
                         // The range ends inside this block: keep only what follows it.
                         rewriteIndex = index;
-                        rewrite = new StoredBlock(rec.blockId(), rec.blockBytes(), pos, cipher.seal(
-                                StoredBlock.aad(qkdlId, index, rec.blockId(), rec.blockBytes(), pos),
-                                plain, pos - rec.tailOffset(), rec.blockBytes() - pos)).encode();
+                        rewrite = StoredBlock.seal(cipher, qkdlId, index, rec.blockId(), rec.blockBytes(), pos,
+                                plain, pos - rec.tailOffset());
                     }
                 } finally {
                     Arrays.fill(plain, (byte) 0);
@@ -344,8 +341,7 @@ final class KeyPool {
 
     private byte[] open(long index, StoredBlock rec) {
         try {
-            byte[] aad = StoredBlock.aad(qkdlId, index, rec.blockId(), rec.blockBytes(), rec.tailOffset());
-            return cipher.open(aad, rec.sealed(), 0, rec.sealed().length);
+            return rec.open(cipher, qkdlId, index);
         } catch (AEADBadTagException e) {
             throw new KeyPoolException(Reason.CORRUPT, "pool " + qkdlId + ": block " + index
                     + " fails authentication (altered, or another store key)", e);

@@ -5,6 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
+import javax.crypto.AEADBadTagException;
+
 /**
  * One block as stored: its id, its full size, where the stored (unconsumed) tail starts, and that
  * tail sealed by {@link AtRestCipher}. A block is stored whole when appended; when the watermark
@@ -18,21 +20,29 @@ import java.util.UUID;
  * @param blockId    the block's id
  * @param blockBytes the block's full size, bytes
  * @param tailOffset the first byte of the block this record still holds
- * @param sealed     nonce, ciphertext of bytes {@code tailOffset .. blockBytes - 1}, tag
+ * @param record     the whole encoded record; the sealed tail (nonce, ciphertext of bytes
+ *                   {@code tailOffset .. blockBytes - 1}, tag) starts at {@link #sealedOffset()}
  */
-record StoredBlock(UUID blockId, int blockBytes, int tailOffset, byte[] sealed) {
+record StoredBlock(UUID blockId, int blockBytes, int tailOffset, byte[] record) {
 
     private static final byte FORMAT = 1;
     private static final int HEADER = 1 + 16 + 4 + 4;
     private static final byte[] AAD_LABEL = "qkdnf-kms-pool-block-v1".getBytes(StandardCharsets.US_ASCII);
 
-    byte[] encode() {
-        return ByteBuffer.allocate(HEADER + sealed.length)
+    /**
+     * Seals bytes {@code tailOffset .. blockBytes - 1} of a block, which {@code plain} holds from
+     * {@code plainOffset} on, and returns the encoded record (one array, no intermediate copy).
+     */
+    static byte[] seal(AtRestCipher cipher, String qkdlId, long index, UUID blockId, int blockBytes, int tailOffset,
+                       byte[] plain, int plainOffset) {
+        int len = blockBytes - tailOffset;
+        byte[] out = new byte[HEADER + AtRestCipher.OVERHEAD + len];
+        ByteBuffer.wrap(out, 0, HEADER)
                 .put(FORMAT)
                 .putLong(blockId.getMostSignificantBits()).putLong(blockId.getLeastSignificantBits())
-                .putInt(blockBytes).putInt(tailOffset)
-                .put(sealed)
-                .array();
+                .putInt(blockBytes).putInt(tailOffset);
+        cipher.sealInto(aad(qkdlId, index, blockId, blockBytes, tailOffset), plain, plainOffset, len, out, HEADER);
+        return out;
     }
 
     static StoredBlock decode(String qkdlId, long index, byte[] data) throws IOException {
@@ -43,12 +53,20 @@ record StoredBlock(UUID blockId, int blockBytes, int tailOffset, byte[] sealed) 
         UUID id = new UUID(b.getLong(), b.getLong());
         int blockBytes = b.getInt();
         int tailOffset = b.getInt();
-        byte[] sealed = new byte[data.length - HEADER];
-        System.arraycopy(data, HEADER, sealed, 0, sealed.length);
-        if (tailOffset < 0 || tailOffset >= blockBytes || sealed.length != blockBytes - tailOffset + AtRestCipher.OVERHEAD) {
+        if (tailOffset < 0 || tailOffset >= blockBytes || data.length - HEADER != blockBytes - tailOffset + AtRestCipher.OVERHEAD) {
             throw new IOException("pool " + qkdlId + " block " + index + ": inconsistent sizes");
         }
-        return new StoredBlock(id, blockBytes, tailOffset, sealed);
+        return new StoredBlock(id, blockBytes, tailOffset, data);
+    }
+
+    /** Decrypts the tail: the returned array holds bytes {@code tailOffset .. blockBytes - 1}. */
+    byte[] open(AtRestCipher cipher, String qkdlId, long index) throws AEADBadTagException {
+        return cipher.open(aad(qkdlId, index, blockId, blockBytes, tailOffset), record, HEADER, record.length - HEADER);
+    }
+
+    /** Size of the sealed tail in {@link #record()}, bytes. */
+    int sealedLength() {
+        return record.length - HEADER;
     }
 
     /** Size of the unconsumed tail, bytes. */
