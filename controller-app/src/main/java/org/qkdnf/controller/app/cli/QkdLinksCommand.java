@@ -15,6 +15,7 @@ import org.qkdnf.controller.app.codec.TopologyJson;
 /**
  * {@code qkd-links [qkdnId]}: the QKD links known to the controller (those ending at a node when
  * one is given), one line each with merged 015 status and latest figures, or JSON with -j.
+ * Karaf creates one instance per execution; its fields belong to the executing session's thread.
  */
 @Service
 @Command(scope = "onos", name = "qkd-links", description = "Lists the QKD links known to the QKDN controller")

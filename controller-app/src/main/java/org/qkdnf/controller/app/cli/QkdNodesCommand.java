@@ -12,7 +12,10 @@ import org.qkdnf.controller.api.QkdNodeInfo;
 import org.qkdnf.controller.api.QkdTopologyService;
 import org.qkdnf.controller.app.codec.TopologyJson;
 
-/** {@code qkd-nodes [qkdnId]}: the QKD nodes known to the controller, one line each, or JSON with -j. */
+/**
+ * {@code qkd-nodes [qkdnId]}: the QKD nodes known to the controller, one line each, or JSON with -j.
+ * Karaf creates one instance per execution; its fields belong to the executing session's thread.
+ */
 @Service
 @Command(scope = "onos", name = "qkd-nodes", description = "Lists the QKD nodes known to the QKDN controller")
 public class QkdNodesCommand extends AbstractShellCommand {

@@ -18,7 +18,10 @@ import org.qkdnf.controller.api.QkdLinkInfo;
 import org.qkdnf.controller.api.QkdTopologyService;
 import org.qkdnf.controller.app.codec.TopologyJson;
 
-/** QKD links known to the controller, merged from both ends' reports (read-only). */
+/**
+ * QKD links known to the controller, merged from both ends' reports (read-only). Jersey creates one
+ * instance per request; no state.
+ */
 @Path("links")
 public class QkdLinksWebResource extends AbstractWebResource {
 

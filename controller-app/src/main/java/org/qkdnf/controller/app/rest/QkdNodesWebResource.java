@@ -18,7 +18,7 @@ import org.qkdnf.controller.api.QkdNodeInfo;
 import org.qkdnf.controller.api.QkdTopologyService;
 import org.qkdnf.controller.app.codec.TopologyJson;
 
-/** QKD nodes known to the controller (read-only). */
+/** QKD nodes known to the controller (read-only). Jersey creates one instance per request; no state. */
 @Path("nodes")
 public class QkdNodesWebResource extends AbstractWebResource {
 
