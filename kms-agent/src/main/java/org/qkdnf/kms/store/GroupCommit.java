@@ -34,6 +34,8 @@ final class GroupCommit {
     private volatile RuntimeException failure;
     /** Set by {@link #closeStore()}; guarded by applyLock. */
     private boolean closed;
+    /** Number of syncs done; written under syncLock. For tests and metrics: syncs per operation. */
+    private volatile long syncs;
 
     GroupCommit(MVStore mv) {
         if (mv.getAutoCommitDelay() != 0 || mv.getAutoCommitMemory() != 0) {
@@ -85,6 +87,7 @@ final class GroupCommit {
                     applyLock.unlock();
                 }
                 mv.sync();
+                syncs++;  // only this thread writes it: it holds syncLock
             } catch (KeyPoolException e) {
                 throw e;
             } catch (RuntimeException e) {
@@ -93,6 +96,11 @@ final class GroupCommit {
             }
             durable = upTo;
         }
+    }
+
+    /** Syncs done so far by {@link #awaitDurable}. */
+    long syncs() {
+        return syncs;
     }
 
     /** Commits, syncs and closes the store; later {@link #apply} calls throw {@code CLOSED}. */
