@@ -170,6 +170,12 @@ public final class KeySupplyGrpcService extends KeySupplyServiceGrpc.KeySupplySe
                         b.getKey().toByteArray());
                 (b.getIndex() % 2 == 0 ? even : odd).add(pb);
             }
+            long next = next(l);
+            if (expected > next) {
+                // An earlier batch of this stream was refused (full pool) and the agent sent on
+                // before it heard: nothing of this one can be stored either; tell it where to resume.
+                return BlockAck.newBuilder().setQkdlId(l.getQkdlId()).setNextBlockIndex(next).setPoolFull(true).build();
+            }
             boolean full = false;
             try {
                 if (!even.isEmpty()) {

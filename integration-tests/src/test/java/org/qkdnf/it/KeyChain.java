@@ -1,0 +1,143 @@
+package org.qkdnf.it;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import org.qkdnf.agent.config.AgentConfig;
+import org.qkdnf.agent.impl.QkdAgent;
+import org.qkdnf.agent.sim.ChannelParameters;
+import org.qkdnf.agent.sim.FibreSchedule;
+import org.qkdnf.agent.sim.KeySeed;
+import org.qkdnf.common.tls.TlsFiles;
+import org.qkdnf.controller.standalone.StandaloneController;
+import org.qkdnf.controller.standalone.StandaloneControllerConfig;
+import org.qkdnf.kms.KmsAgent;
+import org.qkdnf.kms.KmsAgentConfig;
+import org.qkdnf.kms.relay.RelayNeighbor;
+import org.qkdnf.pki.DevCertificateAuthority;
+import org.qkdnf.pki.DevCertificateAuthority.Role;
+import org.qkdnf.pki.IssuedCredential;
+import org.qkdnf.proto.southbound.v1.PhysQkdRole;
+
+/**
+ * A chain of trusted nodes n0 - n1 - ... joined by metro QKD links, each node with its qkd-agent
+ * and its key manager, plus a controller: every part a real gRPC or HTTPS server or client with
+ * mutual TLS on 127.0.0.1. For the key management tests.
+ */
+final class KeyChain implements AutoCloseable {
+
+    static final String PROVIDER = "it-provider";
+    static final long LANE_MAX_BITS = 1L << 24;
+
+    final Path dir;
+    final DevCertificateAuthority ca;
+    final StandaloneController controller;
+    final List<String> nodes = new ArrayList<>();
+    final List<String> links = new ArrayList<>();
+    final List<TlsFiles> kmsTls = new ArrayList<>();
+    final List<TlsFiles> nodeTls = new ArrayList<>();
+    final KmsAgent[] kms;
+    final QkdAgent[] agents;
+    private final List<KeySeed> seeds = new ArrayList<>();
+
+    KeyChain(Path dir, int size) throws Exception {
+        this.dir = dir;
+        this.ca = DevCertificateAuthority.create(PROVIDER);
+        controller = StandaloneController.start(StandaloneControllerConfig.builder().sqHost("127.0.0.1").sqPort(0)
+                .tls(issue("controller", Role.CONTROLLER)).dataDir(dir.resolve("controller")).build());
+        for (int i = 0; i < size; i++) {
+            nodes.add(UUID.nameUUIDFromBytes(("node-" + i).getBytes()).toString());
+            kmsTls.add(issue(nodes.get(i), Role.KMS));
+            nodeTls.add(issue(nodes.get(i), Role.QKD_NODE));
+        }
+        for (int i = 0; i + 1 < size; i++) {
+            links.add(UUID.nameUUIDFromBytes(("link-" + i).getBytes()).toString());
+            seeds.add(KeySeed.random());
+        }
+        kms = new KmsAgent[size];
+        agents = new QkdAgent[size];
+        for (int i = 0; i < size; i++) {
+            startKms(i);
+        }
+        for (int i = 0; i < size; i++) {
+            startAgent(i);
+        }
+    }
+
+    TlsFiles issue(String id, Role role) throws Exception {
+        IssuedCredential.PemFiles f = ca.issue(id, role, PROVIDER).writeTo(dir.resolve("pki"), id + "-" + role.ou());
+        return new TlsFiles(f.certificateChain(), f.privateKey(), f.trustedCa());
+    }
+
+    void startKms(int i) throws Exception {
+        InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
+        int[] ports = kms[i] == null ? new int[] {0, 0, 0}
+                : new int[] {kms[i].controlPort(), kms[i].relayPort(), kms[i].etsi014Port()};
+        kms[i] = KmsAgent.start(new KmsAgentConfig(nodes.get(i), "kme-" + i, dir.resolve("kms-" + i), kmsTls.get(i),
+                new InetSocketAddress("127.0.0.1", ports[0]), new InetSocketAddress("127.0.0.1", ports[1]),
+                new InetSocketAddress("127.0.0.1", ports[2]), LANE_MAX_BITS));
+        wire();
+    }
+
+    /** Tells every running key manager where its neighbours and peers are. */
+    void wire() {
+        for (int i = 0; i < kms.length; i++) {
+            if (kms[i] == null) {
+                continue;
+            }
+            for (int j = 0; j < kms.length; j++) {
+                if (j == i || kms[j] == null) {
+                    continue;
+                }
+                kms[i].addPeer(nodes.get(j), "127.0.0.1:" + kms[j].controlPort());
+                if (Math.abs(i - j) == 1) {
+                    kms[i].addNeighbor(new RelayNeighbor(nodes.get(j), links.get(Math.min(i, j)), "127.0.0.1",
+                            kms[j].relayPort()));
+                }
+            }
+        }
+    }
+
+    void startAgent(int i) throws Exception {
+        List<AgentConfig.Module> modules = new ArrayList<>();
+        if (i > 0) {
+            modules.add(module(i, i - 1, PhysQkdRole.PHYS_QKD_ROLE_RECEIVER));
+        }
+        if (i + 1 < nodes.size()) {
+            modules.add(module(i, i + 1, PhysQkdRole.PHYS_QKD_ROLE_TRANSMITTER));
+        }
+        agents[i] = QkdAgent.start(new AgentConfig(new AgentConfig.Node(nodes.get(i), "n" + i, null),
+                "127.0.0.1:" + controller.sqPort(), nodeTls.get(i), 500, 0.08, null, null, modules,
+                "127.0.0.1:" + kms[i].controlPort()), Clock.systemUTC());
+    }
+
+    private AgentConfig.Module module(int self, int other, PhysQkdRole role) {
+        int link = Math.min(self, other);
+        return new AgentConfig.Module(iface(self, link), role, nodes.get(other), iface(other, link),
+                new ChannelParameters(10, 0.2, 0.2, 1e-6, 0.015, 1e9), FibreSchedule.NONE, seeds.get(link), 8192,
+                new AgentConfig.Link(links.get(link), true));
+    }
+
+    private static String iface(int node, int link) {
+        return UUID.nameUUIDFromBytes(("iface-" + node + "-" + link).getBytes()).toString();
+    }
+
+    @Override
+    public void close() {
+        for (QkdAgent a : agents) {
+            if (a != null) {
+                a.close();
+            }
+        }
+        for (KmsAgent k : kms) {
+            if (k != null) {
+                k.close();
+            }
+        }
+        controller.close();
+    }
+}

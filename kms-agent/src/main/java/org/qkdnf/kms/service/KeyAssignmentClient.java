@@ -1,0 +1,72 @@
+package org.qkdnf.kms.service;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import org.qkdnf.kms.api.KeyDeliveryException;
+import org.qkdnf.kms.store.ServiceKeyStore;
+import org.qkdnf.proto.keyservice.v1.AssignRequest;
+import org.qkdnf.proto.keyservice.v1.ChunkSegment;
+import org.qkdnf.proto.keyservice.v1.KeyAssignment;
+import org.qkdnf.proto.keyservice.v1.KeyAssignmentServiceGrpc;
+
+/**
+ * The source key manager's side of key assignment: tells a service's destination key manager
+ * which relayed bytes make up each new key id, and returns once it has stored them. One channel
+ * per destination, mutual TLS with the key manager's own certificate. Thread-safe.
+ */
+public final class KeyAssignmentClient implements AutoCloseable {
+
+    static final long DEADLINE_MS = 5000;
+
+    private final Function<String, Optional<String>> targetOf;
+    private final ChannelCredentials credentials;
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+    /**
+     * @param targetOf    the Kk address (host:port) of a node's key manager
+     * @param credentials this key manager's mTLS credentials
+     */
+    public KeyAssignmentClient(Function<String, Optional<String>> targetOf, ChannelCredentials credentials) {
+        this.targetOf = targetOf;
+        this.credentials = credentials;
+    }
+
+    void assign(String destinationQkdnId, UUID serviceId, List<ServiceKeyStore.CarvedKey> keys)
+            throws KeyDeliveryException {
+        String target = targetOf.apply(destinationQkdnId).orElseThrow(() -> new KeyDeliveryException(
+                KeyDeliveryException.Reason.UNAVAILABLE, "no address for the key manager of node " + destinationQkdnId));
+        AssignRequest.Builder req = AssignRequest.newBuilder().setServiceId(serviceId.toString());
+        for (ServiceKeyStore.CarvedKey k : keys) {
+            KeyAssignment.Builder a = KeyAssignment.newBuilder().setKeyId(k.keyId().toString());
+            for (ServiceKeyStore.Segment s : k.segments()) {
+                a.addSegments(ChunkSegment.newBuilder().setSequence(s.sequence()).setOffsetBytes(s.offsetBytes())
+                        .setLengthBytes(s.lengthBytes()));
+            }
+            req.addAssignments(a);
+        }
+        ManagedChannel ch = channels.computeIfAbsent(target, t -> Grpc.newChannelBuilder(t, credentials).build());
+        try {
+            KeyAssignmentServiceGrpc.newBlockingStub(ch).withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS)
+                    .assign(req.build());
+        } catch (StatusRuntimeException e) {
+            throw new KeyDeliveryException(KeyDeliveryException.Reason.UNAVAILABLE, "the slave SAE's key manager (node "
+                    + destinationQkdnId + ") did not take the key assignment: " + e.getStatus().getCode() + " "
+                    + e.getStatus().getDescription());
+        }
+    }
+
+    @Override
+    public void close() {
+        channels.values().forEach(ManagedChannel::shutdownNow);
+    }
+}

@@ -1,0 +1,320 @@
+package org.qkdnf.kms.service;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.qkdnf.kms.api.DeliveredKey;
+import org.qkdnf.kms.api.KeyDeliveryException;
+import org.qkdnf.kms.api.KeyDeliveryService;
+import org.qkdnf.kms.api.KeyPoolException;
+import org.qkdnf.kms.api.KeyPoolStore;
+import org.qkdnf.kms.api.KeyServiceDefinition;
+import org.qkdnf.kms.api.KeySupplyStatus;
+import org.qkdnf.kms.api.ReservedKey;
+import org.qkdnf.kms.kq.LinkLanes;
+import org.qkdnf.kms.relay.RelayNode;
+import org.qkdnf.kms.relay.RelayedKeySink;
+import org.qkdnf.kms.store.ServiceKeyStore;
+import org.qkdnf.kms.store.ServiceKeyStore.ServiceKeyException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The key services of one key manager, at either end of their route.
+ *
+ * <p>At the source (the master SAE's key manager) a refill loop keeps {@code buffer_bits} of key
+ * relayed ahead of demand: it takes fresh key from its own lane of the first link, relays it along
+ * the route (one-time pad and a one-time MAC on every hop) and, once the destination has stored
+ * it, keeps its own copy. {@code enc_keys} carves keys out of that copy, tells the destination
+ * which bytes make each key id, and only then hands them to the master SAE. At the destination
+ * (the slave SAE's key manager) relayed key and assignments are stored durably, and
+ * {@code dec_keys} hands each key id to the slave SAE once.
+ *
+ * <p>Who gets what: a key id goes to the master SAE of its service once (when carved) and to the
+ * slave SAE once; every other SAE is refused (401), as is a service's SAE at the wrong key manager.
+ *
+ * <p>Threads: request threads (ETSI 014) and the relay's receiver call in concurrently; the
+ * stores are thread-safe. The refill loop runs on its own thread and owns {@link #inFlight}.
+ */
+public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySink, AutoCloseable {
+
+    /** Key carried by one relay message, bytes. */
+    static final int CHUNK_BYTES = 4096;
+    static final int MAX_IN_FLIGHT_PER_SERVICE = 4;
+    static final int KEY_SIZE_BITS = 256;
+    static final int MIN_KEY_SIZE_BITS = 64;
+    static final int MAX_KEY_SIZE_BITS = 8192;
+    static final int MAX_KEYS_PER_REQUEST = 128;
+    private static final Logger log = LoggerFactory.getLogger(KeyServiceManager.class);
+
+    private final String selfQkdnId;
+    private final String kmeId;
+    private final KeyPoolStore pools;
+    private final ServiceKeyStore keys;
+    private final RelayNode relay;
+    private final KeyAssignmentClient assignments;
+    private final ScheduledExecutorService refill;
+    private final Map<UUID, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+    private final Map<UUID, Long> retryAfterNanos = new ConcurrentHashMap<>();
+    private final ServiceCounters counters = new ServiceCounters();
+
+    public KeyServiceManager(String selfQkdnId, String kmeId, KeyPoolStore pools, ServiceKeyStore keys,
+                             RelayNode relay, KeyAssignmentClient assignments) {
+        this.selfQkdnId = selfQkdnId;
+        this.kmeId = kmeId;
+        this.pools = pools;
+        this.keys = keys;
+        this.relay = relay;
+        this.assignments = assignments;
+        this.refill = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "key-service-refill");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public void start() {
+        refill.scheduleWithFixedDelay(this::refillSafely, 0, 20, TimeUnit.MILLISECONDS);
+    }
+
+    /** Installs (or replaces) a service whose route passes through this node. */
+    public void install(KeyServiceDefinition d) {
+        if (!d.routeQkdnIds().contains(selfQkdnId)) {
+            throw new IllegalArgumentException("route: does not pass through this node " + selfQkdnId);
+        }
+        keys.putService(d);
+        log.info("key service {} installed: {} -> {} over {} hops", d.serviceId(), d.masterSaeId(), d.slaveSaeId(),
+                d.routeQkdlIds().size());
+    }
+
+    /** Removes a service and erases its key; a no-op when it is not installed. */
+    public boolean remove(UUID serviceId) {
+        relay.forgetService(serviceId);
+        inFlight.remove(serviceId);
+        return keys.removeService(serviceId);
+    }
+
+    public List<KeyServiceDefinition> services() {
+        return keys.services();
+    }
+
+    public ServiceCounters counters() {
+        return counters;
+    }
+
+    // --- ETSI GS QKD 014 --------------------------------------------------------------------------
+
+    @Override
+    public KeySupplyStatus status(String masterSaeId, String slaveSaeId) throws KeyDeliveryException {
+        KeyServiceDefinition d = serviceFor(masterSaeId, slaveSaeId, true)
+                .or(() -> serviceFor(masterSaeId, slaveSaeId, false))
+                .orElseThrow(() -> unauthorized(masterSaeId, slaveSaeId));
+        long stored = d.sourceQkdnId().equals(selfQkdnId)
+                ? keys.availableBits(d.serviceId()) / KEY_SIZE_BITS
+                : keys.assignedKeyCount(d.serviceId());
+        return new KeySupplyStatus(kmeIdOf(d.sourceQkdnId()), kmeIdOf(d.destinationQkdnId()), d.masterSaeId(),
+                d.slaveSaeId(), KEY_SIZE_BITS, stored, Math.max(1, d.bufferBits() / KEY_SIZE_BITS),
+                MAX_KEYS_PER_REQUEST, MAX_KEY_SIZE_BITS, MIN_KEY_SIZE_BITS, 0);
+    }
+
+    @Override
+    public List<DeliveredKey> encKeys(String masterSaeId, String slaveSaeId, int number, int sizeBits)
+            throws KeyDeliveryException {
+        KeyServiceDefinition d = serviceFor(masterSaeId, slaveSaeId, true)
+                .orElseThrow(() -> unauthorized(masterSaeId, slaveSaeId));
+        List<ServiceKeyStore.CarvedKey> carved;
+        try {
+            carved = keys.carve(d.serviceId(), number, sizeBits / 8);
+        } catch (ServiceKeyException e) {
+            if (e.reason() == ServiceKeyException.Reason.INSUFFICIENT_KEY) {
+                throw new KeyDeliveryException(KeyDeliveryException.Reason.UNAVAILABLE,
+                        "not enough key relayed for this SAE pair yet; retry shortly");
+            }
+            throw unavailable(e);
+        }
+        try {
+            assignments.assign(d.destinationQkdnId(), d.serviceId(), carved);
+        } catch (KeyDeliveryException e) {
+            // The carved key is lost (never handed out): the safe direction.
+            carved.forEach(c -> Arrays.fill(c.key(), (byte) 0));
+            throw e;
+        }
+        counters.deliveredToMaster.addAndGet(carved.size());
+        List<DeliveredKey> out = new ArrayList<>(carved.size());
+        carved.forEach(c -> out.add(new DeliveredKey(c.keyId(), c.key())));
+        return out;
+    }
+
+    @Override
+    public List<DeliveredKey> decKeys(String slaveSaeId, String masterSaeId, List<UUID> keyIds)
+            throws KeyDeliveryException {
+        KeyServiceDefinition d = serviceFor(masterSaeId, slaveSaeId, false)
+                .orElseThrow(() -> unauthorized(masterSaeId, slaveSaeId));
+        List<DeliveredKey> out = new ArrayList<>(keyIds.size());
+        for (UUID id : keyIds) {
+            try {
+                out.add(new DeliveredKey(id, keys.takeAssigned(d.serviceId(), id)));
+            } catch (ServiceKeyException e) {
+                if (e.reason() == ServiceKeyException.Reason.UNKNOWN_KEY) {
+                    throw new KeyDeliveryException(KeyDeliveryException.Reason.BAD_REQUEST,
+                            "key_ID " + id + ": unknown for this SAE pair, or already delivered"
+                                    + (out.isEmpty() ? "" : " (" + out.size() + " earlier key_IDs of the request"
+                                    + " were delivered and are gone)"));
+                }
+                throw unavailable(e);
+            }
+        }
+        counters.deliveredToSlave.addAndGet(out.size());
+        return out;
+    }
+
+    /** The service of the pair whose master (source) or slave (destination) end is this node. */
+    private Optional<KeyServiceDefinition> serviceFor(String master, String slave, boolean atSource) {
+        for (KeyServiceDefinition d : keys.services()) {
+            if (d.masterSaeId().equals(master) && d.slaveSaeId().equals(slave)
+                    && (atSource ? d.sourceQkdnId() : d.destinationQkdnId()).equals(selfQkdnId)) {
+                return Optional.of(d);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private String kmeIdOf(String qkdnId) {
+        return qkdnId.equals(selfQkdnId) ? kmeId : qkdnId;
+    }
+
+    private static KeyDeliveryException unauthorized(String master, String slave) {
+        return new KeyDeliveryException(KeyDeliveryException.Reason.UNAUTHORIZED,
+                "no key service from master SAE " + master + " to slave SAE " + slave + " at this KME");
+    }
+
+    private static KeyDeliveryException unavailable(RuntimeException e) {
+        return new KeyDeliveryException(KeyDeliveryException.Reason.UNAVAILABLE, "key store: " + e.getMessage());
+    }
+
+    // --- relay ------------------------------------------------------------------------------------
+
+    /** At the destination: relayed key arrives; stored durably before the relay acknowledges it. */
+    @Override
+    public void accept(UUID serviceId, long sequence, byte[] key) {
+        KeyServiceDefinition d = keys.service(serviceId).orElseThrow(() -> new IllegalStateException(
+                "no key service " + serviceId + " installed at node " + selfQkdnId));
+        if (!d.destinationQkdnId().equals(selfQkdnId)) {
+            throw new IllegalStateException("node " + selfQkdnId + " is not the destination of key service "
+                    + serviceId);
+        }
+        try {
+            keys.putChunk(serviceId, sequence, key);
+            counters.bitsReceived.addAndGet(key.length * 8L);
+        } finally {
+            Arrays.fill(key, (byte) 0);
+        }
+    }
+
+    private void refillSafely() {
+        try {
+            refillOnce();
+        } catch (RuntimeException e) {
+            log.error("node {}: key service refill failed", selfQkdnId, e);
+        }
+    }
+
+    private void refillOnce() {
+        long now = System.nanoTime();
+        for (KeyServiceDefinition d : keys.services()) {
+            if (!d.sourceQkdnId().equals(selfQkdnId) || now < retryAfterNanos.getOrDefault(d.serviceId(), 0L)) {
+                continue;
+            }
+            AtomicInteger flying = inFlight.computeIfAbsent(d.serviceId(), k -> new AtomicInteger());
+            long have = keys.availableBits(d.serviceId()) + (long) flying.get() * CHUNK_BYTES * 8;
+            while (have < d.bufferBits() && flying.get() < MAX_IN_FLIGHT_PER_SERVICE) {
+                if (!relayChunk(d, flying)) {
+                    break;
+                }
+                have += CHUNK_BYTES * 8L;
+            }
+        }
+    }
+
+    /** Starts relaying one chunk of fresh first-link key; false when there is none to take now. */
+    private boolean relayChunk(KeyServiceDefinition d, AtomicInteger flying) {
+        ReservedKey fresh;
+        try {
+            fresh = pools.reserve(LinkLanes.poolId(d.routeQkdlIds().get(0), selfQkdnId), CHUNK_BYTES * 8L);
+        } catch (KeyPoolException e) {
+            if (e.reason() != KeyPoolException.Reason.INSUFFICIENT_KEY && e.reason() != KeyPoolException.Reason.UNKNOWN_POOL) {
+                log.warn("node {}: key service {}: cannot take link key: {}", selfQkdnId, d.serviceId(), e.getMessage());
+            }
+            return false;
+        }
+        byte[] payload = fresh.key();
+        long sequence = keys.takeSequence(d.serviceId());
+        flying.incrementAndGet();
+        relay.relay(d.serviceId(), sequence, d.routeQkdnIds(), payload.clone()).whenComplete((receipt, failure) -> {
+            try {
+                if (failure == null) {
+                    keys.putChunk(d.serviceId(), sequence, payload);
+                    counters.bitsRelayed.addAndGet(payload.length * 8L);
+                } else {
+                    counters.relayFailures.incrementAndGet();
+                    retryAfterNanos.put(d.serviceId(), System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+                    log.warn("node {}: key service {}: relay of chunk {} failed: {}", selfQkdnId, d.serviceId(),
+                            sequence, failure.getMessage());
+                }
+            } catch (RuntimeException e) {
+                log.warn("node {}: key service {}: keeping chunk {} failed: {}", selfQkdnId, d.serviceId(), sequence,
+                        e.getMessage());
+            } finally {
+                Arrays.fill(payload, (byte) 0);
+                flying.decrementAndGet();
+            }
+        });
+        return true;
+    }
+
+    @Override
+    public void close() {
+        refill.shutdownNow();
+    }
+
+    /** Counters of this key manager's services. Thread-safe. */
+    public static final class ServiceCounters {
+        final AtomicLong deliveredToMaster = new AtomicLong();
+        final AtomicLong deliveredToSlave = new AtomicLong();
+        final AtomicLong bitsRelayed = new AtomicLong();
+        final AtomicLong bitsReceived = new AtomicLong();
+        final AtomicLong relayFailures = new AtomicLong();
+
+        public long keysDeliveredToMaster() {
+            return deliveredToMaster.get();
+        }
+
+        public long keysDeliveredToSlave() {
+            return deliveredToSlave.get();
+        }
+
+        /** Key bits this node relayed as a source and the destination stored. */
+        public long bitsRelayed() {
+            return bitsRelayed.get();
+        }
+
+        /** Key bits that arrived here as a destination. */
+        public long bitsReceived() {
+            return bitsReceived.get();
+        }
+
+        public long relayFailures() {
+            return relayFailures.get();
+        }
+    }
+}
