@@ -133,11 +133,20 @@ class ControllerAppBundleIT {
         assertThat(states).containsOnlyKeys(
                 "org.qkdnf.controller.app.store.DistributedQkdTopologyStore",
                 "org.qkdnf.controller.app.impl.QkdControllerManager",
-                "org.qkdnf.controller.app.impl.SqServerManager");
+                "org.qkdnf.controller.app.impl.SqServerManager",
+                "org.qkdnf.controller.app.rest.ApiDocRegistrator");
         assertThat(states.values()).as("component states %s", states).containsOnly(ACTIVE);
 
-        // The REST resources' imports (JAX-RS, onlab-rest, onos-api) are wired: the class loads.
+        // The REST resources' imports (JAX-RS, onlab-rest, onos-api) are wired: the class loads;
+        // and the API document (onos-maven-plugin swagger) is registered and readable.
         assertThat(app.loadClass("org.qkdnf.controller.app.rest.QkdNodesWebResource")).isNotNull();
+        Object apiDocs = service(ctx, "org.onosproject.rest.ApiDocService");
+        Object provider = apiDocs.getClass().getMethod("getDocProvider", String.class).invoke(apiDocs, "/onos/qkdnf");
+        assertThat(provider).as("API doc provider of /onos/qkdnf").isNotNull();
+        try (InputStream docs = (InputStream) provider.getClass().getMethod("docs").invoke(provider)) {
+            assertThat(new String(docs.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+                    .contains("\"/nodes/{qkdnId}\"", "\"/links\"");
+        }
 
         // A node's inventory through the exported admin service, read back through the service.
         Object admin = service(ctx, "org.qkdnf.controller.api.QkdTopologyAdminService");
@@ -388,7 +397,7 @@ class ControllerAppBundleIT {
             Files.copy(testsJar, j);
             j.closeEntry();
             for (String cls : List.of(StandInOnosServices.class.getSimpleName(), StandInCoreService.class.getSimpleName(),
-                    StandInAuditService.class.getSimpleName())) {
+                    StandInAuditService.class.getSimpleName(), StandInApiDocService.class.getSimpleName())) {
                 j.putNextEntry(new JarEntry(pkg + "/" + cls + ".class"));
                 try (InputStream in = Files.newInputStream(classes.resolve(pkg + "/" + cls + ".class"))) {
                     in.transferTo(j);

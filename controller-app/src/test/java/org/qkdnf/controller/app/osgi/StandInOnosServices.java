@@ -5,6 +5,7 @@ import org.onosproject.cfg.ComponentConfigService;
 import org.onosproject.cluster.ClusterService;
 import org.onosproject.cluster.ClusterServiceAdapter;
 import org.onosproject.core.CoreService;
+import org.onosproject.rest.ApiDocService;
 import org.onosproject.security.AuditService;
 import org.onosproject.store.service.StorageService;
 import org.onosproject.store.service.TestStorageService;
@@ -25,6 +26,7 @@ public class StandInOnosServices implements BundleActivator {
         context.registerService(ComponentConfigService.class, new ComponentConfigAdapter(), null);
         context.registerService(AuditService.class, new StandInAuditService(), null);
         context.registerService(ClusterService.class, new ClusterServiceAdapter(), null);
+        context.registerService(ApiDocService.class, new StandInApiDocService(), null);
     }
 
     @Override
