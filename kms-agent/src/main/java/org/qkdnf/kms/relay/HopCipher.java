@@ -29,8 +29,9 @@ import org.qkdnf.proto.keyrelay.v1.RelayHopRequestOrBuilder;
  * where str = u32 length + UTF-8 bytes, range = str pool_id, str qkdl_id, u64 first_block_index,
  * str first_block_id, u64 offset_bits, u64 length_bits; integers big-endian.
  * </pre>
- * Every field of the message except the tag is covered, so a changed, added, dropped or
- * truncated field changes the tag.
+ * Every field of the message except the tag and the hop-local {@code message_id} (which only
+ * matches responses to requests) is covered, so a changed, added, dropped or truncated field
+ * changes the tag.
  *
  * <p>Security: Poly1305 with a uniformly random one-time key is an information-theoretically
  * secure one-time authenticator (forgery probability about 8·L/2^106 for an L-byte message,

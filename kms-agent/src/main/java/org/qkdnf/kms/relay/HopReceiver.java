@@ -173,7 +173,8 @@ final class HopReceiver {
         UUID service = serviceId;
         return forwarded.handle((r, t) -> {
             if (t == null) {
-                return r;  // the downstream result, success or the hop that failed, passes through
+                // the downstream result, success or the hop that failed, passes through unchanged
+                return response(request, r.getResultHopIndex(), r.getResult());
             }
             RelayException e = t instanceof RelayException ? (RelayException) t
                     : RelayContext.internal(new Hop(index + 1, ctx.selfId, next, sender.neighbor().qkdlId()), t);
@@ -242,6 +243,7 @@ final class HopReceiver {
                 .setSequence(request.getSequence())
                 .setResult(result)
                 .setResultHopIndex(hopIndex)
+                .setMessageId(request.getMessageId())
                 .build();
     }
 

@@ -25,6 +25,8 @@ import org.qkdnf.kms.api.ReservedKey;
 import org.qkdnf.proto.keyrelay.v1.KeyRelayServiceGrpc;
 import org.qkdnf.proto.keyrelay.v1.RelayHopRequest;
 import org.qkdnf.proto.keyrelay.v1.RelayHopResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sends relay hops to one neighbour, over one ordered stream, with key of this node's lane of the
@@ -41,6 +43,8 @@ import org.qkdnf.proto.keyrelay.v1.RelayHopResponse;
  * as long as the neighbour relationship).
  */
 final class HopSender implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(HopSender.class);
 
     private final RelayContext ctx;
     private final RelayNeighbor neighbor;
@@ -133,12 +137,9 @@ final class HopSender implements AutoCloseable {
             s.requests = stub.relayHop(s);
             stream = s;
         }
-        PendingKey key = new PendingKey(serviceId.toString(), sequence);
-        Pending mine = new Pending(hop, result);
-        if (s.pending.putIfAbsent(key, mine) != null) {
-            throw RelayException.at(hop, Status.Code.ALREADY_EXISTS,
-                    "sequence: " + Long.toUnsignedString(sequence) + " of service " + serviceId + " is already in flight");
-        }
+        long messageId = ++s.lastMessageId;
+        Pending mine = new Pending(hop, serviceId, sequence, result);
+        s.pending.put(messageId, mine);
         ReservedKey macKey = null;
         ReservedKey pad = null;
         try {
@@ -149,6 +150,7 @@ final class HopSender implements AutoCloseable {
             RelayHopRequest.Builder b = RelayHopRequest.newBuilder()
                     .setServiceId(serviceId.toString())
                     .setSequence(sequence)
+                    .setMessageId(messageId)
                     .addAllRouteQkdnIds(route)
                     .setHopIndex(hop.index())
                     .setPadRange(RangeCodec.toProto(pad.range(), neighbor.qkdlId()))
@@ -160,7 +162,7 @@ final class HopSender implements AutoCloseable {
             counters.messagesSent.increment();
             counters.bitsSent.add(plaintext.length * 8L);
         } catch (RuntimeException e) {
-            s.pending.remove(key, mine);
+            s.pending.remove(messageId, mine);
             throw e;
         } finally {
             if (macKey != null) {
@@ -216,23 +218,33 @@ final class HopSender implements AutoCloseable {
         }
     }
 
-    private record PendingKey(String serviceId, long sequence) {
-    }
-
-    private record Pending(Hop hop, CompletableFuture<RelayHopResponse> result) {
+    private record Pending(Hop hop, UUID serviceId, long sequence, CompletableFuture<RelayHopResponse> result) {
     }
 
     /** One open stream to the neighbour and the messages on it that wait for their result. */
     private final class Stream implements StreamObserver<RelayHopResponse> {
-        final Map<PendingKey, Pending> pending = new ConcurrentHashMap<>();
+        final Map<Long, Pending> pending = new ConcurrentHashMap<>();
         StreamObserver<RelayHopRequest> requests;
+        /** Guarded by laneLock. */
+        long lastMessageId;
 
         @Override
         public void onNext(RelayHopResponse response) {
-            Pending p = pending.remove(new PendingKey(response.getServiceId(), response.getSequence()));
-            if (p != null) {
-                p.result().complete(response);
+            Pending p = pending.remove(response.getMessageId());
+            if (p == null) {
+                log.warn("stream to node {}: ignoring a response to no request of it (message {})",
+                        neighbor.qkdnId(), Long.toUnsignedString(response.getMessageId()));
+                return;
             }
+            if (!p.serviceId().toString().equals(response.getServiceId()) || p.sequence() != response.getSequence()) {
+                // The receiver saw other values than were sent: the message was altered on the way (its
+                // tag then fails there). Still this request's answer.
+                log.warn("stream to node {}: message {} was answered for service {} sequence {}, sent as service {} "
+                        + "sequence {}", neighbor.qkdnId(), Long.toUnsignedString(response.getMessageId()),
+                        response.getServiceId(), Long.toUnsignedString(response.getSequence()), p.serviceId(),
+                        Long.toUnsignedString(p.sequence()));
+            }
+            p.result().complete(response);
         }
 
         @Override
@@ -256,11 +268,11 @@ final class HopSender implements AutoCloseable {
                     + "); the message's key is discarded";
             Status.Code code = status.getCode() == Status.Code.PERMISSION_DENIED
                     || status.getCode() == Status.Code.UNAUTHENTICATED ? status.getCode() : Status.Code.UNAVAILABLE;
-            for (PendingKey k : List.copyOf(pending.keySet())) {
+            for (Long k : List.copyOf(pending.keySet())) {
                 Pending p = pending.remove(k);
                 if (p != null) {
                     RelayException e = RelayException.at(p.hop(), code, why);
-                    ctx.failure(p.hop(), UUID.fromString(k.serviceId()), k.sequence(), e);
+                    ctx.failure(p.hop(), p.serviceId(), p.sequence(), e);
                     p.result().completeExceptionally(e);
                 }
             }

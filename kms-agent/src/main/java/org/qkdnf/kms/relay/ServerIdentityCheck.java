@@ -41,16 +41,27 @@ final class ServerIdentityCheck implements ClientInterceptor {
             public void start(Listener<R> listener, Metadata headers) {
                 ClientCall<Q, R> call = this;
                 super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+                    /** Set when the server is not the expected one: nothing it sends is passed on. */
+                    private volatile boolean rejected;
+
                     @Override
                     public void onHeaders(Metadata responseHeaders) {
                         Optional<PeerIdentity> id = identityOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
                         if (id.isEmpty() || !"kms".equals(id.get().role()) || !expectedId.equals(id.get().id())) {
+                            rejected = true;
                             call.cancel("server is " + id.map(PeerIdentity::toString).orElse("unidentified")
                                     + ", expected the kms of node " + expectedId,
                                     Status.PERMISSION_DENIED.asRuntimeException());
                             return;
                         }
                         super.onHeaders(responseHeaders);
+                    }
+
+                    @Override
+                    public void onMessage(R message) {
+                        if (!rejected) {
+                            super.onMessage(message);
+                        }
                     }
                 }, headers);
             }

@@ -1,0 +1,334 @@
+package org.qkdnf.kms.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.qkdnf.kms.api.PoolLevels;
+import org.qkdnf.proto.keyrelay.v1.RelayHopRequest;
+import org.qkdnf.proto.keyrelay.v1.RelayHopResponse;
+
+class RelayNodeTest {
+
+    private static final int BLOCKS = 4;
+    private static final int BLOCK_BYTES = 16 * 1024;
+
+    @TempDir
+    Path dir;
+    private RelayTestNet net;
+    private final SecureRandom random = new SecureRandom();
+
+    @AfterEach
+    void close() {
+        if (net != null) {
+            net.close();
+        }
+    }
+
+    private byte[] key(int bytes) {
+        byte[] k = new byte[bytes];
+        random.nextBytes(k);
+        return k;
+    }
+
+    private static Throwable failureOf(CompletableFuture<?> f) throws InterruptedException {
+        try {
+            f.get(20, TimeUnit.SECONDS);
+            throw new AssertionError("expected the relay to fail");
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("no result in time", e);
+        }
+    }
+
+    /** Both copies of every lane of every link consumed exactly the same bits, nothing discarded. */
+    private void assertLanesInStep() {
+        for (int i = 0; i + 1 < net.ids.size(); i++) {
+            String link = RelayTestNet.link(i);
+            for (String owner : List.of(net.ids.get(i), net.ids.get(i + 1))) {
+                String lane = Lanes.laneId(link, owner);
+                PoolLevels a = net.stores.get(i).levels(lane);
+                PoolLevels b = net.stores.get(i + 1).levels(lane);
+                assertThat(a.consumedBits() + a.discardedBits()).as(lane).isEqualTo(b.consumedBits() + b.discardedBits());
+                assertThat(a.availableBits()).as(lane).isEqualTo(b.availableBits());
+            }
+        }
+    }
+
+    @Test
+    void relaysManyKeysBothWaysOverFourNodes() throws Exception {
+        net = new RelayTestNet(dir, 4, BLOCKS, BLOCK_BYTES, null);
+        List<String> forward = net.route();
+        List<String> backward = new ArrayList<>(forward);
+        Collections.reverse(backward);
+        int services = 4;
+        int perService = 25;
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        Map<String, byte[]> sent = new java.util.concurrent.ConcurrentHashMap<>();
+        long[] keyBits = new long[2];
+        List<Future<List<CompletableFuture<RelayReceipt>>>> work = new ArrayList<>();
+        for (int s = 0; s < services; s++) {
+            boolean reverse = s % 2 == 1;
+            UUID service = UUID.randomUUID();
+            RelayNode origin = net.nodes.get(reverse ? 3 : 0);
+            String last = reverse ? net.ids.get(0) : net.ids.get(3);
+            List<String> route = reverse ? backward : forward;
+            int sizeBytes = 32 * (s + 1);  // 256, 512, 768, 1024 bits
+            synchronized (keyBits) {
+                keyBits[reverse ? 1 : 0] += (long) perService * sizeBytes * 8;
+            }
+            work.add(pool.submit(() -> {
+                List<CompletableFuture<RelayReceipt>> fs = new ArrayList<>();
+                for (int k = 0; k < perService; k++) {
+                    byte[] key = key(sizeBytes);
+                    sent.put(last + "/" + service + "/" + (k + 1), key.clone());
+                    fs.add(origin.relay(service, route, key));
+                }
+                return fs;
+            }));
+        }
+        for (Future<List<CompletableFuture<RelayReceipt>>> w : work) {
+            for (CompletableFuture<RelayReceipt> f : w.get(30, TimeUnit.SECONDS)) {
+                RelayReceipt r = f.get(30, TimeUnit.SECONDS);
+                assertThat(r.hops()).isEqualTo(3);
+            }
+        }
+        pool.shutdown();
+
+        assertThat(net.delivered.keySet()).isEqualTo(sent.keySet());
+        sent.forEach((id, key) -> assertThat(net.delivered.get(id)).as(id).isEqualTo(key));
+        assertThat(net.alarms).isEmpty();
+        assertLanesInStep();
+
+        int messagesEachWay = services / 2 * perService;
+        for (int i = 0; i + 1 < 4; i++) {
+            String link = RelayTestNet.link(i);
+            LinkRelayCounters left = net.nodes.get(i).counters().get(link);
+            LinkRelayCounters right = net.nodes.get(i + 1).counters().get(link);
+            // forward traffic is sent by the left end of each link, backward by the right end
+            assertThat(left.messagesSent()).isEqualTo(messagesEachWay);
+            assertThat(left.bitsSent()).isEqualTo(keyBits[0]);
+            assertThat(left.authBitsSent()).isEqualTo(messagesEachWay * HopCipher.MAC_KEY_BITS);
+            assertThat(right.messagesReceived()).isEqualTo(messagesEachWay);
+            assertThat(right.bitsReceived()).isEqualTo(keyBits[0]);
+            assertThat(right.authBitsReceived()).isEqualTo(messagesEachWay * HopCipher.MAC_KEY_BITS);
+            assertThat(right.bitsSent()).isEqualTo(keyBits[1]);
+            assertThat(left.bitsReceived()).isEqualTo(keyBits[1]);
+            assertThat(left.failures() + right.failures()).isZero();
+            // the owner's lane paid for exactly the pads and MAC keys of its messages, at both ends
+            PoolLevels leftLane = net.stores.get(i + 1).levels(Lanes.laneId(link, net.ids.get(i)));
+            assertThat(leftLane.consumedBits()).isEqualTo(keyBits[0] + messagesEachWay * HopCipher.MAC_KEY_BITS);
+            assertThat(leftLane.discardedBits()).isZero();
+        }
+    }
+
+    /** Rewrites the relay messages a node sends while {@code mutation} is set. */
+    private static final class Tamper implements ClientInterceptor {
+        final AtomicReference<java.util.function.UnaryOperator<RelayHopRequest>> mutation = new AtomicReference<>();
+
+        @Override
+        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+            return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+                @Override
+                @SuppressWarnings("unchecked")
+                public void sendMessage(Q message) {
+                    java.util.function.UnaryOperator<RelayHopRequest> m = mutation.getAndSet(null);
+                    super.sendMessage(m == null ? message : (Q) m.apply((RelayHopRequest) message));
+                }
+            };
+        }
+    }
+
+    private RelayTestNet threeNodesTamperingAtB(Tamper tamper) throws Exception {
+        return new RelayTestNet(dir, 3, BLOCKS, BLOCK_BYTES, (i, b) -> {
+            if (i == 1) {
+                b.clientInterceptor(tamper);
+            }
+        });
+    }
+
+    @Test
+    void flippedCiphertextBitIsDetectedAtTheHopAndLaterKeysStillPass() throws Exception {
+        Tamper tamper = new Tamper();
+        net = threeNodesTamperingAtB(tamper);
+        UUID service = UUID.randomUUID();
+        RelayNode a = net.nodes.get(0);
+        a.relay(service, net.route(), key(32)).get(20, TimeUnit.SECONDS);
+
+        tamper.mutation.set(m -> {
+            byte[] ct = m.getCiphertext().toByteArray();
+            ct[5] ^= 0x10;
+            return m.toBuilder().setCiphertext(com.google.protobuf.ByteString.copyFrom(ct)).build();
+        });
+        Throwable t = failureOf(a.relay(service, net.route(), key(32)));
+
+        assertThat(t).isInstanceOf(RelayException.class);
+        RelayException e = (RelayException) t;
+        assertThat(e.code()).isEqualTo(Status.Code.DATA_LOSS);
+        assertThat(e.hopIndex()).isEqualTo(2);
+        assertThat(e.getMessage()).startsWith("hop 2 (node kme-b -> node kme-c, link L12): tag:");
+        assertThat(net.alarms).singleElement().satisfies(alarm -> {
+            assertThat(alarm.reportedBy()).isEqualTo("kme-c");
+            assertThat(alarm.hop()).isEqualTo(new Hop(2, "kme-b", "kme-c", "L12"));
+            assertThat(alarm.code()).isEqualTo(Status.Code.DATA_LOSS);
+            assertThat(alarm.serviceId()).isEqualTo(service);
+            assertThat(alarm.sequence()).isEqualTo(2);
+        });
+        assertThat(net.nodes.get(2).counters().get("L12").failures()).isEqualTo(1);
+        assertThat(net.delivered).hasSize(1);
+
+        for (int k = 0; k < 5; k++) {
+            byte[] key = key(32);
+            RelayReceipt r = a.relay(service, net.route(), key).get(20, TimeUnit.SECONDS);
+            assertThat(net.delivered.get("kme-c/" + service + "/" + r.sequence())).isEqualTo(key);
+        }
+        assertLanesInStep();
+    }
+
+    @Test
+    void truncatedCiphertextIsDetected() throws Exception {
+        Tamper tamper = new Tamper();
+        net = threeNodesTamperingAtB(tamper);
+        tamper.mutation.set(m -> m.toBuilder().setCiphertext(m.getCiphertext().substring(0, 16)).build());
+        Throwable t = failureOf(net.nodes.get(0).relay(UUID.randomUUID(), net.route(), key(32)));
+
+        assertThat(((RelayException) t).code()).isEqualTo(Status.Code.DATA_LOSS);
+        assertThat(t.getMessage()).startsWith("hop 2 (node kme-b -> node kme-c, link L12)");
+        assertThat(net.alarms).hasSize(1);
+        assertLanesInStep();  // the key of the bad message is spent at both ends, not used
+        assertThat(net.delivered).isEmpty();
+    }
+
+    @Test
+    void tamperedRangeOrSequenceIsDetected() throws Exception {
+        Tamper tamper = new Tamper();
+        net = threeNodesTamperingAtB(tamper);
+        UUID service = UUID.randomUUID();
+        tamper.mutation.set(m -> m.toBuilder().setSequence(m.getSequence() + 100).build());
+        assertThat(((RelayException) failureOf(net.nodes.get(0).relay(service, net.route(), key(32)))).code())
+                .isEqualTo(Status.Code.DATA_LOSS);
+        assertThat(net.nodes.get(0).relay(service, net.route(), key(32)).get(20, TimeUnit.SECONDS).sequence())
+                .isEqualTo(2);
+
+        // A pad range moved 8 bits ahead: the receiver consumes the bits it names (discarding the 8
+        // before), the tag fails. The next message's MAC key range then starts behind the receiver's
+        // watermark and is refused as a replay; the one after skips ahead and passes. No bit is used twice.
+        tamper.mutation.set(m -> m.toBuilder().setPadRange(m.getPadRange().toBuilder()
+                .setOffsetBits(m.getPadRange().getOffsetBits() + 8)).build());
+        assertThat(((RelayException) failureOf(net.nodes.get(0).relay(service, net.route(), key(32)))).code())
+                .isEqualTo(Status.Code.DATA_LOSS);
+        RelayException replay = (RelayException) failureOf(net.nodes.get(0).relay(service, net.route(), key(32)));
+        assertThat(replay.code()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+        assertThat(replay.getMessage()).startsWith("hop 2 (node kme-b -> node kme-c, link L12): mac_key_range:")
+                .contains("replayed");
+        assertThat(net.nodes.get(0).relay(service, net.route(), key(32)).get(20, TimeUnit.SECONDS).sequence())
+                .isEqualTo(5);
+        assertThat(net.alarms).hasSize(3).allSatisfy(al -> assertThat(al.hop().index()).isEqualTo(2));
+        assertLanesInStep();
+    }
+
+    @Test
+    void replayedMessageIsRefusedAndLaterKeysStillPass() throws Exception {
+        AtomicReference<RelayHopRequest> captured = new AtomicReference<>();
+        Tamper spy = new Tamper();
+        net = new RelayTestNet(dir, 3, BLOCKS, BLOCK_BYTES, (i, b) -> {
+            if (i == 0) {
+                b.clientInterceptor(spy);
+            }
+        });
+        UUID service = UUID.randomUUID();
+        spy.mutation.set(m -> {
+            captured.set(m);
+            return m;
+        });
+        net.nodes.get(0).relay(service, net.route(), key(32)).get(20, TimeUnit.SECONDS);
+        net.nodes.get(0).relay(service, net.route(), key(32)).get(20, TimeUnit.SECONDS);
+
+        // The same bytes again, from kme-a's own certificate, straight to kme-b.
+        RelayHopResponse response = RawClient.sendOne(net.tls.get("kme-a"), net.nodes.get(1).port(),
+                captured.get().toBuilder().setMessageId(99).build());
+
+        assertThat(response.getMessageId()).isEqualTo(99);
+        assertThat(response.getResultHopIndex()).isEqualTo(1);
+        assertThat(response.getResult().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION.value());
+        assertThat(response.getResult().getMessage())
+                .startsWith("hop 1 (node kme-a -> node kme-b, link L01): mac_key_range:").contains("replayed");
+        assertThat(net.alarms).singleElement().satisfies(al -> {
+            assertThat(al.reportedBy()).isEqualTo("kme-b");
+            assertThat(al.hop()).isEqualTo(new Hop(1, "kme-a", "kme-b", "L01"));
+        });
+        assertThat(net.delivered).hasSize(2);
+        byte[] key = key(32);
+        RelayReceipt r = net.nodes.get(0).relay(service, net.route(), key).get(20, TimeUnit.SECONDS);
+        assertThat(net.delivered.get("kme-c/" + service + "/" + r.sequence())).isEqualTo(key);
+        assertLanesInStep();
+    }
+
+    @Test
+    void callerWhoseCertificateNamesAnotherNodeIsDenied() throws Exception {
+        net = new RelayTestNet(dir, 3, BLOCKS, BLOCK_BYTES, null, i -> i == 0 ? "kme-x" : null);
+
+        Throwable t = failureOf(net.nodes.get(0).relay(UUID.randomUUID(), net.route(), key(32)));
+
+        RelayException e = (RelayException) t;
+        assertThat(e.code()).isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(e.getMessage()).isEqualTo("hop 1 (node kme-a -> node kme-b, link L01): caller: its certificate "
+                + "names node kme-x, but the route has node kme-a send this hop");
+        assertThat(net.alarms).singleElement().satisfies(al -> assertThat(al.code()).isEqualTo(Status.Code.PERMISSION_DENIED));
+        // nothing was consumed at the receiver for a caller it does not trust
+        assertThat(net.stores.get(1).levels(Lanes.laneId("L01", "kme-a")).consumedBits()).isZero();
+        assertThat(net.delivered).isEmpty();
+    }
+
+    @Test
+    void senderRefusesAServerThatIsNotTheNeighbour() throws Exception {
+        net = new RelayTestNet(dir, 3, BLOCKS, BLOCK_BYTES, null);
+        // kme-a believes kme-b listens where kme-c does
+        net.nodes.get(0).addNeighbor(new RelayNeighbor("kme-b", "L01", "127.0.0.1", net.nodes.get(2).port()));
+
+        Throwable t = failureOf(net.nodes.get(0).relay(UUID.randomUUID(), net.route(), key(32)));
+
+        assertThat(((RelayException) t).hopIndex()).isEqualTo(1);
+        assertThat(t.getMessage()).startsWith("hop 1 (node kme-a -> node kme-b, link L01): stream to node kme-b ended")
+                .contains("expected the kms of node kme-b");
+        assertThat(net.delivered).isEmpty();
+    }
+
+    @Test
+    void malformedMessageGetsInvalidArgumentNamingTheField() throws Exception {
+        net = new RelayTestNet(dir, 2, BLOCKS, BLOCK_BYTES, null);
+        RelayHopRequest bad = RelayHopRequest.newBuilder().setServiceId("not-a-uuid").setSequence(1)
+                .addRouteQkdnIds("kme-a").addRouteQkdnIds("kme-b").setHopIndex(1).build();
+        RelayHopResponse response = RawClient.sendOne(net.tls.get("kme-a"), net.nodes.get(1).port(), bad);
+        assertThat(response.getResult().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT.value());
+        assertThat(response.getResult().getMessage()).isEqualTo("hop 1 (node kme-a -> node kme-b, link ?): service_id: not a UUID");
+
+        RelayHopRequest noRange = bad.toBuilder().setServiceId(UUID.randomUUID().toString()).build();
+        response = RawClient.sendOne(net.tls.get("kme-a"), net.nodes.get(1).port(), noRange);
+        assertThat(response.getResult().getMessage()).endsWith("pad_range: missing");
+    }
+}

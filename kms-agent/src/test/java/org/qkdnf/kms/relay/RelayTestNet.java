@@ -1,0 +1,135 @@
+package org.qkdnf.kms.relay;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.qkdnf.common.tls.TlsFiles;
+import org.qkdnf.kms.api.KeyPoolStore;
+import org.qkdnf.kms.api.PoolBlock;
+import org.qkdnf.kms.store.MvStoreKeyPoolStore;
+import org.qkdnf.kms.store.StoreKeyFile;
+import org.qkdnf.pki.DevCertificateAuthority;
+import org.qkdnf.pki.IssuedCredential;
+
+/**
+ * A chain of key managers on loopback for tests: node i and node i+1 share link "L{i}{i+1}"; each
+ * node has its own store in a temp directory holding both lanes of each of its links, filled with
+ * the same random blocks at both ends, its own kms certificate (CN = node id) and its own Kk server.
+ */
+final class RelayTestNet implements AutoCloseable {
+
+    static final String PROVIDER = "prov-test";
+    static final DevCertificateAuthority CA = DevCertificateAuthority.create(PROVIDER);
+
+    final List<String> ids = new ArrayList<>();
+    final List<KeyPoolStore> stores = new ArrayList<>();
+    final List<RelayNode> nodes = new ArrayList<>();
+    /** Keys that reached their last node: "node/service/sequence" -> key. */
+    final Map<String, byte[]> delivered = new ConcurrentHashMap<>();
+    final List<RelayAlarm> alarms = new CopyOnWriteArrayList<>();
+    /** TLS files of each node, by node id. */
+    final Map<String, TlsFiles> tls = new ConcurrentHashMap<>();
+
+    /**
+     * @param blocks     blocks per lane
+     * @param blockBytes size of each block
+     * @param configure  extra builder settings per node index (may be null)
+     */
+    RelayTestNet(Path dir, int count, int blocks, int blockBytes, BuilderHook configure) throws IOException {
+        this(dir, count, blocks, blockBytes, configure, i -> null);
+    }
+
+    /** As above; {@code certificateIds} gives a node a certificate naming another node (null: its own id). */
+    RelayTestNet(Path dir, int count, int blocks, int blockBytes, BuilderHook configure,
+                 java.util.function.IntFunction<String> certificateIds) throws IOException {
+        SecureRandom random = new SecureRandom();
+        for (int i = 0; i < count; i++) {
+            String id = "kme-" + (char) ('a' + i);
+            ids.add(id);
+            Path nodeDir = dir.resolve(id);
+            Path keyFile = nodeDir.resolve("store.key");
+            java.nio.file.Files.createDirectories(nodeDir);
+            StoreKeyFile.create(keyFile);
+            stores.add(MvStoreKeyPoolStore.open(nodeDir.resolve("pools.mv.db"), keyFile));
+        }
+        for (int i = 0; i + 1 < count; i++) {
+            String link = link(i);
+            for (String owner : List.of(ids.get(i), ids.get(i + 1))) {
+                String lane = Lanes.laneId(link, owner);
+                List<PoolBlock> lanes = new ArrayList<>();
+                for (int b = 0; b < blocks; b++) {
+                    byte[] key = new byte[blockBytes];
+                    random.nextBytes(key);
+                    lanes.add(new PoolBlock(UUID.randomUUID(), b, key));
+                }
+                for (KeyPoolStore s : List.of(stores.get(i), stores.get(i + 1))) {
+                    s.definePool(lane, (long) blocks * blockBytes * 8);
+                    s.append(lane, lanes);
+                }
+            }
+        }
+        for (int i = 0; i < count; i++) {
+            String id = ids.get(i);
+            String cn = certificateIds.apply(i);
+            nodes.add(start(dir, i, id, cn == null ? id : cn, configure));
+        }
+        for (int i = 0; i + 1 < count; i++) {
+            connect(i, i + 1);
+        }
+    }
+
+    /** Starts node {@code index}'s relay with a kms certificate whose CN is {@code certificateId}. */
+    RelayNode start(Path dir, int index, String id, String certificateId, BuilderHook configure) throws IOException {
+        IssuedCredential cred = CA.issue(certificateId, DevCertificateAuthority.Role.KMS, PROVIDER);
+        IssuedCredential.PemFiles pem = cred.writeTo(dir.resolve(id + "-tls-" + certificateId), "kms");
+        TlsFiles files = new TlsFiles(pem.certificateChain(), pem.privateKey(), pem.trustedCa());
+        tls.put(id, files);
+        RelayNode.Builder b = RelayNode.builder()
+                .nodeId(id)
+                .store(stores.get(index))
+                .tls(files)
+                .sink((service, seq, key) -> delivered.put(id + "/" + service + "/" + seq, key))
+                .alarmListener(alarms::add);
+        if (configure != null) {
+            configure.accept(index, b);
+        }
+        return b.build().start();
+    }
+
+    void connect(int i, int j) {
+        String link = link(Math.min(i, j));
+        nodes.get(i).addNeighbor(new RelayNeighbor(ids.get(j), link, "127.0.0.1", nodes.get(j).port()));
+        nodes.get(j).addNeighbor(new RelayNeighbor(ids.get(i), link, "127.0.0.1", nodes.get(i).port()));
+    }
+
+    static String link(int i) {
+        return "L" + i + (i + 1);
+    }
+
+    /** The whole chain as a route, first to last. */
+    List<String> route() {
+        return List.copyOf(ids);
+    }
+
+    @Override
+    public void close() {
+        for (RelayNode n : nodes) {
+            n.close();
+        }
+        for (KeyPoolStore s : stores) {
+            s.close();
+        }
+    }
+
+    @FunctionalInterface
+    interface BuilderHook {
+        void accept(int index, RelayNode.Builder builder);
+    }
+}
