@@ -338,6 +338,33 @@ class MvStoreKeyPoolStoreTest {
     }
 
     @Test
+    void anAlteredOrMovedBlockFailsAuthentication() throws IOException {
+        store.definePool(LINK, 1 << 20);
+        store.append(LINK, stream.blocks(0, 3));
+        store.close();
+        MVStore raw = new MVStore.Builder().fileName(dir.resolve("a.mv.db").toString()).open();
+        try {
+            var blocks = MvStoreKeyPoolStore.openBlocks(raw, LINK);
+            byte[] altered = blocks.get(0L).clone();
+            altered[altered.length - 20] ^= 1;
+            blocks.put(0L, altered);
+            blocks.put(2L, blocks.get(1L));  // block 1's record under index 2
+            raw.commit();
+        } finally {
+            raw.close();
+        }
+        store = MvStoreKeyPoolStore.open(dir.resolve("a.mv.db"), keyFile);
+
+        KeyPoolException altered = catchThrowableOfType(KeyPoolException.class, () -> store.reserve(LINK, 8));
+        assertThat(altered.reason()).isEqualTo(Reason.CORRUPT);
+        assertThat(altered.getMessage()).contains("block 0");
+        KeyRange atTwo = new KeyRange(LINK, 2, stream.block(1).blockId(), 0, 8);
+        assertThat(catchThrowableOfType(KeyPoolException.class, () -> store.consume(atTwo)).reason())
+                .isEqualTo(Reason.CORRUPT);
+        assertThat(store.levels(LINK).consumedBits()).isZero();
+    }
+
+    @Test
     void keyIsEncryptedAtRest() throws IOException {
         store.definePool(LINK, 1 << 20);
         store.append(LINK, stream.blocks(0, 20));
