@@ -27,7 +27,8 @@ import org.qkdnf.proto.keyrelay.v1.RelayHopRequestOrBuilder;
  *   mac_key_range     range
  *   ciphertext        u64 length, then the bytes
  * where str = u32 length + UTF-8 bytes, range = str pool_id, str qkdl_id, u64 first_block_index,
- * str first_block_id, u64 offset_bits, u64 length_bits; integers big-endian.
+ * str first_block_id, u64 offset_bits, u64 length_bits, u64 slice_offset_bits, u64 slice_length_bits;
+ * integers big-endian.
  * </pre>
  * Every field of the message except the tag and the hop-local {@code message_id} (which only
  * matches responses to requests) is covered, so a changed, added, dropped or truncated field
@@ -130,6 +131,8 @@ public final class HopCipher {
             str(r.getFirstBlockId());
             u64(r.getOffsetBits());
             u64(r.getLengthBits());
+            u64(r.getSliceOffsetBits());
+            u64(r.getSliceLengthBits());
         }
     }
 }

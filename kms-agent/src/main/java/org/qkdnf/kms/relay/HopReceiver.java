@@ -3,8 +3,10 @@ package org.qkdnf.kms.relay;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 import io.grpc.Status;
@@ -28,9 +30,11 @@ import org.qkdnf.proto.keyrelay.v1.RelayHopResponse;
  *       this one, and the link must join the two): nothing is consumed when these fail, so a
  *       stranger cannot make this node burn key. The key the sender reserved for the message is
  *       discarded when the next good message's ranges start past it.</li>
- *   <li>The MAC key range, then the pad range, are consumed (the order the sender reserved them).
- *       A range behind the watermark is refused (REPLAY): no bit is taken twice. From here on the
- *       message's key is spent at both ends whatever happens.</li>
+ *   <li>The MAC key slice, then the pad slice, are taken (the order the sender took them) through
+ *       the lane's {@link LaneCursor}, which consumes a reservation from the store when a message
+ *       first names it. A reservation behind the watermark (REPLAY from the store) or a slice behind
+ *       the bits already used is refused: no bit is taken twice. From here on the message's key is
+ *       spent at both ends whatever happens.</li>
  *   <li>The tag is verified over header and ciphertext, in constant time; only then is anything
  *       in the message trusted, including the sequence number, which must increase.</li>
  * </ol>
@@ -45,6 +49,8 @@ final class HopReceiver {
     private final Function<String, HopSender> senderByNode;
     private final RelayedKeySink sink;
     private final SequenceGuard sequences;
+    /** This end's position in each peer lane, by lane id. */
+    private final Map<String, LaneCursor> cursors = new ConcurrentHashMap<>();
 
     HopReceiver(RelayContext ctx, Function<String, RelayNeighbor> neighborByLink,
                 Function<String, HopSender> senderByNode, RelayedKeySink sink, SequenceGuard sequences) {
@@ -101,32 +107,43 @@ final class HopReceiver {
         String lane = Lanes.laneId(link, from);
         checkLane(request.getPadRange(), "pad_range", lane, hop);
         checkLane(request.getMacKeyRange(), "mac_key_range", lane, hop);
-        if (request.getMacKeyRange().getLengthBits() != HopCipher.MAC_KEY_BITS) {
-            throw invalid(hop, "mac_key_range.length_bits: must be " + HopCipher.MAC_KEY_BITS);
+        RangeCodec.Slice macSlice = RangeCodec.fromProto(request.getMacKeyRange(), "mac_key_range", hop);
+        RangeCodec.Slice padSlice = RangeCodec.fromProto(request.getPadRange(), "pad_range", hop);
+        if (macSlice.lengthBits() != HopCipher.MAC_KEY_BITS) {
+            throw invalid(hop, "mac_key_range.slice_length_bits: must be " + HopCipher.MAC_KEY_BITS);
         }
-        long padBits = request.getPadRange().getLengthBits();
+        long padBits = padSlice.lengthBits();
         if (padBits <= 0 || padBits > ctx.maxPayloadBytes * 8L) {
-            throw invalid(hop, "pad_range.length_bits: must be 8.." + ctx.maxPayloadBytes * 8L + ", got "
-                    + Long.toUnsignedString(padBits));
+            throw invalid(hop, "pad_range.slice_length_bits: must be 8.." + ctx.maxPayloadBytes * 8L + ", got "
+                    + padBits);
         }
-        KeyRange macRange = RangeCodec.fromProto(request.getMacKeyRange(), "mac_key_range", hop);
-        KeyRange padRange = RangeCodec.fromProto(request.getPadRange(), "pad_range", hop);
 
         RelayCounters.Link counters = ctx.counters.link(link);
-        ReservedKey macKey = consume(macRange, "mac_key_range", hop);
-        counters.authBitsReceived.add(HopCipher.MAC_KEY_BITS);
+        LaneCursor cursor = cursors.computeIfAbsent(lane, l -> new LaneCursor());
+        LaneCursor.Consumer consumer = (slice, field) -> consume(slice.reservation(), field, hop);
+        byte[] macKey;
+        byte[] pad;
+        synchronized (cursor) {
+            macKey = cursor.take(macSlice, "mac_key_range", hop, consumer);
+            counters.authBitsReceived.add(HopCipher.MAC_KEY_BITS);
+            try {
+                pad = cursor.take(padSlice, "pad_range", hop, consumer);
+            } catch (RuntimeException e) {
+                Arrays.fill(macKey, (byte) 0);
+                throw e;
+            }
+        }
+        // From here on the message's key is spent at both ends, whatever happens.
         byte[] data;
-        ReservedKey pad = null;
         try {
-            pad = consume(padRange, "pad_range", hop);
             data = request.getCiphertext().toByteArray();
-            if (!HopCipher.verify(macKey.key(), request, data, request.getTag().toByteArray())) {
+            if (!HopCipher.verify(macKey, request, data, request.getTag().toByteArray())) {
                 throw RelayException.at(hop, Status.Code.DATA_LOSS, "tag: the Poly1305 tag does not verify over the "
                         + "header and " + data.length + " bytes of ciphertext (altered or truncated in transit); "
                         + "its key (pad_range, mac_key_range) is spent at both ends and not used");
             }
             if (data.length * 8L != padBits) {
-                throw invalid(hop, "ciphertext: " + data.length * 8L + " bits for a pad_range of " + padBits + " bits");
+                throw invalid(hop, "ciphertext: " + data.length * 8L + " bits for a pad of " + padBits + " bits");
             }
             long last = sequences.accept(serviceId, sequence);
             if (last != 0) {
@@ -134,12 +151,10 @@ final class HopReceiver {
                         + Long.toUnsignedString(sequence) + " is not above " + Long.toUnsignedString(last)
                         + ", the last accepted for service " + serviceId + " (a replayed message)");
             }
-            OneTimePad.xorInPlace(data, pad.key());  // data is the key from here on
+            OneTimePad.xorInPlace(data, pad);  // data is the key from here on
         } finally {
-            macKey.erase();
-            if (pad != null) {
-                pad.erase();
-            }
+            Arrays.fill(macKey, (byte) 0);
+            Arrays.fill(pad, (byte) 0);
         }
         counters.messagesReceived.increment();
         counters.bitsReceived.add(padBits);

@@ -2,6 +2,7 @@ package org.qkdnf.kms.relay;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -55,12 +56,17 @@ final class HopSender implements AutoCloseable {
     private final Duration timeout;
     private final RelayCounters.Link counters;
     private final Object laneLock = new Object();
+    private final long reservationMaxBits;
     /** The open stream, or null; guarded by laneLock. */
     private Stream stream;
+    /** The reservation of the lane being sliced, or null; guarded by laneLock. */
+    private ReservedKey reservation;
+    /** Bits of {@link #reservation} already used (or skipped); guarded by laneLock. */
+    private long reservationUsedBits;
     private boolean closed;
 
     HopSender(RelayContext ctx, RelayNeighbor neighbor, TlsFiles tls, List<ClientInterceptor> interceptors,
-              int maxInFlight, Duration timeout) {
+              int maxInFlight, Duration timeout, long reservationMaxBits) {
         this.ctx = ctx;
         this.neighbor = neighbor;
         this.lane = Lanes.laneId(neighbor.qkdlId(), ctx.selfId);
@@ -72,6 +78,7 @@ final class HopSender implements AutoCloseable {
         this.stub = KeyRelayServiceGrpc.newStub(channel);
         this.inFlight = new Semaphore(maxInFlight);
         this.timeout = timeout;
+        this.reservationMaxBits = reservationMaxBits;
         this.counters = ctx.counters.link(neighbor.qkdlId());
     }
 
@@ -140,36 +147,90 @@ final class HopSender implements AutoCloseable {
         long messageId = ++s.lastMessageId;
         Pending mine = new Pending(hop, serviceId, sequence, result);
         s.pending.put(messageId, mine);
-        ReservedKey macKey = null;
-        ReservedKey pad = null;
+        long padBits = plaintext.length * 8L;
+        long need = HopCipher.MAC_KEY_BITS + padBits;
+        ReservedKey res = null;
+        byte[] macKey = null;
+        int from = 0;
         try {
-            // MAC key first, then the pad: the receiver consumes them in this order.
-            macKey = reserve(hop, HopCipher.MAC_KEY_BITS, "mac_key_range");
+            res = ensureReservation(hop, need);
+            long macOffset = reservationUsedBits;
+            long padOffset = macOffset + HopCipher.MAC_KEY_BITS;
+            // taken whatever happens next: a slice is never offered twice
+            reservationUsedBits += need;
+            mine.reservation = res;
             counters.authBitsSent.add(HopCipher.MAC_KEY_BITS);
-            pad = reserve(hop, plaintext.length * 8L, "pad_range");
+            byte[] chunk = res.key();
+            from = (int) (macOffset / 8);
+            macKey = Arrays.copyOfRange(chunk, from, from + HopCipher.MAC_KEY_BYTES);
             RelayHopRequest.Builder b = RelayHopRequest.newBuilder()
                     .setServiceId(serviceId.toString())
                     .setSequence(sequence)
                     .setMessageId(messageId)
                     .addAllRouteQkdnIds(route)
                     .setHopIndex(hop.index())
-                    .setPadRange(RangeCodec.toProto(pad.range(), neighbor.qkdlId()))
-                    .setMacKeyRange(RangeCodec.toProto(macKey.range(), neighbor.qkdlId()));
-            byte[] ciphertext = OneTimePad.xor(plaintext, pad.key());
-            byte[] tag = HopCipher.tag(macKey.key(), b, ciphertext);
+                    .setPadRange(RangeCodec.toProto(res.range(), neighbor.qkdlId(), padOffset, padBits))
+                    .setMacKeyRange(RangeCodec.toProto(res.range(), neighbor.qkdlId(), macOffset,
+                            HopCipher.MAC_KEY_BITS));
+            byte[] ciphertext = plaintext.clone();
+            OneTimePad.xorInPlace(ciphertext, chunk, (int) (padOffset / 8));
+            byte[] tag = HopCipher.tag(macKey, b, ciphertext);
             b.setCiphertext(UnsafeByteOperations.unsafeWrap(ciphertext)).setTag(ByteString.copyFrom(tag));
             s.requests.onNext(b.build());
             counters.messagesSent.increment();
-            counters.bitsSent.add(plaintext.length * 8L);
+            counters.bitsSent.add(padBits);
         } catch (RuntimeException e) {
             s.pending.remove(messageId, mine);
             throw e;
         } finally {
             if (macKey != null) {
-                macKey.erase();
+                Arrays.fill(macKey, (byte) 0);
+                Arrays.fill(res.key(), from, from + (int) (need / 8), (byte) 0);
             }
-            if (pad != null) {
-                pad.erase();
+        }
+    }
+
+    /**
+     * The current reservation of this node's lane, replaced by a new one when it has fewer than
+     * {@code need} bits left. A new reservation takes up to {@code reservationMaxBits}, but at most
+     * half the key the lane holds, so a slow link is not emptied into one node's memory; its
+     * unused rest is lost if this node stops, which never reuses key. Guarded by laneLock.
+     */
+    private ReservedKey ensureReservation(Hop hop, long need) {
+        if (reservation != null && reservation.range().lengthBits() - reservationUsedBits >= need) {
+            return reservation;
+        }
+        dropReservation();
+        long available;
+        try {
+            available = ctx.store.levels(lane).availableBits();
+        } catch (KeyPoolException e) {
+            throw storeFailure(hop, e, "pad_range", need);
+        }
+        long size = Math.max(need, Math.min(reservationMaxBits, available / 2) / 8 * 8);
+        reservation = reserve(hop, size, "pad_range");
+        reservationUsedBits = 0;
+        return reservation;
+    }
+
+    /** Erases the current reservation; its unused rest is never used. Guarded by laneLock. */
+    private void dropReservation() {
+        if (reservation != null) {
+            reservation.erase();
+            reservation = null;
+            reservationUsedBits = 0;
+        }
+    }
+
+    /**
+     * After a failure on this hop the receiver may have lost its place in the reservation (for
+     * example a tampered slice moved its cursor, or it restarted): start the next message on a
+     * fresh reservation rather than fail the rest of this one.
+     */
+    private void dropReservationIf(ReservedKey used) {
+        synchronized (laneLock) {
+            if (used != null && reservation == used) {
+                dropReservation();
             }
         }
     }
@@ -178,18 +239,22 @@ final class HopSender implements AutoCloseable {
         try {
             return ctx.store.reserve(lane, bits);
         } catch (KeyPoolException e) {
-            Status.Code code;
-            switch (e.reason()) {
-                case INSUFFICIENT_KEY: code = Status.Code.RESOURCE_EXHAUSTED; break;
-                case UNKNOWN_POOL: code = Status.Code.FAILED_PRECONDITION; break;
-                case CORRUPT: code = Status.Code.DATA_LOSS; break;
-                case STORAGE_FAILURE:
-                case CLOSED: code = Status.Code.UNAVAILABLE; break;
-                default: code = Status.Code.INTERNAL; break;
-            }
-            throw RelayException.at(hop, code, field + ": cannot reserve " + bits + " bits from lane " + lane
-                    + " (" + e.reason() + "): " + e.getMessage());
+            throw storeFailure(hop, e, field, bits);
         }
+    }
+
+    private RelayException storeFailure(Hop hop, KeyPoolException e, String field, long bits) {
+        Status.Code code;
+        switch (e.reason()) {
+            case INSUFFICIENT_KEY: code = Status.Code.RESOURCE_EXHAUSTED; break;
+            case UNKNOWN_POOL: code = Status.Code.FAILED_PRECONDITION; break;
+            case CORRUPT: code = Status.Code.DATA_LOSS; break;
+            case STORAGE_FAILURE:
+            case CLOSED: code = Status.Code.UNAVAILABLE; break;
+            default: code = Status.Code.INTERNAL; break;
+        }
+        return RelayException.at(hop, code, field + ": cannot reserve " + bits + " bits from lane " + lane
+                + " (" + e.reason() + "): " + e.getMessage());
     }
 
     @Override
@@ -197,6 +262,7 @@ final class HopSender implements AutoCloseable {
         Stream s;
         synchronized (laneLock) {
             closed = true;
+            dropReservation();
             s = stream;
             stream = null;
         }
@@ -218,7 +284,36 @@ final class HopSender implements AutoCloseable {
         }
     }
 
-    private record Pending(Hop hop, UUID serviceId, long sequence, CompletableFuture<RelayHopResponse> result) {
+    private static final class Pending {
+        final Hop hop;
+        final UUID serviceId;
+        final long sequence;
+        final CompletableFuture<RelayHopResponse> result;
+        /** The reservation the message's key came from; set under laneLock before it is sent. */
+        volatile ReservedKey reservation;
+
+        Pending(Hop hop, UUID serviceId, long sequence, CompletableFuture<RelayHopResponse> result) {
+            this.hop = hop;
+            this.serviceId = serviceId;
+            this.sequence = sequence;
+            this.result = result;
+        }
+
+        Hop hop() {
+            return hop;
+        }
+
+        UUID serviceId() {
+            return serviceId;
+        }
+
+        long sequence() {
+            return sequence;
+        }
+
+        CompletableFuture<RelayHopResponse> result() {
+            return result;
+        }
     }
 
     /** One open stream to the neighbour and the messages on it that wait for their result. */
@@ -244,6 +339,10 @@ final class HopSender implements AutoCloseable {
                         response.getServiceId(), Long.toUnsignedString(response.getSequence()), p.serviceId(),
                         Long.toUnsignedString(p.sequence()));
             }
+            if (response.getResult().getCode() != Status.Code.OK.value()
+                    && response.getResultHopIndex() == p.hop().index()) {
+                dropReservationIf(p.reservation);
+            }
             p.result().complete(response);
         }
 
@@ -262,6 +361,7 @@ final class HopSender implements AutoCloseable {
                 if (stream == this) {
                     stream = null;
                 }
+                dropReservation();  // the receiver's place in it is unknown now
             }
             String why = "stream to node " + neighbor.qkdnId() + " ended (" + status.getCode()
                     + (status.getDescription() == null ? "" : ": " + status.getDescription())

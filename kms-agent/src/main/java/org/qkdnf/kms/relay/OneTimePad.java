@@ -31,9 +31,19 @@ public final class OneTimePad {
         if (data.length != pad.length) {
             throw new IllegalArgumentException("pad: " + pad.length + " bytes for " + data.length + " bytes of data");
         }
+        xorInPlace(data, pad, 0);
+    }
+
+    /**
+     * Replaces {@code data} by {@code data XOR pad[padOffset .. padOffset + data.length)}.
+     *
+     * @throws IndexOutOfBoundsException when the pad is too short
+     */
+    public static void xorInPlace(byte[] data, byte[] pad, int padOffset) {
+        java.util.Objects.checkFromIndexSize(padOffset, data.length, pad.length);
         // A plain indexed loop: C2 vectorises it (superword), so no hand-written long loop is needed.
         for (int i = 0; i < data.length; i++) {
-            data[i] ^= pad[i];
+            data[i] ^= pad[padOffset + i];
         }
     }
 }

@@ -98,7 +98,7 @@ public final class RelayNode implements AutoCloseable {
             throw new IllegalArgumentException("neighbor.qkdnId: cannot be this node");
         }
         HopSender sender = new HopSender(ctx, neighbor, config.tls, config.interceptors, config.maxInFlightPerLink,
-                config.messageTimeout);
+                config.messageTimeout, config.reservationMaxBytes * 8L);
         neighborsByLink.put(neighbor.qkdlId(), neighbor);
         HopSender old = sendersByNode.put(neighbor.qkdnId(), sender);
         if (old != null) {
@@ -219,6 +219,7 @@ public final class RelayNode implements AutoCloseable {
         private int maxInFlightPerLink = 64;
         private Duration messageTimeout = Duration.ofSeconds(30);
         private Duration keyArrivalWait = Duration.ofSeconds(2);
+        private int reservationMaxBytes = 8 * 1024 * 1024;
         private final List<ClientInterceptor> interceptors = new ArrayList<>();
 
         private Builder() {
@@ -282,6 +283,17 @@ public final class RelayNode implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Largest reservation a sender takes from its lane at once, bytes (default 8 MiB; never
+         * more than half the key the lane holds). Consecutive messages use consecutive slices of
+         * it, so one durable store update covers many messages: the store's sync latency, not the
+         * cipher, otherwise bounds the relay rate. 0 reserves exactly what each message needs.
+         */
+        public Builder reservationMaxBytes(int bytes) {
+            this.reservationMaxBytes = bytes;
+            return this;
+        }
+
         /** Interceptors for the channels to the neighbours (metrics, tracing, fault injection in tests). */
         public Builder clientInterceptor(ClientInterceptor interceptor) {
             this.interceptors.add(interceptor);
@@ -294,6 +306,9 @@ public final class RelayNode implements AutoCloseable {
             Objects.requireNonNull(tls, "tls");
             Objects.requireNonNull(sink, "sink");
             Objects.requireNonNull(alarms, "alarmListener");
+            if (reservationMaxBytes < 0 || reservationMaxBytes > Integer.MAX_VALUE / 8) {
+                throw new IllegalArgumentException("reservationMaxBytes: must be 0.." + Integer.MAX_VALUE / 8);
+            }
             if (maxInFlightPerLink < 1) {
                 throw new IllegalArgumentException("maxInFlightPerLink: must be >= 1");
             }

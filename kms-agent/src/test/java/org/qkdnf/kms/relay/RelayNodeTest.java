@@ -81,7 +81,11 @@ class RelayNodeTest {
 
     @Test
     void relaysManyKeysBothWaysOverFourNodes() throws Exception {
-        net = new RelayTestNet(dir, 4, BLOCKS, BLOCK_BYTES, null);
+        net = new RelayTestNet(dir, 4, BLOCKS, BLOCK_BYTES, (i, b) -> {
+            if (i == 2) {
+                b.reservationMaxBytes(0);
+            }
+        });
         List<String> forward = net.route();
         List<String> backward = new ArrayList<>(forward);
         Collections.reverse(backward);
@@ -139,9 +143,15 @@ class RelayNodeTest {
             assertThat(right.bitsSent()).isEqualTo(keyBits[1]);
             assertThat(left.bitsReceived()).isEqualTo(keyBits[1]);
             assertThat(left.failures() + right.failures()).isZero();
-            // the owner's lane paid for exactly the pads and MAC keys of its messages, at both ends
+            // the owner's lane paid for the pads and MAC keys of its messages (plus, with reservations,
+            // the unused rest of the last one), the same at both ends (assertLanesInStep)
             PoolLevels leftLane = net.stores.get(i + 1).levels(Lanes.laneId(link, net.ids.get(i)));
-            assertThat(leftLane.consumedBits()).isEqualTo(keyBits[0] + messagesEachWay * HopCipher.MAC_KEY_BITS);
+            long used = keyBits[0] + messagesEachWay * HopCipher.MAC_KEY_BITS;
+            if (i == 2) {  // kme-c sends with reservationMaxBytes 0: exactly what each message needs
+                assertThat(leftLane.consumedBits()).isEqualTo(used);
+            } else {
+                assertThat(leftLane.consumedBits()).isGreaterThanOrEqualTo(used);
+            }
             assertThat(leftLane.discardedBits()).isZero();
         }
     }
@@ -228,25 +238,34 @@ class RelayNodeTest {
         Tamper tamper = new Tamper();
         net = threeNodesTamperingAtB(tamper);
         UUID service = UUID.randomUUID();
-        tamper.mutation.set(m -> m.toBuilder().setSequence(m.getSequence() + 100).build());
+        AtomicReference<org.qkdnf.proto.keyrelay.v1.PoolRange> firstPad = new AtomicReference<>();
+        tamper.mutation.set(m -> {
+            firstPad.set(m.getPadRange());
+            return m.toBuilder().setSequence(m.getSequence() + 100).build();
+        });
         assertThat(((RelayException) failureOf(net.nodes.get(0).relay(service, net.route(), key(32)))).code())
                 .isEqualTo(Status.Code.DATA_LOSS);
         assertThat(net.nodes.get(0).relay(service, net.route(), key(32)).get(20, TimeUnit.SECONDS).sequence())
                 .isEqualTo(2);
 
-        // A pad range moved 8 bits ahead: the receiver consumes the bits it names (discarding the 8
-        // before), the tag fails. The next message's MAC key range then starts behind the receiver's
-        // watermark and is refused as a replay; the one after skips ahead and passes. No bit is used twice.
+        // A pad slice moved 8 bits ahead: the receiver takes the bits it names (skipping 8), the tag
+        // fails, and the sender starts its next message on a fresh reservation, which passes.
         tamper.mutation.set(m -> m.toBuilder().setPadRange(m.getPadRange().toBuilder()
-                .setOffsetBits(m.getPadRange().getOffsetBits() + 8)).build());
+                .setSliceOffsetBits(m.getPadRange().getSliceOffsetBits() + 8)).build());
         assertThat(((RelayException) failureOf(net.nodes.get(0).relay(service, net.route(), key(32)))).code())
                 .isEqualTo(Status.Code.DATA_LOSS);
+        assertThat(net.nodes.get(0).relay(service, net.route(), key(32)).get(20, TimeUnit.SECONDS).sequence())
+                .isEqualTo(4);
+        // A pad slice of the first message's reservation, which the receiver consumed already: refused as a replay.
+        tamper.mutation.set(m -> m.toBuilder().setPadRange(firstPad.get().toBuilder()
+                .setSliceOffsetBits(m.getPadRange().getSliceOffsetBits())
+                .setSliceLengthBits(m.getPadRange().getSliceLengthBits())).build());
         RelayException replay = (RelayException) failureOf(net.nodes.get(0).relay(service, net.route(), key(32)));
         assertThat(replay.code()).isEqualTo(Status.Code.FAILED_PRECONDITION);
-        assertThat(replay.getMessage()).startsWith("hop 2 (node kme-b -> node kme-c, link L12): mac_key_range:")
+        assertThat(replay.getMessage()).startsWith("hop 2 (node kme-b -> node kme-c, link L12): pad_range:")
                 .contains("replayed");
         assertThat(net.nodes.get(0).relay(service, net.route(), key(32)).get(20, TimeUnit.SECONDS).sequence())
-                .isEqualTo(5);
+                .isEqualTo(6);
         assertThat(net.alarms).hasSize(3).allSatisfy(al -> assertThat(al.hop().index()).isEqualTo(2));
         assertLanesInStep();
     }

@@ -1,0 +1,114 @@
+package org.qkdnf.kms.relay;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.qkdnf.kms.api.KeyPoolStore;
+import org.qkdnf.kms.api.PoolBlock;
+import org.qkdnf.kms.api.ReservedKey;
+import org.qkdnf.kms.store.MvStoreKeyPoolStore;
+import org.qkdnf.kms.store.StoreKeyFile;
+import org.qkdnf.proto.keyrelay.v1.RelayHopRequest;
+
+/**
+ * Rough relay throughput, by hand (not a test: no timed assertions anywhere). Prints the cost of
+ * the parts (XOR + Poly1305 in memory; one store reserve) and then relays {@code messages} keys of
+ * {@code messageBytes} over {@code hops} hops of real KMEs (own stores in a temp dir, gRPC over
+ * mTLS on 127.0.0.1) and prints key bits per second end to end. Usage, from /work/main:
+ * <pre>
+ * ./mvnw -B -q -o test-compile -pl kms-agent
+ * java -cp "kms-agent/target/test-classes:kms-agent/target/classes:$(cat /tmp/kms-cp.txt)" \
+ *     org.qkdnf.kms.relay.RelayThroughputMain 1 262144 200
+ * </pre>
+ * with the class path from {@code ./mvnw -q -o dependency:build-classpath -pl kms-agent
+ * -Dmdep.outputFile=/tmp/kms-cp.txt}.
+ */
+public final class RelayThroughputMain {
+
+    private RelayThroughputMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int hops = args.length > 0 ? Integer.parseInt(args[0]) : 1;
+        int messageBytes = args.length > 1 ? Integer.parseInt(args[1]) : 256 * 1024;
+        int messages = args.length > 2 ? Integer.parseInt(args[2]) : 200;
+        Path dir = Files.createTempDirectory("relay-tput");
+        cipherOnly(messageBytes);
+        storeOnly(dir.resolve("store-probe"));
+
+        long laneBytes = (long) messages * (messageBytes + 64) + 1024 * 1024;
+        int blockBytes = 4 * 1024 * 1024;
+        int blocks = (int) ((laneBytes + blockBytes - 1) / blockBytes);
+        long t0 = System.nanoTime();
+        try (RelayTestNet net = new RelayTestNet(dir, hops + 1, blocks, blockBytes,
+                (i, b) -> b.maxInFlightPerLink(32))) {
+            System.out.printf("setup (stores filled with %d MiB per lane): %.1f s%n",
+                    (long) blocks * blockBytes >> 20, (System.nanoTime() - t0) / 1e9);
+            SecureRandom random = new SecureRandom();
+            byte[] key = new byte[messageBytes];
+            random.nextBytes(key);
+            UUID service = UUID.randomUUID();
+            // warm-up: a tenth of the messages
+            run(net, service, key, messages / 10);
+            long start = System.nanoTime();
+            run(net, service, key, messages - messages / 10);
+            double secs = (System.nanoTime() - start) / 1e9;
+            long bits = (long) (messages - messages / 10) * messageBytes * 8;
+            System.out.printf("relay %d hop(s), %d messages of %d bytes: %.2f s, %.1f Mbit/s of key end to end%n",
+                    hops, messages - messages / 10, messageBytes, secs, bits / secs / 1e6);
+            System.out.println(net.nodes.get(0).counters());
+        }
+    }
+
+    private static void run(RelayTestNet net, UUID service, byte[] key, int count) throws Exception {
+        List<CompletableFuture<RelayReceipt>> fs = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            fs.add(net.nodes.get(0).relay(service, net.route(), key));
+        }
+        for (CompletableFuture<RelayReceipt> f : fs) {
+            f.get(120, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void cipherOnly(int messageBytes) {
+        byte[] data = new byte[messageBytes];
+        byte[] pad = new byte[messageBytes];
+        byte[] macKey = new byte[32];
+        new SecureRandom().nextBytes(pad);
+        RelayHopRequest header = RelayHopRequest.newBuilder().setServiceId(UUID.randomUUID().toString()).build();
+        for (int round = 0; round < 3; round++) {
+            int n = Math.max(20, (int) (512L * 1024 * 1024 / messageBytes));
+            long start = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                byte[] ct = OneTimePad.xor(data, pad);
+                HopCipher.tag(macKey, header, ct);
+            }
+            double secs = (System.nanoTime() - start) / 1e9;
+            System.out.printf("XOR + Poly1305 in memory, %d-byte messages: %.0f Mbit/s%n", messageBytes,
+                    (double) n * messageBytes * 8 / secs / 1e6);
+        }
+    }
+
+    private static void storeOnly(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        StoreKeyFile.create(dir.resolve("k"));
+        try (KeyPoolStore store = MvStoreKeyPoolStore.open(dir.resolve("s.mv.db"), dir.resolve("k"))) {
+            store.definePool("probe", 1L << 40);
+            store.append("probe", List.of(new PoolBlock(UUID.randomUUID(), 0, new byte[1024 * 1024])));
+            int n = 200;
+            long start = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                ReservedKey k = store.reserve("probe", 256);
+                k.erase();
+            }
+            System.out.printf("store reserve (durable watermark), one thread: %.2f ms per call%n",
+                    (System.nanoTime() - start) / 1e6 / n);
+        }
+    }
+}
