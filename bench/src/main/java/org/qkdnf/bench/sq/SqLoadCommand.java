@@ -8,12 +8,11 @@ import picocli.CommandLine.Option;
 
 /** {@code sq-load}: the Sq ingest load driver (see {@link SqLoadRun}). */
 @Command(name = "sq-load", mixinStandardHelpOptions = true,
-        description = {
-            "Starts a standalone controller in this JVM (mTLS on 127.0.0.1, temporary data dir), connects",
-            "N simulated agents, each over its own TLS connection with its own QKD_NODE certificate, and",
-            "offers link-performance updates at each given rate. Reports accepted updates/s and the delay",
-            "from each update's scheduled send time (its measured_at) to the controller's topology event."
-        })
+        description = "Sq ingest load: starts a standalone controller in this JVM (mTLS on 127.0.0.1, temporary"
+                + " data dir), connects N simulated agents, each over its own TLS connection with its own QKD_NODE"
+                + " certificate, and offers link-performance updates at each given rate. Reports accepted updates/s"
+                + " and the delay from each update's scheduled send time (its measured_at) to the controller's"
+                + " topology event.")
 public final class SqLoadCommand implements Callable<Integer> {
 
     @Option(names = "--agents", defaultValue = "1000", description = "Concurrent agent streams (= nodes). Default: ${DEFAULT-VALUE}.")
