@@ -13,6 +13,8 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -24,6 +26,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import org.qkdnf.common.tls.TlsFiles;
 import org.qkdnf.kms.api.KeyDeliveryService;
 import org.slf4j.Logger;
@@ -49,12 +52,15 @@ public final class Etsi014Server implements AutoCloseable {
     private final EventLoopGroup workers;
     private final EventExecutorGroup blocking;
     private final Channel channel;
+    private final ChannelGroup connections;
 
-    private Etsi014Server(EventLoopGroup boss, EventLoopGroup workers, EventExecutorGroup blocking, Channel channel) {
+    private Etsi014Server(EventLoopGroup boss, EventLoopGroup workers, EventExecutorGroup blocking, Channel channel,
+                          ChannelGroup connections) {
         this.boss = boss;
         this.workers = workers;
         this.blocking = blocking;
         this.channel = channel;
+        this.connections = connections;
     }
 
     /**
@@ -77,6 +83,7 @@ public final class Etsi014Server implements AutoCloseable {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(0, NioIoHandler.newFactory());
         EventExecutorGroup blocking = new DefaultEventExecutorGroup(workerThreads);
+        ChannelGroup connections = new DefaultChannelGroup("etsi014", GlobalEventExecutor.INSTANCE);
         try {
             Channel ch = new ServerBootstrap()
                     .group(boss, workers)
@@ -86,6 +93,7 @@ public final class Etsi014Server implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel c) {
+                            connections.add(c);
                             ChannelPipeline p = c.pipeline();
                             p.addLast("tls", ssl.newHandler(c.alloc()));
                             p.addLast("idle", new IdleStateHandler(0, 0, IDLE_SECONDS));
@@ -98,7 +106,7 @@ public final class Etsi014Server implements AutoCloseable {
                     .bind(address).sync().channel();
             log.info("ETSI GS QKD 014 interface on https://{}:{}{}", address.getHostString(),
                     ((InetSocketAddress) ch.localAddress()).getPort(), Etsi014Api.PREFIX);
-            return new Etsi014Server(boss, workers, blocking, ch);
+            return new Etsi014Server(boss, workers, blocking, ch, connections);
         } catch (InterruptedException | RuntimeException e) {
             boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
@@ -113,7 +121,9 @@ public final class Etsi014Server implements AutoCloseable {
 
     @Override
     public void close() {
+        // Listener, then open connections (their handlers run on `blocking`), then the threads.
         channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         blocking.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);

@@ -40,13 +40,26 @@ public final class ReportBuilder {
      */
     public static TestbedReport build(Scenario scenario, Map<String, QkdTopologyService> topologies,
                                       Instant startedAt, Instant now) {
+        return build(scenario, topologies, Map.of(), startedAt, now);
+    }
+
+    /**
+     * @param topologies    one topology per provider, keyed by provider id
+     * @param keyManagement what the providers' key managers and SAEs saw (providers without are
+     *                      reported with no key services and {@code key_management} null)
+     */
+    public static TestbedReport build(Scenario scenario, Map<String, QkdTopologyService> topologies,
+                                      Map<String, KeyManagementView> keyManagement, Instant startedAt, Instant now) {
         List<ProviderReport> providers = new ArrayList<>();
         for (Scenario.Provider p : scenario.providers()) {
             QkdTopologyService topology = topologies.get(p.providerId());
             if (topology == null) {
                 throw new IllegalArgumentException("no topology for provider " + p.providerId());
             }
-            providers.add(provider(p, topology));
+            ProviderReport base = provider(p, topology);
+            KeyManagementView km = keyManagement.get(p.providerId());
+            providers.add(km == null ? base : new ProviderReport(base.providerId(), base.nodes(), base.links(),
+                    km.keyServices(), km.keyManagement()));
         }
         double duration = Duration.between(startedAt, now).toMillis() / 1000.0;
         return new TestbedReport(TestbedReport.SCHEMA_VERSION, scenario.name(), startedAt, duration,
@@ -80,7 +93,7 @@ public final class ReportBuilder {
                 .filter(i -> !seen.contains(i.qkdlId()))
                 .sorted((x, y) -> x.qkdlId().compareTo(y.qkdlId()))
                 .forEach(i -> links.add(link(null, i, nodeNames)));
-        return new ProviderReport(pid, List.copyOf(nodes), List.copyOf(links));
+        return new ProviderReport(pid, List.copyOf(nodes), List.copyOf(links), List.of(), null);
     }
 
     private static LinkReport link(String name, QkdLinkInfo info, Map<String, String> nodeNames) {

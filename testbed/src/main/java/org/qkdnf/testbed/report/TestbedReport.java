@@ -27,8 +27,52 @@ public record TestbedReport(int schemaVersion, String scenario, Instant startedA
      * @param nodes      the scenario's nodes, in file order, as the controller sees them
      * @param links      the scenario's links, in file order, then any link only the controller knows
      */
-    @JsonPropertyOrder({"provider_id", "nodes", "links"})
-    public record ProviderReport(String providerId, List<NodeReport> nodes, List<LinkReport> links) {
+    @JsonPropertyOrder({"provider_id", "nodes", "links", "key_services", "key_management"})
+    public record ProviderReport(String providerId, List<NodeReport> nodes, List<LinkReport> links,
+                                 List<KeyServiceReport> keyServices, KeyManagementReport keyManagement) {
+    }
+
+    /**
+     * One key service as its SAEs experienced it: keys fetched by the master (enc_keys) and then by
+     * the slave (dec_keys), and whether both got the same bits.
+     *
+     * @param name             service name from the scenario
+     * @param masterSae        master SAE id
+     * @param slaveSae         slave SAE id
+     * @param route            node names, master's node first
+     * @param keysDelivered    keys both SAEs received
+     * @param keyBitsDelivered bits of those keys
+     * @param mismatches       keys whose bits differed between master and slave (must be 0)
+     * @param failedRequests   enc_keys or dec_keys requests refused (for example 503 while key is
+     *                         still being relayed)
+     */
+    @JsonPropertyOrder({"name", "master_sae", "slave_sae", "route", "keys_delivered", "key_bits_delivered",
+        "mismatches", "failed_requests"})
+    public record KeyServiceReport(String name, String masterSae, String slaveSae, List<String> route,
+                                   long keysDelivered, long keyBitsDelivered, long mismatches, long failedRequests) {
+    }
+
+    /**
+     * The key managers of a provider together.
+     *
+     * @param bitsRelayed    key bits carried over links by key relay (each hop counted)
+     * @param authBitsSpent  link key spent on one-time MACs of relay messages
+     * @param relayFailures  relay messages refused on some hop (tampering, replay, missing key)
+     * @param pools          each link's pool at each end
+     */
+    @JsonPropertyOrder({"bits_relayed", "auth_bits_spent", "relay_failures", "pools"})
+    public record KeyManagementReport(long bitsRelayed, long authBitsSpent, long relayFailures,
+                                      List<PoolReport> pools) {
+    }
+
+    /**
+     * @param link          link name
+     * @param node          node name of the key manager holding this copy
+     * @param availableBits unconsumed key in the link's pool (both lanes), bits
+     * @param consumedBits  key taken from the pool so far (relay pads, MAC keys, relayed key), bits
+     */
+    @JsonPropertyOrder({"link", "node", "available_bits", "consumed_bits"})
+    public record PoolReport(String link, String node, long availableBits, long consumedBits) {
     }
 
     /**

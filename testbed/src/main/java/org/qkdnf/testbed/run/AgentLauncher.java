@@ -36,7 +36,8 @@ final class AgentLauncher {
     }
 
     static List<AutoCloseable> startAgents(Scenario scenario, Scenario.Provider provider, DevCertificateAuthority ca,
-                                           RunDirectory dir, String controllerTarget, Instant epoch)
+                                           RunDirectory dir, String controllerTarget, Instant epoch,
+                                           java.util.function.Function<String, String> kqTargetOfNode)
             throws IOException {
         String pid = provider.providerId();
         Map<String, KeySeed> seeds = new HashMap<>();
@@ -68,7 +69,7 @@ final class AgentLauncher {
                         .build();
                 AgentConfig cfg = new AgentConfig(new AgentConfig.Node(qkdnId, n.name(), location), controllerTarget,
                         tls, scenario.effectiveReportIntervalMs(), AgentConfig.DEFAULT_QBER_ALARM_THRESHOLD, null,
-                        epoch, modules, null);
+                        epoch, modules, kqTargetOfNode.apply(n.name()));
                 agents.add(QkdAgent.start(cfg, Clock.systemUTC()));
             }
         } catch (IOException | RuntimeException e) {

@@ -114,6 +114,33 @@ public final class RunDirectory {
         return tls(c.writeTo(providerDir(providerId).resolve("nodes").resolve(nodeName), nodeName));
     }
 
+    /** Issues and writes a node's key manager certificate: CN its qkdn_id, OU kms. */
+    public TlsFiles issueKms(DevCertificateAuthority ca, String providerId, String nodeName, String qkdnId)
+            throws IOException {
+        IssuedCredential c = ca.issue(qkdnId, DevCertificateAuthority.Role.KMS, providerId);
+        return tls(c.writeTo(providerDir(providerId).resolve("nodes").resolve(nodeName), nodeName + "-kms"));
+    }
+
+    /** Where a node's key manager keeps its stores. */
+    public Path kmsDataDir(String providerId, String nodeName) {
+        return providerDir(providerId).resolve("nodes").resolve(nodeName).resolve("kms-data");
+    }
+
+    /**
+     * Issues and writes an SAE's certificate (CN its name, OU sae) as
+     * {@code <provider>/saes/<sae>/<sae>.crt.pem}, {@code <sae>.key.pem} and {@code ca.pem}: what
+     * {@code curl --cert --key --cacert} needs to fetch keys from a running testbed.
+     */
+    public TlsFiles issueSae(DevCertificateAuthority ca, String providerId, String saeName) throws IOException {
+        IssuedCredential c = ca.issue(saeName, DevCertificateAuthority.Role.SAE, providerId);
+        return tls(c.writeTo(providerDir(providerId).resolve("saes").resolve(saeName), saeName));
+    }
+
+    /** The file listing every key manager's ETSI GS QKD 014 address during a run. */
+    public Path etsi014Endpoints() {
+        return root.resolve("etsi014-endpoints.txt");
+    }
+
     private static TlsFiles tls(IssuedCredential.PemFiles f) {
         return new TlsFiles(f.certificateChain(), f.privateKey(), f.trustedCa());
     }

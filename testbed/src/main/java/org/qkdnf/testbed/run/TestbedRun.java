@@ -17,6 +17,7 @@ import org.qkdnf.controller.standalone.StandaloneController;
 import org.qkdnf.controller.standalone.StandaloneControllerConfig;
 import org.qkdnf.pki.DevCertificateAuthority;
 import org.qkdnf.proto.southbound.v1.QkdlStatus;
+import org.qkdnf.testbed.report.KeyManagementView;
 import org.qkdnf.testbed.report.ReportBuilder;
 import org.qkdnf.testbed.report.TestbedReport;
 import org.qkdnf.testbed.scenario.Scenario;
@@ -27,8 +28,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running scenario: per provider a development CA, a {@link StandaloneController} on an
- * ephemeral loopback port with mTLS and its store in the run directory, and one qkd-agent per node
- * dialling it over mTLS with the node's own certificate. Everything runs in this JVM, but every
+ * ephemeral loopback port with mTLS and its store in the run directory, a key manager per node
+ * (its stores in the run directory too), one qkd-agent per node dialling the controller and its
+ * node's key manager over mTLS with the node's own certificate, and the scenario's key services
+ * with their SAEs fetching key over ETSI GS QKD 014. Everything runs in this JVM, but every
  * agent talks to its controller through a real TLS connection on 127.0.0.1.
  *
  * <p>Threads: started and closed by one thread (the CLI's main thread or a test); {@link #snapshot}
@@ -85,6 +88,12 @@ public final class TestbedRun implements AutoCloseable {
             p.links().forEach(l -> linkNames.put(ScenarioIds.linkId(p.providerId(), l.name()), l.name()));
             StatusChangeLog statusLog = new StatusChangeLog(p.providerId(), linkNames, RECENT_CHANGES);
             ProviderRuntime rt = new ProviderRuntime(p, ca, controller, statusLog);
+            try {
+                rt.keyManagement = KeyManagementRuntime.start(p, ca, dir);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while starting the key managers", e);
+            }
             providers.put(p.providerId(), rt);
             controller.topologyService().addListener(statusLog);
             controller.topologyService().addListener(rt.wakeUp);
@@ -93,8 +102,9 @@ public final class TestbedRun implements AutoCloseable {
         startedAt = Instant.now();
         for (ProviderRuntime rt : providers.values()) {
             rt.agents.addAll(AgentLauncher.startAgents(scenario, rt.provider, rt.ca, dir,
-                    "127.0.0.1:" + rt.controller.sqPort(), startedAt));
+                    "127.0.0.1:" + rt.controller.sqPort(), startedAt, rt.keyManagement::kqTarget));
             log.info("provider {}: {} agents started", rt.provider.providerId(), rt.agents.size());
+            rt.keyManagement.startServices(rt.ca, dir);
         }
     }
 
@@ -130,8 +140,14 @@ public final class TestbedRun implements AutoCloseable {
     /** What the controllers see now. */
     public TestbedReport snapshot() {
         Map<String, QkdTopologyService> topologies = new HashMap<>();
-        providers.forEach((id, rt) -> topologies.put(id, rt.controller.topologyService()));
-        return ReportBuilder.build(scenario, topologies, startedAt, Instant.now());
+        Map<String, KeyManagementView> keyManagement = new HashMap<>();
+        providers.forEach((id, rt) -> {
+            topologies.put(id, rt.controller.topologyService());
+            if (rt.keyManagement != null) {
+                keyManagement.put(id, rt.keyManagement);
+            }
+        });
+        return ReportBuilder.build(scenario, topologies, keyManagement, startedAt, Instant.now());
     }
 
     /**
@@ -186,6 +202,11 @@ public final class TestbedRun implements AutoCloseable {
             AgentLauncher.closeAll(rt.agents);
         }
         for (ProviderRuntime rt : providers.values()) {
+            if (rt.keyManagement != null) {
+                rt.keyManagement.close();
+            }
+        }
+        for (ProviderRuntime rt : providers.values()) {
             rt.controller.topologyService().removeListener(rt.statusLog);
             rt.controller.topologyService().removeListener(rt.wakeUp);
             rt.controller.close();
@@ -200,6 +221,7 @@ public final class TestbedRun implements AutoCloseable {
         final StandaloneController controller;
         final StatusChangeLog statusLog;
         final List<AutoCloseable> agents = new ArrayList<>();
+        KeyManagementRuntime keyManagement;
         final QkdTopologyListener wakeUp = event -> {
             synchronized (changed) {
                 changed.notifyAll();

@@ -38,9 +38,30 @@ public record Scenario(String name, String description, Integer reportIntervalMs
      * @param linkDefaults           physical parameters for links that omit them (optional)
      * @param nodes                  trusted nodes
      * @param links                  QKD links between this provider's nodes
+     * @param saes                   secure application entities using key (optional)
+     * @param keyServices            key between pairs of SAEs over pinned routes (optional)
      */
     public record Provider(String providerId, Double qberDegradedThreshold, LinkDefaults linkDefaults,
-                           List<Node> nodes, List<Link> links) {
+                           List<Node> nodes, List<Link> links, List<Sae> saes, List<KeyService> keyServices) {
+
+        public List<Sae> saesOrEmpty() {
+            return saes == null ? List.of() : saes;
+        }
+
+        public List<KeyService> keyServicesOrEmpty() {
+            return keyServices == null ? List.of() : keyServices;
+        }
+
+        public Sae sae(String name) {
+            return saesOrEmpty().stream().filter(x -> x.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("no SAE " + name));
+        }
+
+        /** The link joining two nodes, if any. */
+        public java.util.Optional<Link> linkBetween(String x, String y) {
+            return links.stream().filter(l -> (l.a().equals(x) && l.b().equals(y)) || (l.a().equals(y) && l.b().equals(x)))
+                    .findFirst();
+        }
 
         public Node node(String name) {
             return nodes.stream().filter(n -> n.name().equals(name)).findFirst()
@@ -71,6 +92,36 @@ public record Scenario(String name, String description, Integer reportIntervalMs
      * @param location where it stands
      */
     public record Node(String name, Location location) {
+    }
+
+    /**
+     * A secure application entity: an application that takes key from its node's key manager
+     * over ETSI GS QKD 014, with a certificate naming it.
+     *
+     * @param name its SAE id, unique in the provider
+     * @param node the node whose key manager serves it
+     */
+    public record Sae(String name, String node) {
+    }
+
+    /**
+     * Key between two SAEs: the master fetches keys at its node's key manager (enc_keys), the slave
+     * the same keys at its node's (dec_keys). The route is pinned by the operator (route computation
+     * belongs to the controller's key services).
+     *
+     * @param name        unique in the provider
+     * @param master      master SAE name
+     * @param slave       slave SAE name (at another node)
+     * @param route       node names from the master's node to the slave's, each pair joined by a link
+     * @param keysPerS    how many 256-bit keys the SAE pair asks for per second (optional, default 10)
+     */
+    public record KeyService(String name, String master, String slave, List<String> route, Double keysPerS) {
+
+        public static final double DEFAULT_KEYS_PER_S = 10;
+
+        public double effectiveKeysPerS() {
+            return keysPerS == null ? DEFAULT_KEYS_PER_S : keysPerS;
+        }
     }
 
     /** WGS 84 position and a free-form region (metro area). */

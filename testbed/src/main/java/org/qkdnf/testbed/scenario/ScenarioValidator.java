@@ -147,6 +147,80 @@ final class ScenarioValidator {
             missing(resolved.pulseRateHz(), lat + ".pulse_rate_hz", hint);
             events(l, lat);
         }
+        keyServices(p, at, nodeNames);
+    }
+
+    private void keyServices(Provider p, String at, Set<String> nodeNames) {
+        Set<String> saeNames = new HashSet<>();
+        for (int i = 0; i < p.saesOrEmpty().size(); i++) {
+            Scenario.Sae sae = p.saesOrEmpty().get(i);
+            String sat = at + ".saes[" + i + "]";
+            if (sae == null) {
+                problem(sat, "empty entry");
+                continue;
+            }
+            if (name(sae.name(), sat + ".name") && !saeNames.add(sae.name())) {
+                problem(sat + ".name", "duplicate SAE name '" + sae.name() + "'");
+            }
+            endpoint(sae.node(), sat + ".node", nodeNames);
+        }
+        Set<String> serviceNames = new HashSet<>();
+        for (int i = 0; i < p.keyServicesOrEmpty().size(); i++) {
+            Scenario.KeyService ks = p.keyServicesOrEmpty().get(i);
+            String kat = at + ".key_services[" + i + "]";
+            if (ks == null) {
+                problem(kat, "empty entry");
+                continue;
+            }
+            if (name(ks.name(), kat + ".name") && !serviceNames.add(ks.name())) {
+                problem(kat + ".name", "duplicate key service name '" + ks.name() + "'");
+            }
+            boolean saesKnown = true;
+            for (String[] role : new String[][] {{ks.master(), "master"}, {ks.slave(), "slave"}}) {
+                if (role[0] == null) {
+                    problem(kat + "." + role[1], "missing field");
+                    saesKnown = false;
+                } else if (!saeNames.contains(role[0])) {
+                    problem(kat + "." + role[1], "unknown SAE '" + role[0] + "' (declare it under saes)");
+                    saesKnown = false;
+                }
+            }
+            if (ks.keysPerS() != null) {
+                range(ks.keysPerS(), kat + ".keys_per_s", 0.1, 1000, "");
+            }
+            List<String> route = ks.route();
+            if (route == null || route.size() < 2) {
+                problem(kat + ".route", "needs at least two nodes, from the master's node to the slave's");
+                continue;
+            }
+            boolean nodesKnown = true;
+            for (int j = 0; j < route.size(); j++) {
+                if (route.get(j) == null || !nodeNames.contains(route.get(j))) {
+                    problem(kat + ".route[" + j + "]", "unknown node '" + route.get(j) + "'");
+                    nodesKnown = false;
+                } else if (route.subList(0, j).contains(route.get(j))) {
+                    problem(kat + ".route[" + j + "]", "node '" + route.get(j) + "' appears twice");
+                }
+            }
+            if (!nodesKnown) {
+                continue;
+            }
+            for (int j = 0; j + 1 < route.size(); j++) {
+                if (p.linkBetween(route.get(j), route.get(j + 1)).isEmpty()) {
+                    problem(kat + ".route[" + (j + 1) + "]", "no link joins '" + route.get(j) + "' and '"
+                            + route.get(j + 1) + "'");
+                }
+            }
+            if (saesKnown) {
+                if (!p.sae(ks.master()).node().equals(route.get(0))) {
+                    problem(kat + ".route[0]", "must be the master SAE's node '" + p.sae(ks.master()).node() + "'");
+                }
+                if (!p.sae(ks.slave()).node().equals(route.get(route.size() - 1))) {
+                    problem(kat + ".route[" + (route.size() - 1) + "]", "must be the slave SAE's node '"
+                            + p.sae(ks.slave()).node() + "'");
+                }
+            }
+        }
     }
 
     /** Range-checks the parameters that are given (absent ones are checked by the caller). */

@@ -16,9 +16,12 @@ import org.qkdnf.testbed.report.TestbedReport.ProviderReport;
  */
 public final class TableRenderer {
 
-    private static final String[] HEADER = {"LINK", "A", "B", "KM", "STATUS", "DEGRADED", "SKR", "QBER"};
+    private static final String[] HEADER = {"LINK", "A", "B", "KM", "STATUS", "DEGRADED", "SKR", "QBER", "POOL"};
+    private static final String[] SERVICE_HEADER = {"KEY SERVICE", "MASTER SAE", "SLAVE SAE", "HOPS", "KEYS",
+        "KEY BITS", "MISMATCHES"};
     /** Right-aligned columns (numbers). */
-    private static final boolean[] RIGHT = {false, false, false, true, false, false, true, true};
+    private static final boolean[] RIGHT = {false, false, false, true, false, false, true, true, true};
+    private static final boolean[] SERVICE_RIGHT = {false, false, false, true, true, true, true};
 
     private static final String RESET = "\u001b[0m";
     private static final String GREEN = "\u001b[32m";
@@ -46,12 +49,12 @@ public final class TableRenderer {
             for (LinkReport l : p.links()) {
                 rows.add(new String[] {
                     l.name() == null ? l.qkdlId() : l.name(), l.a(), l.b(), Units.km(l.lengthKm()), l.status(),
-                    l.degraded() ? "yes" : "", Units.rate(l.skrBps()), Units.percent(l.qber())});
+                    l.degraded() ? "yes" : "", Units.rate(l.skrBps()), Units.percent(l.qber()), pool(p, l)});
             }
             int[] width = widths(rows);
             for (int i = 0; i < rows.size(); i++) {
                 String[] row = rows.get(i);
-                String line = format(row, width);
+                String line = format(row, width, RIGHT);
                 if (color && i > 0) {
                     LinkReport l = p.links().get(i - 1);
                     String c = "ACTIVE".equals(l.status()) ? (l.degraded() ? YELLOW : GREEN)
@@ -62,6 +65,7 @@ public final class TableRenderer {
                 }
                 out.append(line).append('\n');
             }
+            keyServices(p, out);
         }
         if (!recent.isEmpty()) {
             out.append("\nlatest status changes:\n");
@@ -74,6 +78,38 @@ public final class TableRenderer {
             out.append('\n').append(footer).append('\n');
         }
         return out.toString();
+    }
+
+    /** Unconsumed key in the link's pool at end a, or blank without key managers. */
+    private static String pool(ProviderReport p, LinkReport l) {
+        if (p.keyManagement() == null || l.name() == null) {
+            return "";
+        }
+        return p.keyManagement().pools().stream()
+                .filter(x -> x.link().equals(l.name()) && x.node().equals(l.a()))
+                .findFirst().map(x -> Units.bits(x.availableBits())).orElse("");
+    }
+
+    private static void keyServices(ProviderReport p, StringBuilder out) {
+        if (p.keyServices() == null || p.keyServices().isEmpty()) {
+            return;
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(SERVICE_HEADER);
+        for (TestbedReport.KeyServiceReport ks : p.keyServices()) {
+            rows.add(new String[] {ks.name(), ks.masterSae(), ks.slaveSae(), Integer.toString(ks.route().size() - 1),
+                Long.toString(ks.keysDelivered()), Units.bits(ks.keyBitsDelivered()), Long.toString(ks.mismatches())});
+        }
+        out.append('\n');
+        int[] width = widths(rows);
+        for (String[] row : rows) {
+            out.append(format(row, width, SERVICE_RIGHT)).append('\n');
+        }
+        if (p.keyManagement() != null) {
+            out.append("key relay: ").append(Units.bits(p.keyManagement().bitsRelayed())).append(" relayed, ")
+                    .append(Units.bits(p.keyManagement().authBitsSpent())).append(" spent on authentication, ")
+                    .append(p.keyManagement().relayFailures()).append(" relay failures\n");
+        }
     }
 
     /** One line per provider: nodes connected, links by status, degraded, total key rate. */
@@ -114,6 +150,12 @@ public final class TableRenderer {
             if (!notActive.isEmpty()) {
                 b.append(" [").append(String.join("; ", notActive)).append(']');
             }
+            if (p.keyServices() != null && !p.keyServices().isEmpty()) {
+                long keys = p.keyServices().stream().mapToLong(TestbedReport.KeyServiceReport::keysDelivered).sum();
+                long bad = p.keyServices().stream().mapToLong(TestbedReport.KeyServiceReport::mismatches).sum();
+                b.append("; key services: ").append(keys).append(" keys delivered, ").append(bad)
+                        .append(" mismatches");
+            }
             b.append('\n');
         }
         return b.toString();
@@ -133,7 +175,7 @@ public final class TableRenderer {
         return w;
     }
 
-    private static String format(String[] row, int[] width) {
+    private static String format(String[] row, int[] width, boolean[] right) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < row.length; i++) {
             if (i > 0) {
@@ -141,7 +183,7 @@ public final class TableRenderer {
             }
             String cell = row[i] == null ? "-" : row[i];
             String pad = " ".repeat(width[i] - cell.length());
-            b.append(RIGHT[i] ? pad + cell : cell + (i == row.length - 1 ? "" : pad));
+            b.append(right[i] ? pad + cell : cell + (i == row.length - 1 ? "" : pad));
         }
         return b.toString();
     }

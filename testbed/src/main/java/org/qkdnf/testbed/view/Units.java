@@ -24,6 +24,21 @@ public final class Units {
     }
 
     /** A fraction as a percentage with two decimals. */
+    /** An amount of key: "512 bit", "1.23 Mbit", "4.57 Gbit". */
+    public static String bits(long bits) {
+        if (bits < 1000) {
+            return bits + " bit";
+        }
+        String[] units = {"kbit", "Mbit", "Gbit", "Tbit"};
+        double v = bits;
+        int u = -1;
+        while (v >= 1000 && u < units.length - 1) {
+            v /= 1000;
+            u++;
+        }
+        return sig3(v) + " " + units[u];
+    }
+
     public static String percent(Double fraction) {
         return fraction == null ? "-" : String.format(Locale.ROOT, "%.2f %%", fraction * 100);
     }

@@ -10,9 +10,12 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.qkdnf.testbed.report.TestbedReport.KeyManagementReport;
+import org.qkdnf.testbed.report.TestbedReport.KeyServiceReport;
 import org.qkdnf.testbed.report.TestbedReport.LinkReport;
 import org.qkdnf.testbed.report.TestbedReport.LocationReport;
 import org.qkdnf.testbed.report.TestbedReport.NodeReport;
+import org.qkdnf.testbed.report.TestbedReport.PoolReport;
 import org.qkdnf.testbed.report.TestbedReport.ProviderReport;
 
 /** Pins the JSON schema documented in the README: names, types, nulls. */
@@ -29,7 +32,11 @@ public class ReportSchemaTest {
                                         "ACTIVE", false, 123456.7, 0.0152, 987654L,
                                         Instant.parse("2026-11-24T20:00:30Z")),
                                 new LinkReport("B--A", "6f1c0b8e-0000-3000-8000-000000000004", "B", "A", null,
-                                        ReportBuilder.UNKNOWN, false, null, null, null, null)))));
+                                        ReportBuilder.UNKNOWN, false, null, null, null, null)),
+                        List.of(new KeyServiceReport("a-to-b", "sae-a", "sae-b", List.of("A", "B"), 40, 10240, 0, 2)),
+                        new KeyManagementReport(163840, 1280, 0,
+                                List.of(new PoolReport("A--B", "A", 1048576, 65536),
+                                        new PoolReport("A--B", "B", 1048576, 65536))))));
     }
 
     @Test
@@ -46,7 +53,18 @@ public class ReportSchemaTest {
         assertThat(root.get("duration_s").isNumber()).isTrue();
 
         JsonNode p = root.get("providers").get(0);
-        assertThat(fieldNames(p)).containsExactly("provider_id", "nodes", "links");
+        assertThat(fieldNames(p)).containsExactly("provider_id", "nodes", "links", "key_services", "key_management");
+
+        JsonNode ks = p.get("key_services").get(0);
+        assertThat(fieldNames(ks)).containsExactly("name", "master_sae", "slave_sae", "route", "keys_delivered",
+                "key_bits_delivered", "mismatches", "failed_requests");
+        assertThat(ks.get("route").isArray()).isTrue();
+        assertThat(ks.get("keys_delivered").isIntegralNumber()).isTrue();
+        assertThat(ks.get("mismatches").asLong()).isZero();
+        JsonNode km = p.get("key_management");
+        assertThat(fieldNames(km)).containsExactly("bits_relayed", "auth_bits_spent", "relay_failures", "pools");
+        assertThat(fieldNames(km.get("pools").get(0))).containsExactly("link", "node", "available_bits",
+                "consumed_bits");
 
         JsonNode node = p.get("nodes").get(0);
         assertThat(fieldNames(node)).containsExactly("name", "qkdn_id", "location", "status", "agent_connected");

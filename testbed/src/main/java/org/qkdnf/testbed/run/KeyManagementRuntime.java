@@ -1,0 +1,221 @@
+package org.qkdnf.testbed.run;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.qkdnf.common.tls.JdkTls;
+import org.qkdnf.common.tls.TlsFiles;
+import org.qkdnf.kms.KmsAgent;
+import org.qkdnf.kms.KmsAgentConfig;
+import org.qkdnf.kms.api.KeyServiceDefinition;
+import org.qkdnf.kms.api.PoolLevels;
+import org.qkdnf.kms.kq.LinkLanes;
+import org.qkdnf.kms.relay.LinkRelayCounters;
+import org.qkdnf.kms.relay.RelayNeighbor;
+import org.qkdnf.pki.DevCertificateAuthority;
+import org.qkdnf.testbed.report.KeyManagementView;
+import org.qkdnf.testbed.report.TestbedReport.KeyManagementReport;
+import org.qkdnf.testbed.report.TestbedReport.KeyServiceReport;
+import org.qkdnf.testbed.report.TestbedReport.PoolReport;
+import org.qkdnf.testbed.scenario.Scenario;
+import org.qkdnf.testbed.scenario.ScenarioIds;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One provider's key management layer in a run: a key manager (kms-agent) per node with its stores
+ * in the run directory, each knowing its neighbours (Kk) and peers (key assignment); the
+ * scenario's key services installed along their pinned routes; and for every service its two SAEs
+ * fetching keys over ETSI GS QKD 014 with their own certificates.
+ *
+ * <p>Threads: started and closed by the run's thread; {@link #keyServices()} and
+ * {@link #keyManagement()} from any thread; the SAE drivers run on one scheduler thread.
+ */
+final class KeyManagementRuntime implements KeyManagementView, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(KeyManagementRuntime.class);
+    /**
+     * Each lane of a link's pool holds at most this much unconsumed key: 2 Mbit, a minute of the
+     * key services' demand, small enough that filling 72 lanes at start stays cheap on a laptop.
+     */
+    static final long LANE_MAX_BITS = 1L << 21;
+    /** Key a source keeps relayed ahead of its SAEs' demand. */
+    static final long SERVICE_BUFFER_BITS = 1L << 17;
+
+    private final Scenario.Provider provider;
+    private final Map<String, KmsAgent> kms = new LinkedHashMap<>();
+    private final Map<String, SaePairDriver> drivers = new LinkedHashMap<>();
+    private final ScheduledExecutorService saes = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "testbed-saes");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private KeyManagementRuntime(Scenario.Provider provider) {
+        this.provider = provider;
+    }
+
+    /** Starts the key managers (before the agents, which dial them). */
+    static KeyManagementRuntime start(Scenario.Provider provider, DevCertificateAuthority ca, RunDirectory dir)
+            throws IOException, InterruptedException {
+        KeyManagementRuntime rt = new KeyManagementRuntime(provider);
+        try {
+            rt.startKms(ca, dir);
+            return rt;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            rt.close();
+            throw e;
+        }
+    }
+
+    private void startKms(DevCertificateAuthority ca, RunDirectory dir) throws IOException, InterruptedException {
+        String pid = provider.providerId();
+        InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
+        for (Scenario.Node n : provider.nodes()) {
+            String id = ScenarioIds.nodeId(pid, n.name());
+            TlsFiles tls = dir.issueKms(ca, pid, n.name(), id);
+            kms.put(n.name(), KmsAgent.start(new KmsAgentConfig(id, "kme-" + n.name(), dir.kmsDataDir(pid, n.name()),
+                    tls, any, any, any, LANE_MAX_BITS)));
+        }
+        for (Scenario.Node n : provider.nodes()) {
+            KmsAgent self = kms.get(n.name());
+            for (Scenario.Node m : provider.nodes()) {
+                if (m != n) {
+                    self.addPeer(ScenarioIds.nodeId(pid, m.name()), "127.0.0.1:" + kms.get(m.name()).controlPort());
+                }
+            }
+        }
+        for (Scenario.Link l : provider.links()) {
+            String linkId = ScenarioIds.linkId(pid, l.name());
+            kms.get(l.a()).addNeighbor(new RelayNeighbor(ScenarioIds.nodeId(pid, l.b()), linkId, "127.0.0.1",
+                    kms.get(l.b()).relayPort()));
+            kms.get(l.b()).addNeighbor(new RelayNeighbor(ScenarioIds.nodeId(pid, l.a()), linkId, "127.0.0.1",
+                    kms.get(l.a()).relayPort()));
+        }
+        StringBuilder endpoints = new StringBuilder();
+        kms.forEach((node, k) -> endpoints.append(pid).append(' ').append(node).append(" https://127.0.0.1:")
+                .append(k.etsi014Port()).append('\n'));
+        java.nio.file.Files.writeString(dir.etsi014Endpoints(), endpoints,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    /** The Kq address of a node's key manager, for its qkd-agent. */
+    String kqTarget(String nodeName) {
+        return "127.0.0.1:" + kms.get(nodeName).controlPort();
+    }
+
+    /** Installs the scenario's key services and starts their SAEs (after the agents). */
+    void startServices(DevCertificateAuthority ca, RunDirectory dir) throws IOException {
+        String pid = provider.providerId();
+        Map<String, HttpClient> clients = new LinkedHashMap<>();
+        for (Scenario.Sae s : provider.saesOrEmpty()) {
+            TlsFiles tls = dir.issueSae(ca, pid, s.name());
+            try {
+                clients.put(s.name(), HttpClient.newBuilder().sslContext(JdkTls.clientContext(tls))
+                        .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build());
+            } catch (GeneralSecurityException e) {
+                throw new IOException("SAE " + s.name() + ": cannot load its certificate: " + e.getMessage(), e);
+            }
+        }
+        for (Scenario.KeyService ks : provider.keyServicesOrEmpty()) {
+            List<String> nodes = new ArrayList<>();
+            List<String> links = new ArrayList<>();
+            for (int i = 0; i < ks.route().size(); i++) {
+                nodes.add(ScenarioIds.nodeId(pid, ks.route().get(i)));
+                if (i > 0) {
+                    links.add(ScenarioIds.linkId(pid, provider.linkBetween(ks.route().get(i - 1), ks.route().get(i))
+                            .orElseThrow().name()));
+                }
+            }
+            UUID serviceId = UUID.nameUUIDFromBytes(("qkdnf/key-service/" + pid + "/" + ks.name()).getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8));
+            KeyServiceDefinition d = new KeyServiceDefinition(serviceId, ks.master(), ks.slave(), nodes, links,
+                    SERVICE_BUFFER_BITS);
+            for (String node : ks.route()) {
+                kms.get(node).services().install(d);
+            }
+            Scenario.Sae m = provider.sae(ks.master());
+            Scenario.Sae s = provider.sae(ks.slave());
+            SaePairDriver driver = new SaePairDriver(ks.name(), clients.get(m.name()), clients.get(s.name()),
+                    "https://localhost:" + kms.get(m.node()).etsi014Port(),
+                    "https://localhost:" + kms.get(s.node()).etsi014Port(), m.name(), s.name());
+            drivers.put(ks.name(), driver);
+            long periodMicros = (long) (1_000_000 / ks.effectiveKeysPerS());
+            saes.scheduleAtFixedRate(driver::once, periodMicros, periodMicros, TimeUnit.MICROSECONDS);
+            log.info("provider {}: key service {} ({} -> {}, {} hops)", pid, ks.name(), ks.master(), ks.slave(),
+                    links.size());
+        }
+    }
+
+    @Override
+    public List<KeyServiceReport> keyServices() {
+        List<KeyServiceReport> out = new ArrayList<>();
+        for (Scenario.KeyService ks : provider.keyServicesOrEmpty()) {
+            SaePairDriver d = drivers.get(ks.name());
+            long keys = d == null ? 0 : d.keysDelivered.get();
+            out.add(new KeyServiceReport(ks.name(), ks.master(), ks.slave(), List.copyOf(ks.route()), keys,
+                    keys * SaePairDriver.KEY_BITS, d == null ? 0 : d.mismatches.get(),
+                    d == null ? 0 : d.failedRequests.get()));
+        }
+        return out;
+    }
+
+    @Override
+    public KeyManagementReport keyManagement() {
+        String pid = provider.providerId();
+        long relayed = 0;
+        long auth = 0;
+        long failures = 0;
+        for (KmsAgent k : kms.values()) {
+            for (LinkRelayCounters c : k.relay().counters().values()) {
+                relayed += c.bitsSent();
+                auth += c.authBitsSent();
+                failures += c.failures();
+            }
+        }
+        List<PoolReport> pools = new ArrayList<>();
+        for (Scenario.Link l : provider.links()) {
+            String linkId = ScenarioIds.linkId(pid, l.name());
+            for (String node : List.of(l.a(), l.b())) {
+                long available = 0;
+                long consumed = 0;
+                for (String owner : List.of(l.a(), l.b())) {
+                    try {
+                        PoolLevels lv = kms.get(node).pools().levels(
+                                LinkLanes.poolId(linkId, ScenarioIds.nodeId(pid, owner)));
+                        available += lv.availableBits();
+                        consumed += lv.consumedBits() + lv.discardedBits();
+                    } catch (RuntimeException e) {
+                        // The lane appears once the node's agent has opened its key supply.
+                    }
+                }
+                pools.add(new PoolReport(l.name(), node, available, consumed));
+            }
+        }
+        return new KeyManagementReport(relayed, auth, failures, pools);
+    }
+
+    @Override
+    public void close() {
+        saes.shutdownNow();
+        for (KmsAgent k : kms.values()) {
+            try {
+                k.close();
+            } catch (RuntimeException e) {
+                log.warn("closing a key manager failed", e);
+            }
+        }
+        kms.clear();
+    }
+}
