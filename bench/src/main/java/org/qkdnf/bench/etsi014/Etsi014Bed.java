@@ -53,7 +53,6 @@ final class Etsi014Bed implements AutoCloseable {
      * @param lengthKm    fibre length of the link (shorter: more key per second)
      * @param laneMaxBits most unconsumed key per lane of the link, bits
      * @param bufferBits  key the source keeps relayed ahead of demand, bits
-     * @param etsiThreads request threads of each ETSI 014 server, as KmsAgent sets them (not tunable here)
      */
     Etsi014Bed(Path dir, double lengthKm, long laneMaxBits, long bufferBits) throws Exception {
         this.dir = dir;
@@ -78,7 +77,7 @@ final class Etsi014Bed implements AutoCloseable {
                         new ChannelParameters(lengthKm, 0.2, 0.2, 1e-6, 0.015, 1e9), FibreSchedule.NONE, seed,
                         1 << 16, new AgentConfig.Link(link, true));
                 agents[i] = QkdAgent.start(new AgentConfig(new AgentConfig.Node(nodes[i], "n" + i, null),
-                        "127.0.0.1:" + c.sqPort(), issue(nodes[i] + "-agent", nodes[i], Role.QKD_NODE), 500, 0.08,
+                        "127.0.0.1:" + c.sqPort(), issue(nodes[i], Role.QKD_NODE), 500, 0.08,
                         null, null, List.of(m), "127.0.0.1:" + kms[i].controlPort()), Clock.systemUTC());
             }
             KeyServiceDefinition service = new KeyServiceDefinition(UUID.randomUUID(), MASTER, SLAVE, List.of(nodes),

@@ -37,9 +37,9 @@ public final class HeapScaleCommand implements Callable<Integer> {
             description = "Links per node (even); links = nodes * this / 2. Default: ${DEFAULT-VALUE}.")
     int linksPerNode;
 
-    @Option(names = "--jol", defaultValue = "true", negatable = true,
-            description = "Also walk the node and link snapshots with JOL (an exact object-graph size). Default: ${DEFAULT-VALUE}.")
-    boolean jol;
+    @Option(names = "--no-jol",
+            description = "Skip walking the node and link snapshots with JOL (an exact object-graph size; slow for huge graphs).")
+    boolean noJol;
 
     @Override
     public Integer call() throws Exception {
@@ -74,7 +74,7 @@ public final class HeapScaleCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "used heap after GC: before %.1f MiB, after %.1f MiB, retained %.1f MiB"
                 + " (%,d bytes per link incl. its share of nodes)%n",
                 mib(before), mib(after), mib(retained), retained / topology.linkCount());
-        if (jol) {
+        if (!noJol) {
             long graph = GraphLayout.parseInstance(List.copyOf(nodeSnapshot), List.copyOf(linkSnapshot)).totalSize();
             System.out.printf(Locale.ROOT, "JOL object graph of all node and link snapshots (without the store's maps):"
                     + " %.1f MiB%n", mib(graph));

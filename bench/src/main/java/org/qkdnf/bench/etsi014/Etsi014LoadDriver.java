@@ -1,0 +1,352 @@
+package org.qkdnf.bench.etsi014;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import javax.net.ssl.SSLException;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+import org.qkdnf.common.tls.TlsFiles;
+
+/**
+ * Closed-loop ETSI GS QKD 014 load over HTTPS with client certificates: {@code connections}
+ * pinned keep-alive connections, each with exactly one request outstanding; a response is
+ * answered at once with the next request. Two modes:
+ *
+ * <ul>
+ *   <li>{@link Mode#ENC}: {@code GET enc_keys?number=1&size=256} at the master's KME, one
+ *       operation per request;</li>
+ *   <li>{@link Mode#PAIR}: each lane holds a connection to the master's KME (as the master SAE)
+ *       and one to the slave's (as the slave SAE); one operation is {@code enc_keys} then
+ *       {@code GET dec_keys?key_ID=...} for the key just obtained, and the two keys are compared.</li>
+ * </ul>
+ *
+ * <p>Latency is from writing an operation's first request to reading its last response, in
+ * microseconds, into an HdrHistogram; only operations that start and end inside the measurement
+ * window count. Answers other than 200 are counted by status and are not operations.
+ *
+ * <p>Why Netty and not {@code java.net.http.HttpClient}: over HTTP/1.1 the JDK client opens and
+ * pools connections as it likes and queues requests behind them, so "N connections" would not be
+ * what the server sees; here the connection count is exact.
+ *
+ * <p>Threads: the caller's thread sets up and waits; lanes run on the client's event loops.
+ */
+final class Etsi014LoadDriver {
+
+    enum Mode { ENC, PAIR }
+
+    /**
+     * What to run.
+     *
+     * @param masterHost     host of the master's KME (ETSI 014 HTTPS)
+     * @param masterPort     its port
+     * @param slaveHost      host of the slave's KME
+     * @param slavePort      its port
+     * @param masterTls      the master SAE's certificate, key and trusted CA
+     * @param slaveTls       the slave SAE's
+     * @param masterSae      the master SAE id (in the dec_keys path)
+     * @param slaveSae       the slave SAE id (in the enc_keys path)
+     * @param mode           ENC or PAIR
+     * @param connections    lanes (in PAIR mode each lane has two connections)
+     * @param keySizeBits    size of the one key each enc_keys asks for
+     * @param warmupMillis   load before measuring
+     * @param measureMillis  measurement window
+     * @param clientThreads  event loop threads of the client
+     */
+    record Settings(String masterHost, int masterPort, String slaveHost, int slavePort, TlsFiles masterTls,
+                    TlsFiles slaveTls, String masterSae, String slaveSae, Mode mode, int connections, int keySizeBits,
+                    long warmupMillis, long measureMillis, int clientThreads) {
+        Settings {
+            Objects.requireNonNull(mode, "mode");
+            if (connections < 1) {
+                throw new IllegalArgumentException("connections: at least 1, got " + connections);
+            }
+        }
+    }
+
+    /**
+     * What was measured.
+     *
+     * @param operations      completed operations inside the window
+     * @param seconds         length of the window
+     * @param p50Micros       median latency of an operation
+     * @param p99Micros       99th percentile
+     * @param p999Micros      99.9th percentile
+     * @param maxMicros       worst
+     * @param errorsByStatus  non-200 answers inside the window, by HTTP status
+     * @param failures        connections lost, responses that could not be read, keys that differed
+     */
+    record Result(Settings settings, long operations, double seconds, long p50Micros, long p99Micros,
+                  long p999Micros, long maxMicros, Map<Integer, Long> errorsByStatus, long failures) {
+
+        double operationsPerSecond() {
+            return operations / seconds;
+        }
+
+        long errors() {
+            return errorsByStatus.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    private final Settings s;
+    private final Histogram latency = new ConcurrentHistogram(TimeUnit.SECONDS.toMicros(60), 3);
+    private final AtomicLong operations = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private final Map<Integer, AtomicLong> errors = new ConcurrentHashMap<>();
+    private volatile long windowStart = Long.MAX_VALUE;
+    private volatile long windowEnd = Long.MAX_VALUE;
+    private volatile boolean stopping;
+    private final AtomicLong idleLanes = new AtomicLong();
+    private final String encUri;
+    private final String decUriPrefix;
+
+    private Etsi014LoadDriver(Settings s) {
+        this.s = s;
+        this.encUri = "/api/v1/keys/" + s.slaveSae() + "/enc_keys?number=1&size=" + s.keySizeBits();
+        this.decUriPrefix = "/api/v1/keys/" + s.masterSae() + "/dec_keys?key_ID=";
+    }
+
+    static Result run(Settings settings) throws Exception {
+        return new Etsi014LoadDriver(settings).execute();
+    }
+
+    private Result execute() throws Exception {
+        SslContext masterSsl = client(s.masterTls());
+        SslContext slaveSsl = s.mode() == Mode.PAIR ? client(s.slaveTls()) : null;
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(s.clientThreads(), NioIoHandler.newFactory());
+        List<Lane> lanes = new ArrayList<>();
+        try {
+            for (int i = 0; i < s.connections(); i++) {
+                Lane lane = new Lane();
+                lane.enc = connect(group, masterSsl, s.masterHost(), s.masterPort(), lane);
+                if (slaveSsl != null) {
+                    // Same event loop as the lane's enc connection: the lane's state has one thread.
+                    lane.dec = connect(lane.enc.eventLoop(), slaveSsl, s.slaveHost(), s.slavePort(), lane);
+                }
+                lanes.add(lane);
+            }
+            for (Lane lane : lanes) {
+                lane.enc.eventLoop().execute(lane::next);
+            }
+            Thread.sleep(s.warmupMillis());
+            windowStart = System.nanoTime();
+            Thread.sleep(s.measureMillis());
+            windowEnd = System.nanoTime();
+            stopping = true;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (idleLanes.get() < lanes.size() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+        } finally {
+            stopping = true;
+            for (Lane lane : lanes) {
+                lane.close();
+            }
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        Map<Integer, Long> byStatus = new TreeMap<>();
+        errors.forEach((k, v) -> byStatus.put(k, v.get()));
+        return new Result(s, operations.get(), (windowEnd - windowStart) / 1e9,
+                latency.getValueAtPercentile(50), latency.getValueAtPercentile(99),
+                latency.getValueAtPercentile(99.9), latency.getMaxValue(), byStatus, failures.get());
+    }
+
+    private static SslContext client(TlsFiles tls) throws SSLException {
+        return SslContextBuilder.forClient()
+                .keyManager(tls.certificateChain().toFile(), tls.privateKey().toFile())
+                .trustManager(tls.trustedCa().toFile())
+                .protocols("TLSv1.3", "TLSv1.2")
+                .build();
+    }
+
+    private Channel connect(EventLoopGroup group, SslContext ssl, String host, int port, Lane lane)
+            throws InterruptedException {
+        Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel c) {
+                        c.pipeline().addLast("tls", ssl.newHandler(c.alloc(), host, port));
+                        c.pipeline().addLast("http", new HttpClientCodec());
+                        c.pipeline().addLast("aggregate", new HttpObjectAggregator(1 << 20));
+                        c.pipeline().addLast("lane", lane.handler());
+                    }
+                })
+                .connect(host, port).sync().channel();
+        // Handshake before the clock starts, so that the window measures requests, not TLS setup.
+        if (!ch.pipeline().get(SslHandler.class).handshakeFuture().await(30, TimeUnit.SECONDS)
+                || !ch.pipeline().get(SslHandler.class).handshakeFuture().isSuccess()) {
+            throw new IllegalStateException("TLS handshake with " + host + ":" + port + " failed",
+                    ch.pipeline().get(SslHandler.class).handshakeFuture().cause());
+        }
+        return ch;
+    }
+
+    /** One closed loop: one operation at a time, over its own connection(s), all on one event loop. */
+    private final class Lane {
+        Channel enc;
+        Channel dec;
+        long started;
+        String encKey;
+        boolean done;
+
+        SimpleChannelInboundHandler<FullHttpResponse> handler() {
+            return new SimpleChannelInboundHandler<>() {
+                @Override
+                protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse r) {
+                    if (ctx.channel() == enc) {
+                        onEnc(r);
+                    } else {
+                        onDec(r);
+                    }
+                }
+
+                @Override
+                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                    failures.incrementAndGet();
+                    ctx.close();
+                }
+
+                @Override
+                public void channelInactive(ChannelHandlerContext ctx) {
+                    if (!stopping) {
+                        failures.incrementAndGet();
+                    }
+                    finish();
+                }
+            };
+        }
+
+        void next() {
+            if (stopping) {
+                finish();
+                return;
+            }
+            started = System.nanoTime();
+            enc.writeAndFlush(request(encUri));
+        }
+
+        void onEnc(FullHttpResponse r) {
+            int status = r.status().code();
+            if (status != 200) {
+                error(status);
+                next();
+                return;
+            }
+            if (dec == null) {
+                complete();
+                return;
+            }
+            String body = r.content().toString(StandardCharsets.US_ASCII);
+            String id = field(body, "key_ID");
+            encKey = field(body, "key");
+            if (id == null || encKey == null) {
+                failures.incrementAndGet();
+                next();
+                return;
+            }
+            dec.writeAndFlush(request(decUriPrefix + id));
+        }
+
+        void onDec(FullHttpResponse r) {
+            int status = r.status().code();
+            if (status != 200) {
+                error(status);
+            } else if (!encKey.equals(field(r.content().toString(StandardCharsets.US_ASCII), "key"))) {
+                failures.incrementAndGet();
+            } else {
+                complete();
+                return;
+            }
+            next();
+        }
+
+        private void complete() {
+            long now = System.nanoTime();
+            if (started >= windowStart && now <= windowEnd) {
+                operations.incrementAndGet();
+                latency.recordValue(Math.max(1, (now - started) / 1000));
+            }
+            next();
+        }
+
+        private void error(int status) {
+            long now = System.nanoTime();
+            if (now >= windowStart && now <= windowEnd) {
+                errors.computeIfAbsent(status, k -> new AtomicLong()).incrementAndGet();
+            }
+        }
+
+        private synchronized void finish() {
+            if (!done) {
+                done = true;
+                idleLanes.incrementAndGet();
+            }
+        }
+
+        void close() {
+            if (enc != null) {
+                enc.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+            }
+            if (dec != null) {
+                dec.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static FullHttpRequest request(String uri) {
+        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, uri,
+                Unpooled.EMPTY_BUFFER);
+        req.headers().set(HttpHeaderNames.HOST, "127.0.0.1");
+        req.headers().set(HttpHeaderNames.ACCEPT, "application/json");
+        return req;
+    }
+
+    /** The first {@code "name":"value"} string value in a small JSON body; enough for 014 key containers. */
+    static String field(String json, String name) {
+        String marker = "\"" + name + "\":\"";
+        int i = json.indexOf(marker);
+        if (i < 0) {
+            marker = "\"" + name + "\" : \"";
+            i = json.indexOf(marker);
+            if (i < 0) {
+                return null;
+            }
+        }
+        int from = i + marker.length();
+        int to = json.indexOf('"', from);
+        return to < 0 ? null : json.substring(from, to);
+    }
+}
