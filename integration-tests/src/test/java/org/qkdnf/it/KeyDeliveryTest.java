@@ -34,6 +34,11 @@ class KeyDeliveryTest {
 
     @Test
     void slaveGetsTheMastersKeysOnceAndNobodyElseGetsThem() throws Exception {
+        // Everything the suite logs goes to stderr (slf4j-simple): keep a copy to search for key.
+        java.io.ByteArrayOutputStream logged = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stderr = System.err;
+        System.setErr(new java.io.PrintStream(new TeeStream(stderr, logged), true));
+        Set<String> handedOut = new HashSet<>();
         try (KeyChain chain = new KeyChain(dir, 4)) {
             UUID serviceId = UUID.randomUUID();
             KeyServiceDefinition service = new KeyServiceDefinition(serviceId, "sae-alice", "sae-bob", chain.nodes,
@@ -93,6 +98,43 @@ class KeyDeliveryTest {
             }
             assertThat(chain.kms[0].services().counters().bitsRelayed()).isPositive();
             assertThat(chain.kms[3].services().counters().keysDeliveredToSlave()).isEqualTo(60);
+            for (int i = 0; i < keys.size(); i++) {
+                handedOut.add(keys.get(i).get("key").asText());
+            }
+            handedOut.addAll(seenKeys);
+        } finally {
+            System.setErr(stderr);
+        }
+        String log = logged.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(log).as("the run logged something").contains("key service");
+        for (String key : handedOut) {
+            byte[] raw = java.util.Base64.getDecoder().decode(key);
+            assertThat(log).doesNotContain(key).doesNotContain(java.util.HexFormat.of().formatHex(raw))
+                    .doesNotContain(java.util.HexFormat.of().withUpperCase().formatHex(raw))
+                    .doesNotContain(java.util.Arrays.toString(raw));
+        }
+    }
+
+    /** Writes to two streams. */
+    static final class TeeStream extends java.io.OutputStream {
+        private final java.io.OutputStream a;
+        private final java.io.OutputStream b;
+
+        TeeStream(java.io.OutputStream a, java.io.OutputStream b) {
+            this.a = a;
+            this.b = b;
+        }
+
+        @Override
+        public synchronized void write(int c) throws java.io.IOException {
+            a.write(c);
+            b.write(c);
+        }
+
+        @Override
+        public synchronized void write(byte[] buf, int off, int len) throws java.io.IOException {
+            a.write(buf, off, len);
+            b.write(buf, off, len);
         }
     }
 

@@ -47,5 +47,18 @@ class RunDefaultScenarioTest {
         // Metro links in the Mbit/s, the long lossy span orders of magnitude below.
         assertThat(highest).isGreaterThan(5e6);
         assertThat(lowest).isPositive().isLessThan(highest / 100);
+
+        // Key management: every pool is filling from its link, and no SAE pair ever saw two keys differ.
+        assertThat(provider.get("key_services")).hasSize(2);
+        for (JsonNode ks : provider.get("key_services")) {
+            assertThat(ks.get("mismatches").asLong()).as(ks.get("name").asText()).isZero();
+        }
+        JsonNode pools = provider.get("key_management").get("pools");
+        assertThat(pools).hasSize(2 * provider.get("links").size());
+        long filling = 0;
+        for (JsonNode p : pools) {
+            filling += p.get("available_bits").asLong() > 0 ? 1 : 0;
+        }
+        assertThat(filling).as("pools holding key").isGreaterThanOrEqualTo(pools.size() / 2);
     }
 }
