@@ -1,0 +1,256 @@
+package org.qkdnf.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.qkdnf.agent.config.AgentConfig;
+import org.qkdnf.agent.impl.QkdAgent;
+import org.qkdnf.agent.sim.ChannelParameters;
+import org.qkdnf.agent.sim.FibreSchedule;
+import org.qkdnf.agent.sim.KeySeed;
+import org.qkdnf.common.tls.JdkTls;
+import org.qkdnf.common.tls.TlsFiles;
+import org.qkdnf.controller.standalone.StandaloneController;
+import org.qkdnf.controller.standalone.StandaloneControllerConfig;
+import org.qkdnf.kms.KmsAgent;
+import org.qkdnf.kms.KmsAgentConfig;
+import org.qkdnf.kms.api.KeyServiceDefinition;
+import org.qkdnf.kms.relay.RelayNeighbor;
+import org.qkdnf.pki.DevCertificateAuthority;
+import org.qkdnf.pki.DevCertificateAuthority.Role;
+import org.qkdnf.pki.IssuedCredential;
+import org.qkdnf.proto.southbound.v1.PhysQkdRole;
+
+/**
+ * The middle key manager of a two-hop key service, in its own JVM, is killed with SIGKILL while
+ * key is being relayed through it and restarted on its data directory: the service resumes, both
+ * SAEs keep getting the same keys, and no key is ever handed out twice.
+ */
+class KmsCrashTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String PROVIDER = "it-provider";
+
+    @TempDir
+    Path dir;
+
+    private DevCertificateAuthority ca;
+
+    private TlsFiles issue(String id, Role role) throws Exception {
+        IssuedCredential.PemFiles f = ca.issue(id, role, PROVIDER).writeTo(dir.resolve("pki"), id + "-" + role.ou());
+        return new TlsFiles(f.certificateChain(), f.privateKey(), f.trustedCa());
+    }
+
+    @Test
+    void killedMidRelayTheMiddleKeyManagerRestartsAndNoKeyIsHandedOutTwice() throws Exception {
+        ca = DevCertificateAuthority.create(PROVIDER);
+        String[] n = {node("n0"), node("n1"), node("n2")};
+        String[] l = {node("l0"), node("l1")};
+        KeySeed[] seeds = {KeySeed.random(), KeySeed.random()};
+        int[] p1 = {freePort(), freePort(), freePort()};
+        List<AutoCloseable> open = new ArrayList<>();
+        Process middle = null;
+        try (StandaloneController controller = StandaloneController.start(StandaloneControllerConfig.builder()
+                .sqHost("127.0.0.1").sqPort(0).tls(issue("controller", Role.CONTROLLER))
+                .dataDir(dir.resolve("controller")).build())) {
+            KmsAgent k0 = kms(n[0], 0);
+            open.add(k0);
+            KmsAgent k2 = kms(n[2], 2);
+            open.add(k2);
+            UUID serviceId = UUID.randomUUID();
+            KeyServiceDefinition service = new KeyServiceDefinition(serviceId, "sae-alice", "sae-bob",
+                    List.of(n), List.of(l), 1L << 16);
+            k0.addNeighbor(new RelayNeighbor(n[1], l[0], "127.0.0.1", p1[1]));
+            k2.addNeighbor(new RelayNeighbor(n[1], l[1], "127.0.0.1", p1[1]));
+            for (KmsAgent k : List.of(k0, k2)) {
+                k.addPeer(n[1], "127.0.0.1:" + p1[0]);
+                k.services().install(service);
+            }
+            k0.addPeer(n[2], "127.0.0.1:" + k2.controlPort());
+            k2.addPeer(n[0], "127.0.0.1:" + k0.controlPort());
+            TlsFiles tls1 = issue(n[1], Role.KMS);
+            List<String> middleArgs = List.of(n[1], dir.resolve("kms-1").toString(), tls1.certificateChain().toString(),
+                    tls1.privateKey().toString(), tls1.trustedCa().toString(), Integer.toString(p1[0]),
+                    Integer.toString(p1[1]), Integer.toString(p1[2]),
+                    "neighbor=" + n[0] + "," + l[0] + "," + k0.relayPort(),
+                    "neighbor=" + n[2] + "," + l[1] + "," + k2.relayPort(),
+                    "peer=" + n[0] + "," + k0.controlPort(), "peer=" + n[2] + "," + k2.controlPort(),
+                    "service=" + serviceId + ",sae-alice,sae-bob," + String.join(";", n) + "," + String.join(";", l)
+                            + "," + (1L << 16));
+            middle = startMiddle(middleArgs);
+
+            String[] kq = {"127.0.0.1:" + k0.controlPort(), "127.0.0.1:" + p1[0], "127.0.0.1:" + k2.controlPort()};
+            for (int i = 0; i < 3; i++) {
+                List<AgentConfig.Module> modules = new ArrayList<>();
+                if (i > 0) {
+                    modules.add(module(n, l, seeds, i, i - 1, PhysQkdRole.PHYS_QKD_ROLE_RECEIVER));
+                }
+                if (i < 2) {
+                    modules.add(module(n, l, seeds, i, i + 1, PhysQkdRole.PHYS_QKD_ROLE_TRANSMITTER));
+                }
+                open.add(QkdAgent.start(new AgentConfig(new AgentConfig.Node(n[i], "n" + i, null),
+                        "127.0.0.1:" + controller.sqPort(), issue(n[i], Role.QKD_NODE), 500, 0.08, null, null,
+                        modules, kq[i]), Clock.systemUTC()));
+            }
+
+            Saes saes = new Saes(client("sae-alice"), client("sae-bob"),
+                    "https://localhost:" + k0.etsi014Port() + "/api/v1/keys/sae-bob/enc_keys",
+                    "https://localhost:" + k2.etsi014Port() + "/api/v1/keys/sae-alice/dec_keys?key_ID=");
+            Thread t = new Thread(saes, "saes");
+            t.start();
+            open.add(() -> {
+                saes.stop.set(true);
+                t.join(10_000);
+            });
+            saes.awaitDelivered(30, Duration.ofSeconds(90));
+
+            middle.destroyForcibly(); // SIGKILL while the source keeps relaying through it
+            assertThat(middle.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            long before = saes.delivered.get();
+            middle = startMiddle(middleArgs);
+            saes.awaitDelivered(before + 30, Duration.ofSeconds(90));
+
+            assertThat(saes.mismatches.get()).as("keys that differed between master and slave").isZero();
+            assertThat(saes.keyBytes).as("every key's bits are new").hasSize((int) saes.delivered.get());
+        } finally {
+            for (int i = open.size() - 1; i >= 0; i--) {
+                open.get(i).close();
+            }
+            if (middle != null) {
+                middle.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private KmsAgent kms(String node, int i) throws Exception {
+        InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
+        return KmsAgent.start(new KmsAgentConfig(node, "kme-" + i, dir.resolve("kms-" + i), issue(node, Role.KMS),
+                any, any, any, KeyChain.LANE_MAX_BITS));
+    }
+
+    private Process startMiddle(List<String> args) throws Exception {
+        Process p = new ProcessBuilder(KmsProcessMain.command(args))
+                .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("kms-1.log").toFile())).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String ready = CompletableFuture.supplyAsync(() -> {
+            try {
+                return out.readLine();
+            } catch (java.io.IOException e) {
+                return null;
+            }
+        }).get(60, TimeUnit.SECONDS);
+        assertThat(ready).as("middle key manager started").isEqualTo("READY");
+        return p;
+    }
+
+    private static AgentConfig.Module module(String[] n, String[] l, KeySeed[] seeds, int self, int other,
+                                             PhysQkdRole role) {
+        int link = Math.min(self, other);
+        return new AgentConfig.Module(node("i" + self + "-" + link), role, n[other], node("i" + other + "-" + link),
+                new ChannelParameters(10, 0.2, 0.2, 1e-6, 0.015, 1e9), FibreSchedule.NONE, seeds[link], 8192,
+                new AgentConfig.Link(l[link], true));
+    }
+
+    private HttpClient client(String sae) throws Exception {
+        return HttpClient.newBuilder().sslContext(JdkTls.clientContext(issue(sae, Role.SAE)))
+                .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    private static String node(String name) {
+        return UUID.nameUUIDFromBytes(("crash-" + name).getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** The two SAEs fetching keys back to back: enc_keys at the master's KME, dec_keys at the slave's. */
+    static final class Saes implements Runnable {
+        final HttpClient master;
+        final HttpClient slave;
+        final URI enc;
+        final String dec;
+        final AtomicBoolean stop = new AtomicBoolean();
+        final AtomicLong delivered = new AtomicLong();
+        final AtomicLong mismatches = new AtomicLong();
+        final Set<String> keyBytes = ConcurrentHashMap.newKeySet();
+        final Map<String, Boolean> keyIds = new ConcurrentHashMap<>();
+
+        Saes(HttpClient master, HttpClient slave, String enc, String dec) {
+            this.master = master;
+            this.slave = slave;
+            this.enc = URI.create(enc);
+            this.dec = dec;
+        }
+
+        @Override
+        public void run() {
+            while (!stop.get()) {
+                try {
+                    HttpResponse<String> e = master.send(HttpRequest.newBuilder(enc).timeout(Duration.ofSeconds(10))
+                            .build(), HttpResponse.BodyHandlers.ofString());
+                    if (e.statusCode() != 200) {
+                        Thread.sleep(50);
+                        continue;
+                    }
+                    JsonNode k = JSON.readTree(e.body()).get("keys").get(0);
+                    String id = k.get("key_ID").asText();
+                    HttpResponse<String> d = slave.send(HttpRequest.newBuilder(URI.create(dec + id))
+                            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                    if (d.statusCode() != 200 || keyIds.put(id, true) != null) {
+                        mismatches.incrementAndGet();
+                        continue;
+                    }
+                    String key = JSON.readTree(d.body()).get("keys").get(0).get("key").asText();
+                    if (!key.equals(k.get("key").asText())) {
+                        mismatches.incrementAndGet();
+                    } else {
+                        keyBytes.add(key);
+                        delivered.incrementAndGet();
+                    }
+                } catch (InterruptedException ex) {
+                    return;
+                } catch (Exception ex) {
+                    // the KME may be unreachable for a moment; keep asking
+                }
+            }
+        }
+
+        void awaitDelivered(long count, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (delivered.get() < count) {
+                assertThat(System.nanoTime()).as(delivered.get() + " of " + count + " keys delivered in time")
+                        .isLessThan(deadline);
+                Thread.sleep(100);
+            }
+        }
+    }
+}
