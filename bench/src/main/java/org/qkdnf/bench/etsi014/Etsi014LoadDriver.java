@@ -106,9 +106,11 @@ final class Etsi014LoadDriver {
      * @param maxMicros       worst
      * @param errorsByStatus  non-200 answers inside the window, by HTTP status
      * @param failures        connections lost, responses that could not be read, keys that differed
+     * @param firstErrorBody  the body of the first answer of each non-200 status (the ETSI error message)
      */
     record Result(Settings settings, long operations, double seconds, long p50Micros, long p99Micros,
-                  long p999Micros, long maxMicros, Map<Integer, Long> errorsByStatus, long failures) {
+                  long p999Micros, long maxMicros, Map<Integer, Long> errorsByStatus, long failures,
+                  Map<Integer, String> firstErrorBody) {
 
         double operationsPerSecond() {
             return operations / seconds;
@@ -124,6 +126,7 @@ final class Etsi014LoadDriver {
     private final AtomicLong operations = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final Map<Integer, AtomicLong> errors = new ConcurrentHashMap<>();
+    private final Map<Integer, String> errorBodies = new ConcurrentHashMap<>();
     private volatile long windowStart = Long.MAX_VALUE;
     private volatile long windowEnd = Long.MAX_VALUE;
     private volatile boolean stopping;
@@ -179,7 +182,8 @@ final class Etsi014LoadDriver {
         errors.forEach((k, v) -> byStatus.put(k, v.get()));
         return new Result(s, operations.get(), (windowEnd - windowStart) / 1e9,
                 latency.getValueAtPercentile(50), latency.getValueAtPercentile(99),
-                latency.getValueAtPercentile(99.9), latency.getMaxValue(), byStatus, failures.get());
+                latency.getValueAtPercentile(99.9), latency.getMaxValue(), byStatus, failures.get(),
+                new TreeMap<>(errorBodies));
     }
 
     private static SslContext client(TlsFiles tls) throws SSLException {
@@ -261,7 +265,7 @@ final class Etsi014LoadDriver {
         void onEnc(FullHttpResponse r) {
             int status = r.status().code();
             if (status != 200) {
-                error(status);
+                error(status, r);
                 next();
                 return;
             }
@@ -283,7 +287,7 @@ final class Etsi014LoadDriver {
         void onDec(FullHttpResponse r) {
             int status = r.status().code();
             if (status != 200) {
-                error(status);
+                error(status, r);
             } else if (!encKey.equals(field(r.content().toString(StandardCharsets.US_ASCII), "key"))) {
                 failures.incrementAndGet();
             } else {
@@ -302,7 +306,8 @@ final class Etsi014LoadDriver {
             next();
         }
 
-        private void error(int status) {
+        private void error(int status, FullHttpResponse r) {
+            errorBodies.computeIfAbsent(status, k -> r.content().toString(StandardCharsets.UTF_8));
             long now = System.nanoTime();
             if (now >= windowStart && now <= windowEnd) {
                 errors.computeIfAbsent(status, k -> new AtomicLong()).incrementAndGet();

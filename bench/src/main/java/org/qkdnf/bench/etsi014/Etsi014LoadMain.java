@@ -67,6 +67,11 @@ public final class Etsi014LoadMain implements Callable<Integer> {
     @Option(names = "--prefill-timeout", defaultValue = "240", description = "give up waiting for prefill after, s")
     double prefillTimeout;
 
+    @Option(names = "--hold", defaultValue = "0",
+            description = "after prefill, print the KMEs' ports and the SAE certificate files and keep serving "
+                    + "this many seconds (for curl by hand) before the load points")
+    double hold;
+
     @Option(names = "--dir", description = "stores and certificates (default: a new directory under java.io.tmpdir, "
             + "deleted at the end); must be a real disk, since the pools fsync")
     Path dir;
@@ -81,6 +86,14 @@ public final class Etsi014LoadMain implements Callable<Integer> {
         Path d = temporary ? Files.createTempDirectory("qkdnf-etsi014-") : Files.createDirectories(dir);
         try (Etsi014Bed bed = new Etsi014Bed(d, lengthKm, laneMaxBits, bufferBits)) {
             prefill(bed);
+            if (hold > 0) {
+                System.out.println("master KME https://127.0.0.1:" + bed.masterPort() + " (sae-alice: "
+                        + bed.master.certificateChain() + ", " + bed.master.privateKey() + "), slave KME https://127.0.0.1:"
+                        + bed.slavePort() + " (sae-bob: " + bed.slave.certificateChain() + "), CA "
+                        + bed.master.trustedCa() + "; serving " + hold + " s");
+                System.out.flush();
+                Thread.sleep((long) (hold * 1000));
+            }
             System.out.println("| mode | connections | ops/s | p50 ms | p99 ms | p99.9 ms | max ms | non-200 "
                     + "| failures | keys in buffer after |");
             System.out.println("|---|---|---|---|---|---|---|---|---|---|");
@@ -89,6 +102,7 @@ public final class Etsi014LoadMain implements Callable<Integer> {
                 for (int c : connections) {
                     Etsi014LoadDriver.Result r = Etsi014LoadDriver.run(settings(bed, mode, c));
                     System.out.println(row(r, bed.storedKeys()));
+                    r.firstErrorBody().forEach((status, body) -> System.err.println("first " + status + ": " + body));
                     System.out.flush();
                 }
             }

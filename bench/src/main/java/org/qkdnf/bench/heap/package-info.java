@@ -1,0 +1,2 @@
+/** Retained-heap measurement of the controller core holding a large topology. */
+package org.qkdnf.bench.heap;

@@ -1,0 +1,2 @@
+/** Synthetic QKD networks and valid ETSI GS QKD 015 messages for them. */
+package org.qkdnf.bench.topo;
