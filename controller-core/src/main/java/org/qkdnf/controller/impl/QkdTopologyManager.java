@@ -51,6 +51,11 @@ public final class QkdTopologyManager implements QkdTopologyAdminService, AutoCl
     private final QkdTopologyStore store;
     private final Clock clock;
     private final ExecutorService eventExecutor;
+    /** Events waiting for the dispatch thread, in the order the store produced them. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<QkdTopologyEvent> pending =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Whether a drain is scheduled or running on the dispatch thread. */
+    private final java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
     private final CopyOnWriteArrayList<QkdTopologyListener> listeners = new CopyOnWriteArrayList<>();
     private final QkdTopologyStoreDelegate delegate = this::post;
     private volatile ControllerSettings settings;
@@ -338,15 +343,39 @@ public final class QkdTopologyManager implements QkdTopologyAdminService, AutoCl
         return new QkdTopologyException(Reason.INVALID_ARGUMENT, message);
     }
 
-    /** The store's delegate: hands the event to the dispatch thread and returns. */
+    /**
+     * The store's delegate: queues the event and makes sure a drain is scheduled, then returns. A
+     * burst of events (a performance report from every agent) costs one hand-off to the dispatch
+     * thread, not one per event; the single drainer keeps them in order.
+     */
     private void post(QkdTopologyEvent event) {
         if (listeners.isEmpty()) {
             return;
         }
-        try {
-            eventExecutor.execute(() -> deliver(event));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            log.debug("event {} dropped: manager closed", event);
+        pending.add(event);
+        if (draining.compareAndSet(false, true)) {
+            try {
+                eventExecutor.execute(this::drain);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                pending.clear();
+                log.debug("event {} dropped: manager closed", event);
+            }
+        }
+    }
+
+    /** Runs on the event-dispatch thread: delivers queued events until none is left. */
+    private void drain() {
+        while (true) {
+            QkdTopologyEvent e;
+            while ((e = pending.poll()) != null) {
+                deliver(e);
+            }
+            draining.set(false);
+            // An event queued after the last poll but before the flag was cleared found the flag
+            // set and did not schedule a drain: take it over here.
+            if (pending.isEmpty() || !draining.compareAndSet(false, true)) {
+                return;
+            }
         }
     }
 
