@@ -1,0 +1,30 @@
+package org.qkdnf.controller.api;
+
+import java.util.Map;
+
+import org.qkdnf.proto.keymgmt.v1.KeyRouteEntry;
+import org.qkdnf.proto.keymgmt.v1.KmNode;
+
+/**
+ * What the key-management view keeps across a controller restart: each key manager's
+ * registration (hello and inventory) and every key route with its state. Kept apart from
+ * {@link QkdTopologyStore} so hosts add it without touching the quantum-layer store. Not intended
+ * for direct use: the key-management manager owns it.
+ *
+ * <p>Each write is durable when it returns. Implementations are thread-safe.
+ */
+public interface KeyManagementStore {
+
+    /** Registrations by qkdn_id (only {@code hello} and {@code inventory} are set). */
+    Map<String, KmNode> loadNodes();
+
+    /** Stores a registration; only its {@code hello} and {@code inventory} are kept. */
+    void putNode(KmNode registration);
+
+    /** Routes by service_id. */
+    Map<String, KeyRouteEntry> loadRoutes();
+
+    void putRoute(KeyRouteEntry entry);
+
+    void removeRoute(String serviceId);
+}
