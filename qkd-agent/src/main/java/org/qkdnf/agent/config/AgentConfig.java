@@ -95,21 +95,25 @@ public record AgentConfig(Node node, String controllerTarget, TlsFiles tls, int 
     }
 
     /**
-     * One simulated QKD module at this node, wired by a fibre to a module at another node.
+     * One QKD module at this node, wired by a fibre to a module at another node: simulated (the
+     * default) or a vendor device reached through its ETSI GS QKD 014 interface ({@code device}).
      *
      * @param qkdiId        UUID of the module ({@code qkdi_id})
-     * @param role          this end of the channel
+     * @param role          this end of the channel; for a device, TRANSMITTER is the master end
+     *                      (enc_keys) and RECEIVER the slave end (dec_keys)
      * @param remoteQkdnId  the node at the fibre's far end
      * @param remoteQkdiId  the module at the fibre's far end
-     * @param channel       the fibre and the receiver's detectors (the same at both ends)
-     * @param schedule      faults scheduled on the fibre (the same at both ends)
-     * @param keySeed       the secret shared with the far module
-     * @param keyBlockBits  key block size, bits
+     * @param channel       the fibre and the receiver's detectors (the same at both ends); simulated
+     *                      modules only ({@code null} for a device)
+     * @param schedule      faults scheduled on the fibre (the same at both ends); simulated only
+     * @param keySeed       the secret shared with the far module; simulated only
+     * @param keyBlockBits  key block size, bits (for a device: the size of each 014 key)
      * @param link          the link on this module when the agent starts; {@code null} for none
+     * @param device        the vendor device behind this module; {@code null}: simulated
      */
     public record Module(String qkdiId, PhysQkdRole role, String remoteQkdnId, String remoteQkdiId,
                          ChannelParameters channel, FibreSchedule schedule, KeySeed keySeed, int keyBlockBits,
-                         Link link) {
+                         Link link, Device device) {
         public Module {
             Uuids.require(qkdiId, "qkdi_id");
             if (role != PhysQkdRole.PHYS_QKD_ROLE_TRANSMITTER && role != PhysQkdRole.PHYS_QKD_ROLE_RECEIVER) {
@@ -117,17 +121,93 @@ public record AgentConfig(Node node, String controllerTarget, TlsFiles tls, int 
             }
             Uuids.require(remoteQkdnId, "remote.qkdn_id");
             Uuids.require(remoteQkdiId, "remote.qkdi_id");
-            if (channel == null) {
-                throw new IllegalArgumentException("channel: required");
-            }
-            if (keySeed == null) {
-                throw new IllegalArgumentException("key_seed: required");
+            if (device == null) {
+                if (channel == null) {
+                    throw new IllegalArgumentException("channel: required");
+                }
+                if (keySeed == null) {
+                    throw new IllegalArgumentException("key_seed: required");
+                }
+            } else {
+                if (channel != null || keySeed != null || (schedule != null && schedule != FibreSchedule.NONE)) {
+                    throw new IllegalArgumentException("channel, events, key_seed_file: only for simulated modules, "
+                            + "not with device");
+                }
+                if (role == PhysQkdRole.PHYS_QKD_ROLE_TRANSMITTER && device.keyIdListen() == null) {
+                    throw new IllegalArgumentException("device.key_ids.listen: required at the master end");
+                }
+                if (role == PhysQkdRole.PHYS_QKD_ROLE_RECEIVER && device.keyIdTarget() == null) {
+                    throw new IllegalArgumentException("device.key_ids.target: required at the slave end");
+                }
             }
             if (keyBlockBits <= 0 || keyBlockBits % 8 != 0 || keyBlockBits > 1 << 20) {
                 throw new IllegalArgumentException("key_block_bits: must be a multiple of 8 in [8, 1048576], got "
                         + keyBlockBits);
             }
             schedule = schedule == null ? FibreSchedule.NONE : schedule;
+        }
+
+        /** A simulated module (the form every existing caller uses). */
+        public Module(String qkdiId, PhysQkdRole role, String remoteQkdnId, String remoteQkdiId,
+                      ChannelParameters channel, FibreSchedule schedule, KeySeed keySeed, int keyBlockBits,
+                      Link link) {
+            this(qkdiId, role, remoteQkdnId, remoteQkdiId, channel, schedule, keySeed, keyBlockBits, link, null);
+        }
+
+        /** A module that is a vendor device reached through its ETSI GS QKD 014 interface. */
+        public static Module etsi014(String qkdiId, PhysQkdRole role, String remoteQkdnId, String remoteQkdiId,
+                                     int keyBlockBits, Link link, Device device) {
+            if (device == null) {
+                throw new IllegalArgumentException("device: required");
+            }
+            return new Module(qkdiId, role, remoteQkdnId, remoteQkdiId, null, null, null, keyBlockBits, link, device);
+        }
+
+        /** Whether this module is a vendor device rather than simulated. */
+        public boolean isDevice() {
+            return device != null;
+        }
+    }
+
+    /**
+     * A vendor QKD device's ETSI GS QKD 014 interface, as the agent (an SAE of the device) uses it,
+     * and the key_ID hand-over between the agents of the link's two ends.
+     *
+     * @param url               the device's 014 address, {@code https://host:port}
+     * @param saeId             this agent's SAE id at the device (the CN of {@code tls}'s certificate)
+     * @param peerSaeId         the far end agent's SAE id at its device
+     * @param tls               the SAE certificate and key this agent presents to the device, and the
+     *                          CA it trusts for the device
+     * @param keyIdListen       master end: where this agent serves the key_IDs to the slave end
+     * @param keyIdTarget       slave end: the master end agent's key_ID service, {@code host:port}
+     * @param maxBufferedBlocks most key blocks held in memory until the key manager acknowledges them
+     */
+    public record Device(java.net.URI url, String saeId, String peerSaeId, TlsFiles tls,
+                         InetSocketAddress keyIdListen, String keyIdTarget, int maxBufferedBlocks) {
+
+        public static final int DEFAULT_MAX_BUFFERED_BLOCKS = 1024;
+
+        public Device {
+            if (url == null || url.getHost() == null
+                    || !("https".equals(url.getScheme()) || "http".equals(url.getScheme()))) {
+                throw new IllegalArgumentException("device.url: must be https://host:port, got " + url);
+            }
+            if (saeId == null || saeId.isBlank()) {
+                throw new IllegalArgumentException("device.sae_id: required");
+            }
+            if (peerSaeId == null || peerSaeId.isBlank()) {
+                throw new IllegalArgumentException("device.peer_sae_id: required");
+            }
+            if (tls == null) {
+                throw new IllegalArgumentException("device.tls: required");
+            }
+            if (keyIdListen != null && keyIdTarget != null) {
+                throw new IllegalArgumentException("device.key_ids: listen (master end) or target (slave end), not both");
+            }
+            if (maxBufferedBlocks < 1 || maxBufferedBlocks > 1 << 20) {
+                throw new IllegalArgumentException("device.max_buffered_blocks: must be in [1, 1048576], got "
+                        + maxBufferedBlocks);
+            }
         }
     }
 

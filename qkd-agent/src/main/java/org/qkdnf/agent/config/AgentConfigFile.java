@@ -29,7 +29,17 @@ record AgentConfigFile(NodeSection node, ControllerSection controller, KmsSectio
     }
 
     record ModuleSection(String qkdiId, String role, RemoteSection remote, ChannelSection channel,
-                         List<EventSection> events, String keySeedFile, Integer keyBlockBits, LinkSection link) {
+                         List<EventSection> events, String keySeedFile, Integer keyBlockBits, LinkSection link,
+                         String driver, DeviceSection device) {
+    }
+
+    /** {@code driver: etsi014}: the vendor device's ETSI GS QKD 014 interface. */
+    record DeviceSection(String url, String saeId, String peerSaeId, TlsSection tls, KeyIdsSection keyIds,
+                         Integer maxBufferedBlocks) {
+    }
+
+    /** The key_ID hand-over: the master end listens, the slave end connects. */
+    record KeyIdsSection(String listen, String target) {
     }
 
     record RemoteSection(String qkdnId, String qkdiId) {

@@ -144,6 +144,14 @@ public final class AgentConfigLoader {
     }
 
     private static AgentConfig.Module module(AgentConfigFile.ModuleSection m, Path base, String p) {
+        String driver = m.driver() == null ? "simulated" : m.driver();
+        boolean device = driver.equals("etsi014");
+        if (!device && !driver.equals("simulated")) {
+            throw new IllegalArgumentException(p + ".driver: must be simulated or etsi014, got '" + driver + "'");
+        }
+        if (!device && m.device() != null) {
+            throw new IllegalArgumentException(p + ".device: only with driver: etsi014");
+        }
         PhysQkdRole role;
         String r = required(m.role(), p + ".role");
         switch (r.toUpperCase(Locale.ROOT)) {
@@ -153,10 +161,23 @@ public final class AgentConfigLoader {
             case "RECEIVER":
                 role = PhysQkdRole.PHYS_QKD_ROLE_RECEIVER;
                 break;
+            case "MASTER":
+                role = device ? PhysQkdRole.PHYS_QKD_ROLE_TRANSMITTER : null;
+                break;
+            case "SLAVE":
+                role = device ? PhysQkdRole.PHYS_QKD_ROLE_RECEIVER : null;
+                break;
             default:
-                throw new IllegalArgumentException(p + ".role: must be TRANSMITTER or RECEIVER, got '" + r + "'");
+                role = null;
+        }
+        if (role == null) {
+            throw new IllegalArgumentException(p + ".role: must be TRANSMITTER or RECEIVER"
+                    + (device ? " (or master or slave)" : "") + ", got '" + r + "'");
         }
         AgentConfigFile.RemoteSection remote = required(m.remote(), p + ".remote");
+        if (device) {
+            return deviceModule(m, role, remote, base, p);
+        }
         AgentConfigFile.ChannelSection ch = required(m.channel(), p + ".channel");
         AgentConfigFile.DetectorSection det = required(ch.detector(), p + ".channel.detector");
         ChannelParameters channel;
@@ -210,6 +231,67 @@ public final class AgentConfigLoader {
         return new AgentConfig.Module(m.qkdiId(), role, remote.qkdnId(), remote.qkdiId(), channel,
                 new FibreSchedule(events), seed,
                 m.keyBlockBits() == null ? AgentConfig.DEFAULT_KEY_BLOCK_BITS : m.keyBlockBits(), link);
+    }
+
+    private static AgentConfig.Module deviceModule(AgentConfigFile.ModuleSection m, PhysQkdRole role,
+                                                   AgentConfigFile.RemoteSection remote, Path base, String p) {
+        if (m.channel() != null || m.events() != null || m.keySeedFile() != null) {
+            throw new IllegalArgumentException(p + ": channel, events and key_seed_file are for simulated modules,"
+                    + " not with driver: etsi014");
+        }
+        AgentConfigFile.DeviceSection d = required(m.device(), p + ".device");
+        String url = required(d.url(), p + ".device.url");
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(url);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException(p + ".device.url: not a URL: '" + url + "'");
+        }
+        if (!"https".equals(uri.getScheme())) {
+            throw new IllegalArgumentException(p + ".device.url: ETSI GS QKD 014 is HTTPS: must be https://host:port,"
+                    + " got '" + url + "'");
+        }
+        AgentConfigFile.TlsSection t = required(d.tls(), p + ".device.tls");
+        TlsFiles tls = new TlsFiles(
+                base.resolve(required(t.certificateChain(), p + ".device.tls.certificate_chain")),
+                base.resolve(required(t.privateKey(), p + ".device.tls.private_key")),
+                base.resolve(required(t.trustedCa(), p + ".device.tls.trusted_ca")));
+        AgentConfigFile.KeyIdsSection k = required(d.keyIds(), p + ".device.key_ids");
+        InetSocketAddress listen = null;
+        String target = null;
+        if (role == PhysQkdRole.PHYS_QKD_ROLE_TRANSMITTER) {
+            if (k.target() != null) {
+                throw new IllegalArgumentException(p + ".device.key_ids.target: only at the slave end (the master end"
+                        + " listens)");
+            }
+            String l = required(k.listen(), p + ".device.key_ids.listen");
+            checkTarget(l, p + ".device.key_ids.listen");
+            int colon = l.lastIndexOf(':');
+            int port = Integer.parseInt(l.substring(colon + 1));
+            range(port, 0, 65535, p + ".device.key_ids.listen");
+            listen = new InetSocketAddress(l.substring(0, colon).replace("[", "").replace("]", ""), port);
+        } else {
+            if (k.listen() != null) {
+                throw new IllegalArgumentException(p + ".device.key_ids.listen: only at the master end (the slave"
+                        + " end connects)");
+            }
+            target = required(k.target(), p + ".device.key_ids.target");
+            checkTarget(target, p + ".device.key_ids.target");
+        }
+        AgentConfig.Link link = null;
+        if (m.link() != null) {
+            link = new AgentConfig.Link(m.link().qkdlId(), m.link().enabled() == null || m.link().enabled());
+        }
+        try {
+            AgentConfig.Device device = new AgentConfig.Device(uri, required(d.saeId(), p + ".device.sae_id"),
+                    required(d.peerSaeId(), p + ".device.peer_sae_id"), tls, listen, target,
+                    d.maxBufferedBlocks() == null ? AgentConfig.Device.DEFAULT_MAX_BUFFERED_BLOCKS
+                            : d.maxBufferedBlocks());
+            return AgentConfig.Module.etsi014(m.qkdiId(), role, remote.qkdnId(), remote.qkdiId(),
+                    m.keyBlockBits() == null ? AgentConfig.DEFAULT_KEY_BLOCK_BITS : m.keyBlockBits(), link, device);
+        } catch (IllegalArgumentException e) {
+            throw e.getMessage().startsWith(p) ? e : new IllegalArgumentException(p + "." + e.getMessage(), e);
+        }
     }
 
     private static void checkTarget(String target, String field) {

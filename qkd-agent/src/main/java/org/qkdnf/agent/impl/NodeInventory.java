@@ -120,7 +120,7 @@ final class NodeInventory {
                 .setPhysChannelAttDb(finiteAttenuation(r))
                 .setPhysWavelengthNm(s.wavelengthNm)
                 .setPhysQkdRole(s.config.role())
-                .setLengthKm(s.config.channel().lengthKm())
+                .setLengthKm(s.config.channel() == null ? 0 : s.config.channel().lengthKm())  // a device: not known
                 .setPerformance(instantPerformance(s, now))
                 .build();
     }

@@ -26,6 +26,8 @@ import io.grpc.stub.ClientResponseObserver;
 import org.qkdnf.agent.config.AgentConfig;
 import org.qkdnf.agent.driver.KeyBlockSource;
 import org.qkdnf.agent.driver.QkdModuleDriver;
+import org.qkdnf.agent.etsi014.Etsi014Client;
+import org.qkdnf.agent.etsi014.Etsi014DeviceDriver;
 import org.qkdnf.agent.kq.KeySupplyClient;
 import org.qkdnf.agent.kq.LinkKeySource;
 import org.qkdnf.agent.sim.DecoyStateBb84;
@@ -107,12 +109,13 @@ public final class QkdAgent implements AutoCloseable {
         Instant now = clock.instant();
         Instant epoch = config.scheduleEpoch() != null ? config.scheduleEpoch() : now;
         DecoyStateBb84 model = new DecoyStateBb84();
-        for (AgentConfig.Module m : config.modules()) {
-            QkdModuleDriver driver = new SimulatedQkdModule(m.role(), m.channel(), m.schedule(), epoch, m.keySeed(),
-                    m.keyBlockBits(), model);
-            agent.inventory.add(m, driver);
-        }
         try {
+            for (AgentConfig.Module m : config.modules()) {
+                QkdModuleDriver driver = m.isDevice() ? deviceDriver(m, config)
+                        : new SimulatedQkdModule(m.role(), m.channel(), m.schedule(), epoch, m.keySeed(),
+                                m.keyBlockBits(), model);
+                agent.inventory.add(m, driver);
+            }
             agent.startHealth();
             agent.loop.submit(() -> agent.begin(now)).get();
             if (config.kmsTarget() != null) {
@@ -132,6 +135,27 @@ public final class QkdAgent implements AutoCloseable {
             throw new IllegalStateException("agent failed to start", e.getCause());
         }
         return agent;
+    }
+
+    /** A vendor device behind its ETSI GS QKD 014 interface (see {@link Etsi014DeviceDriver}). */
+    private static QkdModuleDriver deviceDriver(AgentConfig.Module m, AgentConfig config) throws IOException {
+        AgentConfig.Device d = m.device();
+        return Etsi014DeviceDriver.start(new Etsi014DeviceDriver.Settings(m.role(), m.qkdiId(), m.remoteQkdnId(),
+                Etsi014Client.create(d.url(), d.tls()), d.url().getHost() + ":" + d.url().getPort(), d.peerSaeId(),
+                m.keyBlockBits(), d.maxBufferedBlocks(), d.keyIdListen(), d.keyIdTarget(), config.tls()));
+    }
+
+    /** The driver of module {@code qkdiId}, for tests and tools. */
+    public Optional<QkdModuleDriver> driver(String qkdiId) {
+        try {
+            return loop.submit(() -> inventory.module(qkdiId).map(s -> s.driver)).get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+                 | java.util.concurrent.RejectedExecutionException e) {
+            return Optional.empty();
+        }
     }
 
     private void startHealth() throws IOException {
@@ -247,8 +271,16 @@ public final class QkdAgent implements AutoCloseable {
                 .setAgentVersion(NodeInventory.AGENT_VERSION)
                 .setAgentInstanceId(instanceId)
                 .setCapabilities(AgentCapabilities.newBuilder().setLinkCreateSupport(true).setLinkModifySupport(true)
-                        .setLinkDeleteSupport(true).setDriver("simulated-bb84-decoy"))));
+                        .setLinkDeleteSupport(true).setDriver(driverName()))));
         s.send(ConnectRequest.newBuilder().setInventory(Inventory.newBuilder().setQkdNode(inventory.qkdNode(now))));
+    }
+
+    /** The capabilities' driver name: the simulated one, the device one, or both. */
+    private String driverName() {
+        boolean device = config.modules().stream().anyMatch(AgentConfig.Module::isDevice);
+        boolean simulated = config.modules().stream().anyMatch(m -> !m.isDevice());
+        return device && simulated ? "simulated-bb84-decoy+etsi014-device" : device ? "etsi014-device"
+                : "simulated-bb84-decoy";
     }
 
     private void tick() {
@@ -380,6 +412,22 @@ public final class QkdAgent implements AutoCloseable {
             log.debug("agent loop already stopped", e);
         }
         loop.shutdownNow();
+        try {
+            loop.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // Drivers with threads or servers of their own (a device driver's key_ID service).
+        for (ModuleSlot slot : inventory.modules()) {
+            if (slot.driver instanceof AutoCloseable) {
+                try {
+                    ((AutoCloseable) slot.driver).close();
+                } catch (Exception e) {
+                    log.warn("node {}: closing the driver of module {} failed", config.node().name(),
+                            slot.config.qkdiId(), e);
+                }
+            }
+        }
         channel.shutdown();
         Server s = healthServer;
         if (s != null) {

@@ -209,6 +209,8 @@ public final class KeySupplyClient implements AutoCloseable {
                 if (a.getNextBlockIndex() > p.acked) {
                     blocksAcknowledged.addAndGet(a.getNextBlockIndex() - p.acked);
                     p.acked = a.getNextBlockIndex();
+                    // Tell the source: a driver that holds blocks in memory may drop them now.
+                    p.source.keys().advanceTo(p.acked);
                 }
                 if (a.getPoolFull()) {
                     // Nothing of that batch was stored: offer it again once the pool has room.
