@@ -22,8 +22,15 @@ import org.qkdnf.controller.api.QkdTopologyAdminService;
 import org.qkdnf.controller.api.QkdTopologyService;
 import org.qkdnf.controller.impl.CommandDispatcher;
 import org.qkdnf.controller.impl.QkdTopologyManager;
+import org.qkdnf.controller.km.KeyManagementGrpcService;
+import org.qkdnf.controller.km.KeyManagementManager;
+import org.qkdnf.controller.km.KeyRouteAdminGrpcService;
+import org.qkdnf.controller.km.SkServerFactory;
+import org.qkdnf.controller.api.KeyManagementAdminService;
 import org.qkdnf.controller.sq.QuantumLayerGrpcService;
 import org.qkdnf.controller.sq.SqServerFactory;
+import org.qkdnf.proto.keymgmt.v1.KeyManagementServiceGrpc;
+import org.qkdnf.proto.keymgmt.v1.KeyRouteAdminServiceGrpc;
 import org.qkdnf.proto.southbound.v1.QuantumLayerServiceGrpc;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +38,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The controller core hosted on its own: the topology manager over a crash-safe
  * {@link MvStoreQkdTopologyStore}, the command dispatcher, and one mTLS gRPC server carrying Sq,
- * gRPC health and server reflection.
+ * gRPC health and server reflection. The same server carries Sk (key managers, role kms) and the
+ * key-route northbound (roles controller, operator) over an {@link MvStoreKeyManagementStore};
+ * each service admits only its roles.
  *
  * <p>Threads: built and closed by one thread; everything it hands out is thread-safe.
  */
@@ -45,6 +54,9 @@ public final class StandaloneController implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final CommandDispatcher commands;
     private final QuantumLayerGrpcService sqService;
+    private final MvStoreKeyManagementStore kmStore;
+    private final KeyManagementManager keyManagement;
+    private final KeyManagementGrpcService skService;
     private final ThreadPoolExecutor callExecutor;
     private final HealthStatusManager health;
     private final Server server;
@@ -53,7 +65,10 @@ public final class StandaloneController implements AutoCloseable {
     private StandaloneController(StandaloneControllerConfig config) throws IOException {
         Files.createDirectories(config.dataDir());
         store = MvStoreQkdTopologyStore.open(config.dataDir().resolve(MvStoreQkdTopologyStore.FILE_NAME));
+        MvStoreKeyManagementStore km = null;
         try {
+            km = MvStoreKeyManagementStore.open(config.dataDir().resolve(MvStoreKeyManagementStore.FILE_NAME));
+            kmStore = km;
             manager = new QkdTopologyManager(store);
             ControllerSettings s = manager.settings();
             ControllerSettings wanted = s;
@@ -76,20 +91,29 @@ public final class StandaloneController implements AutoCloseable {
             });
             commands = new CommandDispatcher(scheduler, manager::settings, Clock.systemUTC());
             sqService = new QuantumLayerGrpcService(manager, commands, config.controllerId());
+            keyManagement = new KeyManagementManager(kmStore, scheduler, manager::settings, Clock.systemUTC());
+            skService = new KeyManagementGrpcService(keyManagement, config.controllerId());
             callExecutor = SqServerFactory.newBoundedExecutor();
             health = new HealthStatusManager();
             server = SqServerFactory.serverBuilder(config.sqHost(), config.sqPort(), config.tls(), sqService, callExecutor)
+                    .addService(SkServerFactory.interceptedService(skService))
+                    .addService(SkServerFactory.interceptedAdmin(new KeyRouteAdminGrpcService(keyManagement)))
                     .addService(health.getHealthService())
                     .addService(ProtoReflectionServiceV1.newInstance())
                     .addService(ProtoReflectionService.newInstance())
                     .build();
             server.start();
         } catch (IOException | RuntimeException e) {
+            if (km != null) {
+                km.close();
+            }
             store.close();
             throw e;
         }
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(QuantumLayerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+        health.setStatus(KeyManagementServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+        health.setStatus(KeyRouteAdminServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
         log.info("controller {} serving Sq on {}:{} (data {}, {} nodes, {} links restored, {})",
                 config.controllerId(), config.sqHost(), sqPort(), config.dataDir(), manager.getNodes().size(),
                 manager.getLinks().size(), manager.settings());
@@ -126,6 +150,11 @@ public final class StandaloneController implements AutoCloseable {
         return commands;
     }
 
+    /** Key management (Sk): key managers, their links and pool levels, operator-pinned key routes. */
+    public KeyManagementAdminService keyManagementService() {
+        return keyManagement;
+    }
+
     /** Graceful and bounded: health NOT_SERVING, agent streams closed, server drained, store closed. */
     @Override
     public synchronized void close() {
@@ -135,6 +164,7 @@ public final class StandaloneController implements AutoCloseable {
         closed = true;
         health.enterTerminalState();
         sqService.closeAll();
+        skService.closeAll();
         SqServerFactory.shutdown(server, SHUTDOWN_WAIT);
         callExecutor.shutdown();
         scheduler.shutdownNow();
@@ -144,6 +174,7 @@ public final class StandaloneController implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         manager.close();
+        kmStore.close();
         store.close();
         log.info("controller stopped");
     }
