@@ -1,5 +1,6 @@
 package org.qkdnf.kms.cli;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -18,7 +19,8 @@ import picocli.CommandLine.Option;
  * {@code kms-agent --config kms.yaml}: runs the key manager of one trusted node until
  * SIGTERM/SIGINT. Once every listener is up it prints {@code CONTROL_PORT=}, {@code RELAY_PORT=}
  * and {@code ETSI014_PORT=} lines on standard output (useful with port 0); logs go to standard
- * error. A bad configuration exits with 2 and a message naming the line or field.
+ * error. A bad configuration exits with 2 and a message naming the line or field; a key manager
+ * that cannot start (a port in use, an unreadable store) exits with 1.
  *
  * <p>Exit status on SIGTERM is 143 (128 + 15): the JVM runs the shutdown hook, which closes the
  * key manager (listeners first, then the stores), and exits with the signal's conventional status.
@@ -43,7 +45,14 @@ public final class KmsAgentMain implements Callable<Integer> {
             System.err.println("kms-agent: " + e.getMessage());
             return 2;
         }
-        KmsAgent kms = KmsAgent.start(cfg.agent());
+        KmsAgent kms;
+        try {
+            kms = KmsAgent.start(cfg.agent());
+        } catch (IOException | RuntimeException e) {
+            // A port in use, an unreadable store or key file: one line, not a stack trace.
+            System.err.println("kms-agent: cannot start the key manager of node " + cfg.agent().qkdnId() + ": " + e);
+            return 1;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             kms.close();

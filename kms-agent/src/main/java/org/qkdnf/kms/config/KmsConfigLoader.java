@@ -98,9 +98,9 @@ public final class KmsConfigLoader {
         Path dataDir = base.resolve(required(f.dataDir(), "data_dir"));
         KmsConfigFile.TlsSection t = required(f.tls(), "tls");
         TlsFiles tls = new TlsFiles(
-                base.resolve(required(t.certificateChain(), "tls.certificate_chain")),
-                base.resolve(required(t.privateKey(), "tls.private_key")),
-                base.resolve(required(t.trustedCa(), "tls.trusted_ca")));
+                readable(base.resolve(required(t.certificateChain(), "tls.certificate_chain")), "tls.certificate_chain"),
+                readable(base.resolve(required(t.privateKey(), "tls.private_key")), "tls.private_key"),
+                readable(base.resolve(required(t.trustedCa(), "tls.trusted_ca")), "tls.trusted_ca"));
         KmsConfigFile.ListenSection l = required(f.listen(), "listen");
         InetSocketAddress control = listen(required(l.control(), "listen.control"), "listen.control");
         InetSocketAddress relay = listen(required(l.relay(), "listen.relay"), "listen.relay");
@@ -202,6 +202,13 @@ public final class KmsConfigLoader {
             host = host.substring(1, host.length() - 1);
         }
         return new String[] {host, m.group(2)};
+    }
+
+    private static Path readable(Path file, String field) {
+        if (!Files.isReadable(file)) {
+            throw new IllegalArgumentException(field + ": cannot read " + file);
+        }
+        return file;
     }
 
     private static String uuid(String value, String field) {

@@ -53,6 +53,9 @@ class KmsConfigLoaderTest {
     Path dir;
 
     private Path write(String yaml) throws Exception {
+        for (String pem : new String[] {"a.pem", "a.key", "ca.pem"}) {
+            Files.writeString(dir.resolve(pem), "-----BEGIN nothing-----\n");
+        }
         Path f = dir.resolve("kms.yaml");
         Files.writeString(f, yaml);
         return f;
@@ -122,6 +125,12 @@ class KmsConfigLoaderTest {
                 .hasMessageContaining("kme_id: required");
         assertThatThrownBy(() -> KmsConfigLoader.load(write(VALID.replace("    buffer_bits: 1048576\n", ""))))
                 .hasMessageContaining("key_services[0].buffer_bits: required");
+    }
+
+    @Test
+    void unreadableTlsFilesAreNamed() throws Exception {
+        assertThatThrownBy(() -> KmsConfigLoader.load(write(VALID.replace("private_key: a.key", "private_key: b.key"))))
+                .hasMessageContaining("tls.private_key: cannot read " + dir.resolve("b.key"));
     }
 
     @Test
