@@ -82,11 +82,33 @@ final class KeyManagementRuntime implements KeyManagementView, AutoCloseable {
     private void startKms(DevCertificateAuthority ca, RunDirectory dir) throws IOException, InterruptedException {
         String pid = provider.providerId();
         InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
-        for (Scenario.Node n : provider.nodes()) {
-            String id = ScenarioIds.nodeId(pid, n.name());
-            TlsFiles tls = dir.issueKms(ca, pid, n.name(), id);
-            kms.put(n.name(), KmsAgent.start(new KmsAgentConfig(id, "kme-" + n.name(), dir.kmsDataDir(pid, n.name()),
-                    tls, any, any, any, LANE_MAX_BITS)));
+        // Opening stores and binding three listeners per node adds up: start them side by side.
+        Map<String, java.util.concurrent.Future<KmsAgent>> starting = new LinkedHashMap<>();
+        java.util.concurrent.ExecutorService starter = Executors.newFixedThreadPool(4);
+        try {
+            for (Scenario.Node n : provider.nodes()) {
+                String id = ScenarioIds.nodeId(pid, n.name());
+                TlsFiles tls = dir.issueKms(ca, pid, n.name(), id);
+                KmsAgentConfig cfg = new KmsAgentConfig(id, "kme-" + n.name(), dir.kmsDataDir(pid, n.name()), tls,
+                        any, any, any, LANE_MAX_BITS);
+                starting.put(n.name(), starter.submit(() -> KmsAgent.start(cfg)));
+            }
+            IOException failure = null;
+            for (Map.Entry<String, java.util.concurrent.Future<KmsAgent>> e : starting.entrySet()) {
+                try {
+                    kms.put(e.getKey(), e.getValue().get());
+                } catch (java.util.concurrent.ExecutionException x) {
+                    if (failure == null) {
+                        failure = new IOException("key manager of node " + e.getKey() + ": " + x.getCause().getMessage(),
+                                x.getCause());
+                    }
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        } finally {
+            starter.shutdown();
         }
         for (Scenario.Node n : provider.nodes()) {
             KmsAgent self = kms.get(n.name());

@@ -25,7 +25,7 @@ class RunDefaultScenarioTest {
         CommandLine cmd = QkdnfMain.commandLine();
         cmd.setOut(new PrintWriter(out, true));
         cmd.setErr(new PrintWriter(new StringWriter(), true));
-        int code = cmd.execute("run", "--duration", "4", "--report", report.toString(),
+        int code = cmd.execute("run", "--duration", "10", "--report", report.toString(),
                 "--run-dir", dir.resolve("run").toString(), "--view", "plain");
         assertThat(code).as(out.toString()).isZero();
 
