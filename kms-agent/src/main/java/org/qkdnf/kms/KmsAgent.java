@@ -24,6 +24,7 @@ import org.qkdnf.kms.rest.Etsi014Server;
 import org.qkdnf.kms.service.KeyAssignmentClient;
 import org.qkdnf.kms.service.KeyAssignmentGrpcService;
 import org.qkdnf.kms.service.KeyServiceManager;
+import org.qkdnf.kms.sk.SkClient;
 import org.qkdnf.kms.store.MvStoreKeyPoolStore;
 import org.qkdnf.kms.store.ServiceKeyStore;
 import org.qkdnf.kms.store.StoreKeyFile;
@@ -53,6 +54,7 @@ public final class KmsAgent implements AutoCloseable {
     private Server control;
     private Etsi014Server etsi014;
     private final HealthStatusManager health = new HealthStatusManager();
+    private volatile SkClient controllerLink;
 
     private KmsAgent(KmsAgentConfig config) {
         this.config = config;
@@ -122,6 +124,21 @@ public final class KmsAgent implements AutoCloseable {
         controlTargets.put(qkdnId, controlTarget);
     }
 
+    /**
+     * Registers with the controller over Sk ({@code host:port}), reports pools and counters every
+     * {@code reportInterval} (unless the controller asks otherwise) and executes its key-route
+     * commands; reconnects on its own. Optional: without it the key manager runs unmanaged.
+     */
+    public synchronized SkClient connectController(String target, java.time.Duration reportInterval) {
+        if (controllerLink != null) {
+            throw new IllegalStateException("already connected to a controller");
+        }
+        String etsi014Address = config.etsi014Listen().getHostString() + ":" + etsi014.port();
+        controllerLink = new SkClient(target, config.tls(), config.qkdnId(), config.kmeId(), etsi014Address, pools,
+                relay::counters, services, reportInterval).start();
+        return controllerLink;
+    }
+
     public KeyServiceManager services() {
         return services;
     }
@@ -153,6 +170,10 @@ public final class KmsAgent implements AutoCloseable {
     /** Listeners first (nothing new comes in), then the stores. Idempotent. */
     @Override
     public void close() {
+        if (controllerLink != null) {
+            controllerLink.close();
+            controllerLink = null;
+        }
         if (etsi014 != null) {
             etsi014.close();
             etsi014 = null;

@@ -1,0 +1,350 @@
+package org.qkdnf.kms.sk;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import com.google.protobuf.Timestamp;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.StreamObserver;
+import org.qkdnf.common.tls.GrpcTls;
+import org.qkdnf.common.tls.TlsFiles;
+import org.qkdnf.kms.api.KeyPoolStore;
+import org.qkdnf.kms.api.KeyServiceDefinition;
+import org.qkdnf.kms.api.PoolLevels;
+import org.qkdnf.kms.relay.LinkRelayCounters;
+import org.qkdnf.kms.service.KeyServiceManager;
+import org.qkdnf.proto.common.v1.OperationResult;
+import org.qkdnf.proto.keymgmt.v1.CommandResult;
+import org.qkdnf.proto.keymgmt.v1.ConnectRequest;
+import org.qkdnf.proto.keymgmt.v1.ConnectResponse;
+import org.qkdnf.proto.keymgmt.v1.KeyManagementServiceGrpc;
+import org.qkdnf.proto.keymgmt.v1.KeyRoute;
+import org.qkdnf.proto.keymgmt.v1.KeyServiceCounters;
+import org.qkdnf.proto.keymgmt.v1.KmLink;
+import org.qkdnf.proto.keymgmt.v1.KmsCommand;
+import org.qkdnf.proto.keymgmt.v1.KmsHello;
+import org.qkdnf.proto.keymgmt.v1.KmsInventory;
+import org.qkdnf.proto.keymgmt.v1.PoolLevel;
+import org.qkdnf.proto.keymgmt.v1.PoolReport;
+import org.qkdnf.proto.keymgmt.v1.RelayCounters;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The key manager's Sk stream to the controller: dials with the key manager's certificate
+ * (OU kms, CN its qkdn_id), sends KmsHello and its inventory (the links it holds lanes of, from
+ * the pool names {@code <qkdl_id>/<owner qkdn_id>}), then pool levels and relay counters every
+ * report interval (and the inventory again when it changed); executes InstallRoute and RemoveRoute
+ * through {@link KeyServiceManager} and answers each with its request_id. A command whose deadline
+ * has passed is answered DEADLINE_EXCEEDED without being executed (the controller already gave up
+ * and rolls back). When the stream ends it reconnects with exponential back-off
+ * ({@value #BACKOFF_MIN_MS} ms doubling to {@value #BACKOFF_MAX_MS} ms, reset by a HelloAck).
+ *
+ * <p>Threads: one thread ({@code sk-client-<node>}) owns the stream state and does all sending,
+ * reporting and command execution (install and remove write the service store durably, which
+ * must not run on gRPC's threads); gRPC callbacks only hand work to it, tagged with the stream
+ * they came from so that a late callback of an old stream is ignored.
+ */
+public final class SkClient implements AutoCloseable {
+
+    static final long BACKOFF_MIN_MS = 250;
+    static final long BACKOFF_MAX_MS = 10_000;
+    private static final Logger log = LoggerFactory.getLogger(SkClient.class);
+
+    private final String qkdnId;
+    private final String kmeId;
+    private final String etsi014Address;
+    private final KeyPoolStore pools;
+    private final java.util.function.Supplier<Map<String, LinkRelayCounters>> relayCounters;
+    private final KeyServiceManager services;
+    private final Duration defaultInterval;
+    private final ManagedChannel channel;
+    private final ScheduledExecutorService thread;
+    private final String instanceId = UUID.randomUUID().toString();
+
+    // Confined to `thread`.
+    private Stream stream;
+    private long backoffMs = BACKOFF_MIN_MS;
+    private ScheduledFuture<?> reports;
+    private KmsInventory lastInventory;
+    private boolean closed;
+    private volatile boolean helloAcked;
+
+    /** One attempt: its request side and its sequence numbers. */
+    private final class Stream implements ClientResponseObserver<ConnectRequest, ConnectResponse> {
+        StreamObserver<ConnectRequest> out;
+        long seq;
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<ConnectRequest> requestStream) {
+            out = requestStream;
+        }
+
+        void send(ConnectRequest.Builder r) {
+            out.onNext(r.setSeq(++seq).build());
+        }
+
+        @Override
+        public void onNext(ConnectResponse r) {
+            post(() -> onResponse(this, r));
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            post(() -> ended(this, Status.fromThrowable(t)));
+        }
+
+        @Override
+        public void onCompleted() {
+            post(() -> ended(this, Status.UNAVAILABLE.withDescription("controller closed the stream")));
+        }
+    }
+
+    /**
+     * @param target         the controller's gRPC address, host:port
+     * @param etsi014Address where SAEs reach this key manager's ETSI 014 API, host:port
+     */
+    public SkClient(String target, TlsFiles tls, String qkdnId, String kmeId, String etsi014Address,
+                    KeyPoolStore pools, java.util.function.Supplier<Map<String, LinkRelayCounters>> relayCounters,
+                    KeyServiceManager services, Duration reportInterval) {
+        this.qkdnId = Objects.requireNonNull(qkdnId, "qkdnId");
+        this.kmeId = Objects.requireNonNull(kmeId, "kmeId");
+        this.etsi014Address = Objects.requireNonNull(etsi014Address, "etsi014Address");
+        this.pools = Objects.requireNonNull(pools, "pools");
+        this.relayCounters = Objects.requireNonNull(relayCounters, "relayCounters");
+        this.services = Objects.requireNonNull(services, "services");
+        this.defaultInterval = Objects.requireNonNull(reportInterval, "reportInterval");
+        this.channel = NettyChannelBuilder.forTarget(target, GrpcTls.channelCredentials(tls))
+                .keepAliveTime(30, TimeUnit.SECONDS).build();
+        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sk-client-" + qkdnId);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    private void post(Runnable r) {
+        try {
+            thread.execute(r);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.trace("closed", e);
+        }
+    }
+
+    /** Starts connecting (in the background). */
+    public SkClient start() {
+        thread.execute(this::connect);
+        return this;
+    }
+
+    /** Whether the controller acknowledged the hello of the current stream. */
+    public boolean isRegistered() {
+        return helloAcked;
+    }
+
+    private void connect() {
+        if (closed) {
+            return;
+        }
+        Stream s = new Stream();
+        stream = s;
+        lastInventory = null;
+        try {
+            KeyManagementServiceGrpc.newStub(channel).connect(s);
+            s.send(ConnectRequest.newBuilder().setHello(KmsHello.newBuilder().setQkdnId(qkdnId).setKmeId(kmeId)
+                    .setEtsi014Address(etsi014Address).setAgentVersion("qkdnf-kms-agent")
+                    .setAgentInstanceId(instanceId)));
+            sendInventoryIfChanged(s);
+        } catch (RuntimeException e) {
+            ended(s, Status.fromThrowable(e));
+        }
+    }
+
+    private void onResponse(Stream s, ConnectResponse r) {
+        if (s != stream || closed) {
+            return;
+        }
+        if (r.hasHelloAck()) {
+            helloAcked = true;
+            backoffMs = BACKOFF_MIN_MS;
+            long ms = r.getHelloAck().getReportIntervalMs() > 0 ? r.getHelloAck().getReportIntervalMs()
+                    : defaultInterval.toMillis();
+            log.info("node {}: registered with controller {} (reports every {} ms)", qkdnId,
+                    r.getHelloAck().getControllerId(), ms);
+            if (reports != null) {
+                reports.cancel(false);
+            }
+            reports = thread.scheduleWithFixedDelay(() -> report(s), 0, ms, TimeUnit.MILLISECONDS);
+        } else if (r.hasCommand()) {
+            OperationResult result = execute(r.getCommand());
+            try {
+                s.send(ConnectRequest.newBuilder().setCommandResult(CommandResult.newBuilder()
+                        .setRequestId(r.getCommand().getRequestId()).setResult(result)));
+            } catch (RuntimeException e) {
+                log.debug("node {}: result not sent, stream gone", qkdnId, e);
+            }
+        }
+    }
+
+    private OperationResult execute(KmsCommand c) {
+        Instant deadline = Instant.ofEpochSecond(c.getDeadline().getSeconds(), c.getDeadline().getNanos());
+        if (c.hasDeadline() && Instant.now().isAfter(deadline)) {
+            return result(Status.Code.DEADLINE_EXCEEDED, "deadline: passed before the command was executed");
+        }
+        try {
+            switch (c.getCommandCase()) {
+                case INSTALL_ROUTE: {
+                    KeyRoute r = c.getInstallRoute().getRoute();
+                    KeyServiceDefinition d = new KeyServiceDefinition(UUID.fromString(r.getServiceId()),
+                            r.getMasterSaeId(), r.getSlaveSaeId(), r.getRouteQkdnIdsList(), r.getRouteQkdlIdsList(),
+                            r.getBufferBits());
+                    if (!services.services().contains(d)) {
+                        services.install(d);
+                    }
+                    return result(Status.Code.OK, "installed");
+                }
+                case REMOVE_ROUTE: {
+                    boolean existed = services.remove(UUID.fromString(c.getRemoveRoute().getServiceId()));
+                    if (existed) {
+                        log.info("key service {} removed by the controller", c.getRemoveRoute().getServiceId());
+                    }
+                    return result(Status.Code.OK, existed ? "removed" : "was not installed");
+                }
+                default:
+                    return result(Status.Code.UNIMPLEMENTED, "command: not set or not supported");
+            }
+        } catch (IllegalArgumentException e) {
+            return result(Status.Code.INVALID_ARGUMENT, e.getMessage());
+        } catch (RuntimeException e) {
+            log.warn("node {}: command {} failed", qkdnId, c.getCommandCase(), e);
+            return result(Status.Code.INTERNAL, "command failed: " + e.getClass().getSimpleName());
+        }
+    }
+
+    private static OperationResult result(Status.Code code, String message) {
+        return OperationResult.newBuilder().setCode(code.value()).setMessage(message).build();
+    }
+
+    private void report(Stream s) {
+        if (s != stream || closed) {
+            return;
+        }
+        try {
+            sendInventoryIfChanged(s);
+            List<PoolLevels> levels = pools.levels();
+            PoolReport.Builder pr = PoolReport.newBuilder();
+            Instant now = Instant.now();
+            pr.setMeasuredAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()));
+            for (PoolLevels l : levels) {
+                int slash = l.qkdlId().indexOf('/');
+                pr.addPools(PoolLevel.newBuilder().setQkdlId(slash < 0 ? l.qkdlId() : l.qkdlId().substring(0, slash))
+                        .setOwnerQkdnId(slash < 0 ? "" : l.qkdlId().substring(slash + 1))
+                        .setMaxBits(l.maxBits()).setAvailableBits(l.availableBits()).setProducedBits(l.producedBits())
+                        .setConsumedBits(l.consumedBits()).setDiscardedBits(l.discardedBits()));
+            }
+            s.send(ConnectRequest.newBuilder().setPoolReport(pr));
+            RelayCounters.Builder rc = RelayCounters.newBuilder();
+            for (LinkRelayCounters c : new TreeMap<>(relayCounters.get()).values()) {
+                rc.addLinks(org.qkdnf.proto.keymgmt.v1.LinkRelayCounters.newBuilder().setQkdlId(c.qkdlId())
+                        .setMessagesSent(c.messagesSent()).setBitsSent(c.bitsSent()).setAuthBitsSent(c.authBitsSent())
+                        .setMessagesReceived(c.messagesReceived()).setBitsReceived(c.bitsReceived())
+                        .setAuthBitsReceived(c.authBitsReceived()).setFailures(c.failures()));
+            }
+            KeyServiceManager.ServiceCounters sc = services.counters();
+            rc.setServices(KeyServiceCounters.newBuilder().setKeysDeliveredToMaster(sc.keysDeliveredToMaster())
+                    .setKeysDeliveredToSlave(sc.keysDeliveredToSlave()).setBitsRelayed(sc.bitsRelayed())
+                    .setBitsReceived(sc.bitsReceived()).setRelayFailures(sc.relayFailures()));
+            services.services().forEach(d -> rc.addInstalledServiceIds(d.serviceId().toString()));
+            s.send(ConnectRequest.newBuilder().setRelayCounters(rc));
+        } catch (RuntimeException e) {
+            log.debug("node {}: report not sent", qkdnId, e);
+        }
+    }
+
+    /** The links this node holds lanes of: pools {@code <qkdl_id>/<owner>} whose owner is another node. */
+    private void sendInventoryIfChanged(Stream s) {
+        Map<String, String> neighbours = new TreeMap<>();
+        for (String pool : pools.pools()) {
+            int slash = pool.indexOf('/');
+            if (slash > 0 && !pool.substring(slash + 1).equals(qkdnId)) {
+                neighbours.put(pool.substring(0, slash), pool.substring(slash + 1));
+            }
+        }
+        List<KmLink> links = new ArrayList<>();
+        neighbours.forEach((l, n) -> links.add(KmLink.newBuilder().setQkdlId(l).setNeighbourQkdnId(n).build()));
+        KmsInventory inv = KmsInventory.newBuilder().addAllKmLinks(links).build();
+        if (!inv.equals(lastInventory)) {
+            s.send(ConnectRequest.newBuilder().setInventory(inv));
+            lastInventory = inv;
+        }
+    }
+
+    private void ended(Stream s, Status status) {
+        if (s != stream || closed) {
+            return;
+        }
+        stream = null;
+        helloAcked = false;
+        if (reports != null) {
+            reports.cancel(false);
+            reports = null;
+        }
+        try {
+            s.out.onError(Status.CANCELLED.withDescription("stream ended").asRuntimeException());
+        } catch (RuntimeException e) {
+            log.trace("already closed", e);
+        }
+        log.info("node {}: controller stream ended ({} {}); reconnecting in {} ms", qkdnId, status.getCode(),
+                status.getDescription(), backoffMs);
+        thread.schedule(this::connect, backoffMs, TimeUnit.MILLISECONDS);
+        backoffMs = Math.min(BACKOFF_MAX_MS, backoffMs * 2);
+    }
+
+    /** Closes the stream and the channel (bounded). Idempotent. */
+    @Override
+    public void close() {
+        try {
+            thread.submit(() -> {
+                closed = true;
+                helloAcked = false;
+                if (stream != null && stream.out != null) {
+                    try {
+                        stream.out.onCompleted();
+                    } catch (RuntimeException e) {
+                        log.trace("already closed", e);
+                    }
+                }
+                stream = null;
+            }).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        thread.shutdownNow();
+        channel.shutdown();
+        try {
+            if (!channel.awaitTermination(2, TimeUnit.SECONDS)) {
+                channel.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            channel.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}
