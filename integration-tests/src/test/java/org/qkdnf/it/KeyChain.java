@@ -126,6 +126,13 @@ final class KeyChain implements AutoCloseable {
         return UUID.nameUUIDFromBytes(("iface-" + node + "-" + link).getBytes()).toString();
     }
 
+    /** Registers every key manager with the controller over Sk, reporting every {@code interval}. */
+    void connectKeyManagersToController(java.time.Duration interval) {
+        for (KmsAgent k : kms) {
+            k.connectController("127.0.0.1:" + controller.sqPort(), interval);
+        }
+    }
+
     @Override
     public void close() {
         for (QkdAgent a : agents) {
