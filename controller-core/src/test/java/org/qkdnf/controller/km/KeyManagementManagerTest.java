@@ -174,6 +174,10 @@ class KeyManagementManagerTest {
     private FakeKms connected(String node) throws Exception {
         FakeKms k = new FakeKms(node, node).hello();
         k.acked.get(5, TimeUnit.SECONDS);
+        // Inbound messages of a stream are handled in order: once this report is applied, the
+        // hello's handling (with its re-send of routes) is over.
+        k.send(ConnectRequest.newBuilder().setPoolReport(PoolReport.getDefaultInstance()));
+        eventually(() -> manager.getKmNode(node).map(n -> n.hasPoolReport()).orElse(false));
         return k;
     }
 
