@@ -33,11 +33,19 @@ import org.slf4j.LoggerFactory;
  * Sends relay hops to one neighbour, over one ordered stream, with key of this node's lane of the
  * link to it.
  *
- * <p>Ordering is the point of this class: {@link #send} reserves the MAC key and the pad from the
- * lane and writes the message to the stream under one lock, so the stream carries messages in the
- * order their ranges were reserved, and the receiver, which handles one stream's messages in
- * order, consumes them in that order too. A message lost in between (stream broken, reservation
- * not sent) only makes the receiver skip ahead and discard that key, never reuse it.
+ * <p>Ordering is the point of this class: {@link #send} takes the MAC key and the pad as the next
+ * slices of the lane's current reservation (reserving a new one from the store when it runs out)
+ * and writes the message to the stream under one lock, so the stream carries slices and
+ * reservations in the order they were taken, and the receiver, which handles one stream's
+ * messages in order, takes them in that order too. A message lost in between (stream broken, slice
+ * not sent) only makes the receiver skip ahead and erase that key, never reuse it.
+ *
+ * <p>Reservations: one {@code reserve} (one durable store update, a device sync) serves many
+ * messages; the receiver likewise consumes a reservation once, when a message first names it. The
+ * unused rest of a reservation lives only in memory at both ends and is lost, never reused, if a
+ * node stops. After a failure reported for this hop, or a broken stream or a timeout, the sender
+ * starts the next message on a fresh reservation, since the receiver's place in the old one is
+ * no longer known.
  *
  * <p>Flow control: at most {@code maxInFlight} messages wait for their result; {@link #send}
  * blocks for a permit. Every message has a timeout (the stream itself has no deadline: it lives
@@ -105,9 +113,10 @@ final class HopSender implements AutoCloseable {
         }
         CompletableFuture<RelayHopResponse> result = new CompletableFuture<>();
         result.whenComplete((r, t) -> inFlight.release());
+        Pending sent;
         try {
             synchronized (laneLock) {
-                sendLocked(hop, serviceId, sequence, route, plaintext, result);
+                sent = sendLocked(hop, serviceId, sequence, route, plaintext, result);
             }
         } catch (RelayException e) {
             ctx.failure(hop, serviceId, sequence, e);
@@ -124,6 +133,8 @@ final class HopSender implements AutoCloseable {
                 return r;
             }
             if (t instanceof TimeoutException) {
+                sent.stream.pending.remove(sent.messageId, sent);
+                dropReservationIf(sent.reservation);  // the receiver's place in it is unknown
                 RelayException e = RelayException.at(hop, Status.Code.DEADLINE_EXCEEDED,
                         "no result within " + timeout.toMillis() + " ms");
                 ctx.failure(hop, serviceId, sequence, e);
@@ -133,8 +144,8 @@ final class HopSender implements AutoCloseable {
         });
     }
 
-    private void sendLocked(Hop hop, UUID serviceId, long sequence, List<String> route, byte[] plaintext,
-                            CompletableFuture<RelayHopResponse> result) {
+    private Pending sendLocked(Hop hop, UUID serviceId, long sequence, List<String> route, byte[] plaintext,
+                               CompletableFuture<RelayHopResponse> result) {
         if (closed) {
             throw RelayException.at(hop, Status.Code.UNAVAILABLE, "this node is shutting down");
         }
@@ -145,7 +156,7 @@ final class HopSender implements AutoCloseable {
             stream = s;
         }
         long messageId = ++s.lastMessageId;
-        Pending mine = new Pending(hop, serviceId, sequence, result);
+        Pending mine = new Pending(hop, serviceId, sequence, result, s, messageId);
         s.pending.put(messageId, mine);
         long padBits = plaintext.length * 8L;
         long need = HopCipher.MAC_KEY_BITS + padBits;
@@ -179,6 +190,7 @@ final class HopSender implements AutoCloseable {
             s.requests.onNext(b.build());
             counters.messagesSent.increment();
             counters.bitsSent.add(padBits);
+            return mine;
         } catch (RuntimeException e) {
             s.pending.remove(messageId, mine);
             throw e;
@@ -289,14 +301,19 @@ final class HopSender implements AutoCloseable {
         final UUID serviceId;
         final long sequence;
         final CompletableFuture<RelayHopResponse> result;
+        final Stream stream;
+        final long messageId;
         /** The reservation the message's key came from; set under laneLock before it is sent. */
         volatile ReservedKey reservation;
 
-        Pending(Hop hop, UUID serviceId, long sequence, CompletableFuture<RelayHopResponse> result) {
+        Pending(Hop hop, UUID serviceId, long sequence, CompletableFuture<RelayHopResponse> result, Stream stream,
+                long messageId) {
             this.hop = hop;
             this.serviceId = serviceId;
             this.sequence = sequence;
             this.result = result;
+            this.stream = stream;
+            this.messageId = messageId;
         }
 
         Hop hop() {

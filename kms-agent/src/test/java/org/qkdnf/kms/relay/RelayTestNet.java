@@ -49,6 +49,15 @@ final class RelayTestNet implements AutoCloseable {
     /** As above; {@code certificateIds} gives a node a certificate naming another node (null: its own id). */
     RelayTestNet(Path dir, int count, int blocks, int blockBytes, BuilderHook configure,
                  java.util.function.IntFunction<String> certificateIds) throws IOException {
+        this(dir, count, blocks, blocks, blockBytes, configure, certificateIds);
+    }
+
+    /**
+     * As above, with {@code reverseBlocks} blocks in the lanes owned by the right-hand end of each
+     * link (which only carry traffic from the last node towards the first).
+     */
+    RelayTestNet(Path dir, int count, int blocks, int reverseBlocks, int blockBytes, BuilderHook configure,
+                 java.util.function.IntFunction<String> certificateIds) throws IOException {
         SecureRandom random = new SecureRandom();
         for (int i = 0; i < count; i++) {
             String id = "kme-" + (char) ('a' + i);
@@ -64,13 +73,14 @@ final class RelayTestNet implements AutoCloseable {
             for (String owner : List.of(ids.get(i), ids.get(i + 1))) {
                 String lane = Lanes.laneId(link, owner);
                 List<PoolBlock> lanes = new ArrayList<>();
-                for (int b = 0; b < blocks; b++) {
+                int n = owner.equals(ids.get(i)) ? blocks : reverseBlocks;
+                for (int b = 0; b < n; b++) {
                     byte[] key = new byte[blockBytes];
                     random.nextBytes(key);
                     lanes.add(new PoolBlock(UUID.randomUUID(), b, key));
                 }
                 for (KeyPoolStore s : List.of(stores.get(i), stores.get(i + 1))) {
-                    s.definePool(lane, (long) blocks * blockBytes * 8);
+                    s.definePool(lane, (long) n * blockBytes * 8);
                     s.append(lane, lanes);
                 }
             }

@@ -24,7 +24,7 @@ import org.qkdnf.proto.keyrelay.v1.RelayHopRequest;
  * <pre>
  * ./mvnw -B -q -o test-compile -pl kms-agent
  * java -cp "kms-agent/target/test-classes:kms-agent/target/classes:$(cat /tmp/kms-cp.txt)" \
- *     org.qkdnf.kms.relay.RelayThroughputMain 1 262144 200
+ *     org.qkdnf.kms.relay.RelayThroughputMain HOPS MESSAGE_BYTES MESSAGES [RESERVATION_BYTES]
  * </pre>
  * with the class path from {@code ./mvnw -q -o dependency:build-classpath -pl kms-agent
  * -Dmdep.outputFile=/tmp/kms-cp.txt}.
@@ -42,12 +42,15 @@ public final class RelayThroughputMain {
         cipherOnly(messageBytes);
         storeOnly(dir.resolve("store-probe"));
 
-        long laneBytes = (long) messages * (messageBytes + 64) + 1024 * 1024;
+        int reservationBytes = args.length > 3 ? Integer.parseInt(args[3]) : 8 * 1024 * 1024;
+        // a margin over what the messages need: a reservation's unused rest is dropped when a
+        // message no longer fits, and reservations shrink when the lane runs low
+        long laneBytes = (long) (1.25 * messages * (messageBytes + 64)) + 3L * reservationBytes;
         int blockBytes = 4 * 1024 * 1024;
         int blocks = (int) ((laneBytes + blockBytes - 1) / blockBytes);
         long t0 = System.nanoTime();
-        try (RelayTestNet net = new RelayTestNet(dir, hops + 1, blocks, blockBytes,
-                (i, b) -> b.maxInFlightPerLink(32))) {
+        try (RelayTestNet net = new RelayTestNet(dir, hops + 1, blocks, 1, blockBytes,
+                (i, b) -> b.maxInFlightPerLink(32).reservationMaxBytes(reservationBytes), i -> null)) {
             System.out.printf("setup (stores filled with %d MiB per lane): %.1f s%n",
                     (long) blocks * blockBytes >> 20, (System.nanoTime() - t0) / 1e9);
             SecureRandom random = new SecureRandom();
@@ -56,12 +59,19 @@ public final class RelayThroughputMain {
             UUID service = UUID.randomUUID();
             // warm-up: a tenth of the messages
             run(net, service, key, messages / 10);
+            com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            long cpu0 = os.getProcessCpuTime();
             long start = System.nanoTime();
             run(net, service, key, messages - messages / 10);
             double secs = (System.nanoTime() - start) / 1e9;
+            double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
             long bits = (long) (messages - messages / 10) * messageBytes * 8;
-            System.out.printf("relay %d hop(s), %d messages of %d bytes: %.2f s, %.1f Mbit/s of key end to end%n",
-                    hops, messages - messages / 10, messageBytes, secs, bits / secs / 1e6);
+            System.out.printf("relay %d hop(s), %d messages of %d bytes: %.2f s, %.1f Mbit/s of key end to end; "
+                    + "all nodes together used %.2f CPU-seconds (%.0f Mbit of key per CPU-second, %.1f cores busy; "
+                    + "load average %.1f on %d cores)%n",
+                    hops, messages - messages / 10, messageBytes, secs, bits / secs / 1e6, cpu, bits / cpu / 1e6,
+                    cpu / secs, os.getSystemLoadAverage(), os.getAvailableProcessors());
             System.out.println(net.nodes.get(0).counters());
         }
     }
