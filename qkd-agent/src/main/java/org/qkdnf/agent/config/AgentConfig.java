@@ -202,7 +202,8 @@ public record AgentConfig(Node node, String controllerTarget, TlsFiles tls, int 
                 throw new IllegalArgumentException("device.tls: required");
             }
             if (keyIdListen != null && keyIdTarget != null) {
-                throw new IllegalArgumentException("device.key_ids: listen (master end) or target (slave end), not both");
+                throw new IllegalArgumentException(
+                        "device.key_ids: listen (master end) or target (slave end), not both");
             }
             if (maxBufferedBlocks < 1 || maxBufferedBlocks > 1 << 20) {
                 throw new IllegalArgumentException("device.max_buffered_blocks: must be in [1, 1048576], got "

@@ -261,8 +261,8 @@ public final class AgentConfigLoader {
         String target = null;
         if (role == PhysQkdRole.PHYS_QKD_ROLE_TRANSMITTER) {
             if (k.target() != null) {
-                throw new IllegalArgumentException(p + ".device.key_ids.target: only at the slave end (the master end"
-                        + " listens)");
+                throw new IllegalArgumentException(p + ".device.key_ids.target: only at the slave end"
+                        + " (the master end listens)");
             }
             String l = required(k.listen(), p + ".device.key_ids.listen");
             checkTarget(l, p + ".device.key_ids.listen");

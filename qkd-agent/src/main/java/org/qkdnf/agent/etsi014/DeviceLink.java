@@ -262,7 +262,8 @@ final class DeviceLink implements KeyBlockSource {
 
     /** Whether key arrived since attach and nothing has been failing for {@code offAfterNanos}. */
     synchronized boolean healthy(long offAfterNanos) {
-        return lastDeliveryNanos != 0 && (failingSinceNanos < 0 || System.nanoTime() - failingSinceNanos < offAfterNanos);
+        return lastDeliveryNanos != 0
+                && (failingSinceNanos < 0 || System.nanoTime() - failingSinceNanos < offAfterNanos);
     }
 
     synchronized String lastProblem() {

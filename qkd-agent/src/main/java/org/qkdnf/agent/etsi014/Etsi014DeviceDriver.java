@@ -306,6 +306,9 @@ public final class Etsi014DeviceDriver implements QkdModuleDriver, AutoCloseable
     }
 
     private void failed(DeviceLink l, Etsi014Exception e) {
+        if (Thread.currentThread().isInterrupted()) {
+            return; // closing
+        }
         l.failing(e.getMessage());
         long delay;
         if (e.kind() == Etsi014Exception.Kind.UNAUTHORIZED) {

@@ -10,7 +10,10 @@ public final class Etsi014Exception extends Exception {
 
     /** What went wrong, and so what the caller should do. */
     public enum Kind {
-        /** 400: the request was wrong (or, for dec_keys, the key_ID is unknown or already taken). Retrying the same request does not help. */
+        /**
+         * 400: the request was wrong, or (dec_keys) the key_ID is unknown or already taken. At the
+         * slave end a device may simply not have the key yet, so the driver retries with back-off.
+         */
         BAD_REQUEST,
         /** 401: the device does not know this SAE, or not this SAE pair: a configuration error. */
         UNAUTHORIZED,
@@ -18,7 +21,10 @@ public final class Etsi014Exception extends Exception {
         UNAVAILABLE,
         /** No answer: connection refused, TLS failure, timeout, or another HTTP status. */
         UNREACHABLE,
-        /** An answer that breaks ETSI GS QKD 014: not its JSON, a key_ID that is no UUID, keys of the wrong size or number. */
+        /**
+         * An answer that breaks ETSI GS QKD 014: not its JSON, a key_ID that is no UUID, keys of
+         * the wrong size or number.
+         */
         PROTOCOL
     }
 

@@ -159,7 +159,8 @@ final class KeyIdFollower implements AutoCloseable {
             }
             received = true;
             if (!link.addIds(first, ids)) {
-                ended = Status.INTERNAL.withDescription("key_IDs from index " + first + " do not continue the ones held");
+                ended = Status.INTERNAL.withDescription("key_IDs from index " + first
+                        + " do not continue the ones held");
                 out.cancel("key_IDs out of order", null);
             }
         }

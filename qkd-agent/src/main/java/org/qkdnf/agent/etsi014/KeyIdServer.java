@@ -132,6 +132,11 @@ final class KeyIdServer implements AutoCloseable {
 
         @Override
         public void onNext(StreamKeyIdsRequest request) {
+            synchronized (this) {
+                if (ended) {
+                    return;
+                }
+            }
             switch (request.getMessageCase()) {
                 case SUBSCRIPTION:
                     subscribe(request.getSubscription().getQkdlId(), request.getSubscription().getFromIndex());

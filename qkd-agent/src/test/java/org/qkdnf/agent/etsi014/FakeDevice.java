@@ -32,7 +32,7 @@ final class FakeDevice implements AutoCloseable {
     final HttpServer server;
     final List<String> requests = java.util.Collections.synchronizedList(new ArrayList<>());
     final List<String> bodies = java.util.Collections.synchronizedList(new ArrayList<>());
-    final Map<UUID, byte[]> forSlave = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+    final Map<UUID, byte[]> forSlave;
     final AtomicInteger keysHandedOut = new AtomicInteger();
     volatile Function<String, Answer> override;
     volatile int maxKeyPerRequest = 16;
@@ -42,6 +42,12 @@ final class FakeDevice implements AutoCloseable {
     }
 
     FakeDevice() throws IOException {
+        this(java.util.Collections.synchronizedMap(new LinkedHashMap<>()));
+    }
+
+    /** @param shared where enc_keys puts keys and dec_keys takes them: share it between a pair */
+    FakeDevice(Map<UUID, byte[]> shared) throws IOException {
+        forSlave = shared;
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", this::handle);
         server.start();
