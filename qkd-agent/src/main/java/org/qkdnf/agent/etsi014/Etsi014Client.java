@@ -149,7 +149,7 @@ public final class Etsi014Client {
 
     private HttpRequest.Builder request(String saeId, String operation) {
         return HttpRequest.newBuilder(URI.create(keysBase + URLEncoder.encode(saeId, StandardCharsets.UTF_8)
-                .replace("+", "%20") + "/" + operation)).timeout(REQUEST_TIMEOUT).header("Accept", "application/json");
+                .replace("+", "%20").replace("%3A", ":") + "/" + operation)).timeout(REQUEST_TIMEOUT).header("Accept", "application/json");
     }
 
     private HttpResponse<byte[]> send(HttpRequest request) throws Etsi014Exception {
