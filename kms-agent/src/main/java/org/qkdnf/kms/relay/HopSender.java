@@ -6,7 +6,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +73,8 @@ final class HopSender implements AutoCloseable {
     private ReservedKey reservation;
     /** Bits of {@link #reservation} already used (or skipped); guarded by laneLock. */
     private long reservationUsedBits;
+    /** The next reservation, being reserved in the background, or null; guarded by laneLock. */
+    private CompletableFuture<ReservedKey> nextReservation;
     private boolean closed;
 
     HopSender(RelayContext ctx, RelayNeighbor neighbor, TlsFiles tls, List<ClientInterceptor> interceptors,
@@ -169,6 +173,7 @@ final class HopSender implements AutoCloseable {
             long padOffset = macOffset + HopCipher.MAC_KEY_BITS;
             // taken whatever happens next: a slice is never offered twice
             reservationUsedBits += need;
+            prefetchNextReservation(need);
             mine.reservation = res;
             counters.authBitsSent.add(HopCipher.MAC_KEY_BITS);
             byte[] chunk = res.key();
@@ -204,8 +209,9 @@ final class HopSender implements AutoCloseable {
 
     /**
      * The current reservation of this node's lane, replaced by a new one when it has fewer than
-     * {@code need} bits left. A new reservation takes up to {@code reservationMaxBits}, but at most
-     * half the key the lane holds, so a slow link is not emptied into one node's memory; its
+     * {@code need} bits left: the one reserved in the background if there is one and it is large
+     * enough, else one reserved now. A reservation takes up to {@code reservationMaxBits}, but at
+     * most half the key the lane holds, so a slow link is not emptied into one node's memory; its
      * unused rest is lost if this node stops, which never reuses key. Guarded by laneLock.
      */
     private ReservedKey ensureReservation(Hop hop, long need) {
@@ -213,16 +219,68 @@ final class HopSender implements AutoCloseable {
             return reservation;
         }
         dropReservation();
+        ReservedKey next = takeNextReservation();
+        if (next != null && next.range().lengthBits() >= need) {
+            reservation = next;
+        } else {
+            if (next != null) {
+                next.erase();  // too small for this message; the receiver skips it
+            }
+            long available;
+            try {
+                available = ctx.store.levels(lane).availableBits();
+            } catch (KeyPoolException e) {
+                throw storeFailure(hop, e, "pad_range", need);
+            }
+            long size = Math.max(need, Math.min(reservationMaxBits, available / 2) / 8 * 8);
+            reservation = reserve(hop, size, "pad_range");
+        }
+        reservationUsedBits = 0;
+        return reservation;
+    }
+
+    /**
+     * Once half the current reservation is used, reserves the next one on a background thread, so
+     * the sync of that reservation overlaps with sending instead of stalling the lane. The
+     * reservations still come out of the store in order (only this sender reserves from the
+     * lane), so the receiver meets them in order. Guarded by laneLock.
+     */
+    private void prefetchNextReservation(long lastNeed) {
+        if (reservationMaxBits == 0 || nextReservation != null || reservation == null || closed
+                || reservationUsedBits * 2 < reservation.range().lengthBits()) {
+            return;
+        }
         long available;
         try {
             available = ctx.store.levels(lane).availableBits();
         } catch (KeyPoolException e) {
-            throw storeFailure(hop, e, "pad_range", need);
+            return;  // the next send reports it
         }
-        long size = Math.max(need, Math.min(reservationMaxBits, available / 2) / 8 * 8);
-        reservation = reserve(hop, size, "pad_range");
-        reservationUsedBits = 0;
-        return reservation;
+        long size = Math.min(reservationMaxBits, available / 2) / 8 * 8;
+        if (size < 2 * lastNeed) {
+            return;  // the lane runs low: reserve on demand, exactly sized
+        }
+        nextReservation = CompletableFuture.supplyAsync(() -> {
+            ReservedKey k = ctx.store.reserve(lane, size);
+            counters.reservedAheadBits.add(k.range().lengthBits());
+            return k;
+        }, ctx.background);
+    }
+
+    /** The reservation reserved in the background, or null when there is none or it failed. Guarded by laneLock. */
+    private ReservedKey takeNextReservation() {
+        CompletableFuture<ReservedKey> f = nextReservation;
+        nextReservation = null;
+        if (f == null) {
+            return null;
+        }
+        try {
+            ReservedKey k = f.join();
+            counters.reservedAheadBits.add(-k.range().lengthBits());
+            return k;
+        } catch (CompletionException | CancellationException e) {
+            return null;  // reserved on demand instead, which reports the store's refusal
+        }
     }
 
     /** Erases the current reservation; its unused rest is never used. Guarded by laneLock. */
@@ -275,6 +333,13 @@ final class HopSender implements AutoCloseable {
         synchronized (laneLock) {
             closed = true;
             dropReservation();
+            if (nextReservation != null) {
+                nextReservation.thenAccept(k -> {
+                    counters.reservedAheadBits.add(-k.range().lengthBits());
+                    k.erase();
+                });
+                nextReservation = null;
+            }
             s = stream;
             stream = null;
         }

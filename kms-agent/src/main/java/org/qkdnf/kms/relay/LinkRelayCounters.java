@@ -15,8 +15,10 @@ package org.qkdnf.kms.relay;
  *                           including messages that then failed verification
  * @param failures           messages on this link that failed: detected by this node as receiver,
  *                           or refused or lost before this node could send them
+ * @param reservedAheadBits  a gauge: key of this node's lane reserved in the background for
+ *                           messages not sent yet (consumed here, not yet at the other end)
  */
 public record LinkRelayCounters(String qkdlId, long messagesSent, long bitsSent, long authBitsSent,
                                 long messagesReceived, long bitsReceived, long authBitsReceived,
-                                long failures) {
+                                long failures, long reservedAheadBits) {
 }

@@ -3,6 +3,9 @@ package org.qkdnf.kms.relay;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.grpc.Status;
 import org.qkdnf.kms.api.KeyPoolStore;
@@ -20,6 +23,8 @@ final class RelayContext {
     final RelayAlarmListener alarms;
     final int maxPayloadBytes;
     final Duration keyArrivalWait;
+    /** Reserves the senders' next reservations ahead of need; daemon threads, stopped by {@link RelayNode#close()}. */
+    final ExecutorService background;
 
     RelayContext(String selfId, KeyPoolStore store, RelayAlarmListener alarms, int maxPayloadBytes,
                  Duration keyArrivalWait) {
@@ -28,6 +33,12 @@ final class RelayContext {
         this.alarms = alarms;
         this.maxPayloadBytes = maxPayloadBytes;
         this.keyArrivalWait = keyArrivalWait;
+        AtomicInteger threads = new AtomicInteger();
+        this.background = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "kk-reserve-" + selfId + "-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Counts a failure on the hop's link, logs it (no key material) and raises the alarm. */

@@ -29,6 +29,7 @@ final class RelayCounters {
         final LongAdder bitsReceived = new LongAdder();
         final LongAdder authBitsReceived = new LongAdder();
         final LongAdder failures = new LongAdder();
+        final LongAdder reservedAheadBits = new LongAdder();
 
         Link(String qkdlId) {
             this.qkdlId = qkdlId;
@@ -36,7 +37,8 @@ final class RelayCounters {
 
         LinkRelayCounters snapshot() {
             return new LinkRelayCounters(qkdlId, messagesSent.sum(), bitsSent.sum(), authBitsSent.sum(),
-                    messagesReceived.sum(), bitsReceived.sum(), authBitsReceived.sum(), failures.sum());
+                    messagesReceived.sum(), bitsReceived.sum(), authBitsReceived.sum(), failures.sum(),
+                    reservedAheadBits.sum());
         }
     }
 }

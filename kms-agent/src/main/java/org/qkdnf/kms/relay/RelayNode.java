@@ -189,6 +189,7 @@ public final class RelayNode implements AutoCloseable {
             s.close();
         }
         sendersByNode.clear();
+        ctx.background.shutdown();
         if (server != null) {
             server.shutdown();
             try {
