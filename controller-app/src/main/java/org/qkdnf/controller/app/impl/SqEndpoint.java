@@ -29,11 +29,18 @@ final class SqEndpoint implements AutoCloseable {
     private final QuantumLayerGrpcService service;
     private final ThreadPoolExecutor executor;
     private final Server server;
+    private org.qkdnf.controller.km.KeyManagementGrpcService skService; // null without key management
 
     private SqEndpoint(QuantumLayerGrpcService service, ThreadPoolExecutor executor, Server server) {
         this.service = service;
         this.executor = executor;
         this.server = server;
+    }
+
+    /** Sq only (no key management). */
+    static SqEndpoint start(String address, int port, TlsFiles tls, String controllerId,
+                            QkdTopologyAdminService topology, CommandDispatcher commands) throws IOException {
+        return start(address, port, tls, controllerId, topology, commands, null);
     }
 
     /**
@@ -43,12 +50,26 @@ final class SqEndpoint implements AutoCloseable {
      *         message names the file or the address)
      */
     static SqEndpoint start(String address, int port, TlsFiles tls, String controllerId,
-                            QkdTopologyAdminService topology, CommandDispatcher commands) throws IOException {
+                            QkdTopologyAdminService topology, CommandDispatcher commands,
+                            org.qkdnf.controller.km.KeyManagementManager keyManagement) throws IOException {
         QuantumLayerGrpcService service = new QuantumLayerGrpcService(topology, commands, controllerId);
         ThreadPoolExecutor executor = SqServerFactory.newBoundedExecutor();
         try {
-            Server server = SqServerFactory.serverBuilder(address, port, tls, service, executor).build().start();
-            return new SqEndpoint(service, executor, server);
+            io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder builder =
+                    SqServerFactory.serverBuilder(address, port, tls, service, executor);
+            org.qkdnf.controller.km.KeyManagementGrpcService sk = null;
+            if (keyManagement != null) {
+                // Sk (role kms) and the key-route northbound (roles controller, operator) on the same
+                // port; each service has its own identity interceptor.
+                sk = new org.qkdnf.controller.km.KeyManagementGrpcService(keyManagement, controllerId);
+                builder.addService(org.qkdnf.controller.km.SkServerFactory.interceptedService(sk))
+                        .addService(org.qkdnf.controller.km.SkServerFactory.interceptedAdmin(
+                                new org.qkdnf.controller.km.KeyRouteAdminGrpcService(keyManagement)));
+            }
+            Server server = builder.build().start();
+            SqEndpoint endpoint = new SqEndpoint(service, executor, server);
+            endpoint.skService = sk;
+            return endpoint;
         } catch (UncheckedIOException e) {
             executor.shutdownNow();
             throw e.getCause();  // TLS material that cannot be loaded; the message names the file
@@ -77,6 +98,9 @@ final class SqEndpoint implements AutoCloseable {
     @Override
     public void close() {
         service.closeAll();
+        if (skService != null) {
+            skService.closeAll();
+        }
         SqServerFactory.shutdown(server, SHUTDOWN_WAIT);
         executor.shutdown();
         try {

@@ -73,6 +73,10 @@ public class SqServerManager implements QkdCommandService {
     @Reference(cardinality = ReferenceCardinality.MANDATORY)
     protected QkdTopologyAdminService topology;
 
+    /** Sk (key managers) is served on the same server; null in tests that wire Sq alone. */
+    @Reference(cardinality = ReferenceCardinality.MANDATORY)
+    protected KeyManagementComponent keyManagement;
+
     // The property fields mirror the configuration in force (set by apply) and exist for ONOS's
     // cfg tool, which takes each property's description from the javadoc of the field of its name.
 
@@ -152,7 +156,7 @@ public class SqServerManager implements QkdCommandService {
         }
         try {
             endpoint = SqEndpoint.start(next.address(), next.port(), tls.get(), next.controllerId(), topology,
-                    commands);
+                    commands, keyManagement == null ? null : keyManagement.manager());
             log.info("Sq server listening on {}:{} ({})", next.address(), endpoint.port(), next);
         } catch (IOException | RuntimeException | LinkageError e) {
             // LinkageError too: a class-space problem of the embedded gRPC must name itself here,

@@ -134,6 +134,8 @@ class ControllerAppBundleIT {
                 "org.qkdnf.controller.app.store.DistributedQkdTopologyStore",
                 "org.qkdnf.controller.app.impl.QkdControllerManager",
                 "org.qkdnf.controller.app.impl.SqServerManager",
+                "org.qkdnf.controller.app.store.DistributedKeyManagementStore",
+                "org.qkdnf.controller.app.impl.KeyManagementComponent",
                 "org.qkdnf.controller.app.rest.ApiDocRegistrator");
         assertThat(states.values()).as("component states %s", states).containsOnly(ACTIVE);
 
