@@ -134,6 +134,27 @@ class Etsi014DeviceDriverTest {
     }
 
     @Test
+    void aRestartedSlaveEndContinuesWhereItsKeyManagerStands() throws Exception {
+        attachBoth();
+        // Both ends full (nothing acknowledged yet): neither takes more key from its device.
+        await(() -> master.keys().producedBlocks() == CAPACITY && slave.keys().producedBlocks() == CAPACITY);
+        long acked = CAPACITY;
+        // The slave end's key manager has everything the slave end held; then its agent restarts.
+        slave.close();
+        master.keys().advanceTo(acked);
+        slave = Etsi014DeviceDriver.start(new Etsi014DeviceDriver.Settings(PhysQkdRole.PHYS_QKD_ROLE_RECEIVER,
+                "b1000000-0000-4000-8000-0000000000b1", A, new Etsi014Client(deviceB.url(), HttpClient.newHttpClient()),
+                "fake-b", "sae-a", 256, CAPACITY, null, "127.0.0.1:" + master.keyIdPort(), tls(B)));
+        slave.attach(LINK, Instant.now());
+        slave.keys().advanceTo(acked);
+        await(() -> slave.keys().producedBlocks() >= acked + 20);
+        for (long i = acked; i < acked + 20; i++) {
+            assertThat(slave.keys().block(i).blockId()).isEqualTo(master.keys().block(i).blockId());
+            assertThat(slave.keys().block(i).key()).isEqualTo(master.keys().block(i).key());
+        }
+    }
+
+    @Test
     void theMasterTakesNoKeyBeforeTheSlaveSubscribed() throws Exception {
         slave.close();
         slave = null;
