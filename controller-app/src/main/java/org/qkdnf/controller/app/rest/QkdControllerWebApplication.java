@@ -12,6 +12,6 @@ public class QkdControllerWebApplication extends AbstractWebApplication {
 
     @Override
     public Set<Class<?>> getClasses() {
-        return getClasses(QkdNodesWebResource.class, QkdLinksWebResource.class);
+        return getClasses(QkdNodesWebResource.class, QkdLinksWebResource.class, KeyManagementWebResource.class);
     }
 }
