@@ -123,7 +123,7 @@ class QkdAgentTest {
         assertThat(agents[0].isConnected()).isTrue();
         assertThat(controller.topologyService().getNode(A).orElseThrow().node().getQkdInterfacesCount()).isEqualTo(1);
         double expected = new org.qkdnf.agent.sim.DecoyStateBb84().evaluate(FIBRE, 0).skrBps();
-        eventually(Duration.ofSeconds(5), () -> Math.abs(link().skrBps() - expected) < 0.1 * expected);
+        eventually(Duration.ofSeconds(20), () -> Math.abs(link().skrBps() - expected) < 0.1 * expected);
         assertThat(link().qber()).isBetween(0.014, 0.017);
 
         KeyBlockSource ka = agents[0].keys(AB).orElseThrow();
