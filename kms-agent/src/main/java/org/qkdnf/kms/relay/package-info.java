@@ -24,7 +24,8 @@
  * key was taken ({@link org.qkdnf.kms.relay.HopSender} takes key and writes to the stream under
  * one lock; gRPC hands a stream's messages to the receiver one at a time, in order). A sender
  * reserves key in reservations of up to {@code reservationMaxBytes} (default 8 MiB, at most half
- * the lane) and each message uses the next slices of the current one: MAC key, then pad. The
+ * the lane; the next one is reserved in the background once half the current one is used) and
+ * each message uses the next slices of the current one: MAC key, then pad. The
  * receiver consumes a reservation once, when a message first names it, and keeps its position in
  * it ({@link org.qkdnf.kms.relay.LaneCursor}). So one durable store update (a device sync) at
  * each end covers many messages instead of two per message. The unused rest of a reservation is
@@ -79,7 +80,9 @@
  *       94 Mbit/s with 32 MiB; 15.5 Mbit/s (256 KiB messages) before reservations, when every
  *       message cost two syncs at each end. The relay kept only 0.3 to 0.4 cores busy (the machine
  *       had 13 to 18 runnable processes): 230 to 240 Mbit of key per CPU-second, all ends, TLS and
- *       stores together. JDK 25: 61 Mbit/s, 229 Mbit per CPU-second, same picture.</li>
+ *       stores together. JDK 25: 61 Mbit/s, 229 Mbit per CPU-second, same picture. With the
+ *       next reservation reserved in the background: 45 Mbit/s, 145 Mbit per CPU-second at load
+ *       average 14.5, i.e. within the noise of this machine.</li>
  * </ul>
  * So the goals (1.2 Gbit/s one hop, 500 Mbit/s through five hops) were not reached here. What
  * limits it: a JFR profile of the one-hop relay phase (JDK 17, 1 MiB messages) puts 80 % of the
@@ -91,8 +94,8 @@
  * stream while it runs. At 240 Mbit per CPU-second, two dedicated cores would give roughly
  * 0.4 Gbit/s for one hop. Without the at-rest decryption cost the rest is about five times
  * cheaper, which would put 1.2 Gbit/s within reach. Ways forward, none of which changes the
- * wire format: a cheaper at-rest cipher or bulk decryption in the store (its owner's call);
- * reserving the next reservation in the background before the current one runs out; a quiet
- * machine for the measurement.
+ * wire format: a cheaper at-rest cipher or bulk decryption in the store (its owner's call); a
+ * receiver that consumes its next reservation ahead (it knows where it starts, not how long it
+ * is); a quiet machine for the measurement.
  */
 package org.qkdnf.kms.relay;
