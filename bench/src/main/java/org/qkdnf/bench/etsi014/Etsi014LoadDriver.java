@@ -1,5 +1,6 @@
 package org.qkdnf.bench.etsi014;
 
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +50,9 @@ import org.qkdnf.common.tls.TlsFiles;
  *       operation per request;</li>
  *   <li>{@link Mode#PAIR}: each lane holds a connection to the master's KME (as the master SAE)
  *       and one to the slave's (as the slave SAE); one operation is {@code enc_keys} then
- *       {@code GET dec_keys?key_ID=...} for the key just obtained, and the two keys are compared.</li>
+ *       {@code GET dec_keys?key_ID=...} for the key just obtained, and the two keys are compared;</li>
+ *   <li>{@link Mode#STATUS}: {@code GET status} at the master's KME: the same TLS, HTTP and
+ *       authorisation path without touching key or disk, as a ceiling for the other two.</li>
  * </ul>
  *
  * <p>Latency is from writing an operation's first request to reading its last response, in
@@ -64,7 +67,7 @@ import org.qkdnf.common.tls.TlsFiles;
  */
 final class Etsi014LoadDriver {
 
-    enum Mode { ENC, PAIR }
+    enum Mode { ENC, PAIR, STATUS }
 
     /**
      * What to run.
@@ -107,13 +110,24 @@ final class Etsi014LoadDriver {
      * @param errorsByStatus  non-200 answers inside the window, by HTTP status
      * @param failures        connections lost, responses that could not be read, keys that differed
      * @param firstErrorBody  the body of the first answer of each non-200 status (the ETSI error message)
+     * @param cpuSeconds      CPU time of this whole JVM in the window (servers, driver, relay, GC, JIT)
      */
     record Result(Settings settings, long operations, double seconds, long p50Micros, long p99Micros,
                   long p999Micros, long maxMicros, Map<Integer, Long> errorsByStatus, long failures,
-                  Map<Integer, String> firstErrorBody) {
+                  Map<Integer, String> firstErrorBody, double cpuSeconds) {
 
         double operationsPerSecond() {
             return operations / seconds;
+        }
+
+        /** Cores this JVM got on average during the window. */
+        double cores() {
+            return cpuSeconds / seconds;
+        }
+
+        /** CPU of the whole JVM per completed operation, microseconds. */
+        double cpuMicrosPerOperation() {
+            return operations == 0 ? Double.NaN : cpuSeconds * 1e6 / operations;
         }
 
         long errors() {
@@ -130,13 +144,16 @@ final class Etsi014LoadDriver {
     private volatile long windowStart = Long.MAX_VALUE;
     private volatile long windowEnd = Long.MAX_VALUE;
     private volatile boolean stopping;
+    private long cpuStart;
+    private long cpuEnd;
     private final AtomicLong idleLanes = new AtomicLong();
     private final String encUri;
     private final String decUriPrefix;
 
     private Etsi014LoadDriver(Settings s) {
         this.s = s;
-        this.encUri = "/api/v1/keys/" + s.slaveSae() + "/enc_keys?number=1&size=" + s.keySizeBits();
+        this.encUri = "/api/v1/keys/" + s.slaveSae() + (s.mode() == Mode.STATUS ? "/status"
+                : "/enc_keys?number=1&size=" + s.keySizeBits());
         this.decUriPrefix = "/api/v1/keys/" + s.masterSae() + "/dec_keys?key_ID=";
     }
 
@@ -163,9 +180,11 @@ final class Etsi014LoadDriver {
                 lane.enc.eventLoop().execute(lane::next);
             }
             Thread.sleep(s.warmupMillis());
+            cpuStart = processCpuNanos();
             windowStart = System.nanoTime();
             Thread.sleep(s.measureMillis());
             windowEnd = System.nanoTime();
+            cpuEnd = processCpuNanos();
             stopping = true;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (idleLanes.get() < lanes.size() && System.nanoTime() < deadline) {
@@ -183,7 +202,12 @@ final class Etsi014LoadDriver {
         return new Result(s, operations.get(), (windowEnd - windowStart) / 1e9,
                 latency.getValueAtPercentile(50), latency.getValueAtPercentile(99),
                 latency.getValueAtPercentile(99.9), latency.getMaxValue(), byStatus, failures.get(),
-                new TreeMap<>(errorBodies));
+                new TreeMap<>(errorBodies), (cpuEnd - cpuStart) / 1e9);
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static SslContext client(TlsFiles tls) throws SSLException {

@@ -34,7 +34,8 @@ public final class Etsi014LoadMain implements Callable<Integer> {
     List<Integer> connections;
 
     @Option(names = "--modes", split = ",", defaultValue = "enc,pair",
-            description = "enc: enc_keys alone; pair: enc_keys then dec_keys (default: ${DEFAULT-VALUE})")
+            description = "enc: enc_keys alone; pair: enc_keys then dec_keys; status: GET status, no key "
+                    + "(default: ${DEFAULT-VALUE})")
     List<String> modes;
 
     @Option(names = "--seconds", defaultValue = "20", description = "measurement window per point, s")
@@ -95,13 +96,14 @@ public final class Etsi014LoadMain implements Callable<Integer> {
                 Thread.sleep((long) (hold * 1000));
             }
             System.out.println("| mode | connections | ops/s | p50 ms | p99 ms | p99.9 ms | max ms | non-200 "
-                    + "| failures | keys in buffer after |");
-            System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+                    + "| failures | JVM cores | JVM CPU µs/op | keys in buffer after | load avg 1 min |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             for (String m : modes) {
                 Etsi014LoadDriver.Mode mode = Etsi014LoadDriver.Mode.valueOf(m.toUpperCase(Locale.ROOT));
                 for (int c : connections) {
                     Etsi014LoadDriver.Result r = Etsi014LoadDriver.run(settings(bed, mode, c));
-                    System.out.println(row(r, bed.storedKeys()));
+                    System.out.println(row(r, bed.storedKeys()) + String.format(Locale.ROOT, " %.1f |",
+                            java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
                     r.firstErrorBody().forEach((status, body) -> System.err.println("first " + status + ": " + body));
                     System.out.flush();
                 }
@@ -141,11 +143,11 @@ public final class Etsi014LoadMain implements Callable<Integer> {
     }
 
     static String row(Etsi014LoadDriver.Result r, long keysLeft) {
-        return String.format(Locale.ROOT, "| %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %s | %d | %d |",
+        return String.format(Locale.ROOT, "| %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %s | %d | %.2f | %.0f | %d |",
                 r.settings().mode().name().toLowerCase(Locale.ROOT), r.settings().connections(),
                 r.operationsPerSecond(), r.p50Micros() / 1e3, r.p99Micros() / 1e3, r.p999Micros() / 1e3,
                 r.maxMicros() / 1e3, r.errorsByStatus().isEmpty() ? "0" : r.errorsByStatus().toString(),
-                r.failures(), keysLeft);
+                r.failures(), r.cores(), r.cpuMicrosPerOperation(), keysLeft);
     }
 
     private static void deleteTree(Path root) throws IOException {
