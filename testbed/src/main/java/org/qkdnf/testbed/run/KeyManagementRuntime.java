@@ -16,14 +16,16 @@ import java.util.concurrent.TimeUnit;
 
 import org.qkdnf.common.tls.JdkTls;
 import org.qkdnf.common.tls.TlsFiles;
+import org.qkdnf.controller.api.KeyManagementAdminService;
 import org.qkdnf.kms.KmsAgent;
 import org.qkdnf.kms.KmsAgentConfig;
-import org.qkdnf.kms.api.KeyServiceDefinition;
 import org.qkdnf.kms.api.PoolLevels;
 import org.qkdnf.kms.kq.LinkLanes;
 import org.qkdnf.kms.relay.LinkRelayCounters;
 import org.qkdnf.kms.relay.RelayNeighbor;
 import org.qkdnf.pki.DevCertificateAuthority;
+import org.qkdnf.proto.keymgmt.v1.KeyRoute;
+import org.qkdnf.proto.keymgmt.v1.KmNode;
 import org.qkdnf.testbed.report.KeyManagementView;
 import org.qkdnf.testbed.report.TestbedReport.KeyManagementReport;
 import org.qkdnf.testbed.report.TestbedReport.KeyServiceReport;
@@ -52,6 +54,9 @@ final class KeyManagementRuntime implements KeyManagementView, AutoCloseable {
     static final long LANE_MAX_BITS = 1L << 21;
     /** Key a source keeps relayed ahead of its SAEs' demand. */
     static final long SERVICE_BUFFER_BITS = 1L << 17;
+    /** How often each key manager reports its pools and relay counters to the controller. */
+    static final Duration SK_REPORT_INTERVAL = Duration.ofSeconds(1);
+    static final Duration INSTALL_TIMEOUT = Duration.ofSeconds(30);
 
     private final Scenario.Provider provider;
     private final Map<String, KmsAgent> kms = new LinkedHashMap<>();
@@ -137,8 +142,20 @@ final class KeyManagementRuntime implements KeyManagementView, AutoCloseable {
         return "127.0.0.1:" + kms.get(nodeName).controlPort();
     }
 
-    /** Installs the scenario's key services and starts their SAEs (after the agents). */
-    void startServices(DevCertificateAuthority ca, RunDirectory dir) throws IOException {
+    /** Registers every key manager with the provider's controller (Sk), which pinned routes go through. */
+    void connectController(String target) {
+        for (KmsAgent k : kms.values()) {
+            k.connectController(target, SK_REPORT_INTERVAL);
+        }
+    }
+
+    /**
+     * Installs the scenario's key services through the controller, which sends the route to every
+     * key manager on it over Sk and answers once all acknowledged, then starts their SAEs.
+     */
+    void startServices(DevCertificateAuthority ca, RunDirectory dir, KeyManagementAdminService controller)
+            throws IOException, InterruptedException {
+        awaitRegistered(controller);
         String pid = provider.providerId();
         Map<String, HttpClient> clients = new LinkedHashMap<>();
         for (Scenario.Sae s : provider.saesOrEmpty()) {
@@ -162,10 +179,16 @@ final class KeyManagementRuntime implements KeyManagementView, AutoCloseable {
             }
             UUID serviceId = UUID.nameUUIDFromBytes(("qkdnf/key-service/" + pid + "/" + ks.name()).getBytes(
                     java.nio.charset.StandardCharsets.UTF_8));
-            KeyServiceDefinition d = new KeyServiceDefinition(serviceId, ks.master(), ks.slave(), nodes, links,
-                    SERVICE_BUFFER_BITS);
-            for (String node : ks.route()) {
-                kms.get(node).services().install(d);
+            KeyRoute route = KeyRoute.newBuilder().setServiceId(serviceId.toString()).setMasterSaeId(ks.master())
+                    .setSlaveSaeId(ks.slave()).addAllRouteQkdnIds(nodes).addAllRouteQkdlIds(links)
+                    .setRateBps((long) (ks.effectiveKeysPerS() * SaePairDriver.KEY_BITS))
+                    .setBufferBits(SERVICE_BUFFER_BITS).build();
+            try {
+                controller.installRoute(route, INSTALL_TIMEOUT).get(INSTALL_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+                throw new IOException("key service " + ks.name() + ": the controller could not install its route: "
+                        + cause.getMessage(), cause);
             }
             Scenario.Sae m = provider.sae(ks.master());
             Scenario.Sae s = provider.sae(ks.slave());
@@ -177,6 +200,22 @@ final class KeyManagementRuntime implements KeyManagementView, AutoCloseable {
             saes.scheduleAtFixedRate(driver::once, periodMicros, periodMicros, TimeUnit.MICROSECONDS);
             log.info("provider {}: key service {} ({} -> {}, {} hops)", pid, ks.name(), ks.master(), ks.slave(),
                     links.size());
+        }
+    }
+
+    /** Waits until the controller sees every key manager of the provider connected over Sk. */
+    private void awaitRegistered(KeyManagementAdminService controller) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + INSTALL_TIMEOUT.toNanos();
+        while (true) {
+            long connected = controller.getKmNodes().stream().filter(KmNode::getConnected).count();
+            if (connected >= kms.size()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("only " + connected + " of " + kms.size()
+                        + " key managers registered with the controller within " + INSTALL_TIMEOUT.toSeconds() + " s");
+            }
+            Thread.sleep(50);
         }
     }
 

@@ -90,6 +90,7 @@ public final class TestbedRun implements AutoCloseable {
             ProviderRuntime rt = new ProviderRuntime(p, ca, controller, statusLog);
             try {
                 rt.keyManagement = KeyManagementRuntime.start(p, ca, dir);
+                rt.keyManagement.connectController("127.0.0.1:" + controller.sqPort());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while starting the key managers", e);
@@ -104,7 +105,12 @@ public final class TestbedRun implements AutoCloseable {
             rt.agents.addAll(AgentLauncher.startAgents(scenario, rt.provider, rt.ca, dir,
                     "127.0.0.1:" + rt.controller.sqPort(), startedAt, rt.keyManagement::kqTarget));
             log.info("provider {}: {} agents started", rt.provider.providerId(), rt.agents.size());
-            rt.keyManagement.startServices(rt.ca, dir);
+            try {
+                rt.keyManagement.startServices(rt.ca, dir, rt.controller.keyManagementService());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while installing the key services", e);
+            }
         }
     }
 
