@@ -28,19 +28,32 @@ package org.qkdnf.controller.path;
  *
  * <p>Every finite cost is at least {@code hopWeight > 0}; strictly positive costs are what keep
  * shortest paths simple and Suurballe's and the flow's decompositions cycle-free.
+ *
+ * <p>Quantum: {@link #DEFAULT} rounds every edge cost to a multiple of 2<sup>-20</sup> (about a
+ * millionth of a hop). Sums of such dyadic numbers are exact in a double (far below 2<sup>32</sup>
+ * hops), so a path's cost does not depend on the order its edges are added, equal-cost paths are
+ * exactly equal and go to the tie-breaking rule, and reduced costs along a shortest path are
+ * exactly zero (JGraphT's Suurballe, used as a reference, insists on that).
  */
 public final class CostFunction {
     /** The documented defaults. */
-    public static final CostFunction DEFAULT = new CostFunction(1.0, 1.0, 0.5, 1_000_000.0, 0.01);
+    public static final CostFunction DEFAULT =
+            new CostFunction(1.0, 1.0, 0.5, 1_000_000.0, 0.01).withQuantum(0x1p-20);
 
     private final double hopWeight;
     private final double alpha;
     private final double beta;
     private final double poolReferenceBits;
     private final double gammaPerMs;
+    private final double quantum;
 
     public CostFunction(double hopWeight, double alpha, double beta, double poolReferenceBits,
                         double gammaPerMs) {
+        this(hopWeight, alpha, beta, poolReferenceBits, gammaPerMs, 0.0);
+    }
+
+    private CostFunction(double hopWeight, double alpha, double beta, double poolReferenceBits,
+                        double gammaPerMs, double quantum) {
         if (!(hopWeight > 0) || !(alpha >= 0) || !(beta >= 0) || !(poolReferenceBits > 0)
                 || !(gammaPerMs >= 0) || Double.isInfinite(hopWeight + alpha + beta + gammaPerMs)) {
             throw new IllegalArgumentException("cost weights must be finite, hopWeight > 0, others >= 0");
@@ -50,6 +63,18 @@ public final class CostFunction {
         this.beta = beta;
         this.poolReferenceBits = poolReferenceBits;
         this.gammaPerMs = gammaPerMs;
+        this.quantum = quantum;
+    }
+
+    /**
+     * The same weights with every cost rounded to a multiple of {@code quantum} (0 = no rounding);
+     * use a power of two so that rounding and sums are exact.
+     */
+    public CostFunction withQuantum(double quantum) {
+        if (!(quantum >= 0) || quantum >= hopWeight) {
+            throw new IllegalArgumentException("quantum must be >= 0 and below hopWeight");
+        }
+        return new CostFunction(hopWeight, alpha, beta, poolReferenceBits, gammaPerMs, quantum);
     }
 
     /** A pure hop-count metric (cost = 1 per edge), handy for tests and for comparisons. */
@@ -70,7 +95,7 @@ public final class CostFunction {
         }
         cost += beta / (1.0 + Math.max(0.0, poolBits) / poolReferenceBits);
         cost += gammaPerMs * Math.max(0.0, latencyMs);
-        return cost;
+        return quantum > 0 ? Math.rint(cost / quantum) * quantum : cost;
     }
 
     /** Costs of every edge of {@code graph} for {@code requestedRate}, indexed by edge. */
