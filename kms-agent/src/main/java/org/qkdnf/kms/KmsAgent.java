@@ -43,6 +43,11 @@ import org.slf4j.LoggerFactory;
 public final class KmsAgent implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KmsAgent.class);
+    /**
+     * Threads serving ETSI 014 requests: each enc_keys waits for a durable carve and for the
+     * destination's durable assignment, so requests spend their time waiting, not computing.
+     */
+    static final int ETSI014_THREADS = 32;
 
     private final KmsAgentConfig config;
     private final Map<String, String> controlTargets = new ConcurrentHashMap<>();
@@ -103,7 +108,7 @@ public final class KmsAgent implements AutoCloseable {
                 .addService(health.getHealthService())
                 .build()
                 .start();
-        etsi014 = Etsi014Server.start(config.etsi014Listen(), config.tls(), services, 4);
+        etsi014 = Etsi014Server.start(config.etsi014Listen(), config.tls(), services, ETSI014_THREADS);
         services.start();
         log.info("key manager of node {} ({}): control port {}, relay port {}, ETSI 014 port {}", config.qkdnId(),
                 config.kmeId(), control.getPort(), relay.port(), etsi014.port());

@@ -24,9 +24,11 @@ import org.qkdnf.kms.api.KeyServiceDefinition;
  * <p>A service's key is a sequence of chunks, each relayed end to end under a sequence number.
  * Both ends keep the chunks the relay delivered. The source carves keys out of them in order
  * ({@link #carve}), the watermark durable before any key leaves, and tells the destination which
- * chunk segments make each key id; the destination takes exactly those segments ({@link #assign})
- * — never a segment behind what it already took, so no bit is handed out twice — and keeps the key
- * until the slave SAE asks for it once ({@link #takeAssigned}). Key material is erased as soon as
+ * chunk segments make each key id; the destination takes exactly those segments ({@link #assign}),
+ * in whatever order the assignments arrive but never a byte twice (each chunk keeps a bit per byte
+ * assigned), and keeps the key until the slave SAE asks for it once ({@link #takeAssigned}).
+ * Bytes of a chunk that no assignment ever names (key the source carved but could not assign)
+ * stay sealed until the service is removed. Key material is erased as soon as
  * it is handed out.
  *
  * <p>Thread-safe: operations are serialised on one lock; durability is awaited outside it, so
@@ -71,8 +73,16 @@ public final class ServiceKeyStore implements AutoCloseable {
     private final MVMap<String, String> services;
     /** "svc/seq" -> sealed chunk. */
     private final MVMap<String, byte[]> chunks;
-    /** "svc/seq" -> bytes of the chunk already taken (destination) or carved (source). */
+    /**
+     * "svc/seq" -> bytes of the chunk already carved, at the source (which carves in order);
+     * {@link Integer#MAX_VALUE} once a chunk is used up and erased, at either end.
+     */
     private final MVMap<String, Integer> taken;
+    /**
+     * "svc/seq" -> the chunk's bytes already assigned to key ids, at the destination, as a bit set
+     * (one bit per byte): assignments may arrive in any order, each byte is taken at most once.
+     */
+    private final MVMap<String, byte[]> assignedBytes;
     /** keyId -> sealed key, waiting for the slave SAE. */
     private final MVMap<String, byte[]> assigned;
     /** keyId -> "svc|segments", to recognise a repeated assignment. */
@@ -80,6 +90,9 @@ public final class ServiceKeyStore implements AutoCloseable {
     /** serviceId -> the next relay sequence number the source may use (attempts included). */
     private final MVMap<String, Long> nextSequence;
     private final Object lock = new Object();
+    /** Unused bytes of each service's chunks and keys waiting for a slave; kept in step under lock. */
+    private final Map<UUID, Long> unusedBytes = new java.util.HashMap<>();
+    private final Map<UUID, Long> waitingKeys = new java.util.HashMap<>();
 
     private ServiceKeyStore(SealedStoreFile.Opened opened) {
         this.mv = opened.mv();
@@ -91,6 +104,17 @@ public final class ServiceKeyStore implements AutoCloseable {
         this.assigned = mv.openMap("assigned");
         this.assignedMeta = mv.openMap("assignedMeta");
         this.nextSequence = mv.openMap("nextSequence");
+        this.assignedBytes = mv.openMap("assignedBytes");
+        for (Map.Entry<String, byte[]> e : chunks.entrySet()) {
+            int length = e.getValue().length - AtRestCipher.OVERHEAD;
+            int used = Math.max(taken.getOrDefault(e.getKey(), 0), assignedCount(e.getKey()));
+            unusedBytes.merge(serviceOf(e.getKey()), (long) (length - used), Long::sum);
+        }
+        for (Map.Entry<String, String> e : assignedMeta.entrySet()) {
+            if (assigned.containsKey(e.getKey())) {
+                waitingKeys.merge(UUID.fromString(e.getValue().substring(0, e.getValue().indexOf('|'))), 1L, Long::sum);
+            }
+        }
     }
 
     /** Opens (creating if absent) the store file, sealed under the key in {@code keyFile}. */
@@ -124,10 +148,13 @@ public final class ServiceKeyStore implements AutoCloseable {
         durably(() -> {
             existed[0] = services.remove(serviceId.toString()) != null;
             nextSequence.remove(serviceId.toString());
-            for (String k : keysWithPrefix(chunks, prefix)) {
+            for (String k : keysWithPrefix(taken, prefix)) {
                 chunks.remove(k);
                 taken.remove(k);
+                assignedBytes.remove(k);
             }
+            unusedBytes.remove(serviceId);
+            waitingKeys.remove(serviceId);
             for (Map.Entry<String, String> e : new ArrayList<>(assignedMeta.entrySet())) {
                 if (e.getValue().startsWith(serviceId + "|")) {
                     assigned.remove(e.getKey());
@@ -176,20 +203,19 @@ public final class ServiceKeyStore implements AutoCloseable {
         }
         byte[] sealed = cipher.seal(aad(id), key, 0, key.length);
         durably(() -> {
-            chunks.put(id, sealed);
-            taken.put(id, 0);
+            if (!chunks.containsKey(id) && !taken.containsKey(id)) {
+                chunks.put(id, sealed);
+                taken.put(id, 0);
+                unusedBytes.merge(serviceId, (long) key.length, Long::sum);
+            }
         });
     }
 
     /** Unused key of a service's chunks, bits. */
     public long availableBits(UUID serviceId) {
-        long bytes = 0;
         synchronized (lock) {
-            for (String k : keysWithPrefix(chunks, serviceId + "/")) {
-                bytes += chunks.get(k).length - AtRestCipher.OVERHEAD - taken.getOrDefault(k, 0);
-            }
+            return unusedBytes.getOrDefault(serviceId, 0L) * 8;
         }
-        return bytes * 8;
     }
 
     /**
@@ -202,16 +228,14 @@ public final class ServiceKeyStore implements AutoCloseable {
         List<CarvedKey> out = new ArrayList<>(number);
         long ticket;
         synchronized (lock) {
-            List<String> ids = keysWithPrefix(chunks, serviceId + "/");
-            long available = 0;
-            for (String k : ids) {
-                available += chunks.get(k).length - AtRestCipher.OVERHEAD - taken.getOrDefault(k, 0);
-            }
+            long available = unusedBytes.getOrDefault(serviceId, 0L);
             if (available < (long) number * sizeBytes) {
                 throw new ServiceKeyException(ServiceKeyException.Reason.INSUFFICIENT_KEY, "service " + serviceId
                         + " holds " + available * 8 + " bits of relayed key, " + (long) number * sizeBytes * 8
                         + " asked");
             }
+            // Only the chunks this request needs, in sequence order.
+            List<String> ids = firstChunks(serviceId, (long) number * sizeBytes);
             int chunkIndex = 0;
             byte[] plain = ids.isEmpty() ? null : open(ids.get(0), chunks.get(ids.get(0)));
             int used = ids.isEmpty() ? 0 : taken.getOrDefault(ids.get(0), 0);
@@ -243,6 +267,7 @@ public final class ServiceKeyStore implements AutoCloseable {
             Arrays.fill(plain, (byte) 0);
             String current = chunkIndex < ids.size() ? ids.get(chunkIndex) : null;
             int currentUsed = used;
+            long carvedBytes = (long) number * sizeBytes;
             ticket = commits.apply(() -> {
                 for (String f : finished) {
                     chunks.remove(f);
@@ -251,17 +276,34 @@ public final class ServiceKeyStore implements AutoCloseable {
                 if (current != null && !finished.contains(current)) {
                     taken.put(current, currentUsed);
                 }
+                unusedBytes.merge(serviceId, -carvedBytes, Long::sum);
             });
         }
         commits.awaitDurable(ticket);
         return out;
     }
 
+    /** The service's stored chunks from the first, in order, until they hold {@code bytes} unused. */
+    private List<String> firstChunks(UUID serviceId, long bytes) {
+        List<String> out = new ArrayList<>();
+        String prefix = serviceId + "/";
+        long have = 0;
+        for (var it = chunks.keyIterator(prefix); it.hasNext() && have < bytes; ) {
+            String k = it.next();
+            if (!k.startsWith(prefix)) {
+                break;
+            }
+            out.add(k);
+            have += chunks.get(k).length - AtRestCipher.OVERHEAD - taken.getOrDefault(k, 0);
+        }
+        return out;
+    }
+
     /**
      * At the destination: takes the named segments for key {@code keyId} and keeps the key for the
      * slave SAE. A repeated assignment of the same key id with the same segments is a no-op; a
-     * segment behind what was already taken from its chunk is refused ({@code REPLAY}), bytes
-     * skipped before it are discarded.
+     * segment overlapping bytes already assigned is refused ({@code REPLAY}); assignments may come
+     * in any order.
      */
     public void assign(UUID serviceId, UUID keyId, List<Segment> segments) {
         requireService(serviceId);
@@ -279,48 +321,66 @@ public final class ServiceKeyStore implements AutoCloseable {
             int size = segments.stream().mapToInt(Segment::lengthBytes).sum();
             byte[] key = new byte[size];
             int filled = 0;
-            List<String[]> updates = new ArrayList<>();
+            Map<String, java.util.BitSet> used = new java.util.LinkedHashMap<>();
+            Map<String, Integer> lengths = new java.util.HashMap<>();
             for (Segment s : segments) {
                 String id = chunkId(serviceId, s.sequence());
-                Integer used = taken.get(id);
                 byte[] sealed = chunks.get(id);
-                if (used == null || sealed == null) {
-                    throw new ServiceKeyException(used == null ? ServiceKeyException.Reason.INSUFFICIENT_KEY
-                            : ServiceKeyException.Reason.REPLAY, "chunk " + s.sequence() + " of service " + serviceId
-                            + (used == null ? " has not arrived" : " is used up"));
-                }
-                if (s.offsetBytes() < used) {
-                    throw new ServiceKeyException(ServiceKeyException.Reason.REPLAY, "segment " + s
-                            + " starts behind the " + used + " bytes already taken from its chunk");
+                if (sealed == null) {
+                    boolean gone = taken.containsKey(id);
+                    throw new ServiceKeyException(gone ? ServiceKeyException.Reason.REPLAY
+                            : ServiceKeyException.Reason.INSUFFICIENT_KEY, "chunk " + s.sequence() + " of service "
+                            + serviceId + (gone ? " is used up" : " has not arrived"));
                 }
                 byte[] plain = open(id, sealed);
-                if (s.offsetBytes() + s.lengthBytes() > plain.length) {
-                    throw new ServiceKeyException(ServiceKeyException.Reason.CONFLICT, "segment " + s
-                            + " runs past its chunk of " + plain.length + " bytes");
+                try {
+                    if (s.offsetBytes() < 0 || s.offsetBytes() + s.lengthBytes() > plain.length) {
+                        throw new ServiceKeyException(ServiceKeyException.Reason.CONFLICT, "segment " + s
+                                + " runs past its chunk of " + plain.length + " bytes");
+                    }
+                    java.util.BitSet bits = used.computeIfAbsent(id, k -> bitsOf(k));
+                    int clash = bits.nextSetBit(s.offsetBytes());
+                    if (clash >= 0 && clash < s.offsetBytes() + s.lengthBytes()) {
+                        throw new ServiceKeyException(ServiceKeyException.Reason.REPLAY, "segment " + s
+                                + " overlaps key already assigned from its chunk (byte " + clash + ")");
+                    }
+                    bits.set(s.offsetBytes(), s.offsetBytes() + s.lengthBytes());
+                    lengths.put(id, plain.length);
+                    System.arraycopy(plain, s.offsetBytes(), key, filled, s.lengthBytes());
+                    filled += s.lengthBytes();
+                } finally {
+                    Arrays.fill(plain, (byte) 0);
                 }
-                System.arraycopy(plain, s.offsetBytes(), key, filled, s.lengthBytes());
-                filled += s.lengthBytes();
-                updates.add(new String[] {id, Integer.toString(s.offsetBytes() + s.lengthBytes()),
-                    Integer.toString(plain.length)});
-                Arrays.fill(plain, (byte) 0);
             }
             byte[] sealedKey = cipher.seal(aad(keyId.toString()), key, 0, key.length);
             Arrays.fill(key, (byte) 0);
+            int takenBytes = size;
             ticket = commits.apply(() -> {
-                for (String[] u : updates) {
-                    int end = Integer.parseInt(u[1]);
-                    if (end == Integer.parseInt(u[2])) {
-                        chunks.remove(u[0]);
-                        taken.put(u[0], Integer.MAX_VALUE);
+                for (Map.Entry<String, java.util.BitSet> u : used.entrySet()) {
+                    if (u.getValue().cardinality() == lengths.get(u.getKey())) {
+                        chunks.remove(u.getKey());
+                        assignedBytes.remove(u.getKey());
+                        taken.put(u.getKey(), Integer.MAX_VALUE);
                     } else {
-                        taken.put(u[0], end);
+                        assignedBytes.put(u.getKey(), u.getValue().toByteArray());
                     }
                 }
                 assigned.put(keyId.toString(), sealedKey);
                 assignedMeta.put(keyId.toString(), meta);
+                unusedBytes.merge(serviceId, (long) -takenBytes, Long::sum);
+                waitingKeys.merge(serviceId, 1L, Long::sum);
             });
         }
         commits.awaitDurable(ticket);
+    }
+
+    private java.util.BitSet bitsOf(String chunkId) {
+        byte[] b = assignedBytes.get(chunkId);
+        return b == null ? new java.util.BitSet() : java.util.BitSet.valueOf(b);
+    }
+
+    private int assignedCount(String chunkId) {
+        return bitsOf(chunkId).cardinality();
     }
 
     /** At the destination: the key of {@code keyId}, once; erased as it is handed out. */
@@ -338,6 +398,7 @@ public final class ServiceKeyStore implements AutoCloseable {
             ticket = commits.apply(() -> {
                 assigned.remove(keyId.toString());
                 // The meta stays (without key) so a repeated assignment is still recognised.
+                waitingKeys.merge(serviceId, -1L, Long::sum);
             });
         }
         commits.awaitDurable(ticket);
@@ -347,8 +408,7 @@ public final class ServiceKeyStore implements AutoCloseable {
     /** Keys waiting for the slave SAE of a service. */
     public long assignedKeyCount(UUID serviceId) {
         synchronized (lock) {
-            return assignedMeta.entrySet().stream().filter(e -> e.getValue().startsWith(serviceId + "|")
-                    && assigned.containsKey(e.getKey())).count();
+            return waitingKeys.getOrDefault(serviceId, 0L);
         }
     }
 
@@ -389,6 +449,10 @@ public final class ServiceKeyStore implements AutoCloseable {
     /** Zero-padded so that the map's string order is sequence order. */
     static String chunkId(UUID serviceId, long sequence) {
         return serviceId + "/" + String.format("%020d", sequence);
+    }
+
+    private static UUID serviceOf(String chunkId) {
+        return UUID.fromString(chunkId.substring(0, chunkId.indexOf('/')));
     }
 
     private static long sequenceOf(String chunkId) {

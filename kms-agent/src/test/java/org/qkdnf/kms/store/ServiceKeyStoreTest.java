@@ -1,0 +1,104 @@
+package org.qkdnf.kms.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.qkdnf.kms.api.KeyServiceDefinition;
+import org.qkdnf.kms.store.ServiceKeyStore.CarvedKey;
+import org.qkdnf.kms.store.ServiceKeyStore.ServiceKeyException;
+
+class ServiceKeyStoreTest {
+
+    static final UUID SERVICE = UUID.fromString("5e000000-0000-4000-8000-000000000001");
+    static final KeyServiceDefinition DEF = new KeyServiceDefinition(SERVICE, "sae-a", "sae-b",
+            List.of("n1", "n2"), List.of("l1"), 1L << 16);
+
+    @TempDir
+    Path dir;
+    private Path keyFile;
+
+    @BeforeEach
+    void key() throws Exception {
+        keyFile = dir.resolve("store.key");
+        StoreKeyFile.create(keyFile);
+    }
+
+    private static byte[] random(int n) {
+        byte[] b = new byte[n];
+        new SecureRandom().nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void destinationAcceptsAssignmentsInAnyOrderButNeverAByteTwice() throws Exception {
+        byte[] c1 = random(64);
+        byte[] c2 = random(64);
+        List<CarvedKey> carved;
+        try (ServiceKeyStore source = ServiceKeyStore.open(dir.resolve("src.mv.db"), keyFile);
+             ServiceKeyStore destination = ServiceKeyStore.open(dir.resolve("dst.mv.db"), keyFile)) {
+            for (ServiceKeyStore s : List.of(source, destination)) {
+                s.putService(DEF);
+                s.putChunk(SERVICE, 1, c1.clone());
+                s.putChunk(SERVICE, 2, c2.clone());
+            }
+            assertThat(source.availableBits(SERVICE)).isEqualTo(128 * 8);
+            carved = source.carve(SERVICE, 4, 24); // 96 bytes: the third key spans both chunks
+            assertThat(source.availableBits(SERVICE)).isEqualTo(32 * 8);
+            List<CarvedKey> shuffled = new ArrayList<>(carved);
+            Collections.reverse(shuffled);
+            for (CarvedKey k : shuffled) {
+                destination.assign(SERVICE, k.keyId(), k.segments());
+            }
+            assertThat(destination.assignedKeyCount(SERVICE)).isEqualTo(4);
+            for (CarvedKey k : carved) {
+                assertThat(destination.takeAssigned(SERVICE, k.keyId())).isEqualTo(k.key());
+            }
+            assertThat(destination.assignedKeyCount(SERVICE)).isZero();
+            CarvedKey first = carved.get(0);
+            assertThatThrownBy(() -> destination.assign(SERVICE, UUID.randomUUID(), first.segments()))
+                    .isInstanceOfSatisfying(ServiceKeyException.class,
+                            e -> assertThat(e.reason()).isEqualTo(ServiceKeyException.Reason.REPLAY));
+            CarvedKey last = carved.get(3);
+            assertThatThrownBy(() -> destination.assign(SERVICE, UUID.randomUUID(), last.segments()))
+                    .hasMessageContaining("overlaps");
+            assertThatThrownBy(() -> destination.takeAssigned(SERVICE, first.keyId()))
+                    .hasMessageContaining("already delivered");
+            destination.assign(SERVICE, first.keyId(), first.segments()); // a repeated assignment: no-op
+        }
+        // Counters are rebuilt from the files.
+        try (ServiceKeyStore source = ServiceKeyStore.open(dir.resolve("src.mv.db"), keyFile);
+             ServiceKeyStore destination = ServiceKeyStore.open(dir.resolve("dst.mv.db"), keyFile)) {
+            assertThat(source.availableBits(SERVICE)).isEqualTo(32 * 8);
+            assertThat(destination.availableBits(SERVICE)).isEqualTo(32 * 8);
+            assertThat(source.carve(SERVICE, 1, 32).get(0).key()).isEqualTo(java.util.Arrays.copyOfRange(c2, 32, 64));
+            assertThatThrownBy(() -> source.carve(SERVICE, 1, 8)).isInstanceOf(ServiceKeyException.class)
+                    .hasMessageContaining("asked");
+        }
+    }
+
+    @Test
+    void aSegmentOfAChunkNotYetArrivedWaitsAndAChunkIsStoredOnce() throws Exception {
+        try (ServiceKeyStore s = ServiceKeyStore.open(dir.resolve("s.mv.db"), keyFile)) {
+            s.putService(DEF);
+            assertThatThrownBy(() -> s.assign(SERVICE, UUID.randomUUID(), List.of(new ServiceKeyStore.Segment(7, 0, 8))))
+                    .hasMessageContaining("has not arrived");
+            byte[] c = random(32);
+            s.putChunk(SERVICE, 7, c.clone());
+            s.putChunk(SERVICE, 7, c.clone());
+            assertThat(s.availableBits(SERVICE)).isEqualTo(32 * 8);
+            assertThatThrownBy(() -> s.putChunk(SERVICE, 7, random(32))).hasMessageContaining("other content");
+            assertThat(s.removeService(SERVICE)).isTrue();
+            assertThat(s.availableBits(SERVICE)).isZero();
+        }
+    }
+}
