@@ -7,9 +7,11 @@ import java.util.Arrays;
  * Bhandari's residual-graph formulation run with Dijkstra on reduced costs.
  *
  * <ol>
- *   <li>Dijkstra from s gives the cheapest path P1 and distances d; potentials are
- *       {@code pi(v) = min(d(v), d(t))}, valid for reduced costs {@code c(u,v) + pi(u) - pi(v) >= 0}
- *       even though the search stopped at t (unsettled nodes get d(t)).</li>
+ *   <li>One reverse Dijkstra from t gives the exact distance h(v) of every node to t; A* with h
+ *       finds the cheapest path P1. The potential {@code pi(v) = -h(v)} makes every reduced cost
+ *       {@code c(u,v) - h(u) + h(v)} non-negative and zero along P1, so the second search is a
+ *       Dijkstra on reduced costs, which is A* towards t (goal-directed) for free. Nodes that
+ *       cannot reach t at all (h infinite) are never entered.</li>
  *   <li>Node splitting, implicit: each node v is two states, v_in and v_out, joined by a zero-cost
  *       edge of capacity one; an edge u->v runs u_out -> v_in. In the residual graph the edges of
  *       P1, including the internal edges of its interior nodes, are reversed (reduced cost 0). For
@@ -39,8 +41,9 @@ final class DisjointPairSearch {
     private final int[] seen;
     private final int[] closed;
     private int stamp;
-    private final double[] pi;
+    private double[] h;
     private final int[] p1In;
+    private final int[] p1InStamp;
     private final int[] onP1Edge;
     private final int[] used;
     private int p1Stamp;
@@ -58,8 +61,8 @@ final class DisjointPairSearch {
         this.parentEdge = new int[2 * n];
         this.seen = new int[2 * n];
         this.closed = new int[2 * n];
-        this.pi = new double[n];
         this.p1In = new int[n];
+        this.p1InStamp = new int[n];
         this.onP1Edge = new int[g.edgeCount()];
         this.used = new int[g.edgeCount()];
     }
@@ -67,19 +70,16 @@ final class DisjointPairSearch {
     DisjointPair search(int s, int t, boolean nodeDisjoint) {
         double[] cost = sp.costs();
         sp.clearBlocks();
-        int[] p1 = sp.dijkstra(s, t);
+        int[] p1 = sp.shortest(s, t);
         if (p1 == null) {
             return null;
         }
-        double dt = sp.settledDistance(t);
-        for (int v = 0; v < n; v++) {
-            pi[v] = Math.min(sp.settledDistance(v), dt);
-        }
+        h = sp.heuristic(t);
         p1Stamp++;
-        Arrays.fill(p1In, -1);
         for (int e : p1) {
             onP1Edge[e] = p1Stamp;
             p1In[to[e]] = e;
+            p1InStamp[to[e]] = p1Stamp;
         }
         int[] p2 = secondSearch(s, t, cost, nodeDisjoint);
         if (p2 == null) {
@@ -150,16 +150,16 @@ final class DisjointPairSearch {
             }
             int v = x >> 1;
             double dx = dist[x];
-            boolean interiorP1 = v != s && v != t && p1In[v] >= 0;
+            int back = p1InStamp[v] == p1Stamp ? p1In[v] : -1;
+            boolean interiorP1 = v != s && v != t && back >= 0;
             if ((x & 1) == 0) {
                 // v_in
                 if (!interiorP1 || !nodeDisjoint) {
                     relax(x, 2 * v + 1, dx, INTERNAL, st);
                 }
-                int back = p1In[v];
                 if (back >= 0) {
                     int u = from[back];
-                    double rc = Math.max(0.0, -cost[back] + pi[v] - pi[u]);
+                    double rc = Math.max(0.0, -cost[back] - h[v] + h[u]);
                     relax(x, 2 * u + 1, dx + rc, -back - 2, st);
                 }
             } else {
@@ -173,7 +173,11 @@ final class DisjointPairSearch {
                         continue;
                     }
                     int w = to[e];
-                    relax(x, 2 * w, dx + Math.max(0.0, c + pi[v] - pi[w]), e, st);
+                    double hw = h[w];
+                    if (hw == INF) {
+                        continue;
+                    }
+                    relax(x, 2 * w, dx + Math.max(0.0, c - h[v] + hw), e, st);
                 }
             }
         }

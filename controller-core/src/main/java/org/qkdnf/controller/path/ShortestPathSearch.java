@@ -98,14 +98,9 @@ final class ShortestPathSearch {
         return stamp;
     }
 
-    /** Distance from the last {@link #dijkstra} source if settled, else {@code +infinity}. */
-    double settledDistance(int v) {
-        return closed[v] == stamp ? dist[v] : INF;
-    }
-
-    /** Plain Dijkstra from s, stopping when t is settled; returns the edge path or null. Honours blocks. */
-    int[] dijkstra(int s, int t) {
-        return astar(s, t, null);
+    /** Cheapest path s to t by A* with {@link #heuristic}; honours blocks. */
+    int[] shortest(int s, int t) {
+        return astar(s, t, heuristic(t));
     }
 
     /**
@@ -166,7 +161,8 @@ final class ShortestPathSearch {
         return hopLimited(s, t, maxHops);
     }
 
-    private double[] heuristic(int t) {
+    /** Exact distances to t over the request's non-excluded edges (cached per request and target). */
+    double[] heuristic(int t) {
         double[] h = heuristics.get(t);
         if (h == null) {
             h = reverseDistances(t);
