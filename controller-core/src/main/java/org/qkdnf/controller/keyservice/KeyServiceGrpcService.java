@@ -1,0 +1,140 @@
+package org.qkdnf.controller.keyservice;
+
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.qkdnf.common.tls.PeerIdentityInterceptor;
+import org.qkdnf.controller.km.SkServerFactory;
+import org.qkdnf.proto.northbound.v1.CreateKeyServiceRequest;
+import org.qkdnf.proto.northbound.v1.CreateKeyServiceResponse;
+import org.qkdnf.proto.northbound.v1.DeleteKeyServiceRequest;
+import org.qkdnf.proto.northbound.v1.DeleteKeyServiceResponse;
+import org.qkdnf.proto.northbound.v1.GetKeyServiceRequest;
+import org.qkdnf.proto.northbound.v1.GetKeyServiceResponse;
+import org.qkdnf.proto.northbound.v1.KeyService;
+import org.qkdnf.proto.northbound.v1.KeyServiceServiceGrpc;
+import org.qkdnf.proto.northbound.v1.ListKeyServicesRequest;
+import org.qkdnf.proto.northbound.v1.ListKeyServicesResponse;
+import org.qkdnf.proto.northbound.v1.ModifyKeyServiceRequest;
+import org.qkdnf.proto.northbound.v1.ModifyKeyServiceResponse;
+import org.qkdnf.proto.northbound.v1.QueryPathsRequest;
+import org.qkdnf.proto.northbound.v1.QueryPathsResponse;
+import org.qkdnf.proto.northbound.v1.WatchKeyServicesRequest;
+import org.qkdnf.proto.northbound.v1.WatchKeyServicesResponse;
+
+/**
+ * Nc, the key-service northbound: a thin gRPC face of {@link KeyServiceManager}. Unary calls
+ * answer when the manager's future completes (no thread waits meanwhile). A watch gets every
+ * service, then every change, until the client cancels; a watcher that does not keep up is not
+ * throttled (changes are rare next to the stream's buffer; flow control is left for later).
+ * Runs behind the identity interceptor admitting {@link SkServerFactory#ADMIN_ROLES}.
+ */
+public final class KeyServiceGrpcService extends KeyServiceServiceGrpc.KeyServiceServiceImplBase {
+
+    private final KeyServiceManager manager;
+
+    public KeyServiceGrpcService(KeyServiceManager manager) {
+        this.manager = Objects.requireNonNull(manager, "manager");
+    }
+
+    /** This service behind the identity interceptor admitting the roles controller and operator. */
+    public static ServerServiceDefinition intercepted(KeyServiceGrpcService service) {
+        return ServerInterceptors.intercept(service, new PeerIdentityInterceptor(SkServerFactory.ADMIN_ROLES));
+    }
+
+    @Override
+    public void createKeyService(CreateKeyServiceRequest request, StreamObserver<CreateKeyServiceResponse> out) {
+        if (!request.hasSpec()) {
+            out.onError(KeyServiceValidator.invalid("spec: required"));
+            return;
+        }
+        answer(manager.create(request.getSpec()).thenApply(s -> CreateKeyServiceResponse.newBuilder().setService(s).build()),
+                out);
+    }
+
+    @Override
+    public void modifyKeyService(ModifyKeyServiceRequest request, StreamObserver<ModifyKeyServiceResponse> out) {
+        if (!request.hasQos()) {
+            out.onError(KeyServiceValidator.invalid("qos: required"));
+            return;
+        }
+        answer(manager.modify(request.getServiceId(), request.getQos(),
+                        request.hasConstraints() ? request.getConstraints() : null)
+                .thenApply(s -> ModifyKeyServiceResponse.newBuilder().setService(s).build()), out);
+    }
+
+    @Override
+    public void deleteKeyService(DeleteKeyServiceRequest request, StreamObserver<DeleteKeyServiceResponse> out) {
+        answer(manager.delete(request.getServiceId()).thenApply(v -> DeleteKeyServiceResponse.getDefaultInstance()), out);
+    }
+
+    @Override
+    public void getKeyService(GetKeyServiceRequest request, StreamObserver<GetKeyServiceResponse> out) {
+        try {
+            KeyServiceValidator.serviceId(request.getServiceId());
+        } catch (RuntimeException e) {
+            out.onError(e);
+            return;
+        }
+        var s = manager.get(request.getServiceId());
+        if (s.isEmpty()) {
+            out.onError(KeyServiceValidator.notFound("service_id: no key service " + request.getServiceId()));
+            return;
+        }
+        out.onNext(GetKeyServiceResponse.newBuilder().setService(s.get()).build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void listKeyServices(ListKeyServicesRequest request, StreamObserver<ListKeyServicesResponse> out) {
+        out.onNext(ListKeyServicesResponse.newBuilder().addAllServices(manager.list()).build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void watchKeyServices(WatchKeyServicesRequest request, StreamObserver<WatchKeyServicesResponse> out) {
+        ServerCallStreamObserver<WatchKeyServicesResponse> call = (ServerCallStreamObserver<WatchKeyServicesResponse>) out;
+        KeyServiceListener listener = new KeyServiceListener() {
+            @Override
+            public void keyServiceChanged(KeyService service, boolean removed) {
+                if (call.isCancelled()) {
+                    manager.removeListener(this);
+                    return;
+                }
+                call.onNext(WatchKeyServicesResponse.newBuilder().setService(service).setRemoved(removed).build());
+            }
+        };
+        call.setOnCancelHandler(() -> manager.removeListener(listener));
+        manager.subscribe(listener);
+    }
+
+    @Override
+    public void queryPaths(QueryPathsRequest request, StreamObserver<QueryPathsResponse> out) {
+        if (!request.hasSpec()) {
+            out.onError(KeyServiceValidator.invalid("spec: required"));
+            return;
+        }
+        answer(manager.queryPaths(request.getSpec()).thenApply(r -> QueryPathsResponse.newBuilder().addAllRoutes(r).build()),
+                out);
+    }
+
+    private static <T> void answer(CompletableFuture<T> future, StreamObserver<T> out) {
+        future.whenComplete((value, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                Status s = Status.fromThrowable(cause);
+                out.onError(s.getCode() == Status.Code.UNKNOWN
+                        ? Status.INTERNAL.withDescription("internal error").asRuntimeException()
+                        : s.asRuntimeException());
+            } else {
+                out.onNext(value);
+                out.onCompleted();
+            }
+        });
+    }
+}

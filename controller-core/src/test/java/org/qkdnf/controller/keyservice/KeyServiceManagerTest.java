@@ -1,0 +1,373 @@
+package org.qkdnf.controller.keyservice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.qkdnf.controller.testing.TestTopology.linkEnd;
+import static org.qkdnf.controller.testing.TestTopology.node;
+import static org.qkdnf.controller.testing.TestTopology.perf;
+import static org.qkdnf.proto.southbound.v1.QkdlStatus.QKDL_STATUS_ACTIVE;
+import static org.qkdnf.proto.southbound.v1.QkdlStatus.QKDL_STATUS_OFF;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.qkdnf.common.tls.PeerIdentity;
+import org.qkdnf.controller.admission.AdmissionController;
+import org.qkdnf.controller.admission.SimpleReservationStore;
+import org.qkdnf.controller.api.ControllerSettings;
+import org.qkdnf.controller.impl.QkdTopologyManager;
+import org.qkdnf.controller.impl.SimpleKeyManagementStore;
+import org.qkdnf.controller.impl.SimpleQkdTopologyStore;
+import org.qkdnf.controller.km.KeyManagementGrpcService;
+import org.qkdnf.controller.km.KeyManagementManager;
+import org.qkdnf.proto.common.v1.OperationResult;
+import org.qkdnf.proto.keymgmt.v1.CommandResult;
+import org.qkdnf.proto.keymgmt.v1.ConnectRequest;
+import org.qkdnf.proto.keymgmt.v1.ConnectResponse;
+import org.qkdnf.proto.keymgmt.v1.KeyManagementServiceGrpc;
+import org.qkdnf.proto.keymgmt.v1.KmsHello;
+import org.qkdnf.proto.keymgmt.v1.PoolReport;
+import org.qkdnf.proto.northbound.v1.AppQos;
+import org.qkdnf.proto.northbound.v1.KeyService;
+import org.qkdnf.proto.northbound.v1.KeyServiceSpec;
+import org.qkdnf.proto.northbound.v1.KeyServiceState;
+import org.qkdnf.proto.northbound.v1.PathConstraints;
+import org.qkdnf.proto.northbound.v1.Protection;
+import org.qkdnf.proto.northbound.v1.ServiceRoute;
+
+/**
+ * The key-service manager on the real topology manager, admission controller and key-management
+ * manager; the key managers are scripted peers on an in-process Sk stream that acknowledge every
+ * command. Topology: a square A-B-D, A-C-D (10 kbit/s each) and a node E whose key manager never
+ * connects.
+ */
+class KeyServiceManagerTest {
+
+    static final String A = "a0000000-0000-4000-8000-00000000000a";
+    static final String B = "b0000000-0000-4000-8000-00000000000b";
+    static final String C = "c0000000-0000-4000-8000-00000000000c";
+    static final String D = "d0000000-0000-4000-8000-00000000000d";
+    static final String E = "e0000000-0000-4000-8000-00000000000e";
+    static final String AB = "ab000000-0000-4000-8000-0000000000ab";
+    static final String BD = "bd000000-0000-4000-8000-0000000000bd";
+    static final String AC = "ac000000-0000-4000-8000-0000000000ac";
+    static final String CD = "cd000000-0000-4000-8000-0000000000cd";
+    static final String AE = "ae000000-0000-4000-8000-0000000000ae";
+    static final List<String> LINKS = List.of(AB, BD, AC, CD, AE);
+    static final Metadata.Key<String> PEER = Metadata.Key.of("test-peer", Metadata.ASCII_STRING_MARSHALLER);
+
+    /** The kms identity from a header (PeerIdentityInterceptor needs TLS). */
+    static final class TestIdentityInterceptor implements ServerInterceptor {
+        @Override
+        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                           ServerCallHandler<Q, R> next) {
+            Context ctx = Context.current().withValue(PeerIdentity.CONTEXT_KEY,
+                    new PeerIdentity(headers.get(PEER), "kms", "test"));
+            return Contexts.interceptCall(ctx, call, headers, next);
+        }
+    }
+
+    /** A key manager that acknowledges every command. */
+    final class AckingKms implements StreamObserver<ConnectResponse> {
+        final CompletableFuture<Void> acked = new CompletableFuture<>();
+        final AtomicLong seq = new AtomicLong();
+        final StreamObserver<ConnectRequest> out;
+
+        AckingKms(String node) {
+            Metadata h = new Metadata();
+            h.put(PEER, node);
+            out = KeyManagementServiceGrpc.newStub(channel)
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(h)).connect(this);
+            send(ConnectRequest.newBuilder().setHello(KmsHello.newBuilder().setQkdnId(node).setKmeId("kme-" + node)
+                    .setEtsi014Address("127.0.0.1:8443")));
+        }
+
+        synchronized void send(ConnectRequest.Builder r) {
+            out.onNext(r.setSeq(seq.incrementAndGet()).build());
+        }
+
+        @Override
+        public void onNext(ConnectResponse r) {
+            if (r.hasHelloAck()) {
+                acked.complete(null);
+            } else {
+                send(ConnectRequest.newBuilder().setCommandResult(CommandResult.newBuilder()
+                        .setRequestId(r.getCommand().getRequestId())
+                        .setResult(OperationResult.newBuilder().setCode(Status.Code.OK.value()).setMessage("ok"))));
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+        }
+
+        @Override
+        public void onCompleted() {
+        }
+    }
+
+    private QkdTopologyManager topology;
+    private AdmissionController admission;
+    private ScheduledExecutorService scheduler;
+    private KeyManagementManager km;
+    private Server server;
+    private ManagedChannel channel;
+    private KeyServiceManager services;
+    private final List<KeyService> events = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        topology = new QkdTopologyManager(new SimpleQkdTopologyStore());
+        topology.applyInventory(node(A, linkEnd(AB, A, B, QKDL_STATUS_ACTIVE), linkEnd(AC, A, C, QKDL_STATUS_ACTIVE),
+                linkEnd(AE, A, E, QKDL_STATUS_ACTIVE)));
+        topology.applyInventory(node(B, linkEnd(AB, B, A, QKDL_STATUS_ACTIVE), linkEnd(BD, B, D, QKDL_STATUS_ACTIVE)));
+        topology.applyInventory(node(C, linkEnd(AC, C, A, QKDL_STATUS_ACTIVE), linkEnd(CD, C, D, QKDL_STATUS_ACTIVE)));
+        topology.applyInventory(node(D, linkEnd(BD, D, B, QKDL_STATUS_ACTIVE), linkEnd(CD, D, C, QKDL_STATUS_ACTIVE)));
+        topology.applyInventory(node(E, linkEnd(AE, E, A, QKDL_STATUS_ACTIVE)));
+        for (String l : LINKS) {
+            topology.applyPerformance(topology.getLink(l).orElseThrow().nodeIdA(), perf(l, QKDL_STATUS_ACTIVE, 10_000, 0.01));
+        }
+        admission = new AdmissionController(new SimpleReservationStore(), 1.0);
+        scheduler = Executors.newSingleThreadScheduledExecutor();
+        km = new KeyManagementManager(new SimpleKeyManagementStore(), scheduler, ControllerSettings::defaults,
+                Clock.systemUTC());
+        String name = InProcessServerBuilder.generateName();
+        server = InProcessServerBuilder.forName(name)
+                .addService(ServerInterceptors.intercept(new KeyManagementGrpcService(km, "test-controller"),
+                        new TestIdentityInterceptor()))
+                .build().start();
+        channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+        for (String n : List.of(A, B, C, D)) {
+            AckingKms k = new AckingKms(n);
+            k.acked.get(5, TimeUnit.SECONDS);
+            k.send(ConnectRequest.newBuilder().setPoolReport(PoolReport.getDefaultInstance()));
+            eventually(() -> km.getKmNode(n).map(x -> x.hasPoolReport()).orElse(false));
+        }
+        services = new KeyServiceManager(topology, admission, km, new SimpleKeyServiceStore(), Clock.systemUTC());
+        services.addListener((s, removed) -> events.add(s));
+        services.start();
+        eventually(() -> LINKS.stream().allMatch(l -> admission.admissibleBps(l) == 10_000));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        services.close();
+        channel.shutdownNow();
+        server.shutdownNow();
+        scheduler.shutdownNow();
+        topology.close();
+    }
+
+    private static void eventually(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition met within 5 s").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+    }
+
+    static KeyServiceSpec spec(String from, String to, long bps, Protection p) {
+        return KeyServiceSpec.newBuilder().setMasterSaeId("sae-alice").setMasterQkdnId(from)
+                .setSlaveSaeId("sae-bob").setSlaveQkdnId(to)
+                .setQos(AppQos.newBuilder().setMinBandwidthBps(bps).setPriority(1)).setProtection(p).build();
+    }
+
+    private static <T> T ok(CompletableFuture<T> f) throws Exception {
+        return f.get(10, TimeUnit.SECONDS);
+    }
+
+    private static Status statusOf(CompletableFuture<?> f) throws Exception {
+        try {
+            f.get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            return Status.fromThrowable(e.getCause());
+        }
+        throw new AssertionError("expected a failure");
+    }
+
+    private void assertNothingReserved() {
+        for (String l : LINKS) {
+            assertThat(admission.reservedBps(l)).as("reserved on " + l).isZero();
+        }
+        assertThat(km.getKeyRoutes()).as("routes in the key managers").isEmpty();
+    }
+
+    @Test
+    void createRoutesReservesAndInstallsDeleteLeavesNothing() throws Exception {
+        KeyService s = ok(services.create(spec(A, D, 2_000, Protection.PROTECTION_NONE)));
+
+        assertThat(s.getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE);
+        assertThat(s.getRoutesCount()).isEqualTo(1);
+        ServiceRoute r = s.getRoutes(0);
+        assertThat(r.getQkdnIdsList()).hasSize(3).startsWith(A).endsWith(D);
+        assertThat(r.getInstalled()).isTrue();
+        for (String l : r.getQkdlIdsList()) {
+            assertThat(admission.reservedBps(l)).isEqualTo(2_000);
+        }
+        assertThat(km.getKeyRoute(r.getRouteId())).isPresent();
+        assertThat(km.getKeyRoute(r.getRouteId()).get().getRoute().getBufferBits()).isEqualTo(65_536);
+        assertThat(services.get(s.getServiceId())).contains(s);
+
+        ok(services.delete(s.getServiceId()));
+        assertNothingReserved();
+        assertThat(services.list()).isEmpty();
+        assertThat(statusOf(services.delete(s.getServiceId())).getCode()).isEqualTo(Status.Code.NOT_FOUND);
+    }
+
+    @Test
+    void sameRequestSameRouteAndRateAwareSpreading() throws Exception {
+        KeyService first = ok(services.create(spec(A, D, 6_000, Protection.PROTECTION_NONE)));
+        // The first route has 4 kbit/s left: a second 6 kbit/s service must take the other side.
+        KeyService second = ok(services.create(spec(A, D, 6_000, Protection.PROTECTION_NONE)));
+        assertThat(second.getRoutes(0).getQkdnIds(1)).isNotEqualTo(first.getRoutes(0).getQkdnIds(1));
+        Status full = statusOf(services.create(spec(A, D, 6_000, Protection.PROTECTION_NONE)));
+        assertThat(full.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(full.getDescription()).contains("min_bandwidth_bps");
+        assertThat(admission.overbooked()).isEmpty();
+        ok(services.delete(first.getServiceId()));
+        ok(services.delete(second.getServiceId()));
+        assertNothingReserved();
+    }
+
+    @Test
+    void badRequestsNameTheFieldAndLeaveNothing() throws Exception {
+        KeyServiceSpec good = spec(A, D, 1_000, Protection.PROTECTION_NONE);
+        assertThat(statusOf(services.create(good.toBuilder().clearQos().build())).getDescription()).contains("spec.qos");
+        assertThat(statusOf(services.create(good.toBuilder().setMasterSaeId("").build())).getDescription())
+                .contains("spec.master_sae_id");
+        assertThat(statusOf(services.create(good.toBuilder().clearProtection().build())).getDescription())
+                .contains("spec.protection");
+        Status unknown = statusOf(services.create(good.toBuilder().setSlaveQkdnId("f0000000-0000-4000-8000-00000000000f")
+                .build()));
+        assertThat(unknown.getCode()).isEqualTo(Status.Code.NOT_FOUND);
+        assertThat(unknown.getDescription()).contains("spec.slave_qkdn_id");
+        Status avoidEnd = statusOf(services.create(good.toBuilder()
+                .setConstraints(PathConstraints.newBuilder().addAvoidQkdnIds(D)).build()));
+        assertThat(avoidEnd.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(avoidEnd.getDescription()).contains("spec.constraints.avoid_qkdn_ids[0]");
+        assertThat(statusOf(services.create(good.toBuilder().setQos(AppQos.newBuilder().setMinBandwidthBps(100)
+                .setMaxBandwidthBps(50)).build())).getDescription()).contains("spec.qos.max_bandwidth_bps");
+        assertThat(statusOf(services.modify("not-a-uuid", good.getQos(), null)).getCode())
+                .isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertNothingReserved();
+    }
+
+    @Test
+    void keyManagerNotConnectedIsUnavailableAndReleasesTheReservation() throws Exception {
+        Status s = statusOf(services.create(spec(A, E, 1_000, Protection.PROTECTION_NONE)));
+        assertThat(s.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(s.getDescription()).contains(E);
+        assertNothingReserved();
+        assertThat(services.list()).isEmpty();
+    }
+
+    @Test
+    void constraintsAreHonouredAndQueryReservesNothing() throws Exception {
+        KeyServiceSpec viaC = spec(A, D, 1_000, Protection.PROTECTION_NONE).toBuilder()
+                .setConstraints(PathConstraints.newBuilder().addAvoidQkdnIds(B)).build();
+        List<ServiceRoute> routes = ok(services.queryPaths(viaC));
+        assertThat(routes).hasSize(1);
+        assertThat(routes.get(0).getQkdnIdsList()).containsExactly(A, C, D);
+        List<ServiceRoute> pair = ok(services.queryPaths(spec(A, D, 1_000, Protection.PROTECTION_ONE_PLUS_ONE)));
+        assertThat(pair).hasSize(2);
+        assertThat(pair.get(0).getQkdnIds(1)).isNotEqualTo(pair.get(1).getQkdnIds(1));
+        assertThat(statusOf(services.queryPaths(viaC.toBuilder().setConstraints(PathConstraints.newBuilder()
+                .setMaxHops(1)).build())).getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertNothingReserved();
+    }
+
+    @Test
+    void onePlusOneReservesBothAndSwitchesOnCut() throws Exception {
+        KeyService s = ok(services.create(spec(A, D, 1_000, Protection.PROTECTION_ONE_PLUS_ONE)));
+        assertThat(s.getRoutesCount()).isEqualTo(2);
+        for (ServiceRoute r : s.getRoutesList()) {
+            for (String l : r.getQkdlIdsList()) {
+                assertThat(admission.reservedBps(l)).isEqualTo(1_000);
+            }
+        }
+        ServiceRoute working = s.getRoutes(0);
+        ServiceRoute backup = s.getRoutes(1);
+        assertThat(backup.getInstalled()).isFalse();
+
+        String cut = working.getQkdlIds(0);
+        topology.applyPerformance(A, perf(cut, QKDL_STATUS_OFF, 0, 0.5));
+
+        eventually(() -> services.get(s.getServiceId()).get().getReroutes() == 1);
+        KeyService after = services.get(s.getServiceId()).get();
+        assertThat(after.getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE);
+        assertThat(after.getRoutes(0).getQkdnIdsList()).isEqualTo(backup.getQkdnIdsList());
+        assertThat(after.getRoutes(0).getInstalled()).isTrue();
+        assertThat(after.getReason()).contains("rerouted").contains(cut).contains("unprotected");
+        assertThat(km.getKeyRoute(working.getRouteId())).isEmpty();
+        assertThat(km.getKeyRoute(after.getRoutes(0).getRouteId())).isPresent();
+        assertThat(admission.reservedBps(cut)).isZero();
+        assertThat(admission.overbooked()).isEmpty();
+
+        ok(services.delete(s.getServiceId()));
+        assertNothingReserved();
+    }
+
+    @Test
+    void restorationReroutesNoneDegradesAndBothComeBack() throws Exception {
+        KeyService restoration = ok(services.create(spec(A, D, 1_000, Protection.PROTECTION_RESTORATION)));
+        String middle = restoration.getRoutes(0).getQkdnIds(1);
+        KeyService unprotected = ok(services.create(spec(A, D, 1_000, Protection.PROTECTION_NONE).toBuilder()
+                .setConstraints(PathConstraints.newBuilder().addViaQkdnIds(middle)).build()));
+        // Cut the first link both use.
+        String cut = restoration.getRoutes(0).getQkdlIds(0);
+        assertThat(unprotected.getRoutes(0).getQkdlIds(0)).isEqualTo(cut);
+        topology.applyPerformance(A, perf(cut, QKDL_STATUS_OFF, 0, 0.5));
+
+        eventually(() -> services.get(unprotected.getServiceId()).get().getState()
+                == KeyServiceState.KEY_SERVICE_STATE_DEGRADED
+                && services.get(restoration.getServiceId()).get().getReroutes() == 1);
+        KeyService moved = services.get(restoration.getServiceId()).get();
+        assertThat(moved.getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE);
+        assertThat(moved.getRoutes(0).getQkdlIdsList()).doesNotContain(cut);
+        KeyService degraded = services.get(unprotected.getServiceId()).get();
+        assertThat(degraded.getReason()).contains(cut);
+        assertThat(degraded.getRoutesList()).isEmpty();
+        assertThat(admission.reservation(unprotected.getServiceId())).isEmpty();
+        assertThat(admission.overbooked()).isEmpty();
+        topology.applyPerformance(A, perf(cut, QKDL_STATUS_ACTIVE, 10_000, 0.01));
+        eventually(() -> services.list().stream().allMatch(x -> x.getState() == KeyServiceState.KEY_SERVICE_STATE_ACTIVE));
+        assertThat(services.get(unprotected.getServiceId()).get().getReason()).isEqualTo("restored");
+        List<String> routeIds = new ArrayList<>();
+        for (KeyService x : services.list()) {
+            routeIds.add(x.getRoutes(0).getRouteId());
+        }
+        assertThat(km.getKeyRoutes()).hasSize(2);
+        assertThat(events).isNotEmpty();
+        for (KeyService x : services.list()) {
+            ok(services.delete(x.getServiceId()));
+        }
+        assertNothingReserved();
+        assertThat(Map.copyOf(admission.overbooked())).isEmpty();
+        assertThat(routeIds).doesNotHaveDuplicates();
+    }
+}
