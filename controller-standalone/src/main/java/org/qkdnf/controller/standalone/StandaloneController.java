@@ -16,12 +16,15 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import org.qkdnf.controller.admission.AdmissionController;
 import org.qkdnf.controller.api.ControllerSettings;
 import org.qkdnf.controller.api.QkdCommandService;
 import org.qkdnf.controller.api.QkdTopologyAdminService;
 import org.qkdnf.controller.api.QkdTopologyService;
 import org.qkdnf.controller.impl.CommandDispatcher;
 import org.qkdnf.controller.impl.QkdTopologyManager;
+import org.qkdnf.controller.keyservice.KeyServiceGrpcService;
+import org.qkdnf.controller.keyservice.KeyServiceManager;
 import org.qkdnf.controller.km.KeyManagementGrpcService;
 import org.qkdnf.controller.km.KeyManagementManager;
 import org.qkdnf.controller.km.KeyRouteAdminGrpcService;
@@ -31,6 +34,7 @@ import org.qkdnf.controller.sq.QuantumLayerGrpcService;
 import org.qkdnf.controller.sq.SqServerFactory;
 import org.qkdnf.proto.keymgmt.v1.KeyManagementServiceGrpc;
 import org.qkdnf.proto.keymgmt.v1.KeyRouteAdminServiceGrpc;
+import org.qkdnf.proto.northbound.v1.KeyServiceServiceGrpc;
 import org.qkdnf.proto.southbound.v1.QuantumLayerServiceGrpc;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +44,10 @@ import org.slf4j.LoggerFactory;
  * {@link MvStoreQkdTopologyStore}, the command dispatcher, and one mTLS gRPC server carrying Sq,
  * gRPC health and server reflection. The same server carries Sk (key managers, role kms) and the
  * key-route northbound (roles controller, operator) over an {@link MvStoreKeyManagementStore};
- * each service admits only its roles.
+ * each service admits only its roles. The key-service northbound (Nc, roles controller and
+ * operator) runs a {@link KeyServiceManager} over an {@link AdmissionController} admitting
+ * {@value #ADMISSIBLE_FRACTION} of each link's measured SKR, with reservations in an
+ * {@link MvStoreReservationStore} and services in an {@link MvStoreKeyServiceStore}.
  *
  * <p>Threads: built and closed by one thread; everything it hands out is thread-safe.
  */
@@ -48,6 +55,11 @@ public final class StandaloneController implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(StandaloneController.class);
     private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(5);
+    /**
+     * Share of a link's measured SKR that key services may reserve: the rest absorbs the
+     * fluctuation of the measurement between reports, so a small dip displaces nothing.
+     */
+    public static final double ADMISSIBLE_FRACTION = 0.9;
 
     private final MvStoreQkdTopologyStore store;
     private final QkdTopologyManager manager;
@@ -57,6 +69,10 @@ public final class StandaloneController implements AutoCloseable {
     private final MvStoreKeyManagementStore kmStore;
     private final KeyManagementManager keyManagement;
     private final KeyManagementGrpcService skService;
+    private final MvStoreReservationStore reservationStore;
+    private final MvStoreKeyServiceStore keyServiceStore;
+    private final AdmissionController admission;
+    private final KeyServiceManager keyServices;
     private final ThreadPoolExecutor callExecutor;
     private final HealthStatusManager health;
     private final Server server;
@@ -66,9 +82,15 @@ public final class StandaloneController implements AutoCloseable {
         Files.createDirectories(config.dataDir());
         store = MvStoreQkdTopologyStore.open(config.dataDir().resolve(MvStoreQkdTopologyStore.FILE_NAME));
         MvStoreKeyManagementStore km = null;
+        MvStoreReservationStore rs = null;
+        MvStoreKeyServiceStore ks = null;
         try {
             km = MvStoreKeyManagementStore.open(config.dataDir().resolve(MvStoreKeyManagementStore.FILE_NAME));
             kmStore = km;
+            rs = MvStoreReservationStore.open(config.dataDir());
+            reservationStore = rs;
+            ks = MvStoreKeyServiceStore.open(config.dataDir());
+            keyServiceStore = ks;
             manager = new QkdTopologyManager(store);
             ControllerSettings s = manager.settings();
             ControllerSettings wanted = s;
@@ -93,19 +115,29 @@ public final class StandaloneController implements AutoCloseable {
             sqService = new QuantumLayerGrpcService(manager, commands, config.controllerId());
             keyManagement = new KeyManagementManager(kmStore, scheduler, manager::settings, Clock.systemUTC());
             skService = new KeyManagementGrpcService(keyManagement, config.controllerId());
+            admission = new AdmissionController(reservationStore, ADMISSIBLE_FRACTION);
+            keyServices = new KeyServiceManager(manager, admission, keyManagement, keyServiceStore, Clock.systemUTC());
             callExecutor = SqServerFactory.newBoundedExecutor();
             health = new HealthStatusManager();
             server = SqServerFactory.serverBuilder(config.sqHost(), config.sqPort(), config.tls(), sqService, callExecutor)
                     .addService(SkServerFactory.interceptedService(skService))
                     .addService(SkServerFactory.interceptedAdmin(new KeyRouteAdminGrpcService(keyManagement)))
+                    .addService(KeyServiceGrpcService.intercepted(new KeyServiceGrpcService(keyServices)))
                     .addService(health.getHealthService())
                     .addService(ProtoReflectionServiceV1.newInstance())
                     .addService(ProtoReflectionService.newInstance())
                     .build();
             server.start();
+            keyServices.start();
         } catch (IOException | RuntimeException e) {
             if (km != null) {
                 km.close();
+            }
+            if (rs != null) {
+                rs.close();
+            }
+            if (ks != null) {
+                ks.close();
             }
             store.close();
             throw e;
@@ -114,6 +146,7 @@ public final class StandaloneController implements AutoCloseable {
         health.setStatus(QuantumLayerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
         health.setStatus(KeyManagementServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
         health.setStatus(KeyRouteAdminServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+        health.setStatus(KeyServiceServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
         log.info("controller {} serving Sq on {}:{} (data {}, {} nodes, {} links restored, {})",
                 config.controllerId(), config.sqHost(), sqPort(), config.dataDir(), manager.getNodes().size(),
                 manager.getLinks().size(), manager.settings());
@@ -155,6 +188,16 @@ public final class StandaloneController implements AutoCloseable {
         return keyManagement;
     }
 
+    /** Key services (Nc): routed, admitted and installed by the controller. */
+    public KeyServiceManager keyServiceManager() {
+        return keyServices;
+    }
+
+    /** Admission of key rate on links (what key services reserve). */
+    public AdmissionController admissionController() {
+        return admission;
+    }
+
     /** Graceful and bounded: health NOT_SERVING, agent streams closed, server drained, store closed. */
     @Override
     public synchronized void close() {
@@ -163,6 +206,7 @@ public final class StandaloneController implements AutoCloseable {
         }
         closed = true;
         health.enterTerminalState();
+        keyServices.close();
         sqService.closeAll();
         skService.closeAll();
         SqServerFactory.shutdown(server, SHUTDOWN_WAIT);
@@ -175,6 +219,8 @@ public final class StandaloneController implements AutoCloseable {
         }
         manager.close();
         kmStore.close();
+        keyServiceStore.close();
+        reservationStore.close();
         store.close();
         log.info("controller stopped");
     }
