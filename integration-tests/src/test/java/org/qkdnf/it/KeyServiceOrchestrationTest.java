@@ -1,0 +1,151 @@
+package org.qkdnf.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.qkdnf.common.tls.GrpcTls;
+import org.qkdnf.kms.KmsAgent;
+import org.qkdnf.kms.api.KeyServiceDefinition;
+import org.qkdnf.pki.DevCertificateAuthority.Role;
+import org.qkdnf.proto.northbound.v1.AppQos;
+import org.qkdnf.proto.northbound.v1.CreateKeyServiceRequest;
+import org.qkdnf.proto.northbound.v1.DeleteKeyServiceRequest;
+import org.qkdnf.proto.northbound.v1.KeyService;
+import org.qkdnf.proto.northbound.v1.KeyServiceServiceGrpc;
+import org.qkdnf.proto.northbound.v1.KeyServiceSpec;
+import org.qkdnf.proto.northbound.v1.KeyServiceState;
+import org.qkdnf.proto.northbound.v1.ListKeyServicesRequest;
+import org.qkdnf.proto.northbound.v1.Protection;
+import org.qkdnf.proto.northbound.v1.QueryPathsRequest;
+import org.qkdnf.proto.northbound.v1.ServiceRoute;
+import org.qkdnf.proto.northbound.v1.WatchKeyServicesRequest;
+import org.qkdnf.proto.northbound.v1.WatchKeyServicesResponse;
+
+/**
+ * Nc end to end over mTLS: a key service between two SAEs is asked for with no route; the
+ * controller computes the route over the chain, admits its rate, installs it into every key
+ * manager over Sk; the SAEs get identical keys over ETSI GS QKD 014; deleting the service leaves
+ * nothing reserved at the controller and no service in any key manager.
+ */
+class KeyServiceOrchestrationTest {
+
+    static final long RATE_BPS = 2_048;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void controllerRoutedServiceDeliversKeyAndDeleteLeavesNothing() throws Exception {
+        try (KeyChain chain = new KeyChain(dir, 3)) {
+            chain.connectKeyManagersToController(Duration.ofMillis(200));
+            ManagedChannel nc = NettyChannelBuilder.forTarget("127.0.0.1:" + chain.controller.sqPort(),
+                    GrpcTls.channelCredentials(chain.issue("operator-tool", Role.CONTROLLER))).build();
+            Context.CancellableContext watchContext = Context.current().withCancellation();
+            try {
+                var services = KeyServiceServiceGrpc.newBlockingStub(nc);
+                var admission = chain.controller.admissionController();
+                // Key managers registered, links measured and admitted.
+                eventually(Duration.ofSeconds(30), () -> chain.controller.keyManagementService().getKmNodes().size() == 3
+                        && chain.controller.keyManagementService().getKmNodes().stream().allMatch(n -> n.getConnected())
+                        && chain.links.stream().allMatch(l -> admission.admissibleBps(l) > 4 * RATE_BPS));
+                Iterator<WatchKeyServicesResponse> watch = watchContext.call(() -> KeyServiceServiceGrpc
+                        .newBlockingStub(nc).watchKeyServices(WatchKeyServicesRequest.getDefaultInstance()));
+
+                KeyServiceSpec spec = KeyServiceSpec.newBuilder()
+                        .setMasterSaeId("sae-alice").setMasterQkdnId(chain.nodes.get(0))
+                        .setSlaveSaeId("sae-bob").setSlaveQkdnId(chain.nodes.get(2))
+                        .setQos(AppQos.newBuilder().setMinBandwidthBps(RATE_BPS).setPriority(3))
+                        .setProtection(Protection.PROTECTION_RESTORATION).build();
+                List<ServiceRoute> query = services.queryPaths(QueryPathsRequest.newBuilder().setSpec(spec).build())
+                        .getRoutesList();
+                assertThat(query).hasSize(1);
+                assertThat(query.get(0).getQkdnIdsList()).isEqualTo(chain.nodes);
+                assertThat(chain.links).allMatch(l -> admission.reservedBps(l) == 0);
+
+                KeyService created = services.withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .createKeyService(CreateKeyServiceRequest.newBuilder().setSpec(spec).build()).getService();
+                assertThat(created.getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE);
+                ServiceRoute route = created.getRoutes(0);
+                assertThat(route.getQkdnIdsList()).isEqualTo(chain.nodes);
+                assertThat(route.getQkdlIdsList()).isEqualTo(chain.links);
+                assertThat(route.getInstalled()).isTrue();
+                assertThat(chain.links).allMatch(l -> admission.reservedBps(l) == RATE_BPS);
+                KeyServiceDefinition expected = new KeyServiceDefinition(UUID.fromString(route.getRouteId()),
+                        "sae-alice", "sae-bob", chain.nodes, chain.links, 65_536);
+                for (KmsAgent k : chain.kms) {
+                    assertThat(k.services().services()).contains(expected);
+                }
+                WatchKeyServicesResponse seen = watch.next();
+                assertThat(seen.getService().getServiceId()).isEqualTo(created.getServiceId());
+                assertThat(seen.getService().getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE);
+
+                assertSaesShareKeys(chain, 5);
+
+                services.withDeadlineAfter(30, TimeUnit.SECONDS).deleteKeyService(DeleteKeyServiceRequest.newBuilder()
+                        .setServiceId(created.getServiceId()).build());
+                assertThat(chain.links).allMatch(l -> admission.reservedBps(l) == 0);
+                assertThat(admission.reservation(created.getServiceId())).isEmpty();
+                for (KmsAgent k : chain.kms) {
+                    assertThat(k.services().services()).isEmpty();
+                }
+                assertThat(chain.controller.keyManagementService().getKeyRoutes()).isEmpty();
+                assertThat(services.listKeyServices(ListKeyServicesRequest.getDefaultInstance()).getServicesCount())
+                        .isZero();
+                WatchKeyServicesResponse removed = watch.next();
+                assertThat(removed.getRemoved()).isTrue();
+                assertThat(removed.getService().getServiceId()).isEqualTo(created.getServiceId());
+            } finally {
+                watchContext.cancel(null);
+                nc.shutdownNow();
+            }
+        }
+    }
+
+    /** Alice takes keys at the first node, Bob gets the same keys at the last one (ETSI GS QKD 014). */
+    private static void assertSaesShareKeys(KeyChain chain, int count) throws Exception {
+        HttpClient alice = KeyDeliveryTest.client(chain, "sae-alice");
+        HttpClient bob = KeyDeliveryTest.client(chain, "sae-bob");
+        String source = "https://localhost:" + chain.kms[0].etsi014Port() + "/api/v1/keys/";
+        String destination = "https://localhost:" + chain.kms[chain.kms.length - 1].etsi014Port() + "/api/v1/keys/";
+        eventually(Duration.ofSeconds(60), () -> {
+            try {
+                return KeyDeliveryTest.JSON.readTree(KeyDeliveryTest.get(alice, source + "sae-bob/status").body())
+                        .get("stored_key_count").asLong() >= count;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        for (int i = 0; i < count; i++) {
+            var enc = KeyDeliveryTest.get(alice, source + "sae-bob/enc_keys");
+            assertThat(enc.statusCode()).as(enc.body()).isEqualTo(200);
+            JsonNode k = KeyDeliveryTest.JSON.readTree(enc.body()).get("keys").get(0);
+            var dec = KeyDeliveryTest.get(bob, destination + "sae-alice/dec_keys?key_ID=" + k.get("key_ID").asText());
+            assertThat(dec.statusCode()).as(dec.body()).isEqualTo(200);
+            JsonNode d = KeyDeliveryTest.JSON.readTree(dec.body()).get("keys").get(0);
+            assertThat(d.get("key_ID").asText()).isEqualTo(k.get("key_ID").asText());
+            assertThat(d.get("key").asText()).isEqualTo(k.get("key").asText());
+        }
+    }
+
+    private static void eventually(Duration limit, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition met within " + limit).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+}
