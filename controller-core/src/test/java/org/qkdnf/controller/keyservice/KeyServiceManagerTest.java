@@ -370,4 +370,37 @@ class KeyServiceManagerTest {
         assertThat(Map.copyOf(admission.overbooked())).isEmpty();
         assertThat(routeIds).doesNotHaveDuplicates();
     }
+
+    @Test
+    void modifyChangesTheRateAndMovesTheRouteMakeBeforeBreak() throws Exception {
+        List<KeyService> watched = new CopyOnWriteArrayList<>();
+        KeyService s = ok(services.create(spec(A, D, 1_000, Protection.PROTECTION_RESTORATION)));
+        ok(services.subscribe((x, removed) -> watched.add(x)));
+        ServiceRoute first = s.getRoutes(0);
+
+        KeyService more = ok(services.modify(s.getServiceId(), s.getSpec().getQos().toBuilder()
+                .setMinBandwidthBps(3_000).build(), null));
+        assertThat(more.getRoutes(0).getRouteId()).as("same path: route kept").isEqualTo(first.getRouteId());
+        for (String l : first.getQkdlIdsList()) {
+            assertThat(admission.reservedBps(l)).isEqualTo(3_000);
+        }
+        String middle = first.getQkdnIds(1);
+        KeyService moved = ok(services.modify(s.getServiceId(), more.getSpec().getQos(),
+                PathConstraints.newBuilder().addAvoidQkdnIds(middle).build()));
+        assertThat(moved.getRoutes(0).getQkdnIdsList()).doesNotContain(middle);
+        assertThat(km.getKeyRoute(first.getRouteId())).isEmpty();
+        assertThat(km.getKeyRoute(moved.getRoutes(0).getRouteId())).isPresent();
+        for (String l : first.getQkdlIdsList()) {
+            assertThat(admission.reservedBps(l)).isZero();
+        }
+        Status tooMuch = statusOf(services.modify(s.getServiceId(), more.getSpec().getQos().toBuilder()
+                .setMinBandwidthBps(20_000).build(), null));
+        assertThat(tooMuch.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(services.get(s.getServiceId())).contains(moved);
+        assertThat(watched).extracting(KeyService::getServiceId).containsOnly(s.getServiceId());
+        assertThat(watched.get(0)).isEqualTo(s);
+        assertThat(watched.get(watched.size() - 1)).isEqualTo(moved);
+        ok(services.delete(s.getServiceId()));
+        assertNothingReserved();
+    }
 }
