@@ -18,6 +18,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.qkdnf.common.tls.GrpcTls;
+import org.qkdnf.controller.standalone.StandaloneController;
+import org.qkdnf.controller.standalone.StandaloneControllerConfig;
 import org.qkdnf.kms.KmsAgent;
 import org.qkdnf.kms.api.KeyServiceDefinition;
 import org.qkdnf.pki.DevCertificateAuthority.Role;
@@ -39,7 +41,8 @@ import org.qkdnf.proto.northbound.v1.WatchKeyServicesResponse;
  * Nc end to end over mTLS: a key service between two SAEs is asked for with no route; the
  * controller computes the route over the chain, admits its rate, installs it into every key
  * manager over Sk; the SAEs get identical keys over ETSI GS QKD 014; deleting the service leaves
- * nothing reserved at the controller and no service in any key manager.
+ * nothing reserved at the controller and no service in any key manager. A controller restart in
+ * between brings the service, its reservation and its route back as they were.
  */
 class KeyServiceOrchestrationTest {
 
@@ -55,6 +58,7 @@ class KeyServiceOrchestrationTest {
             ManagedChannel nc = NettyChannelBuilder.forTarget("127.0.0.1:" + chain.controller.sqPort(),
                     GrpcTls.channelCredentials(chain.issue("operator-tool", Role.CONTROLLER))).build();
             Context.CancellableContext watchContext = Context.current().withCancellation();
+            StandaloneController restarted = null;
             try {
                 var services = KeyServiceServiceGrpc.newBlockingStub(nc);
                 var admission = chain.controller.admissionController();
@@ -94,15 +98,37 @@ class KeyServiceOrchestrationTest {
                 assertThat(seen.getService().getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE);
 
                 assertSaesShareKeys(chain, 5);
+                watchContext.cancel(null);
+
+                // Controller restart: the service, its reservation and its route come back as they were.
+                int port = chain.controller.sqPort();
+                chain.controller.close();
+                restarted = StandaloneController.start(StandaloneControllerConfig.builder().sqHost("127.0.0.1")
+                        .sqPort(port).tls(chain.issue("controller", Role.CONTROLLER))
+                        .dataDir(dir.resolve("controller")).build());
+                var restoredAdmission = restarted.admissionController();
+                assertThat(restarted.keyServiceManager().get(created.getServiceId())).contains(created);
+                assertThat(chain.links).allMatch(l -> restoredAdmission.reservedBps(l) == RATE_BPS);
+                StandaloneController r = restarted;
+                eventually(Duration.ofSeconds(30), () -> r.keyManagementService().getKmNodes().stream()
+                        .allMatch(n -> n.getConnected()) && chain.links.stream().allMatch(l -> r.topologyService()
+                        .getLink(l).map(x -> x.hasPerformance()).orElse(false)));
+                assertThat(restarted.keyServiceManager().get(created.getServiceId())).contains(created);
+                assertSaesShareKeys(chain, 3);
+                Context.CancellableContext watch2 = Context.current().withCancellation();
+                watchContext = watch2;
+                watch = watch2.call(() -> KeyServiceServiceGrpc.newBlockingStub(nc)
+                        .watchKeyServices(WatchKeyServicesRequest.getDefaultInstance()));
+                assertThat(watch.next().getService()).isEqualTo(created);
 
                 services.withDeadlineAfter(30, TimeUnit.SECONDS).deleteKeyService(DeleteKeyServiceRequest.newBuilder()
                         .setServiceId(created.getServiceId()).build());
-                assertThat(chain.links).allMatch(l -> admission.reservedBps(l) == 0);
-                assertThat(admission.reservation(created.getServiceId())).isEmpty();
+                assertThat(chain.links).allMatch(l -> restoredAdmission.reservedBps(l) == 0);
+                assertThat(restoredAdmission.reservation(created.getServiceId())).isEmpty();
                 for (KmsAgent k : chain.kms) {
                     assertThat(k.services().services()).isEmpty();
                 }
-                assertThat(chain.controller.keyManagementService().getKeyRoutes()).isEmpty();
+                assertThat(restarted.keyManagementService().getKeyRoutes()).isEmpty();
                 assertThat(services.listKeyServices(ListKeyServicesRequest.getDefaultInstance()).getServicesCount())
                         .isZero();
                 WatchKeyServicesResponse removed = watch.next();
@@ -111,6 +137,9 @@ class KeyServiceOrchestrationTest {
             } finally {
                 watchContext.cancel(null);
                 nc.shutdownNow();
+                if (restarted != null) {
+                    restarted.close();
+                }
             }
         }
     }
