@@ -142,7 +142,11 @@ public final class KeyServiceManager implements AutoCloseable {
         topology.addListener(topologyListener);
         executor.execute(() -> {
             for (KeyService s : new ArrayList<>(services.values())) {
-                scheduleExpiry(s);
+                if (s.getState() == KeyServiceState.KEY_SERVICE_STATE_PENDING) {
+                    abandon(s);
+                } else {
+                    scheduleExpiry(s);
+                }
             }
             for (QkdLinkInfo l : topology.getLinks()) {
                 feedCapacity(l, false);
@@ -215,13 +219,20 @@ public final class KeyServiceManager implements AutoCloseable {
             KeyServiceValidator.spec(requested, topology, now);
             KeyServiceSpec spec = withExpiry(requested, now);
             String id = UUID.randomUUID().toString();
-            List<ServiceRoute> routes = plan(spec, id, Set.of());
+            List<ServiceRoute> routes = new ArrayList<>(plan(spec, id, Set.of()));
+            routes.set(0, routes.get(0).toBuilder().setRouteId(UUID.randomUUID().toString()).build());
             reserveOrThrow(id, spec, routes);
+            // Write-ahead: a crash from here on leaves a PENDING record naming the route, which
+            // start() removes from the key managers, and releases, after a restart.
+            store.save(KeyService.newBuilder().setServiceId(id).setSpec(spec)
+                    .setState(KeyServiceState.KEY_SERVICE_STATE_PENDING).setReason("being set up")
+                    .addAllRoutes(routes).setUpdatedAt(ts(now)).build());
             List<ServiceRoute> installed;
             try {
                 installed = installWorking(spec, routes, List.of());
             } catch (RuntimeException e) {
                 admission.release(id);
+                store.remove(id);
                 throw e;
             }
             KeyService s = KeyService.newBuilder().setServiceId(id).setSpec(spec)
@@ -297,6 +308,22 @@ public final class KeyServiceManager implements AutoCloseable {
         cancelExpiry(s.getServiceId());
         log.info("key service {} {}", s.getServiceId(), why);
         notifyListeners(s.toBuilder().setReason(why).build(), true);
+    }
+
+    /**
+     * A setup interrupted by a crash (never acknowledged): its route is removed from the key
+     * managers (re-sent to those not connected yet), its reservation released, its record dropped.
+     */
+    private void abandon(KeyService s) {
+        for (ServiceRoute r : s.getRoutesList()) {
+            if (!r.getRouteId().isEmpty()) {
+                uninstall(r.toBuilder().setInstalled(true).build());
+            }
+        }
+        admission.release(s.getServiceId());
+        services.remove(s.getServiceId());
+        store.remove(s.getServiceId());
+        log.info("key service {}: setup interrupted by a restart, undone", s.getServiceId());
     }
 
     private KeyService existing(String serviceId) {
@@ -482,7 +509,7 @@ public final class KeyServiceManager implements AutoCloseable {
                 log.info("make-before-break refused ({}); removing the old route first", e.getStatus());
                 toRemove.forEach(this::uninstall);
                 toRemove.clear();
-                working = install(spec, wanted);
+                working = install(spec, wanted.toBuilder().clearRouteId().build());
             }
         }
         toRemove.forEach(this::uninstall);
@@ -499,7 +526,7 @@ public final class KeyServiceManager implements AutoCloseable {
     }
 
     private ServiceRoute install(KeyServiceSpec spec, ServiceRoute r) {
-        String routeId = UUID.randomUUID().toString();
+        String routeId = r.getRouteId().isEmpty() ? UUID.randomUUID().toString() : r.getRouteId();
         AppQos q = spec.getQos();
         long rate = q.getMaxBandwidthBps() != 0 ? q.getMaxBandwidthBps() : q.getMinBandwidthBps();
         long buffer = Math.max(MIN_BUFFER_BITS, rate * 2);

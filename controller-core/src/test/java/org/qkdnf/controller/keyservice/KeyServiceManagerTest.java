@@ -403,4 +403,27 @@ class KeyServiceManagerTest {
         ok(services.delete(s.getServiceId()));
         assertNothingReserved();
     }
+
+    @Test
+    void setupInterruptedByACrashIsUndoneOnStart() throws Exception {
+        SimpleKeyServiceStore store = new SimpleKeyServiceStore();
+        String id = "5e000000-0000-4000-8000-000000000001";
+        String routeId = "7e000000-0000-4000-8000-000000000001";
+        KeyServiceSpec spec = spec(A, B, 1_000, Protection.PROTECTION_NONE);
+        // What create() leaves behind when the controller dies between install and acknowledgement.
+        store.save(KeyService.newBuilder().setServiceId(id).setSpec(spec).setState(KeyServiceState.KEY_SERVICE_STATE_PENDING)
+                .addRoutes(ServiceRoute.newBuilder().setRouteId(routeId).addQkdnIds(A).addQkdnIds(B).addQkdlIds(AB))
+                .build());
+        assertThat(admission.reserve(id, 1, Map.of(AB, 1_000L), false).admitted()).isTrue();
+        ok(km.installRoute(org.qkdnf.proto.keymgmt.v1.KeyRoute.newBuilder().setServiceId(routeId)
+                .setMasterSaeId("sae-alice").setSlaveSaeId("sae-bob").addRouteQkdnIds(A).addRouteQkdnIds(B)
+                .addRouteQkdlIds(AB).setRateBps(1_000).setBufferBits(65_536).build(), null));
+
+        try (KeyServiceManager restarted = new KeyServiceManager(topology, admission, km, store, Clock.systemUTC())) {
+            restarted.start();
+            eventually(() -> store.loadAll().isEmpty() && km.getKeyRoutes().isEmpty());
+            assertThat(restarted.list()).isEmpty();
+            assertNothingReserved();
+        }
+    }
 }
