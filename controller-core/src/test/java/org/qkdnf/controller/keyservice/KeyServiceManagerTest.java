@@ -426,4 +426,84 @@ class KeyServiceManagerTest {
             assertNothingReserved();
         }
     }
+
+    /**
+     * No overbooking at the service level: concurrent creates, modifies and deletes from four
+     * threads interleaved with link cuts, repairs and key-rate changes; after every step no link
+     * carries more than it admits, and at the end deleting everything leaves nothing.
+     */
+    @Test
+    void randomisedConcurrentRequestsWithLinkFailuresNeverOverbook() throws Exception {
+        List<String> ends = List.of(A, B, C, D);
+        Protection[] protections = {Protection.PROTECTION_NONE, Protection.PROTECTION_ONE_PLUS_ONE,
+                Protection.PROTECTION_RESTORATION};
+        List<String> violations = new CopyOnWriteArrayList<>();
+        var pool = Executors.newFixedThreadPool(5);
+        try {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                long seed = 42 + t;
+                done.add(pool.submit(() -> {
+                    java.util.Random rnd = new java.util.Random(seed);
+                    List<String> mine = new ArrayList<>();
+                    for (int i = 0; i < 300; i++) {
+                        try {
+                            int op = rnd.nextInt(10);
+                            if (op < 5 || mine.isEmpty()) {
+                                String from = ends.get(rnd.nextInt(4));
+                                String to = ends.get(rnd.nextInt(4));
+                                if (from.equals(to)) {
+                                    continue;
+                                }
+                                KeyServiceSpec sp = spec(from, to, 500 + rnd.nextInt(3_000),
+                                        protections[rnd.nextInt(3)]).toBuilder()
+                                        .setQos(AppQos.newBuilder().setMinBandwidthBps(500 + rnd.nextInt(3_000))
+                                                .setPriority(rnd.nextInt(4))).build();
+                                services.create(sp).handle((x, e) -> x == null ? null : mine.add(x.getServiceId()))
+                                        .get(10, TimeUnit.SECONDS);
+                            } else if (op < 7) {
+                                String id = mine.get(rnd.nextInt(mine.size()));
+                                services.modify(id, AppQos.newBuilder().setMinBandwidthBps(500 + rnd.nextInt(3_000))
+                                        .build(), null).handle((x, e) -> null).get(10, TimeUnit.SECONDS);
+                            } else {
+                                String id = mine.remove(rnd.nextInt(mine.size()));
+                                services.delete(id).get(10, TimeUnit.SECONDS);
+                            }
+                        } catch (Exception e) {
+                            violations.add("request failed unexpectedly: " + e);
+                        }
+                        if (!admission.overbooked().isEmpty()) {
+                            violations.add("overbooked: " + admission.overbooked().keySet());
+                        }
+                    }
+                    return null;
+                }));
+            }
+            done.add(pool.submit(() -> {
+                java.util.Random rnd = new java.util.Random(7);
+                for (int i = 0; i < 400; i++) {
+                    String l = List.of(AB, BD, AC, CD).get(rnd.nextInt(4));
+                    int kind = rnd.nextInt(3);
+                    topology.applyPerformance(topology.getLink(l).orElseThrow().nodeIdA(), kind == 0
+                            ? perf(l, QKDL_STATUS_OFF, 0, 0.5)
+                            : perf(l, QKDL_STATUS_ACTIVE, kind == 1 ? 10_000 : 2_000 + rnd.nextInt(8_000), 0.01));
+                    if (!admission.overbooked().isEmpty()) {
+                        violations.add("overbooked: " + admission.overbooked().keySet());
+                    }
+                    Thread.sleep(2);
+                }
+                return null;
+            }));
+            for (var f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(violations).isEmpty();
+        for (KeyService x : services.list()) {
+            ok(services.delete(x.getServiceId()));
+        }
+        assertNothingReserved();
+    }
 }
