@@ -506,4 +506,19 @@ class KeyServiceManagerTest {
         }
         assertNothingReserved();
     }
+
+    @Test
+    void serviceExpiresAfterItsTtl() throws Exception {
+        List<Boolean> removals = new CopyOnWriteArrayList<>();
+        services.addListener((x, removed) -> removals.add(removed));
+        KeyServiceSpec sp = spec(A, D, 1_000, Protection.PROTECTION_NONE);
+        KeyService s = ok(services.create(sp.toBuilder().setQos(sp.getQos().toBuilder().setTtlS(1)).build()));
+        assertThat(s.getSpec().getQos().getTtlS()).as("ttl becomes expires_at").isZero();
+        assertThat(s.getSpec().getQos().hasExpiresAt()).isTrue();
+        assertThat(km.getKeyRoutes()).hasSize(1);
+        eventually(() -> services.list().isEmpty());
+        assertNothingReserved();
+        eventually(() -> removals.size() == 2);
+        assertThat(removals).containsExactly(false, true);
+    }
 }
