@@ -95,6 +95,32 @@ class PathEngineTest {
     }
 
     @Test
+    void waypointsRespectTheHopLimitAndAvoidedNodes() {
+        PathEngine engine = hops(diamond());
+        assertThat(engine.shortestPath(PathRequest.builder("a", "d").via("c", "b").maxHops(3).build())
+                .orElseThrow().nodeIds()).containsExactly("a", "c", "b", "d");
+        assertThat(engine.shortestPath(PathRequest.builder("a", "d").via("c", "b").maxHops(2).build())).isEmpty();
+        assertThat(engine.shortestPath(PathRequest.builder("a", "d").via("f").avoid("e").build())).isEmpty();
+        assertThat(engine.kShortestPaths(PathRequest.builder("a", "d").via("b").maxHops(3).build(), 4))
+                .extracting(p -> String.join("", p.nodeIds()))
+                .containsExactly("abd", "abcd", "acbd");
+    }
+
+    @Test
+    void splitHonoursAvoidedNodes() {
+        PathGraph g = PathGraph.builder()
+                .addLink("sa", "s", "a", 5 * MBIT, 5 * MBIT, 0, 0)
+                .addLink("at", "a", "t", 5 * MBIT, 5 * MBIT, 0, 0)
+                .addLink("sb", "s", "b", 3 * MBIT, 3 * MBIT, 0, 0)
+                .addLink("bt", "b", "t", 3 * MBIT, 3 * MBIT, 0, 0)
+                .build();
+        RateSplit split = hops(g).split(PathRequest.builder("s", "t").rate(7 * MBIT).avoid("a").build(), 8);
+        assertThat(split.totalRate()).isEqualTo(3_000_000L);
+        assertThat(split.shares()).hasSize(1);
+        assertThat(split.shares().get(0).path().nodeIds()).containsExactly("s", "b", "t");
+    }
+
+    @Test
     void kShortestPathsInCostThenNodeOrder() {
         List<Path> paths = hops(diamond()).kShortestPaths(PathRequest.builder("a", "d").build(), 4);
         assertThat(paths.stream().map(p -> String.join("", p.nodeIds())).collect(Collectors.toList()))
