@@ -36,6 +36,9 @@ import org.qkdnf.proto.northbound.v1.QueryPathsRequest;
 import org.qkdnf.proto.northbound.v1.ServiceRoute;
 import org.qkdnf.proto.northbound.v1.WatchKeyServicesRequest;
 import org.qkdnf.proto.northbound.v1.WatchKeyServicesResponse;
+import org.qkdnf.proto.southbound.v1.CommandResult;
+import org.qkdnf.proto.southbound.v1.ControllerCommand;
+import org.qkdnf.proto.southbound.v1.ModifyLinkCommand;
 
 /**
  * Nc end to end over mTLS: a key service between two SAEs is asked for with no route; the
@@ -142,6 +145,60 @@ class KeyServiceOrchestrationTest {
                 }
             }
         }
+    }
+
+    /**
+     * Recovery on the real system: the middle node's agent disables a link of the service's route
+     * (Sq ModifyLink); with no other route the service goes DEGRADED, its route leaves every key
+     * manager and its reservation is released; when the link is enabled again the service is
+     * restored on a new route and the SAEs again get identical keys.
+     */
+    @Test
+    void linkLossDegradesAndRepairRestores() throws Exception {
+        try (KeyChain chain = new KeyChain(dir, 3)) {
+            chain.connectKeyManagersToController(Duration.ofMillis(200));
+            var admission = chain.controller.admissionController();
+            var manager = chain.controller.keyServiceManager();
+            eventually(Duration.ofSeconds(30), () -> chain.controller.keyManagementService().getKmNodes().size() == 3
+                    && chain.controller.keyManagementService().getKmNodes().stream().allMatch(n -> n.getConnected())
+                    && chain.links.stream().allMatch(l -> admission.admissibleBps(l) > 4 * RATE_BPS));
+            KeyService created = manager.create(KeyServiceSpec.newBuilder()
+                    .setMasterSaeId("sae-alice").setMasterQkdnId(chain.nodes.get(0))
+                    .setSlaveSaeId("sae-bob").setSlaveQkdnId(chain.nodes.get(2))
+                    .setQos(AppQos.newBuilder().setMinBandwidthBps(RATE_BPS))
+                    .setProtection(Protection.PROTECTION_RESTORATION).build()).get(30, TimeUnit.SECONDS);
+            assertSaesShareKeys(chain, 2);
+
+            String cut = chain.links.get(1);
+            setEnabled(chain, chain.nodes.get(1), cut, false);
+            eventually(Duration.ofSeconds(30), () -> manager.get(created.getServiceId()).map(
+                    s -> s.getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED).orElse(false));
+            assertThat(manager.get(created.getServiceId()).get().getReason()).contains(cut);
+            assertThat(chain.links).allMatch(l -> admission.reservedBps(l) == 0);
+            for (KmsAgent k : chain.kms) {
+                assertThat(k.services().services()).isEmpty();
+            }
+
+            setEnabled(chain, chain.nodes.get(1), cut, true);
+            eventually(Duration.ofSeconds(30), () -> manager.get(created.getServiceId()).map(
+                    s -> s.getState() == KeyServiceState.KEY_SERVICE_STATE_ACTIVE).orElse(false));
+            KeyService restored = manager.get(created.getServiceId()).get();
+            assertThat(restored.getReason()).isEqualTo("restored");
+            assertThat(restored.getRoutes(0).getRouteId()).isNotEqualTo(created.getRoutes(0).getRouteId());
+            assertThat(chain.links).allMatch(l -> admission.reservedBps(l) == RATE_BPS);
+            assertSaesShareKeys(chain, 2);
+
+            manager.delete(created.getServiceId()).get(30, TimeUnit.SECONDS);
+            assertThat(chain.links).allMatch(l -> admission.reservedBps(l) == 0);
+            assertThat(chain.controller.keyManagementService().getKeyRoutes()).isEmpty();
+        }
+    }
+
+    private static void setEnabled(KeyChain chain, String node, String link, boolean enabled) throws Exception {
+        CommandResult r = chain.controller.commandService().submit(node, ControllerCommand.newBuilder()
+                .setModifyLink(ModifyLinkCommand.newBuilder().setQkdlId(link).setQkdlEnable(enabled)).build(),
+                Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
+        assertThat(r.getResult().getCode()).as(r.toString()).isZero();
     }
 
     /** Alice takes keys at the first node, Bob gets the same keys at the last one (ETSI GS QKD 014). */
