@@ -112,6 +112,8 @@ public final class KeyServiceManager implements AutoCloseable {
     /** Executor only. */
     private final Map<String, ScheduledFuture<?>> expiries = new HashMap<>();
     private final List<KeyServiceListener> listeners = new CopyOnWriteArrayList<>();
+    /** Latest state of links whose event the executor has not handled yet (see onTopologyEventAsync). */
+    private final Map<String, PendingLink> pendingLinks = new ConcurrentHashMap<>();
     private final QkdTopologyListener topologyListener = this::onTopologyEventAsync;
     private volatile boolean started;
 
@@ -572,14 +574,39 @@ public final class KeyServiceManager implements AutoCloseable {
 
     // ---------------------------------------------------------------- recovery
 
+    /**
+     * Coalesces per link: only the latest state of a link waits for the executor, so a burst of
+     * performance reports (or an executor busy waiting for key managers) queues at most one task
+     * per link, not one per report.
+     */
     private void onTopologyEventAsync(QkdTopologyEvent e) {
         if (e.link().isEmpty()) {
             return;
         }
+        QkdLinkInfo l = e.link().get();
+        boolean removed = e.type() == QkdTopologyEvent.Type.LINK_REMOVED;
+        if (pendingLinks.put(l.qkdlId(), new PendingLink(l, removed)) != null) {
+            return;
+        }
         try {
-            executor.execute(() -> feedCapacity(e.link().get(), e.type() == QkdTopologyEvent.Type.LINK_REMOVED));
+            executor.execute(() -> {
+                PendingLink p = pendingLinks.remove(l.qkdlId());
+                if (p != null) {
+                    feedCapacity(p.link, p.removed);
+                }
+            });
         } catch (RejectedExecutionException ignored) {
             // closing
+        }
+    }
+
+    private static final class PendingLink {
+        final QkdLinkInfo link;
+        final boolean removed;
+
+        PendingLink(QkdLinkInfo link, boolean removed) {
+            this.link = link;
+            this.removed = removed;
         }
     }
 
