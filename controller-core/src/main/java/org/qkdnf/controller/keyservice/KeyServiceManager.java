@@ -147,6 +147,10 @@ public final class KeyServiceManager implements AutoCloseable {
                 if (s.getState() == KeyServiceState.KEY_SERVICE_STATE_PENDING) {
                     abandon(s);
                 } else {
+                    dropInterruptedInstalls(s);
+                    if (s.getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED) {
+                        admission.release(s.getServiceId()); // a retry interrupted after reserving
+                    }
                     scheduleExpiry(s);
                 }
             }
@@ -231,7 +235,7 @@ public final class KeyServiceManager implements AutoCloseable {
                     .addAllRoutes(routes).setUpdatedAt(ts(now)).build());
             List<ServiceRoute> installed;
             try {
-                installed = installWorking(spec, routes, List.of());
+                installed = installWorking(null, spec, routes, List.of());
             } catch (RuntimeException e) {
                 admission.release(id);
                 store.remove(id);
@@ -269,7 +273,7 @@ public final class KeyServiceManager implements AutoCloseable {
             reserveOrThrow(serviceId, spec, routes);
             List<ServiceRoute> installed;
             try {
-                installed = installWorking(spec, routes, s.getRoutesList());
+                installed = installWorking(s, spec, routes, s.getRoutesList());
             } catch (RuntimeException e) {
                 if (before.isPresent()) {
                     admission.reserve(serviceId, before.get().priority(), before.get().rateBpsByLink(), false);
@@ -326,6 +330,26 @@ public final class KeyServiceManager implements AutoCloseable {
         services.remove(s.getServiceId());
         store.remove(s.getServiceId());
         log.info("key service {}: setup interrupted by a restart, undone", s.getServiceId());
+    }
+
+    /** Routes whose install a crash interrupted (write-ahead entries): removed, and dropped from the record. */
+    private void dropInterruptedInstalls(KeyService s) {
+        List<ServiceRoute> keep = new ArrayList<>();
+        boolean dropped = false;
+        for (ServiceRoute r : s.getRoutesList()) {
+            if (!r.getInstalled() && !r.getRouteId().isEmpty()) {
+                uninstall(r.toBuilder().setInstalled(true).build());
+                dropped = true;
+            } else {
+                keep.add(r);
+            }
+        }
+        if (dropped) {
+            KeyService fixed = s.toBuilder().clearRoutes().addAllRoutes(keep).build();
+            store.save(fixed);
+            services.put(fixed.getServiceId(), fixed);
+            log.info("key service {}: route install interrupted by a restart, undone", s.getServiceId());
+        }
     }
 
     private KeyService existing(String serviceId) {
@@ -484,8 +508,20 @@ public final class KeyServiceManager implements AutoCloseable {
      * the old exists. Returns {@code routes} with route ids and the installed flag set; on failure
      * the new route is not installed (the key managers clean up) and the exception is thrown.
      */
-    private List<ServiceRoute> installWorking(KeyServiceSpec spec, List<ServiceRoute> routes, List<ServiceRoute> current) {
-        ServiceRoute wanted = routes.get(0);
+    private List<ServiceRoute> installWorking(KeyService owner, KeyServiceSpec spec, List<ServiceRoute> routes,
+                                              List<ServiceRoute> current) {
+        try {
+            return installWorking(owner, spec, routes.get(0), routes, current);
+        } catch (RuntimeException e) {
+            if (owner != null) {
+                store.save(owner); // drop the write-ahead entry
+            }
+            throw e;
+        }
+    }
+
+    private List<ServiceRoute> installWorking(KeyService owner, KeyServiceSpec spec, ServiceRoute wanted,
+                                              List<ServiceRoute> routes, List<ServiceRoute> current) {
         ServiceRoute kept = null;
         for (ServiceRoute r : current) {
             if (r.getInstalled() && samePath(r, wanted)) {
@@ -503,7 +539,7 @@ public final class KeyServiceManager implements AutoCloseable {
             working = kept;
         } else {
             try {
-                working = install(spec, wanted);
+                working = install(spec, intent(owner, wanted));
             } catch (StatusRuntimeException e) {
                 if (toRemove.isEmpty() || e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
                     throw e;
@@ -511,7 +547,7 @@ public final class KeyServiceManager implements AutoCloseable {
                 log.info("make-before-break refused ({}); removing the old route first", e.getStatus());
                 toRemove.forEach(this::uninstall);
                 toRemove.clear();
-                working = install(spec, wanted.toBuilder().clearRouteId().build());
+                working = install(spec, intent(owner, wanted.toBuilder().clearRouteId().build()));
             }
         }
         toRemove.forEach(this::uninstall);
@@ -521,6 +557,19 @@ public final class KeyServiceManager implements AutoCloseable {
             out.add(routes.get(i).toBuilder().clearRouteId().setInstalled(false).build());
         }
         return out;
+    }
+
+    /**
+     * Write-ahead of an install for an existing service: the route, with its id and not yet
+     * installed, is saved in the service's record first, so that after a crash {@link #start()}
+     * removes it from the key managers (a service's standby routes never carry a route id).
+     */
+    private ServiceRoute intent(KeyService owner, ServiceRoute r) {
+        ServiceRoute withId = r.getRouteId().isEmpty() ? r.toBuilder().setRouteId(UUID.randomUUID().toString()).build() : r;
+        if (owner != null) {
+            store.save(owner.toBuilder().addRoutes(withId.toBuilder().setInstalled(false)).build());
+        }
+        return withId;
     }
 
     private static boolean samePath(ServiceRoute a, ServiceRoute b) {
@@ -666,7 +715,7 @@ public final class KeyServiceManager implements AutoCloseable {
                 continue;
             }
             try {
-                List<ServiceRoute> installed = installWorking(spec, routes, s.getRoutesList());
+                List<ServiceRoute> installed = installWorking(s, spec, routes, s.getRoutesList());
                 boolean moved = !samePath(installed.get(0), s.getRoutes(0));
                 KeyService next = s.toBuilder().setState(KeyServiceState.KEY_SERVICE_STATE_ACTIVE)
                         .setReason((moved ? "rerouted: " : "kept route: ") + cause
@@ -723,7 +772,7 @@ public final class KeyServiceManager implements AutoCloseable {
                 reserveOrThrow(s.getServiceId(), s.getSpec(), routes);
                 List<ServiceRoute> installed;
                 try {
-                    installed = installWorking(s.getSpec(), routes, List.of());
+                    installed = installWorking(s, s.getSpec(), routes, List.of());
                 } catch (StatusRuntimeException e) {
                     admission.release(s.getServiceId());
                     throw e;

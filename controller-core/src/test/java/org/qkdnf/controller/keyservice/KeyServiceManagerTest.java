@@ -521,4 +521,28 @@ class KeyServiceManagerTest {
         eventually(() -> removals.size() == 2);
         assertThat(removals).containsExactly(false, true);
     }
+
+    @Test
+    void rerouteInterruptedByACrashIsUndoneOnStart() throws Exception {
+        KeyService s = ok(services.create(spec(A, D, 1_000, Protection.PROTECTION_RESTORATION)));
+        services.close();
+        // The write-ahead entry of a reroute whose install reached the key managers before the crash.
+        String routeId = "7e000000-0000-4000-8000-000000000002";
+        ServiceRoute inFlight = ServiceRoute.newBuilder().setRouteId(routeId).addQkdnIds(A).addQkdnIds(B)
+                .addQkdnIds(D).addQkdlIds(AB).addQkdlIds(BD).build();
+        SimpleKeyServiceStore store = new SimpleKeyServiceStore();
+        store.save(s.toBuilder().addRoutes(inFlight).build());
+        ok(km.installRoute(org.qkdnf.proto.keymgmt.v1.KeyRoute.newBuilder().setServiceId(routeId)
+                .setMasterSaeId("sae-alice").setSlaveSaeId("sae-bob").addAllRouteQkdnIds(inFlight.getQkdnIdsList())
+                .addAllRouteQkdlIds(inFlight.getQkdlIdsList()).setRateBps(1_000).setBufferBits(65_536).build(), null));
+
+        services = new KeyServiceManager(topology, admission, km, store, Clock.systemUTC());
+        services.start();
+        eventually(() -> km.getKeyRoute(routeId).isEmpty()
+                && services.get(s.getServiceId()).map(x -> x.getRoutesCount() == 1).orElse(false));
+        assertThat(services.get(s.getServiceId())).contains(s);
+        assertThat(km.getKeyRoute(s.getRoutes(0).getRouteId())).isPresent();
+        ok(services.delete(s.getServiceId()));
+        assertNothingReserved();
+    }
 }
