@@ -39,16 +39,22 @@ public record TestbedReport(int schemaVersion, String scenario, Instant startedA
      * @param name             service name from the scenario
      * @param masterSae        master SAE id
      * @param slaveSae         slave SAE id
-     * @param route            node names, master's node first
+     * @param route            node names of the route keys flow on now, master's node first (empty
+     *                         while a requested service has none)
+     * @param routing          PINNED (route from the scenario) or the controller's protection mode
+     * @param state            PINNED services: ACTIVE; requests: the controller's state (PENDING,
+     *                         ACTIVE, DEGRADED, FAILED)
+     * @param reroutes         times the controller moved the service to another route
      * @param keysDelivered    keys both SAEs received
      * @param keyBitsDelivered bits of those keys
      * @param mismatches       keys whose bits differed between master and slave (must be 0)
      * @param failedRequests   enc_keys or dec_keys requests refused (for example 503 while key is
      *                         still being relayed)
      */
-    @JsonPropertyOrder({"name", "master_sae", "slave_sae", "route", "keys_delivered", "key_bits_delivered",
-        "mismatches", "failed_requests"})
+    @JsonPropertyOrder({"name", "master_sae", "slave_sae", "route", "routing", "state", "reroutes",
+        "keys_delivered", "key_bits_delivered", "mismatches", "failed_requests"})
     public record KeyServiceReport(String name, String masterSae, String slaveSae, List<String> route,
+                                   String routing, String state, long reroutes,
                                    long keysDelivered, long keyBitsDelivered, long mismatches, long failedRequests) {
     }
 

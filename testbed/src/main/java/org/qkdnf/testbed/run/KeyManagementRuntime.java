@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.qkdnf.common.tls.JdkTls;
 import org.qkdnf.common.tls.TlsFiles;
 import org.qkdnf.controller.api.KeyManagementAdminService;
+import org.qkdnf.controller.keyservice.KeyServiceManager;
 import org.qkdnf.kms.KmsAgent;
 import org.qkdnf.kms.KmsAgentConfig;
 import org.qkdnf.kms.api.PoolLevels;
@@ -26,6 +27,10 @@ import org.qkdnf.kms.relay.RelayNeighbor;
 import org.qkdnf.pki.DevCertificateAuthority;
 import org.qkdnf.proto.keymgmt.v1.KeyRoute;
 import org.qkdnf.proto.keymgmt.v1.KmNode;
+import org.qkdnf.proto.northbound.v1.AppQos;
+import org.qkdnf.proto.northbound.v1.KeyService;
+import org.qkdnf.proto.northbound.v1.KeyServiceSpec;
+import org.qkdnf.proto.northbound.v1.Protection;
 import org.qkdnf.testbed.report.KeyManagementView;
 import org.qkdnf.testbed.report.TestbedReport.KeyManagementReport;
 import org.qkdnf.testbed.report.TestbedReport.KeyServiceReport;
@@ -61,6 +66,9 @@ final class KeyManagementRuntime implements KeyManagementView, AutoCloseable {
     private final Scenario.Provider provider;
     private final Map<String, KmsAgent> kms = new LinkedHashMap<>();
     private final Map<String, SaePairDriver> drivers = new LinkedHashMap<>();
+    /** Requested services: scenario name -> the controller's service id. */
+    private final Map<String, String> requestedIds = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile KeyServiceManager keyServices;
     private final ScheduledExecutorService saes = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "testbed-saes");
         t.setDaemon(true);
@@ -153,8 +161,9 @@ final class KeyManagementRuntime implements KeyManagementView, AutoCloseable {
      * Installs the scenario's key services through the controller, which sends the route to every
      * key manager on it over Sk and answers once all acknowledged, then starts their SAEs.
      */
-    void startServices(DevCertificateAuthority ca, RunDirectory dir, KeyManagementAdminService controller)
-            throws IOException, InterruptedException {
+    void startServices(DevCertificateAuthority ca, RunDirectory dir, KeyManagementAdminService controller,
+                       KeyServiceManager keyServices) throws IOException, InterruptedException {
+        this.keyServices = keyServices;
         awaitRegistered(controller);
         String pid = provider.providerId();
         Map<String, HttpClient> clients = new LinkedHashMap<>();
@@ -168,6 +177,13 @@ final class KeyManagementRuntime implements KeyManagementView, AutoCloseable {
             }
         }
         for (Scenario.KeyService ks : provider.keyServicesOrEmpty()) {
+            Scenario.Sae m = provider.sae(ks.master());
+            Scenario.Sae s = provider.sae(ks.slave());
+            if (!ks.pinned()) {
+                requestedIds.put(ks.name(), request(ks, m, s));
+                startDriver(ks, m, s, clients);
+                continue;
+            }
             List<String> nodes = new ArrayList<>();
             List<String> links = new ArrayList<>();
             for (int i = 0; i < ks.route().size(); i++) {
@@ -190,16 +206,53 @@ final class KeyManagementRuntime implements KeyManagementView, AutoCloseable {
                 throw new IOException("key service " + ks.name() + ": the controller could not install its route: "
                         + cause.getMessage(), cause);
             }
-            Scenario.Sae m = provider.sae(ks.master());
-            Scenario.Sae s = provider.sae(ks.slave());
-            SaePairDriver driver = new SaePairDriver(ks.name(), clients.get(m.name()), clients.get(s.name()),
-                    "https://localhost:" + kms.get(m.node()).etsi014Port(),
-                    "https://localhost:" + kms.get(s.node()).etsi014Port(), m.name(), s.name());
-            drivers.put(ks.name(), driver);
-            long periodMicros = (long) (1_000_000 / ks.effectiveKeysPerS());
-            saes.scheduleAtFixedRate(driver::once, periodMicros, periodMicros, TimeUnit.MICROSECONDS);
-            log.info("provider {}: key service {} ({} -> {}, {} hops)", pid, ks.name(), ks.master(), ks.slave(),
+            startDriver(ks, m, s, clients);
+            log.info("provider {}: key service {} ({} -> {}, {} hops, pinned)", pid, ks.name(), ks.master(), ks.slave(),
                     links.size());
+        }
+    }
+
+    /** Starts the SAE pair of a service fetching keys at its rate. */
+    private void startDriver(Scenario.KeyService ks, Scenario.Sae m, Scenario.Sae s, Map<String, HttpClient> clients) {
+        SaePairDriver driver = new SaePairDriver(ks.name(), clients.get(m.name()), clients.get(s.name()),
+                "https://localhost:" + kms.get(m.node()).etsi014Port(),
+                "https://localhost:" + kms.get(s.node()).etsi014Port(), m.name(), s.name());
+        drivers.put(ks.name(), driver);
+        long periodMicros = (long) (1_000_000 / ks.effectiveKeysPerS());
+        saes.scheduleAtFixedRate(driver::once, periodMicros, periodMicros, TimeUnit.MICROSECONDS);
+    }
+
+    /**
+     * Asks the controller for a key service between the SAEs' nodes (it computes the route,
+     * admits the rate and installs the route). The links' key rates reach the controller a moment
+     * after the agents start, so a refusal is retried for a while.
+     */
+    private String request(Scenario.KeyService ks, Scenario.Sae m, Scenario.Sae s)
+            throws IOException, InterruptedException {
+        String pid = provider.providerId();
+        KeyServiceSpec spec = KeyServiceSpec.newBuilder()
+                .setMasterSaeId(m.name()).setMasterQkdnId(ScenarioIds.nodeId(pid, m.node()))
+                .setSlaveSaeId(s.name()).setSlaveQkdnId(ScenarioIds.nodeId(pid, s.node()))
+                .setQos(AppQos.newBuilder().setMinBandwidthBps(ks.effectiveRateBps()))
+                .setProtection(Protection.valueOf("PROTECTION_" + ks.effectiveProtection()))
+                .build();
+        long deadline = System.nanoTime() + INSTALL_TIMEOUT.toNanos();
+        while (true) {
+            try {
+                KeyService created = keyServices.create(spec).get(INSTALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                log.info("provider {}: key service {} requested: {} on {}", pid, ks.name(), created.getState(),
+                        created.getRoutesCount() == 0 ? "no route" : created.getRoutes(0).getQkdnIdsList());
+                return created.getServiceId();
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("key service " + ks.name() + ": the controller refused it: "
+                            + cause.getMessage(), cause);
+                }
+                log.info("provider {}: key service {} not admitted yet ({}); retrying", pid, ks.name(),
+                        cause.getMessage());
+                Thread.sleep(500);
+            }
         }
     }
 
@@ -221,11 +274,29 @@ final class KeyManagementRuntime implements KeyManagementView, AutoCloseable {
 
     @Override
     public List<KeyServiceReport> keyServices() {
+        Map<String, String> names = new java.util.HashMap<>();
+        provider.nodes().forEach(n -> names.put(ScenarioIds.nodeId(provider.providerId(), n.name()), n.name()));
         List<KeyServiceReport> out = new ArrayList<>();
         for (Scenario.KeyService ks : provider.keyServicesOrEmpty()) {
             SaePairDriver d = drivers.get(ks.name());
             long keys = d == null ? 0 : d.keysDelivered.get();
-            out.add(new KeyServiceReport(ks.name(), ks.master(), ks.slave(), List.copyOf(ks.route()), keys,
+            List<String> route = ks.pinned() ? List.copyOf(ks.route()) : List.of();
+            String routing = ks.pinned() ? "PINNED" : ks.effectiveProtection();
+            String state = ks.pinned() ? "ACTIVE" : "PENDING";
+            long reroutes = 0;
+            String id = requestedIds.get(ks.name());
+            if (id != null && keyServices != null) {
+                java.util.Optional<KeyService> s = keyServices.get(id);
+                if (s.isPresent()) {
+                    state = s.get().getState().name().substring("KEY_SERVICE_STATE_".length());
+                    reroutes = s.get().getReroutes();
+                    route = s.get().getRoutesList().stream().filter(r -> r.getInstalled()).findFirst()
+                            .map(r -> r.getQkdnIdsList().stream().map(n -> names.getOrDefault(n, n))
+                                    .collect(java.util.stream.Collectors.toList()))
+                            .orElse(List.of());
+                }
+            }
+            out.add(new KeyServiceReport(ks.name(), ks.master(), ks.slave(), route, routing, state, reroutes, keys,
                     keys * SaePairDriver.KEY_BITS, d == null ? 0 : d.mismatches.get(),
                     d == null ? 0 : d.failedRequests.get()));
         }

@@ -106,7 +106,8 @@ public final class TestbedRun implements AutoCloseable {
                     "127.0.0.1:" + rt.controller.sqPort(), startedAt, rt.keyManagement::kqTarget));
             log.info("provider {}: {} agents started", rt.provider.providerId(), rt.agents.size());
             try {
-                rt.keyManagement.startServices(rt.ca, dir, rt.controller.keyManagementService());
+                rt.keyManagement.startServices(rt.ca, dir, rt.controller.keyManagementService(),
+                        rt.controller.keyServiceManager());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while installing the key services", e);

@@ -112,15 +112,35 @@ public record Scenario(String name, String description, Integer reportIntervalMs
      * @param name        unique in the provider
      * @param master      master SAE name
      * @param slave       slave SAE name (at another node)
-     * @param route       node names from the master's node to the slave's, each pair joined by a link
+     * @param route       node names from the master's node to the slave's, each pair joined by a
+     *                    link: a route pinned by the operator (optional; without it the service is
+     *                    a request the controller routes, admits and recovers)
      * @param keysPerS    how many 256-bit keys the SAE pair asks for per second (optional, default 10)
+     * @param protection  requests only: NONE, ONE_PLUS_ONE or RESTORATION (optional, default RESTORATION)
+     * @param rateBps     requests only: key rate to reserve, bit/s (optional, default twice what the
+     *                    SAEs fetch)
      */
-    public record KeyService(String name, String master, String slave, List<String> route, Double keysPerS) {
+    public record KeyService(String name, String master, String slave, List<String> route, Double keysPerS,
+                             String protection, Double rateBps) {
 
         public static final double DEFAULT_KEYS_PER_S = 10;
+        public static final String DEFAULT_PROTECTION = "RESTORATION";
 
         public double effectiveKeysPerS() {
             return keysPerS == null ? DEFAULT_KEYS_PER_S : keysPerS;
+        }
+
+        public boolean pinned() {
+            return route != null;
+        }
+
+        public String effectiveProtection() {
+            return protection == null ? DEFAULT_PROTECTION : protection;
+        }
+
+        /** bit/s to reserve for a request. */
+        public long effectiveRateBps() {
+            return rateBps != null ? (long) Math.ceil(rateBps) : (long) Math.ceil(2 * effectiveKeysPerS() * 256);
         }
     }
 

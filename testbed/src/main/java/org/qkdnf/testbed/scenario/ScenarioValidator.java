@@ -188,8 +188,25 @@ final class ScenarioValidator {
             if (ks.keysPerS() != null) {
                 range(ks.keysPerS(), kat + ".keys_per_s", 0.1, 1000, "");
             }
+            if (ks.protection() != null && !List.of("NONE", "ONE_PLUS_ONE", "RESTORATION").contains(ks.protection())) {
+                problem(kat + ".protection", "must be NONE, ONE_PLUS_ONE or RESTORATION, got '" + ks.protection() + "'");
+            }
+            if (ks.rateBps() != null) {
+                range(ks.rateBps(), kat + ".rate_bps", 1, 1e10, " bit/s");
+            }
             List<String> route = ks.route();
-            if (route == null || route.size() < 2) {
+            if (route == null) {
+                // A request: the controller routes it between the SAEs' nodes.
+                if (saesKnown && p.sae(ks.master()).node().equals(p.sae(ks.slave()).node())) {
+                    problem(kat + ".slave", "is at the master's node; a key service joins two nodes");
+                }
+                continue;
+            }
+            if (ks.protection() != null || ks.rateBps() != null) {
+                problem(kat + (ks.protection() != null ? ".protection" : ".rate_bps"),
+                        "only for requests (services without a pinned route)");
+            }
+            if (route.size() < 2) {
                 problem(kat + ".route", "needs at least two nodes, from the master's node to the slave's");
                 continue;
             }

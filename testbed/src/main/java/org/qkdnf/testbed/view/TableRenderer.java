@@ -17,11 +17,11 @@ import org.qkdnf.testbed.report.TestbedReport.ProviderReport;
 public final class TableRenderer {
 
     private static final String[] HEADER = {"LINK", "A", "B", "KM", "STATUS", "DEGRADED", "SKR", "QBER", "POOL"};
-    private static final String[] SERVICE_HEADER = {"KEY SERVICE", "MASTER SAE", "SLAVE SAE", "HOPS", "KEYS",
-        "KEY BITS", "MISMATCHES"};
+    private static final String[] SERVICE_HEADER = {"KEY SERVICE", "MASTER SAE", "SLAVE SAE", "ROUTING", "STATE",
+        "HOPS", "REROUTES", "KEYS", "KEY BITS", "MISMATCHES"};
     /** Right-aligned columns (numbers). */
     private static final boolean[] RIGHT = {false, false, false, true, false, false, true, true, true};
-    private static final boolean[] SERVICE_RIGHT = {false, false, false, true, true, true, true};
+    private static final boolean[] SERVICE_RIGHT = {false, false, false, false, false, true, true, true, true, true};
 
     private static final String RESET = "\u001b[0m";
     private static final String GREEN = "\u001b[32m";
@@ -97,7 +97,8 @@ public final class TableRenderer {
         List<String[]> rows = new ArrayList<>();
         rows.add(SERVICE_HEADER);
         for (TestbedReport.KeyServiceReport ks : p.keyServices()) {
-            rows.add(new String[] {ks.name(), ks.masterSae(), ks.slaveSae(), Integer.toString(ks.route().size() - 1),
+            rows.add(new String[] {ks.name(), ks.masterSae(), ks.slaveSae(), ks.routing(), ks.state(),
+                ks.route().isEmpty() ? "-" : Integer.toString(ks.route().size() - 1), Long.toString(ks.reroutes()),
                 Long.toString(ks.keysDelivered()), Units.bits(ks.keyBitsDelivered()), Long.toString(ks.mismatches())});
         }
         out.append('\n');
@@ -166,7 +167,7 @@ public final class TableRenderer {
     }
 
     private static int[] widths(List<String[]> rows) {
-        int[] w = new int[HEADER.length];
+        int[] w = new int[rows.get(0).length];
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {
                 w[i] = Math.max(w[i], row[i] == null ? 1 : row[i].length());

@@ -49,7 +49,7 @@ class RunDefaultScenarioTest {
         assertThat(lowest).isPositive().isLessThan(highest / 100);
 
         // Key management: every pool is filling from its link, and no SAE pair ever saw two keys differ.
-        assertThat(provider.get("key_services")).hasSize(2);
+        assertThat(provider.get("key_services")).hasSize(3);
         for (JsonNode ks : provider.get("key_services")) {
             assertThat(ks.get("mismatches").asLong()).as(ks.get("name").asText()).isZero();
         }

@@ -33,7 +33,8 @@ public class ReportSchemaTest {
                                         Instant.parse("2026-11-24T20:00:30Z")),
                                 new LinkReport("B--A", "6f1c0b8e-0000-3000-8000-000000000004", "B", "A", null,
                                         ReportBuilder.UNKNOWN, false, null, null, null, null)),
-                        List.of(new KeyServiceReport("a-to-b", "sae-a", "sae-b", List.of("A", "B"), 40, 10240, 0, 2)),
+                        List.of(new KeyServiceReport("a-to-b", "sae-a", "sae-b", List.of("A", "B"), "RESTORATION", "ACTIVE", 1,
+                                40, 10240, 0, 2)),
                         new KeyManagementReport(163840, 1280, 0,
                                 List.of(new PoolReport("A--B", "A", 1048576, 65536),
                                         new PoolReport("A--B", "B", 1048576, 65536))))));
@@ -56,8 +57,8 @@ public class ReportSchemaTest {
         assertThat(fieldNames(p)).containsExactly("provider_id", "nodes", "links", "key_services", "key_management");
 
         JsonNode ks = p.get("key_services").get(0);
-        assertThat(fieldNames(ks)).containsExactly("name", "master_sae", "slave_sae", "route", "keys_delivered",
-                "key_bits_delivered", "mismatches", "failed_requests");
+        assertThat(fieldNames(ks)).containsExactly("name", "master_sae", "slave_sae", "route", "routing", "state",
+                "reroutes", "keys_delivered", "key_bits_delivered", "mismatches", "failed_requests");
         assertThat(ks.get("route").isArray()).isTrue();
         assertThat(ks.get("keys_delivered").isIntegralNumber()).isTrue();
         assertThat(ks.get("mismatches").asLong()).isZero();

@@ -33,6 +33,8 @@ class TableRendererTest {
                 .containsPattern("A--B +A +B +12\\.0 +ACTIVE +123 kbit/s +1\\.52 %")
                 .containsPattern("B--A +B +A +- +UNKNOWN +- +-")
                 .contains("t =  20.0 s  A--B: ACTIVE -> OFF")
+                .containsPattern("a-to-b +sae-a +sae-b +RESTORATION +ACTIVE +1 +1 +40 +10\\.2 kbit +0")
+                .contains("key relay: 164 kbit relayed, 1.28 kbit spent on authentication, 0 relay failures")
                 .contains("Ctrl-C to stop")
                 .doesNotContain("\u001b[");
     }
