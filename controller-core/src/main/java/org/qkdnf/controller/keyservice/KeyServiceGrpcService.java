@@ -16,6 +16,8 @@ import org.qkdnf.proto.northbound.v1.DeleteKeyServiceRequest;
 import org.qkdnf.proto.northbound.v1.DeleteKeyServiceResponse;
 import org.qkdnf.proto.northbound.v1.GetKeyServiceRequest;
 import org.qkdnf.proto.northbound.v1.GetKeyServiceResponse;
+import org.qkdnf.proto.northbound.v1.GetTopologyRequest;
+import org.qkdnf.proto.northbound.v1.GetTopologyResponse;
 import org.qkdnf.proto.northbound.v1.KeyService;
 import org.qkdnf.proto.northbound.v1.KeyServiceServiceGrpc;
 import org.qkdnf.proto.northbound.v1.ListKeyServicesRequest;
@@ -121,6 +123,12 @@ public final class KeyServiceGrpcService extends KeyServiceServiceGrpc.KeyServic
         }
         answer(manager.queryPaths(request.getSpec()).thenApply(r -> QueryPathsResponse.newBuilder().addAllRoutes(r).build()),
                 out);
+    }
+
+    @Override
+    public void getTopology(GetTopologyRequest request, StreamObserver<GetTopologyResponse> out) {
+        out.onNext(manager.topologySnapshot());
+        out.onCompleted();
     }
 
     private static <T> void answer(CompletableFuture<T> future, StreamObserver<T> out) {

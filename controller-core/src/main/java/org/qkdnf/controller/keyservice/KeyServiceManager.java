@@ -45,12 +45,15 @@ import org.qkdnf.controller.path.PathGraph;
 import org.qkdnf.controller.path.PathRequest;
 import org.qkdnf.proto.keymgmt.v1.KeyRoute;
 import org.qkdnf.proto.northbound.v1.AppQos;
+import org.qkdnf.proto.northbound.v1.GetTopologyResponse;
 import org.qkdnf.proto.northbound.v1.KeyService;
 import org.qkdnf.proto.northbound.v1.KeyServiceSpec;
 import org.qkdnf.proto.northbound.v1.KeyServiceState;
 import org.qkdnf.proto.northbound.v1.PathConstraints;
 import org.qkdnf.proto.northbound.v1.Protection;
 import org.qkdnf.proto.northbound.v1.ServiceRoute;
+import org.qkdnf.proto.northbound.v1.TopologyLink;
+import org.qkdnf.proto.northbound.v1.TopologyNode;
 import org.qkdnf.proto.southbound.v1.QkdlStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -183,6 +186,31 @@ public final class KeyServiceManager implements AutoCloseable {
         List<KeyService> out = new ArrayList<>(services.values());
         out.sort(Comparator.comparing(KeyService::getServiceId));
         return out;
+    }
+
+    /** Nodes and links as the path computation sees them, with admissible and reserved rate. */
+    public GetTopologyResponse topologySnapshot() {
+        GetTopologyResponse.Builder b = GetTopologyResponse.newBuilder();
+        List<QkdNodeInfo> nodes = new ArrayList<>(topology.getNodes());
+        nodes.sort(Comparator.comparing(QkdNodeInfo::qkdnId));
+        for (QkdNodeInfo n : nodes) {
+            b.addNodes(TopologyNode.newBuilder().setQkdnId(n.qkdnId()).setAgentConnected(n.agentConnected()));
+        }
+        List<QkdLinkInfo> links = new ArrayList<>(topology.getLinks());
+        links.sort(Comparator.comparing(QkdLinkInfo::qkdlId));
+        for (QkdLinkInfo l : links) {
+            TopologyLink.Builder t = TopologyLink.newBuilder().setQkdlId(l.qkdlId()).setStatus(l.status())
+                    .setDegraded(l.degraded()).setSkrBps(l.skrBps())
+                    .setAdmissibleBps(admission.admissibleBps(l.qkdlId())).setReservedBps(admission.reservedBps(l.qkdlId()));
+            if (l.nodeIdA() != null) {
+                t.setQkdnIdA(l.nodeIdA());
+            }
+            if (l.nodeIdB() != null) {
+                t.setQkdnIdB(l.nodeIdB());
+            }
+            b.addLinks(t);
+        }
+        return b.build();
     }
 
     public void addListener(KeyServiceListener listener) {

@@ -225,6 +225,12 @@ class KeyServiceManagerTest {
         assertThat(s.getRoutesCount()).isEqualTo(1);
         ServiceRoute r = s.getRoutes(0);
         assertThat(r.getQkdnIdsList()).hasSize(3).startsWith(A).endsWith(D);
+        var snapshot = services.topologySnapshot();
+        assertThat(snapshot.getNodesCount()).isEqualTo(5);
+        assertThat(snapshot.getLinksList()).hasSize(5).allSatisfy(l -> {
+            assertThat(l.getAdmissibleBps()).isEqualTo(10_000);
+            assertThat(l.getReservedBps()).isEqualTo(r.getQkdlIdsList().contains(l.getQkdlId()) ? 2_000 : 0);
+        });
         assertThat(r.getInstalled()).isTrue();
         for (String l : r.getQkdlIdsList()) {
             assertThat(admission.reservedBps(l)).isEqualTo(2_000);

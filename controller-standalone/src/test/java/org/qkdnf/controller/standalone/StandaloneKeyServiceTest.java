@@ -77,6 +77,8 @@ class StandaloneKeyServiceTest {
         try {
             var stub = KeyServiceServiceGrpc.newBlockingStub(c);
             assertThat(stub.listKeyServices(ListKeyServicesRequest.getDefaultInstance()).getServicesCount()).isZero();
+            assertThat(stub.getTopology(org.qkdnf.proto.northbound.v1.GetTopologyRequest.getDefaultInstance())
+                    .getLinksCount()).isZero();
             KeyServiceSpec spec = KeyServiceSpec.newBuilder().setMasterSaeId("sae-a").setMasterQkdnId(A)
                     .setSlaveSaeId("sae-b").setSlaveQkdnId(B).setProtection(Protection.PROTECTION_NONE)
                     .setQos(AppQos.newBuilder().setMinBandwidthBps(1000)).build();
