@@ -45,16 +45,22 @@ public record TestbedReport(int schemaVersion, String scenario, Instant startedA
      * @param state            PINNED services: ACTIVE; requests: the controller's state (PENDING,
      *                         ACTIVE, DEGRADED, FAILED)
      * @param reroutes         times the controller moved the service to another route
+     * @param reservedBps      key rate the controller admitted and reserved on its links, bit/s (0 for
+     *                         pinned routes, which are installed without admission)
+     * @param deliveredBps     key rate the SAE pair received since its first key, bit/s
+     * @param interruptionS    seconds the SAEs got no key after their first key (refused requests
+     *                         until the next key), summed
      * @param keysDelivered    keys both SAEs received
      * @param keyBitsDelivered bits of those keys
      * @param mismatches       keys whose bits differed between master and slave (must be 0)
      * @param failedRequests   enc_keys or dec_keys requests refused (for example 503 while key is
      *                         still being relayed)
      */
-    @JsonPropertyOrder({"name", "master_sae", "slave_sae", "route", "routing", "state", "reroutes",
-        "keys_delivered", "key_bits_delivered", "mismatches", "failed_requests"})
+    @JsonPropertyOrder({"name", "master_sae", "slave_sae", "route", "routing", "state", "reroutes", "reserved_bps",
+        "delivered_bps", "interruption_s", "keys_delivered", "key_bits_delivered", "mismatches", "failed_requests"})
     public record KeyServiceReport(String name, String masterSae, String slaveSae, List<String> route,
-                                   String routing, String state, long reroutes,
+                                   String routing, String state, long reroutes, long reservedBps,
+                                   double deliveredBps, double interruptionS,
                                    long keysDelivered, long keyBitsDelivered, long mismatches, long failedRequests) {
     }
 

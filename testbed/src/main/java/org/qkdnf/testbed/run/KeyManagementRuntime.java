@@ -296,7 +296,11 @@ final class KeyManagementRuntime implements KeyManagementView, AutoCloseable {
                             .orElse(List.of());
                 }
             }
-            out.add(new KeyServiceReport(ks.name(), ks.master(), ks.slave(), route, routing, state, reroutes, keys,
+            // Pinned routes are the operator's decision: the controller installs them without admission.
+            long reserved = ks.pinned() ? 0 : ks.effectiveRateBps();
+            out.add(new KeyServiceReport(ks.name(), ks.master(), ks.slave(), route, routing, state, reroutes, reserved,
+                    d == null ? 0 : Math.round(d.deliveredBps() * 10) / 10.0,
+                    d == null ? 0 : Math.round(d.interruptionS() * 1000) / 1000.0, keys,
                     keys * SaePairDriver.KEY_BITS, d == null ? 0 : d.mismatches.get(),
                     d == null ? 0 : d.failedRequests.get()));
         }

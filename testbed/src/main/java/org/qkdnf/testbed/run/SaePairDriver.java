@@ -37,6 +37,11 @@ final class SaePairDriver {
     final AtomicLong keysDelivered = new AtomicLong();
     final AtomicLong mismatches = new AtomicLong();
     final AtomicLong failedRequests = new AtomicLong();
+    /** When the pair started asking, and interruption bookkeeping; written by the scheduler thread only. */
+    private final long startedNanos = System.nanoTime();
+    private volatile long firstKeyNanos;
+    private long interruptedSinceNanos;
+    private final AtomicLong interruptedNanos = new AtomicLong();
 
     /**
      * @param masterUrl https://host:port of the master's key manager
@@ -51,6 +56,39 @@ final class SaePairDriver {
         this.decBase = slaveUrl + "/api/v1/keys/" + masterSae + "/dec_keys?key_ID=";
     }
 
+    /** A refused request after keys had flowed: an interruption starts (if none is running). */
+    private void interrupted() {
+        if (firstKeyNanos != 0 && interruptedSinceNanos == 0) {
+            interruptedSinceNanos = System.nanoTime();
+        }
+    }
+
+    private void delivered() {
+        long now = System.nanoTime();
+        if (firstKeyNanos == 0) {
+            firstKeyNanos = now;
+        }
+        if (interruptedSinceNanos != 0) {
+            interruptedNanos.addAndGet(now - interruptedSinceNanos);
+            interruptedSinceNanos = 0;
+        }
+    }
+
+    /** Seconds without key after the first key, ongoing interruption not counted. */
+    double interruptionS() {
+        return interruptedNanos.get() / 1e9;
+    }
+
+    /** Key delivered per second since the first key, bit/s (0 before it). */
+    double deliveredBps() {
+        long first = firstKeyNanos;
+        if (first == 0) {
+            return 0;
+        }
+        double s = (System.nanoTime() - first) / 1e9;
+        return s <= 0 ? 0 : keysDelivered.get() * KEY_BITS / s;
+    }
+
     /** One key end to end. */
     void once() {
         try {
@@ -58,6 +96,7 @@ final class SaePairDriver {
                     HttpResponse.BodyHandlers.ofString());
             if (e.statusCode() != 200) {
                 failedRequests.incrementAndGet();
+                interrupted();
                 log.debug("key service {}: enc_keys answered {}", name, e.statusCode());
                 return;
             }
@@ -67,6 +106,7 @@ final class SaePairDriver {
                     .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
             if (d.statusCode() != 200) {
                 failedRequests.incrementAndGet();
+                interrupted();
                 log.warn("key service {}: dec_keys of key_ID {} answered {}", name, keyId, d.statusCode());
                 return;
             }
@@ -78,9 +118,11 @@ final class SaePairDriver {
                 log.error("key service {}: key_ID {} differs between master and slave", name, keyId);
             } else {
                 keysDelivered.incrementAndGet();
+                delivered();
             }
         } catch (IOException e) {
             failedRequests.incrementAndGet();
+            interrupted();
             log.debug("key service {}: request failed: {}", name, e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

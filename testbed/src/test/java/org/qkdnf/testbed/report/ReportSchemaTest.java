@@ -34,7 +34,7 @@ public class ReportSchemaTest {
                                 new LinkReport("B--A", "6f1c0b8e-0000-3000-8000-000000000004", "B", "A", null,
                                         ReportBuilder.UNKNOWN, false, null, null, null, null)),
                         List.of(new KeyServiceReport("a-to-b", "sae-a", "sae-b", List.of("A", "B"), "RESTORATION", "ACTIVE", 1,
-                                40, 10240, 0, 2)),
+                                5120, 2560.0, 0.75, 40, 10240, 0, 2)),
                         new KeyManagementReport(163840, 1280, 0,
                                 List.of(new PoolReport("A--B", "A", 1048576, 65536),
                                         new PoolReport("A--B", "B", 1048576, 65536))))));
@@ -58,7 +58,9 @@ public class ReportSchemaTest {
 
         JsonNode ks = p.get("key_services").get(0);
         assertThat(fieldNames(ks)).containsExactly("name", "master_sae", "slave_sae", "route", "routing", "state",
-                "reroutes", "keys_delivered", "key_bits_delivered", "mismatches", "failed_requests");
+                "reroutes", "reserved_bps", "delivered_bps", "interruption_s", "keys_delivered", "key_bits_delivered",
+                "mismatches", "failed_requests");
+        assertThat(ks.get("interruption_s").isNumber()).isTrue();
         assertThat(ks.get("route").isArray()).isTrue();
         assertThat(ks.get("keys_delivered").isIntegralNumber()).isTrue();
         assertThat(ks.get("mismatches").asLong()).isZero();
