@@ -13,21 +13,7 @@ public final class QkdIds {
     }
 
     public static boolean isUuid(String s) {
-        if (s == null || s.length() != 36) {
-            return false;
-        }
-        // Hand-rolled (hot path: every performance entry carries a qkdl_id); same as UUID pattern.
-        for (int i = 0; i < 36; i++) {
-            char c = s.charAt(i);
-            if (i == 8 || i == 13 || i == 18 || i == 23) {
-                if (c != '-') {
-                    return false;
-                }
-            } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-                return false;
-            }
-        }
-        return true;
+        return org.qkdnf.common.ids.Uuids.isUuid(s);
     }
 
     /** Same rule as {@link #isUuid}, as a regular expression (for documentation and other tools). */

@@ -23,6 +23,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.qkdnf.common.ids.Uuids;
 import org.qkdnf.common.tls.TlsFiles;
 import org.qkdnf.kms.KmsAgentConfig;
 import org.qkdnf.kms.api.KeyServiceDefinition;
@@ -48,8 +49,6 @@ public final class KmsConfigLoader {
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .build();
-    private static final Pattern UUID_TEXT = Pattern.compile(
-            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Pattern HOST_PORT = Pattern.compile("([^:\\s\\[\\]]+|\\[[0-9a-fA-F:.]+\\]):(\\d{1,5})");
 
     private KmsConfigLoader() {
@@ -215,7 +214,7 @@ public final class KmsConfigLoader {
         if (value == null) {
             throw new IllegalArgumentException(field + ": required");
         }
-        if (!UUID_TEXT.matcher(value).matches()) {
+        if (!Uuids.isUuid(value)) {
             throw new IllegalArgumentException(field + ": must be a UUID, got '" + value + "'");
         }
         return value;

@@ -5,11 +5,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import org.qkdnf.common.ids.Uuids;
 import org.qkdnf.common.tls.PeerIdentity;
 import org.qkdnf.kms.api.KeyPoolException;
 import org.qkdnf.kms.api.KeyPoolStore;
@@ -41,8 +41,6 @@ public final class KeySupplyGrpcService extends KeySupplyServiceGrpc.KeySupplySe
 
     static final String AGENT_ROLE = "qkd-node";
     private static final Logger log = LoggerFactory.getLogger(KeySupplyGrpcService.class);
-    private static final Pattern UUID_TEXT = Pattern.compile(
-            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final int MAX_BLOCKS_PER_BATCH = 4096;
 
     private final KeyPoolStore pools;
@@ -236,7 +234,7 @@ public final class KeySupplyGrpcService extends KeySupplyServiceGrpc.KeySupplySe
     }
 
     private static void uuid(String v, String field) {
-        if (!UUID_TEXT.matcher(v).matches()) {
+        if (!Uuids.isUuid(v)) {
             throw invalid(field + ": must be a UUID, got '" + v + "'");
         }
     }

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import org.qkdnf.common.ids.Uuids;
 import org.qkdnf.kms.api.DeliveredKey;
 import org.qkdnf.kms.api.KeyDeliveryException;
 import org.qkdnf.kms.api.KeyDeliveryService;
@@ -218,7 +219,7 @@ public final class Etsi014Api {
     }
 
     private static UUID uuid(String s, String field) throws Etsi014Exception {
-        if (!s.matches("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")) {
+        if (!Uuids.isUuid(s)) {
             throw Etsi014Exception.badRequest(field, "must be a UUID, got '" + s + "'");
         }
         return UUID.fromString(s);

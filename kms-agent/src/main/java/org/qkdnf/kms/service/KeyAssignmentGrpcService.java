@@ -3,10 +3,10 @@ package org.qkdnf.kms.service;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import org.qkdnf.common.ids.Uuids;
 import org.qkdnf.common.tls.PeerIdentity;
 import org.qkdnf.kms.api.KeyServiceDefinition;
 import org.qkdnf.kms.store.ServiceKeyStore;
@@ -24,8 +24,6 @@ import org.qkdnf.proto.keyservice.v1.KeyAssignmentServiceGrpc;
  */
 public final class KeyAssignmentGrpcService extends KeyAssignmentServiceGrpc.KeyAssignmentServiceImplBase {
 
-    private static final Pattern UUID_TEXT = Pattern.compile(
-            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final int MAX_ASSIGNMENTS = 1024;
 
     private final ServiceKeyStore keys;
@@ -96,7 +94,7 @@ public final class KeyAssignmentGrpcService extends KeyAssignmentServiceGrpc.Key
     }
 
     private static void uuid(String v, String field) {
-        if (!UUID_TEXT.matcher(v).matches()) {
+        if (!Uuids.isUuid(v)) {
             throw Status.INVALID_ARGUMENT.withDescription(field + ": must be a UUID, got '" + v + "'").asRuntimeException();
         }
     }

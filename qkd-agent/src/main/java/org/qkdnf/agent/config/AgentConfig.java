@@ -7,6 +7,7 @@ import java.util.List;
 import org.qkdnf.agent.sim.ChannelParameters;
 import org.qkdnf.agent.sim.FibreSchedule;
 import org.qkdnf.agent.sim.KeySeed;
+import org.qkdnf.common.ids.Uuids;
 import org.qkdnf.common.tls.TlsFiles;
 import org.qkdnf.proto.common.v1.GeoLocation;
 import org.qkdnf.proto.southbound.v1.PhysQkdRole;

@@ -1,0 +1,38 @@
+package org.qkdnf.common.ids;
+
+/**
+ * The suite's id rule: ETSI GS QKD 015 ids (qkdn_id, qkdi_id, qkdl_id), request, service, key and
+ * block ids are UUIDs in canonical text form, any version, either case. {@code UUID.fromString}
+ * is too lenient for a wire check (it takes "1-2-3-4-5"), hence this.
+ */
+public final class Uuids {
+
+    private Uuids() {
+    }
+
+    public static boolean isUuid(String s) {
+        if (s == null || s.length() != 36) {
+            return false;
+        }
+        // Hand-rolled: it runs on hot paths (every performance entry carries a qkdl_id).
+        for (int i = 0; i < 36; i++) {
+            char c = s.charAt(i);
+            if (i == 8 || i == 13 || i == 18 || i == 23) {
+                if (c != '-') {
+                    return false;
+                }
+            } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** @throws IllegalArgumentException naming {@code field} unless {@code s} is a UUID */
+    public static String require(String s, String field) {
+        if (!isUuid(s)) {
+            throw new IllegalArgumentException(field + ": must be a UUID, got " + (s == null ? "nothing" : "'" + s + "'"));
+        }
+        return s;
+    }
+}
