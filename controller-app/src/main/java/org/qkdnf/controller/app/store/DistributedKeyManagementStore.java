@@ -57,10 +57,11 @@ public final class DistributedKeyManagementStore implements KeyManagementStore {
     public Map<String, KmNode> loadNodes() {
         Map<String, KmNode> out = new HashMap<>();
         for (Map.Entry<String, Versioned<byte[]>> e : nodes.entrySet()) {
+            String qkdnId = e.getKey();
             try {
-                out.put(e.getKey(), KmNode.parseFrom(e.getValue().value()));
+                out.put(qkdnId, KmNode.parseFrom(e.getValue().value()));
             } catch (InvalidProtocolBufferException x) {
-                log.error("key manager {}: stored record does not parse; ignored", e.getKey());
+                log.error("key manager {}: stored record does not parse; ignored", qkdnId);
             }
         }
         return out;
@@ -77,11 +78,12 @@ public final class DistributedKeyManagementStore implements KeyManagementStore {
     public Map<String, KeyRouteEntry> loadRoutes() {
         Map<String, KeyRouteEntry> out = new HashMap<>();
         for (Map.Entry<String, Versioned<byte[]>> e : routes.entrySet()) {
+            String serviceId = e.getKey();
             try {
-                out.put(e.getKey(), KeyRouteEntry.parseFrom(e.getValue().value()));
+                out.put(serviceId, KeyRouteEntry.parseFrom(e.getValue().value()));
             } catch (InvalidProtocolBufferException x) {
                 // A route that cannot be read cannot be re-sent or removed: say so loudly.
-                log.error("key route {}: stored record does not parse; ignored", e.getKey());
+                log.error("key route {}: stored record does not parse; ignored", serviceId);
             }
         }
         return out;
