@@ -74,7 +74,6 @@ final class KeyChain implements AutoCloseable {
     }
 
     void startKms(int i) throws Exception {
-        InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
         int[] ports = kms[i] == null ? new int[] {0, 0, 0}
                 : new int[] {kms[i].controlPort(), kms[i].relayPort(), kms[i].etsi014Port()};
         kms[i] = KmsAgent.start(new KmsAgentConfig(nodes.get(i), "kme-" + i, dir.resolve("kms-" + i), kmsTls.get(i),

@@ -33,10 +33,6 @@ final class AlarmMonitor {
         this.qberThreshold = threshold;
     }
 
-    double qberThreshold() {
-        return qberThreshold;
-    }
-
     /** Forget a deleted link; a re-created one starts afresh. */
     void forget(String qkdlId) {
         lastStatus.remove(qkdlId);

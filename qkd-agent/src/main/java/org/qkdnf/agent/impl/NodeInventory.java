@@ -1,7 +1,6 @@
 package org.qkdnf.agent.impl;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -171,15 +170,5 @@ final class NodeInventory {
 
     static Timestamp timestamp(Instant t) {
         return Timestamp.newBuilder().setSeconds(t.getEpochSecond()).setNanos(t.getNano()).build();
-    }
-
-    List<String> linkIds() {
-        List<String> ids = new ArrayList<>();
-        modules.values().forEach(s -> {
-            if (s.hasLink()) {
-                ids.add(s.qkdlId);
-            }
-        });
-        return ids;
     }
 }

@@ -12,7 +12,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
@@ -68,7 +67,6 @@ public final class QkdAgent implements AutoCloseable {
     private final ScheduledExecutorService loop;
     private final ManagedChannel channel;
     private final HealthStatusManager health = new HealthStatusManager();
-    private final AtomicLong reportsSkipped = new AtomicLong();
 
     // Loop thread only.
     private final NodeInventory inventory;
@@ -312,7 +310,6 @@ public final class QkdAgent implements AutoCloseable {
         if (!session.out.isReady()) {
             // The controller is not keeping up: skip this report rather than queue stale ones;
             // the next report measures skr over the longer interval.
-            reportsSkipped.incrementAndGet();
             return;
         }
         session.send(ConnectRequest.newBuilder().setPerformanceReport(inventory.performanceReport(now)));
