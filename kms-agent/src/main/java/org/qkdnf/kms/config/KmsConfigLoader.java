@@ -27,6 +27,7 @@ import org.qkdnf.common.ids.Uuids;
 import org.qkdnf.common.tls.TlsFiles;
 import org.qkdnf.kms.KmsAgentConfig;
 import org.qkdnf.kms.api.KeyServiceDefinition;
+import org.qkdnf.kms.json.JsonFieldPath;
 import org.qkdnf.kms.relay.RelayNeighbor;
 
 /**
@@ -241,17 +242,7 @@ public final class KmsConfigLoader {
     }
 
     private static String path(JsonMappingException e) {
-        StringBuilder b = new StringBuilder();
-        for (JsonMappingException.Reference r : e.getPath()) {
-            if (r.getIndex() >= 0) {
-                b.append('[').append(r.getIndex()).append(']');
-            } else if (r.getFieldName() != null) {
-                if (b.length() > 0) {
-                    b.append('.');
-                }
-                b.append(r.getFieldName());
-            }
-        }
-        return b.length() == 0 ? "(document)" : b.toString();
+        String path = JsonFieldPath.of(e);
+        return path.isEmpty() ? "(document)" : path;
     }
 }

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import org.qkdnf.common.ids.Uuids;
 import org.qkdnf.kms.api.DeliveredKey;
+import org.qkdnf.kms.json.JsonFieldPath;
 import org.qkdnf.kms.api.KeyDeliveryException;
 import org.qkdnf.kms.api.KeyDeliveryService;
 import org.qkdnf.kms.api.KeySupplyStatus;
@@ -239,7 +240,7 @@ public final class Etsi014Api {
             }
             return value;
         } catch (JsonMappingException e) {
-            String field = e.getPath().isEmpty() ? "body" : pathOf(e);
+            String field = e.getPath().isEmpty() ? "body" : JsonFieldPath.of(e);
             throw Etsi014Exception.badRequest(field, e.getOriginalMessage().replaceAll(" \\(class [^)]*\\)", "")
                     .replaceAll("\\s+at \\[Source.*", ""));
         } catch (IOException e) {
@@ -247,20 +248,6 @@ public final class Etsi014Api {
         }
     }
 
-    private static String pathOf(JsonMappingException e) {
-        StringBuilder b = new StringBuilder();
-        for (JsonMappingException.Reference r : e.getPath()) {
-            if (r.getIndex() >= 0) {
-                b.append('[').append(r.getIndex()).append(']');
-            } else if (r.getFieldName() != null) {
-                if (b.length() > 0) {
-                    b.append('.');
-                }
-                b.append(r.getFieldName());
-            }
-        }
-        return b.toString();
-    }
 
     private static Response error(int status, String message, List<Map<String, Object>> details) {
         try {
