@@ -75,7 +75,8 @@ class DeviceKeySourceTest {
 
                 AgentConfig.Device deviceX = new AgentConfig.Device(
                         URI.create("https://localhost:" + devices.kms[0].etsi014Port()), SAE_X, SAE_Y,
-                        devices.issue(SAE_X, Role.SAE), new InetSocketAddress("127.0.0.1", 0), null, 256);
+                        devices.issue(SAE_X, Role.SAE), new InetSocketAddress("127.0.0.1", 0), null, 256,
+                        devices.dir.resolve("journal-x"));
                 QkdAgent agentX = startAgent(devices, x, "x", kmsX, AgentConfig.Module.etsi014(ifaceX,
                         PhysQkdRole.PHYS_QKD_ROLE_TRANSMITTER, y, ifaceY, BLOCK_BITS, new AgentConfig.Link(link, true),
                         deviceX));
@@ -83,7 +84,8 @@ class DeviceKeySourceTest {
                 int keyIdPort = ((Etsi014DeviceDriver) agentX.driver(ifaceX).orElseThrow()).keyIdPort();
                 AgentConfig.Device deviceY = new AgentConfig.Device(
                         URI.create("https://localhost:" + devices.kms[1].etsi014Port()), SAE_Y, SAE_X,
-                        devices.issue(SAE_Y, Role.SAE), null, "127.0.0.1:" + keyIdPort, 256);
+                        devices.issue(SAE_Y, Role.SAE), null, "127.0.0.1:" + keyIdPort, 256,
+                        devices.dir.resolve("journal-y"));
                 QkdAgent agentY = startAgent(devices, y, "y", kmsY, AgentConfig.Module.etsi014(ifaceY,
                         PhysQkdRole.PHYS_QKD_ROLE_RECEIVER, x, ifaceX, BLOCK_BITS, new AgentConfig.Link(link, true),
                         deviceY));

@@ -181,10 +181,12 @@ public record AgentConfig(Node node, String controllerTarget, TlsFiles tls, int 
      *                          CA it trusts for the device
      * @param keyIdListen       master end: where this agent serves the key_IDs to the slave end
      * @param keyIdTarget       slave end: the master end agent's key_ID service, {@code host:port}
-     * @param maxBufferedBlocks most key blocks held in memory until the key manager acknowledges them
+     * @param maxBufferedBlocks most key blocks held until the key manager acknowledges them
+     * @param journalDir        where key taken from the device is journaled until acknowledged
      */
     public record Device(java.net.URI url, String saeId, String peerSaeId, TlsFiles tls,
-                         InetSocketAddress keyIdListen, String keyIdTarget, int maxBufferedBlocks) {
+                         InetSocketAddress keyIdListen, String keyIdTarget, int maxBufferedBlocks,
+                         java.nio.file.Path journalDir) {
 
         public static final int DEFAULT_MAX_BUFFERED_BLOCKS = 1024;
 
@@ -205,6 +207,9 @@ public record AgentConfig(Node node, String controllerTarget, TlsFiles tls, int 
             if (keyIdListen != null && keyIdTarget != null) {
                 throw new IllegalArgumentException(
                         "device.key_ids: listen (master end) or target (slave end), not both");
+            }
+            if (journalDir == null) {
+                throw new IllegalArgumentException("device.journal_dir: required");
             }
             if (maxBufferedBlocks < 1 || maxBufferedBlocks > 1 << 20) {
                 throw new IllegalArgumentException("device.max_buffered_blocks: must be in [1, 1048576], got "

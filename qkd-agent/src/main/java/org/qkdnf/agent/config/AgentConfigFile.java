@@ -35,7 +35,7 @@ record AgentConfigFile(NodeSection node, ControllerSection controller, KmsSectio
 
     /** {@code driver: etsi014}: the vendor device's ETSI GS QKD 014 interface. */
     record DeviceSection(String url, String saeId, String peerSaeId, TlsSection tls, KeyIdsSection keyIds,
-                         Integer maxBufferedBlocks) {
+                         Integer maxBufferedBlocks, String journalDir) {
     }
 
     /** The key_ID hand-over: the master end listens, the slave end connects. */

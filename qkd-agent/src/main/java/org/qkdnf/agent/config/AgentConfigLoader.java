@@ -286,7 +286,8 @@ public final class AgentConfigLoader {
             AgentConfig.Device device = new AgentConfig.Device(uri, required(d.saeId(), p + ".device.sae_id"),
                     required(d.peerSaeId(), p + ".device.peer_sae_id"), tls, listen, target,
                     d.maxBufferedBlocks() == null ? AgentConfig.Device.DEFAULT_MAX_BUFFERED_BLOCKS
-                            : d.maxBufferedBlocks());
+                            : d.maxBufferedBlocks(),
+                    base.resolve(required(d.journalDir(), p + ".device.journal_dir")));
             return AgentConfig.Module.etsi014(m.qkdiId(), role, remote.qkdnId(), remote.qkdiId(),
                     m.keyBlockBits() == null ? AgentConfig.DEFAULT_KEY_BLOCK_BITS : m.keyBlockBits(), link, device);
         } catch (IllegalArgumentException e) {

@@ -1,5 +1,6 @@
 package org.qkdnf.agent.etsi014;
 
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -13,6 +14,9 @@ import org.qkdnf.agent.driver.KeyBlockSource;
 /**
  * The key stream of one device link at one end: the blocks taken from the device and not yet
  * acknowledged by the key manager, and the key_IDs that travel between the two ends.
+ *
+ * <p>Every block is in the {@link DeviceJournal} before it can be read, and stays there (with its
+ * key_ID at the master end) until acknowledged, so a restart continues where the journal says.
  *
  * <p>Memory is bounded by {@code capacity} blocks: blocks are dropped only when the consumer
  * acknowledges them ({@link #advanceTo}), and the fetcher stops asking the device for key while
@@ -32,6 +36,7 @@ final class DeviceLink implements KeyBlockSource {
     private final String qkdlId;
     private final int blockBits;
     private final int capacity;
+    private final DeviceJournal journal;
     private final ArrayDeque<KeyBlock> blocks = new ArrayDeque<>();
     private long base;
     /** Whether the consumer has said where the stream continues (its first advanceTo). */
@@ -51,10 +56,22 @@ final class DeviceLink implements KeyBlockSource {
     private long failingSinceNanos = -1;
     private String lastProblem;
 
-    DeviceLink(String qkdlId, int blockBits, int capacity) {
+    /** The link's stream as {@code journal} left it (empty for a new link). */
+    DeviceLink(String qkdlId, int blockBits, int capacity, DeviceJournal journal) throws IOException {
         this.qkdlId = qkdlId;
         this.blockBits = blockBits;
         this.capacity = capacity;
+        this.journal = journal;
+        DeviceJournal.Restored r = journal.restore(qkdlId);
+        blocks.addAll(r.blocks());
+        base = r.nextIndex() - r.blocks().size();
+        ids.addAll(r.ids());
+        idBase = r.idBase();
+    }
+
+    /** How many blocks the journal gave back at attach (0 for a new link). */
+    synchronized int heldBlocks() {
+        return blocks.size();
     }
 
     @Override
@@ -83,6 +100,7 @@ final class DeviceLink implements KeyBlockSource {
             blocks.removeFirst();
             base++;
         }
+        journal.blocksAcknowledged(base);
         if (base < index) {
             // Beyond everything produced (the key manager's position on a fresh start): continue
             // there. No key_ID was handed out for the skipped indices in this run.
@@ -90,6 +108,7 @@ final class DeviceLink implements KeyBlockSource {
             pending.clear();
             ids.clear();
             idBase = index;
+            journal.skipTo(index);
         }
     }
 
@@ -132,13 +151,17 @@ final class DeviceLink implements KeyBlockSource {
 
     /** Appends key taken from the device as the next blocks; at the master end their key_IDs are published. */
     synchronized void append(List<DeviceKey> keys, boolean master) {
+        List<KeyBlock> taken = new ArrayList<>(keys.size());
         for (DeviceKey k : keys) {
-            long index = base + blocks.size();
-            blocks.addLast(new KeyBlock(k.keyId(), index, k.key()));
+            taken.add(new KeyBlock(k.keyId(), base + blocks.size() + taken.size(), k.key()));
+        }
+        journal.append(taken, master);
+        for (KeyBlock b : taken) {
+            blocks.addLast(b);
             if (master) {
-                ids.addLast(k.keyId());
+                ids.addLast(b.blockId());
             }
-            volumeBits += (long) k.key().length * 8;
+            volumeBits += (long) b.key().length * 8;
         }
         delivered();
     }
@@ -177,6 +200,7 @@ final class DeviceLink implements KeyBlockSource {
             ids.removeFirst();
             idBase++;
         }
+        journal.idsAcknowledged(idBase);
     }
 
     /** Up to {@code max} key_IDs from {@code from}; empty when none are there yet. */

@@ -1,7 +1,9 @@
 package org.qkdnf.agent.etsi014;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -33,9 +35,11 @@ import org.slf4j.LoggerFactory;
  * {@link KeyBlock}: block id = key_ID, index = its position in the link's stream, so both ends
  * hold identical blocks under identical ids at identical indices.
  *
- * <p>Key is held in memory until the key manager acknowledges it, at most
- * {@code maxBufferedBlocks} blocks (see {@link DeviceLink}); while that is full the driver stops
- * asking the device for key. The master end takes key only after the slave end has subscribed in
+ * <p>Key taken from the device is journaled ({@link DeviceJournal}, synced to disk) before it is
+ * offered to the key manager or its key_ID to the slave end, and held until the key manager
+ * acknowledges it, at most {@code maxBufferedBlocks} blocks (see {@link DeviceLink}); while that is
+ * full the driver stops asking the device for key. A restart of the agent therefore loses nothing
+ * the device handed out, except key in a device answer that arrived but was not yet journaled. The master end takes key only after the slave end has subscribed in
  * this run from an index it can serve, and only after its own key manager has said where the
  * stream continues, so the two ends never put different key at one index.
  *
@@ -77,11 +81,15 @@ public final class Etsi014DeviceDriver implements QkdModuleDriver, AutoCloseable
      * @param keyIdListen       master end: where the key_ID service listens
      * @param keyIdTarget       slave end: the master end's key_ID service, host:port
      * @param nodeTls           this node's certificate (OU qkd-node), for the key_ID stream
+     * @param journalDir        where the module's journal of unacknowledged key lives
      */
     public record Settings(PhysQkdRole role, String qkdiId, String remoteQkdnId, Etsi014Client device,
                            String deviceName, String peerSaeId, int blockBits, int maxBufferedBlocks,
-                           InetSocketAddress keyIdListen, String keyIdTarget, TlsFiles nodeTls) {
+                           InetSocketAddress keyIdListen, String keyIdTarget, TlsFiles nodeTls, Path journalDir) {
         public Settings {
+            if (journalDir == null) {
+                throw new IllegalArgumentException("device.journal_dir: required");
+            }
             if (role != PhysQkdRole.PHYS_QKD_ROLE_TRANSMITTER && role != PhysQkdRole.PHYS_QKD_ROLE_RECEIVER) {
                 throw new IllegalArgumentException("role: must be master (TRANSMITTER) or slave (RECEIVER)");
             }
@@ -104,6 +112,7 @@ public final class Etsi014DeviceDriver implements QkdModuleDriver, AutoCloseable
     private final ScheduledExecutorService idThread;
     private final KeyIdServer server;
     private final KeyIdFollower follower;
+    private final DeviceJournal journal;
 
     private volatile DeviceLink link;
     private volatile boolean enabled = true;
@@ -120,6 +129,7 @@ public final class Etsi014DeviceDriver implements QkdModuleDriver, AutoCloseable
     private Etsi014DeviceDriver(Settings settings) throws IOException {
         this.settings = settings;
         this.master = settings.role() == PhysQkdRole.PHYS_QKD_ROLE_TRANSMITTER;
+        this.journal = DeviceJournal.open(settings.journalDir(), settings.qkdiId());
         this.info = new ModuleInfo("ETSI GS QKD 014 device at " + settings.deviceName(), TYPE, settings.role(),
                 1530, 1565, 0);
         String tag = settings.qkdiId().substring(0, Math.min(8, settings.qkdiId().length()));
@@ -162,10 +172,16 @@ public final class Etsi014DeviceDriver implements QkdModuleDriver, AutoCloseable
 
     @Override
     public void attach(String qkdlId, Instant now) {
-        link = new DeviceLink(qkdlId, settings.blockBits(), settings.maxBufferedBlocks());
+        DeviceLink l;
+        try {
+            l = new DeviceLink(qkdlId, settings.blockBits(), settings.maxBufferedBlocks(), journal);
+        } catch (IOException e) {
+            throw new UncheckedIOException("link " + qkdlId + ": " + e.getMessage(), e);
+        }
+        link = l;
         samples.clear();
-        log.info("link {}: {} end on device {} (peer SAE {})", qkdlId, master ? "master" : "slave",
-                settings.deviceName(), settings.peerSaeId());
+        log.info("link {}: {} end on device {} (peer SAE {}), {} unacknowledged blocks from the journal", qkdlId,
+                master ? "master" : "slave", settings.deviceName(), settings.peerSaeId(), l.heldBlocks());
     }
 
     @Override
@@ -221,6 +237,14 @@ public final class Etsi014DeviceDriver implements QkdModuleDriver, AutoCloseable
         }
         if (follower != null) {
             follower.close();
+        }
+        DeviceLink l = link;
+        if (l == null) {
+            journal.close();
+        } else {
+            synchronized (l) { // the agent loop may still be acknowledging blocks
+                journal.close();
+            }
         }
     }
 

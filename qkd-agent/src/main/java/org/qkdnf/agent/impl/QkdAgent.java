@@ -140,7 +140,7 @@ public final class QkdAgent implements AutoCloseable {
         AgentConfig.Device d = m.device();
         return Etsi014DeviceDriver.start(new Etsi014DeviceDriver.Settings(m.role(), m.qkdiId(), m.remoteQkdnId(),
                 Etsi014Client.create(d.url(), d.tls()), d.url().getHost() + ":" + d.url().getPort(), d.peerSaeId(),
-                m.keyBlockBits(), d.maxBufferedBlocks(), d.keyIdListen(), d.keyIdTarget(), config.tls()));
+                m.keyBlockBits(), d.maxBufferedBlocks(), d.keyIdListen(), d.keyIdTarget(), config.tls(), d.journalDir()));
     }
 
     /** The driver of module {@code qkdiId}, for tests and tools. */

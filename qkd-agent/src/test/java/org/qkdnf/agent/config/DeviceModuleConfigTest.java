@@ -36,6 +36,7 @@ class DeviceModuleConfigTest {
             "      peer_sae_id: sae-agent-b",
             "      tls: { certificate_chain: sae.pem, private_key: sae.key, trusted_ca: device-ca.pem }",
             "      key_ids: { listen: 0.0.0.0:7600 }",
+            "      journal_dir: journal",
             "");
 
     @TempDir
@@ -62,6 +63,14 @@ class DeviceModuleConfigTest {
         assertThat(d.keyIdListen().getPort()).isEqualTo(7600);
         assertThat(d.keyIdTarget()).isNull();
         assertThat(d.maxBufferedBlocks()).isEqualTo(AgentConfig.Device.DEFAULT_MAX_BUFFERED_BLOCKS);
+        assertThat(d.journalDir()).isEqualTo(dir.resolve("journal"));
+    }
+
+    @Test
+    void aDeviceWithoutAJournalIsRefused() throws Exception {
+        Path f = write(MASTER.replace("      journal_dir: journal\n", ""));
+        assertThatThrownBy(() -> AgentConfigLoader.load(f)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("modules[0].device.journal_dir");
     }
 
     @Test

@@ -66,10 +66,12 @@ class Etsi014DeviceDriverTest {
         deviceB = new FakeDevice(inFlight);
         master = Etsi014DeviceDriver.start(new Etsi014DeviceDriver.Settings(PhysQkdRole.PHYS_QKD_ROLE_TRANSMITTER,
                 "a1000000-0000-4000-8000-0000000000a1", B, new Etsi014Client(deviceA.url(), HttpClient.newHttpClient()),
-                "fake-a", "sae-b", 256, CAPACITY, new InetSocketAddress("127.0.0.1", 0), null, tls(A)));
+                "fake-a", "sae-b", 256, CAPACITY, new InetSocketAddress("127.0.0.1", 0), null, tls(A),
+                dir.resolve("journal-a")));
         slave = Etsi014DeviceDriver.start(new Etsi014DeviceDriver.Settings(PhysQkdRole.PHYS_QKD_ROLE_RECEIVER,
                 "b1000000-0000-4000-8000-0000000000b1", A, new Etsi014Client(deviceB.url(), HttpClient.newHttpClient()),
-                "fake-b", "sae-a", 256, CAPACITY, null, "127.0.0.1:" + master.keyIdPort(), tls(B)));
+                "fake-b", "sae-a", 256, CAPACITY, null, "127.0.0.1:" + master.keyIdPort(), tls(B),
+                dir.resolve("journal-b")));
     }
 
     @AfterEach
@@ -144,7 +146,8 @@ class Etsi014DeviceDriverTest {
         master.keys().advanceTo(acked);
         slave = Etsi014DeviceDriver.start(new Etsi014DeviceDriver.Settings(PhysQkdRole.PHYS_QKD_ROLE_RECEIVER,
                 "b1000000-0000-4000-8000-0000000000b1", A, new Etsi014Client(deviceB.url(), HttpClient.newHttpClient()),
-                "fake-b", "sae-a", 256, CAPACITY, null, "127.0.0.1:" + master.keyIdPort(), tls(B)));
+                "fake-b", "sae-a", 256, CAPACITY, null, "127.0.0.1:" + master.keyIdPort(), tls(B),
+                dir.resolve("journal-b")));
         slave.attach(LINK, Instant.now());
         slave.keys().advanceTo(acked);
         await(() -> slave.keys().producedBlocks() >= acked + 20);
@@ -152,6 +155,40 @@ class Etsi014DeviceDriverTest {
             assertThat(slave.keys().block(i).blockId()).isEqualTo(master.keys().block(i).blockId());
             assertThat(slave.keys().block(i).key()).isEqualTo(master.keys().block(i).key());
         }
+    }
+
+    @Test
+    void bothEndsRestartedKeepEveryUnacknowledgedBlockAndTheLinkCarriesOn() throws Exception {
+        attachBoth();
+        await(() -> master.keys().producedBlocks() == CAPACITY && slave.keys().producedBlocks() == CAPACITY);
+        KeyBlock before = master.keys().block(CAPACITY - 1);
+        int port = master.keyIdPort();
+        // Neither key manager acknowledged anything: the devices' key exists only in the journals now.
+        slave.close();
+        master.close();
+        master = Etsi014DeviceDriver.start(new Etsi014DeviceDriver.Settings(PhysQkdRole.PHYS_QKD_ROLE_TRANSMITTER,
+                "a1000000-0000-4000-8000-0000000000a1", B, new Etsi014Client(deviceA.url(), HttpClient.newHttpClient()),
+                "fake-a", "sae-b", 256, CAPACITY, new InetSocketAddress("127.0.0.1", port), null, tls(A),
+                dir.resolve("journal-a")));
+        slave = Etsi014DeviceDriver.start(new Etsi014DeviceDriver.Settings(PhysQkdRole.PHYS_QKD_ROLE_RECEIVER,
+                "b1000000-0000-4000-8000-0000000000b1", A, new Etsi014Client(deviceB.url(), HttpClient.newHttpClient()),
+                "fake-b", "sae-a", 256, CAPACITY, null, "127.0.0.1:" + port, tls(B), dir.resolve("journal-b")));
+        attachBoth();
+        assertThat(master.keys().producedBlocks()).isEqualTo(CAPACITY);
+        assertThat(slave.keys().producedBlocks()).isEqualTo(CAPACITY);
+        assertThat(master.keys().block(CAPACITY - 1).blockId()).isEqualTo(before.blockId());
+        assertThat(master.keys().block(CAPACITY - 1).key()).isEqualTo(before.key());
+        assertThat(slave.keys().block(CAPACITY - 1).key()).isEqualTo(before.key());
+
+        master.keys().advanceTo(CAPACITY);
+        slave.keys().advanceTo(CAPACITY);
+        await(() -> slave.keys().producedBlocks() >= CAPACITY + 20);
+        for (long i = CAPACITY; i < CAPACITY + 20; i++) {
+            assertThat(slave.keys().block(i).blockId()).isEqualTo(master.keys().block(i).blockId());
+            assertThat(slave.keys().block(i).key()).isEqualTo(master.keys().block(i).key());
+        }
+        assertThat(deviceA.keysHandedOut.get()).as("every key the device handed out is in the stream")
+                .isEqualTo((int) master.keys().producedBlocks());
     }
 
     @Test
