@@ -11,14 +11,13 @@ import java.util.Map;
 import java.util.UUID;
 
 import javax.crypto.AEADBadTagException;
-import javax.crypto.SecretKey;
 
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
-import org.h2.mvstore.MVStoreException;
 import org.qkdnf.agent.driver.KeyBlock;
 import org.qkdnf.common.atrest.AtRestCipher;
 import org.qkdnf.common.atrest.KeyFile;
+import org.qkdnf.common.atrest.SealedStoreFile;
 
 /**
  * The crash-safe journal of one device module: the key blocks taken from the device that the key
@@ -28,8 +27,9 @@ import org.qkdnf.common.atrest.KeyFile;
  *
  * <p>Files: {@code <dir>/<qkdi_id>.journal} (MVStore) and {@code <dir>/<qkdi_id>.key} (the AES-256
  * key sealing the key bytes, created with mode 0600 beside a new journal; one key per journal, so
- * the journal's open epoch alone keeps GCM nonces unique). Maps: {@code meta} (open epoch, key
- * check, the link the journal belongs to, the next index), {@code blocks} (index to key_ID and the
+ * the journal's open epoch alone keeps GCM nonces unique). Maps: {@code store} (open epoch and
+ * key check, see {@link SealedStoreFile}), {@code meta} (the link the journal belongs to, the next
+ * index), {@code blocks} (index to key_ID and the
  * sealed key, the link id, index and key_ID bound as associated data) and {@code ids} (index to
  * key_ID, master end).
  *
@@ -42,12 +42,8 @@ import org.qkdnf.common.atrest.KeyFile;
  */
 final class DeviceJournal implements AutoCloseable {
 
-    private static final String EPOCH = "epoch";
-    private static final String KEY_CHECK = "key_check";
     private static final String QKDL_ID = "qkdl_id";
     private static final String NEXT_INDEX = "next_index";
-    private static final byte[] KEY_CHECK_AAD = "qkdnf device journal key check".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] KEY_CHECK_TEXT = new byte[16];
 
     private final Path file;
     private final MVStore mv;
@@ -86,45 +82,8 @@ final class DeviceJournal implements AutoCloseable {
             }
             KeyFile.create(keyFile);
         }
-        SecretKey key = KeyFile.read(keyFile);
-        MVStore mv;
-        try {
-            mv = new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().open();
-        } catch (MVStoreException e) {
-            throw new IOException("cannot open device journal " + file + ": " + e.getMessage(), e);
-        }
-        try {
-            AtRestCipher cipher = new AtRestCipher(key, startEpoch(mv, key, file));
-            return new DeviceJournal(file, mv, cipher);
-        } catch (IOException | RuntimeException e) {
-            mv.closeImmediately();
-            throw e instanceof IOException ? (IOException) e : new IOException("device journal " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Checks the key, then makes a new nonce epoch durable before anything is sealed with it. */
-    private static int startEpoch(MVStore mv, SecretKey key, Path file) throws IOException {
-        MVMap<String, byte[]> meta = mv.openMap("meta");
-        byte[] check = meta.get(KEY_CHECK);
-        if (check != null) {
-            try {
-                new AtRestCipher(key, 0).open(KEY_CHECK_AAD, check, 0, check.length);
-            } catch (AEADBadTagException e) {
-                throw new IOException("device journal " + file + ": the key file's key is not this journal's key", e);
-            }
-        }
-        byte[] last = meta.get(EPOCH);
-        long epoch = last == null ? 1 : (ByteBuffer.wrap(last).getInt() & 0xFFFF_FFFFL) + 1;
-        if (epoch > 0xFFFF_FFFFL) {
-            throw new IOException("device journal " + file + ": nonce epochs exhausted; start a new journal");
-        }
-        meta.put(EPOCH, ByteBuffer.allocate(4).putInt((int) epoch).array());
-        if (check == null) {
-            meta.put(KEY_CHECK, new AtRestCipher(key, (int) epoch).seal(KEY_CHECK_AAD, KEY_CHECK_TEXT, 0, KEY_CHECK_TEXT.length));
-        }
-        mv.commit();
-        mv.sync();
-        return (int) epoch;
+        SealedStoreFile.Opened opened = SealedStoreFile.open(file, KeyFile.read(keyFile), "device journal");
+        return new DeviceJournal(file, opened.mv(), opened.cipher());
     }
 
     /**

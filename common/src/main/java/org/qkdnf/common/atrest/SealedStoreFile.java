@@ -1,0 +1,110 @@
+package org.qkdnf.common.atrest;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import javax.crypto.AEADBadTagException;
+import javax.crypto.SecretKey;
+
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+import org.h2.mvstore.MVStoreException;
+
+/**
+ * Opens an MVStore file whose key material is sealed with AES-256-GCM under the node's store key:
+ * checks the key against the file's key check, and makes a new nonce epoch durable before anything
+ * is sealed (which is what keeps {@link AtRestCipher} nonces unique across restarts and crashes).
+ * Automatic commits are off: callers commit at their own operation boundaries. Each store file
+ * has its own key: the epoch alone keeps nonces unique, so two stores must never share a key.
+ */
+public final class SealedStoreFile {
+
+    private static final String EPOCH = "epoch";
+    private static final String KEY_CHECK = "keyCheck";
+    private static final byte[] KEY_CHECK_AAD = "qkdnf-store-key-check-v1".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] KEY_CHECK_TEXT = "this store's key".getBytes(StandardCharsets.US_ASCII);
+
+    /** An open file and the cipher for this opening's epoch. */
+    public static final class Opened {
+        private final MVStore mv;
+        private final AtRestCipher cipher;
+        private final int epoch;
+
+        Opened(MVStore mv, AtRestCipher cipher, int epoch) {
+            this.mv = mv;
+            this.cipher = cipher;
+            this.epoch = epoch;
+        }
+
+        public MVStore mv() {
+            return mv;
+        }
+
+        public AtRestCipher cipher() {
+            return cipher;
+        }
+
+        /** This opening's nonce epoch (for logs). */
+        public int epoch() {
+            return epoch;
+        }
+    }
+
+    private SealedStoreFile() {
+    }
+
+    /**
+     * @param what names the store in error messages ("key pool store", "device journal", ...)
+     * @throws IOException naming the file when it is locked, damaged, or sealed under another key
+     */
+    public static Opened open(Path file, SecretKey key, String what) throws IOException {
+        MVStore mv;
+        try {
+            mv = new MVStore.Builder()
+                    .fileName(file.toString())
+                    .autoCommitDisabled()      // commits only at the caller's operation boundaries
+                    .autoCommitBufferSize(0)   // also no commit forced from inside a put
+                    .open();
+        } catch (MVStoreException e) {
+            throw new IOException("cannot open " + what + " " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            int epoch = startEpoch(mv, key, file, what);
+            AtRestCipher cipher = new AtRestCipher(key, epoch);
+            MVMap<String, byte[]> storeMap = mv.openMap("store");
+            if (storeMap.get(KEY_CHECK) == null) {
+                storeMap.put(KEY_CHECK, cipher.seal(KEY_CHECK_AAD, KEY_CHECK_TEXT, 0, KEY_CHECK_TEXT.length));
+                mv.commit();
+                mv.sync();
+            }
+            return new Opened(mv, cipher, epoch);
+        } catch (IOException | RuntimeException e) {
+            mv.closeImmediately();
+            throw e instanceof IOException ? (IOException) e
+                    : new IOException(what + " " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int startEpoch(MVStore mv, SecretKey key, Path file, String what) throws IOException {
+        MVMap<String, byte[]> store = mv.openMap("store");
+        byte[] check = store.get(KEY_CHECK);
+        if (check != null) {
+            try {
+                new AtRestCipher(key, 0).open(KEY_CHECK_AAD, check, 0, check.length);
+            } catch (AEADBadTagException e) {
+                throw new IOException(what + " " + file + ": the key file's key is not this store's key", e);
+            }
+        }
+        byte[] last = store.get(EPOCH);
+        long epoch = last == null ? 1 : (ByteBuffer.wrap(last).getInt() & 0xFFFF_FFFFL) + 1;
+        if (epoch > 0xFFFF_FFFFL) {
+            throw new IOException(what + " " + file + ": nonce epochs exhausted; re-key the store");
+        }
+        store.put(EPOCH, ByteBuffer.allocate(4).putInt((int) epoch).array());
+        mv.commit();
+        mv.sync();
+        return (int) epoch;
+    }
+}
