@@ -7,7 +7,7 @@ import java.util.concurrent.CountDownLatch;
 
 import org.qkdnf.kms.KmsAgent;
 import org.qkdnf.kms.api.KeyServiceDefinition;
-import org.qkdnf.kms.config.ConfigException;
+import org.qkdnf.common.config.ConfigException;
 import org.qkdnf.kms.config.KmsConfig;
 import org.qkdnf.kms.config.KmsConfigLoader;
 import org.qkdnf.kms.relay.RelayNeighbor;

@@ -1,8 +1,8 @@
 package org.qkdnf.kms.config;
 
-import java.io.IOException;
+import static org.qkdnf.common.config.StrictYaml.required;
+
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,21 +13,12 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.MapperFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.qkdnf.common.config.ConfigException;
+import org.qkdnf.common.config.StrictYaml;
 import org.qkdnf.common.ids.Uuids;
 import org.qkdnf.common.tls.TlsFiles;
 import org.qkdnf.kms.KmsAgentConfig;
 import org.qkdnf.kms.api.KeyServiceDefinition;
-import org.qkdnf.kms.json.JsonFieldPath;
 import org.qkdnf.kms.relay.RelayNeighbor;
 
 /**
@@ -42,46 +33,13 @@ public final class KmsConfigLoader {
     /** {@code lane_max_bits} when the file leaves it out: 16 Mibit per lane. */
     public static final long DEFAULT_LANE_MAX_BITS = 1L << 24;
 
-    private static final ObjectMapper YAML = JsonMapper.builder(new YAMLFactory())
-            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .build();
     private static final Pattern HOST_PORT = Pattern.compile("([^:\\s\\[\\]]+|\\[[0-9a-fA-F:.]+\\]):(\\d{1,5})");
 
     private KmsConfigLoader() {
     }
 
     public static KmsConfig load(Path file) throws ConfigException {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
-        }
-        if (text.isBlank()) {
-            throw new ConfigException(file + ": empty configuration");
-        }
-        KmsConfigFile raw;
-        try {
-            raw = YAML.readValue(text, KmsConfigFile.class);
-        } catch (UnrecognizedPropertyException e) {
-            // Records are built after all their properties are read, so Jackson's location is the
-            // end of the enclosing mapping: find the key's own line instead.
-            throw new ConfigException(file + keyLine(text, e.getPropertyName(), e) + ": " + path(e)
-                    + ": unknown key (known: " + e.getKnownPropertyIds() + ")", e);
-        } catch (JsonMappingException e) {
-            throw new ConfigException(file + location(e) + ": " + path(e) + ": " + e.getOriginalMessage()
-                    .replaceAll(" \\(class [^)]*\\)", ""), e);
-        } catch (JsonProcessingException e) {
-            throw new ConfigException(file + location(e) + ": " + e.getOriginalMessage(), e);
-        }
-        if (raw == null) {
-            throw new ConfigException(file + ": empty configuration");
-        }
+        KmsConfigFile raw = StrictYaml.read(file, KmsConfigFile.class);
         try {
             return convert(raw, file.toAbsolutePath().getParent());
         } catch (IllegalArgumentException e) {
@@ -221,28 +179,7 @@ public final class KmsConfigLoader {
         return value;
     }
 
-    private static <T> T required(T value, String field) {
-        if (value == null) {
-            throw new IllegalArgumentException(field + ": required");
-        }
-        return value;
-    }
 
-    private static String keyLine(String text, String key, JsonProcessingException e) {
-        Pattern p = Pattern.compile("^[\\s-]*" + Pattern.quote(key) + "\\s*:", Pattern.MULTILINE);
-        Matcher m = p.matcher(text);
-        if (m.find()) {
-            return " line " + (text.substring(0, m.start()).chars().filter(c -> c == '\n').count() + 1);
-        }
-        return location(e);
-    }
 
-    private static String location(JsonProcessingException e) {
-        return e.getLocation() == null ? "" : " line " + e.getLocation().getLineNr();
-    }
 
-    private static String path(JsonMappingException e) {
-        String path = JsonFieldPath.of(e);
-        return path.isEmpty() ? "(document)" : path;
-    }
 }

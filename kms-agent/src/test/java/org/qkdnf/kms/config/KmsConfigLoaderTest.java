@@ -10,6 +10,7 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.qkdnf.common.config.ConfigException;
 import org.qkdnf.kms.api.KeyServiceDefinition;
 import org.qkdnf.kms.relay.RelayNeighbor;
 

@@ -7,7 +7,7 @@ import java.util.concurrent.CountDownLatch;
 
 import org.qkdnf.agent.config.AgentConfig;
 import org.qkdnf.agent.config.AgentConfigLoader;
-import org.qkdnf.agent.config.ConfigException;
+import org.qkdnf.common.config.ConfigException;
 import org.qkdnf.agent.impl.QkdAgent;
 import org.qkdnf.agent.sim.KeySeed;
 import picocli.CommandLine;

@@ -1,5 +1,7 @@
 package org.qkdnf.agent.config;
 
+import static org.qkdnf.common.config.StrictYaml.required;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -13,16 +15,8 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.MapperFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.qkdnf.common.config.ConfigException;
+import org.qkdnf.common.config.StrictYaml;
 import org.qkdnf.agent.sim.ChannelParameters;
 import org.qkdnf.agent.sim.FibreEvent;
 import org.qkdnf.agent.sim.FibreSchedule;
@@ -39,45 +33,13 @@ import org.qkdnf.proto.southbound.v1.PhysQkdRole;
  */
 public final class AgentConfigLoader {
 
-    private static final ObjectMapper YAML = JsonMapper.builder(new YAMLFactory())
-            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .build();
-
     private AgentConfigLoader() {
     }
 
     public static AgentConfig load(Path file) throws ConfigException {
-        String text;
+        AgentConfigFile raw = StrictYaml.read(file, AgentConfigFile.class);
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
-        }
-        AgentConfigFile raw;
-        try {
-            raw = YAML.readValue(text, AgentConfigFile.class);
-        } catch (UnrecognizedPropertyException e) {
-            // Records are built after all their properties are read, so Jackson's location is the
-            // end of the enclosing mapping: find the key's own line instead.
-            throw new ConfigException(file + keyLine(text, e.getPropertyName(), e) + ": " + path(e)
-                    + ": unknown key (known: " + e.getKnownPropertyIds() + ")", e);
-        } catch (JsonMappingException e) {
-            throw new ConfigException(file + location(e) + ": " + path(e) + ": " + e.getOriginalMessage()
-                    .replaceAll(" \\(class [^)]*\\)", ""), e);
-        } catch (JsonProcessingException e) {
-            throw new ConfigException(file + location(e) + ": " + e.getOriginalMessage(), e);
-        }
-        if (raw == null) {
-            throw new ConfigException(file + ": empty configuration");
-        }
-        Path base = file.toAbsolutePath().getParent();
-        try {
-            return convert(raw, base);
+            return convert(raw, file.toAbsolutePath().getParent());
         } catch (IllegalArgumentException e) {
             throw new ConfigException(file + ": " + e.getMessage(), e);
         }
@@ -301,12 +263,6 @@ public final class AgentConfigLoader {
         }
     }
 
-    private static <T> T required(T value, String field) {
-        if (value == null) {
-            throw new IllegalArgumentException(field + ": required");
-        }
-        return value;
-    }
 
     private static void range(double v, double min, double max, String field) {
         if (!(v >= min && v <= max)) {
@@ -314,31 +270,6 @@ public final class AgentConfigLoader {
         }
     }
 
-    private static String keyLine(String text, String key, JsonProcessingException e) {
-        Pattern p = Pattern.compile("^[\\s-]*" + Pattern.quote(key) + "\\s*:", Pattern.MULTILINE);
-        Matcher m = p.matcher(text);
-        if (m.find()) {
-            return " line " + (text.substring(0, m.start()).chars().filter(c -> c == '\n').count() + 1);
-        }
-        return location(e);
-    }
 
-    private static String location(JsonProcessingException e) {
-        return e.getLocation() == null ? "" : " line " + e.getLocation().getLineNr();
-    }
 
-    private static String path(JsonMappingException e) {
-        StringBuilder b = new StringBuilder();
-        for (JsonMappingException.Reference r : e.getPath()) {
-            if (r.getIndex() >= 0) {
-                b.append('[').append(r.getIndex()).append(']');
-            } else if (r.getFieldName() != null) {
-                if (b.length() > 0) {
-                    b.append('.');
-                }
-                b.append(r.getFieldName());
-            }
-        }
-        return b.length() == 0 ? "(document)" : b.toString();
-    }
 }

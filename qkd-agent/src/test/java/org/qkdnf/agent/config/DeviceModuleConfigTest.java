@@ -8,6 +8,7 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.qkdnf.common.config.ConfigException;
 import org.qkdnf.proto.southbound.v1.PhysQkdRole;
 
 /** {@code driver: etsi014} modules in the agent's YAML. */

@@ -1,4 +1,4 @@
-package org.qkdnf.kms.config;
+package org.qkdnf.common.config;
 
 /** A configuration file that cannot be used; the message names the file, and the line or field. */
 public final class ConfigException extends Exception {
