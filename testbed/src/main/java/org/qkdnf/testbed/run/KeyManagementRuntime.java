@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -257,6 +258,16 @@ final class KeyManagementRuntime implements KeyManagementView, AutoCloseable {
         }
     }
 
+    /** The scenario's name of a requested service, once the controller has answered its request. */
+    Optional<String> serviceName(String serviceId) {
+        for (Map.Entry<String, String> e : requestedIds.entrySet()) {
+            if (e.getValue().equals(serviceId)) {
+                return Optional.of(e.getKey());
+            }
+        }
+        return Optional.empty();
+    }
+
     /** Waits until the controller sees every key manager of the provider connected over Sk. */
     private void awaitRegistered(KeyManagementAdminService controller) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + INSTALL_TIMEOUT.toNanos();
@@ -290,7 +301,7 @@ final class KeyManagementRuntime implements KeyManagementView, AutoCloseable {
             long reserved = 0;
             String id = requestedIds.get(ks.name());
             if (id != null && keyServices != null) {
-                java.util.Optional<KeyService> s = keyServices.get(id);
+                Optional<KeyService> s = keyServices.get(id);
                 if (s.isPresent()) {
                     state = s.get().getState().name().substring("KEY_SERVICE_STATE_".length());
                     reroutes = s.get().getReroutes();
