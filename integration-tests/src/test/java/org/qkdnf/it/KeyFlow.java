@@ -128,7 +128,7 @@ final class KeyFlow implements AutoCloseable {
         return List.copyOf(problems);
     }
 
-    /** A key id the slave already got, for checks that it is not handed out again. */
+    /** Up to {@code n} key ids the slave already got, for checks that none is handed out again. */
     List<String> someDelivered(int n) {
         List<String> out = new ArrayList<>();
         for (String id : delivered.keySet()) {

@@ -118,7 +118,7 @@ class KeyServiceRecoveryTest {
                 // held-back ids are lost today (kms-agent ServiceKeyStore.removeService, reported to
                 // the kms-agent and controller owners). Claiming them still checks they are not
                 // handed out wrongly; assert isEmpty() here once the route's key survives the move.
-                List<String> lost = flow.settle(Duration.ofSeconds(5));
+                List<String> lost = flow.settle(Duration.ofSeconds(3));
                 System.out.println(lost.size() + " of " + flow.handedToMaster() + " key ids lost in the move");
                 assertThat(flow.problems()).as("keys repeated or differing").isEmpty();
                 assertNoOneElseGetsKey(ring, alice, bob, flow);
