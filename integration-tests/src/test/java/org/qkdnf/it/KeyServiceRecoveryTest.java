@@ -48,7 +48,7 @@ class KeyServiceRecoveryTest {
 
     static final long RATE_BPS = 2_048;
     /** Key ids handed to the master before the cut that the slave claims only after the reroute. */
-    static final int HELD_BACK = 8;
+    static final int HELD_BACK = 5;
 
     @TempDir
     Path dir;
@@ -95,7 +95,7 @@ class KeyServiceRecoveryTest {
                 KeyFlow flow = new KeyFlow(alice, ring.kms[0], bob, ring.kms[2]);
                 KeyService moved;
                 try {
-                    flow.awaitDelivered(20, Duration.ofSeconds(60));
+                    flow.awaitDelivered(10, Duration.ofSeconds(60));
                     long handed = flow.handedToMaster();
                     flow.holdBack(HELD_BACK);
                     Await.until(Duration.ofSeconds(30), () -> flow.handedToMaster() >= handed + HELD_BACK);
@@ -105,7 +105,7 @@ class KeyServiceRecoveryTest {
                             () -> "service on " + other + ": " + get(services, created));
                     moved = get(services, created);
                     long deliveredAfterReroute = flow.delivered();
-                    flow.awaitDelivered(deliveredAfterReroute + 20, Duration.ofSeconds(60));
+                    flow.awaitDelivered(deliveredAfterReroute + 10, Duration.ofSeconds(60));
                 } finally {
                     flow.close();
                 }

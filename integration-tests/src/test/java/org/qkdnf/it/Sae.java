@@ -8,9 +8,7 @@ import java.time.Duration;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.qkdnf.common.tls.JdkTls;
 import org.qkdnf.kms.KmsAgent;
-import org.qkdnf.pki.DevCertificateAuthority.Role;
 
 /**
  * An SAE speaking ETSI GS QKD 014 over HTTPS to key managers, with its own certificate (OU sae,
@@ -27,8 +25,7 @@ final class Sae {
 
     Sae(KeyChain chain, String id) throws Exception {
         this.id = id;
-        this.http = HttpClient.newBuilder().sslContext(JdkTls.clientContext(chain.issue(id, Role.SAE)))
-                .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        this.http = KeyDeliveryTest.client(chain, id);
     }
 
     /** {@code GET status} for the pair this SAE (master) → {@code slave}; the keys stored, or -1 on an error. */
