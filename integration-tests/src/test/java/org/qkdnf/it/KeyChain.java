@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import org.qkdnf.agent.config.AgentConfig;
 import org.qkdnf.agent.impl.QkdAgent;
@@ -21,12 +22,17 @@ import org.qkdnf.kms.relay.RelayNeighbor;
 import org.qkdnf.pki.DevCertificateAuthority;
 import org.qkdnf.pki.DevCertificateAuthority.Role;
 import org.qkdnf.pki.IssuedCredential;
+import org.qkdnf.proto.southbound.v1.CommandResult;
+import org.qkdnf.proto.southbound.v1.ControllerCommand;
+import org.qkdnf.proto.southbound.v1.ModifyLinkCommand;
 import org.qkdnf.proto.southbound.v1.PhysQkdRole;
 
 /**
- * A chain of trusted nodes n0 - n1 - ... joined by metro QKD links, each node with its qkd-agent
- * and its key manager, plus a controller: every part a real gRPC or HTTPS server or client with
- * mutual TLS on 127.0.0.1. For the key management tests.
+ * A chain of trusted nodes n0 - n1 - ... joined by metro QKD links (or a ring, which closes the
+ * chain with a link n(last) - n0), each node with its qkd-agent and its key manager, plus a
+ * controller: every part a real gRPC or HTTPS server or client with mutual TLS on 127.0.0.1. For
+ * the key management tests. Link k joins nodes {@code ends[k][0]} (its transmitter) and
+ * {@code ends[k][1]}.
  */
 final class KeyChain implements AutoCloseable {
 
@@ -38,6 +44,7 @@ final class KeyChain implements AutoCloseable {
     final StandaloneController controller;
     final List<String> nodes = new ArrayList<>();
     final List<String> links = new ArrayList<>();
+    final List<int[]> ends = new ArrayList<>();
     final List<TlsFiles> kmsTls = new ArrayList<>();
     final List<TlsFiles> nodeTls = new ArrayList<>();
     final KmsAgent[] kms;
@@ -45,6 +52,15 @@ final class KeyChain implements AutoCloseable {
     private final List<KeySeed> seeds = new ArrayList<>();
 
     KeyChain(Path dir, int size) throws Exception {
+        this(dir, size, false);
+    }
+
+    /** {@code size} nodes in a ring: two node-disjoint routes between any two of them. */
+    static KeyChain ring(Path dir, int size) throws Exception {
+        return new KeyChain(dir, size, true);
+    }
+
+    private KeyChain(Path dir, int size, boolean ring) throws Exception {
         this.dir = dir;
         this.ca = DevCertificateAuthority.create(PROVIDER);
         controller = StandaloneController.start(StandaloneControllerConfig.builder().sqHost("127.0.0.1").sqPort(0)
@@ -54,8 +70,9 @@ final class KeyChain implements AutoCloseable {
             kmsTls.add(issue(nodes.get(i), Role.KMS));
             nodeTls.add(issue(nodes.get(i), Role.QKD_NODE));
         }
-        for (int i = 0; i + 1 < size; i++) {
+        for (int i = 0; i < (ring ? size : size - 1); i++) {
             links.add(UUID.nameUUIDFromBytes(("link-" + i).getBytes()).toString());
+            ends.add(new int[] {i, (i + 1) % size});
             seeds.add(KeySeed.random());
         }
         kms = new KmsAgent[size];
@@ -89,13 +106,15 @@ final class KeyChain implements AutoCloseable {
                 continue;
             }
             for (int j = 0; j < kms.length; j++) {
-                if (j == i || kms[j] == null) {
-                    continue;
+                if (j != i && kms[j] != null) {
+                    kms[i].addPeer(nodes.get(j), "127.0.0.1:" + kms[j].controlPort());
                 }
-                kms[i].addPeer(nodes.get(j), "127.0.0.1:" + kms[j].controlPort());
-                if (Math.abs(i - j) == 1) {
-                    kms[i].addNeighbor(new RelayNeighbor(nodes.get(j), links.get(Math.min(i, j)), "127.0.0.1",
-                            kms[j].relayPort()));
+            }
+            for (int k = 0; k < links.size(); k++) {
+                int other = farEnd(k, i);
+                if (other >= 0 && kms[other] != null) {
+                    kms[i].addNeighbor(new RelayNeighbor(nodes.get(other), links.get(k), "127.0.0.1",
+                            kms[other].relayPort()));
                 }
             }
         }
@@ -103,19 +122,25 @@ final class KeyChain implements AutoCloseable {
 
     void startAgent(int i) throws Exception {
         List<AgentConfig.Module> modules = new ArrayList<>();
-        if (i > 0) {
-            modules.add(module(i, i - 1, PhysQkdRole.PHYS_QKD_ROLE_RECEIVER));
-        }
-        if (i + 1 < nodes.size()) {
-            modules.add(module(i, i + 1, PhysQkdRole.PHYS_QKD_ROLE_TRANSMITTER));
+        for (int k = 0; k < links.size(); k++) {
+            int other = farEnd(k, i);
+            if (other >= 0) {
+                modules.add(module(i, other, k, ends.get(k)[0] == i ? PhysQkdRole.PHYS_QKD_ROLE_TRANSMITTER
+                        : PhysQkdRole.PHYS_QKD_ROLE_RECEIVER));
+            }
         }
         agents[i] = QkdAgent.start(new AgentConfig(new AgentConfig.Node(nodes.get(i), "n" + i, null),
                 "127.0.0.1:" + controller.sqPort(), nodeTls.get(i), 500, 0.08, null, null, modules,
                 "127.0.0.1:" + kms[i].controlPort()), Clock.systemUTC());
     }
 
-    private AgentConfig.Module module(int self, int other, PhysQkdRole role) {
-        int link = Math.min(self, other);
+    /** The node at the other end of link {@code k} from {@code node}, or -1 when the link does not touch it. */
+    private int farEnd(int k, int node) {
+        int[] e = ends.get(k);
+        return e[0] == node ? e[1] : e[1] == node ? e[0] : -1;
+    }
+
+    private AgentConfig.Module module(int self, int other, int link, PhysQkdRole role) {
         return new AgentConfig.Module(iface(self, link), role, nodes.get(other), iface(other, link),
                 new ChannelParameters(10, 0.2, 0.2, 1e-6, 0.015, 1e9), FibreSchedule.NONE, seeds.get(link), 8192,
                 new AgentConfig.Link(links.get(link), true));
@@ -123,6 +148,21 @@ final class KeyChain implements AutoCloseable {
 
     private static String iface(int node, int link) {
         return UUID.nameUUIDFromBytes(("iface-" + node + "-" + link).getBytes()).toString();
+    }
+
+    /**
+     * Cuts link {@code qkdlId} (or splices it again) the way an operator would through the
+     * controller: Sq ModifyLink to its transmitter's agent, whose module stops generating key, so
+     * the agents report the link OFF.
+     */
+    void setLinkEnabled(String qkdlId, boolean enabled) throws Exception {
+        String node = nodes.get(ends.get(links.indexOf(qkdlId))[0]);
+        CommandResult r = controller.commandService().submit(node, ControllerCommand.newBuilder()
+                .setModifyLink(ModifyLinkCommand.newBuilder().setQkdlId(qkdlId).setQkdlEnable(enabled)).build(),
+                java.time.Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
+        if (r.getResult().getCode() != 0) {
+            throw new IllegalStateException("ModifyLink " + qkdlId + " enable=" + enabled + " refused: " + r);
+        }
     }
 
     /** Registers every key manager with the controller over Sk, reporting every {@code interval}. */

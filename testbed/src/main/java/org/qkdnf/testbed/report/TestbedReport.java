@@ -41,12 +41,15 @@ public record TestbedReport(int schemaVersion, String scenario, Instant startedA
      * @param slaveSae         slave SAE id
      * @param route            node names of the route keys flow on now, master's node first (empty
      *                         while a requested service has none)
+     * @param protectionRoute  node names of a ONE_PLUS_ONE service's second, node-disjoint route,
+     *                         reserved for a switch (empty for other services or while it has none)
      * @param routing          PINNED (route from the scenario) or the controller's protection mode
      * @param state            PINNED services: ACTIVE; requests: the controller's state (PENDING,
      *                         ACTIVE, DEGRADED, FAILED)
      * @param reroutes         times the controller moved the service to another route
-     * @param reservedBps      key rate the controller admitted and reserved on its links, bit/s (0 for
-     *                         pinned routes, which are installed without admission)
+     * @param reservedBps      key rate the controller admitted and reserved on the links of each of
+     *                         its routes, bit/s (0 while it holds no route, and for pinned routes,
+     *                         which are installed without admission)
      * @param deliveredBps     key rate the SAE pair received since its first key, bit/s
      * @param interruptionS    seconds the SAEs got no key after their first key (refused requests
      *                         until the next key), summed
@@ -56,10 +59,10 @@ public record TestbedReport(int schemaVersion, String scenario, Instant startedA
      * @param failedRequests   enc_keys or dec_keys requests refused (for example 503 while key is
      *                         still being relayed)
      */
-    @JsonPropertyOrder({"name", "master_sae", "slave_sae", "route", "routing", "state", "reroutes", "reserved_bps",
+    @JsonPropertyOrder({"name", "master_sae", "slave_sae", "route", "protection_route", "routing", "state", "reroutes", "reserved_bps",
         "delivered_bps", "interruption_s", "keys_delivered", "key_bits_delivered", "mismatches", "failed_requests"})
     public record KeyServiceReport(String name, String masterSae, String slaveSae, List<String> route,
-                                   String routing, String state, long reroutes, long reservedBps,
+                                   List<String> protectionRoute, String routing, String state, long reroutes, long reservedBps,
                                    double deliveredBps, double interruptionS,
                                    long keysDelivered, long keyBitsDelivered, long mismatches, long failedRequests) {
     }

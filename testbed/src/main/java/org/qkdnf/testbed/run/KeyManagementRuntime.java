@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -31,6 +32,7 @@ import org.qkdnf.proto.northbound.v1.AppQos;
 import org.qkdnf.proto.northbound.v1.KeyService;
 import org.qkdnf.proto.northbound.v1.KeyServiceSpec;
 import org.qkdnf.proto.northbound.v1.Protection;
+import org.qkdnf.proto.northbound.v1.ServiceRoute;
 import org.qkdnf.testbed.report.KeyManagementView;
 import org.qkdnf.testbed.report.TestbedReport.KeyManagementReport;
 import org.qkdnf.testbed.report.TestbedReport.KeyServiceReport;
@@ -256,6 +258,16 @@ final class KeyManagementRuntime implements KeyManagementView, AutoCloseable {
         }
     }
 
+    /** The scenario's name of a requested service, once the controller has answered its request. */
+    Optional<String> serviceName(String serviceId) {
+        for (Map.Entry<String, String> e : requestedIds.entrySet()) {
+            if (e.getValue().equals(serviceId)) {
+                return Optional.of(e.getKey());
+            }
+        }
+        return Optional.empty();
+    }
+
     /** Waits until the controller sees every key manager of the provider connected over Sk. */
     private void awaitRegistered(KeyManagementAdminService controller) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + INSTALL_TIMEOUT.toNanos();
@@ -283,27 +295,36 @@ final class KeyManagementRuntime implements KeyManagementView, AutoCloseable {
             List<String> route = ks.pinned() ? List.copyOf(ks.route()) : List.of();
             String routing = ks.pinned() ? "PINNED" : ks.effectiveProtection();
             String state = ks.pinned() ? "ACTIVE" : "PENDING";
+            List<String> protectionRoute = List.of();
             long reroutes = 0;
+            // Pinned routes are the operator's decision: the controller installs them without admission.
+            long reserved = 0;
             String id = requestedIds.get(ks.name());
             if (id != null && keyServices != null) {
-                java.util.Optional<KeyService> s = keyServices.get(id);
+                Optional<KeyService> s = keyServices.get(id);
                 if (s.isPresent()) {
                     state = s.get().getState().name().substring("KEY_SERVICE_STATE_".length());
                     reroutes = s.get().getReroutes();
-                    route = s.get().getRoutesList().stream().filter(r -> r.getInstalled()).findFirst()
-                            .map(r -> r.getQkdnIdsList().stream().map(n -> names.getOrDefault(n, n))
-                                    .collect(java.util.stream.Collectors.toList()))
-                            .orElse(List.of());
+                    // Working route first, then a 1+1 service's disjoint route (KeyService.routes).
+                    List<ServiceRoute> routes = s.get().getRoutesList();
+                    route = routes.isEmpty() ? List.of() : names(routes.get(0), names);
+                    protectionRoute = routes.size() < 2 ? List.of() : names(routes.get(1), names);
+                    reserved = routes.isEmpty() ? 0 : ks.effectiveRateBps();
                 }
             }
-            // Pinned routes are the operator's decision: the controller installs them without admission.
-            long reserved = ks.pinned() ? 0 : ks.effectiveRateBps();
-            out.add(new KeyServiceReport(ks.name(), ks.master(), ks.slave(), route, routing, state, reroutes, reserved,
+            out.add(new KeyServiceReport(ks.name(), ks.master(), ks.slave(), route, protectionRoute, routing, state,
+                    reroutes, reserved,
                     d == null ? 0 : Math.round(d.deliveredBps() * 10) / 10.0,
                     d == null ? 0 : Math.round(d.interruptionS() * 1000) / 1000.0, keys,
                     keys * SaePairDriver.KEY_BITS, d == null ? 0 : d.mismatches.get(),
                     d == null ? 0 : d.failedRequests.get()));
         }
+        return out;
+    }
+
+    private static List<String> names(ServiceRoute r, Map<String, String> nodeNames) {
+        List<String> out = new ArrayList<>();
+        r.getQkdnIdsList().forEach(n -> out.add(nodeNames.getOrDefault(n, n)));
         return out;
     }
 

@@ -97,6 +97,10 @@ public final class TestbedRun implements AutoCloseable {
             }
             providers.put(p.providerId(), rt);
             controller.topologyService().addListener(statusLog);
+            Map<String, String> nodeNames = new HashMap<>();
+            p.nodes().forEach(n -> nodeNames.put(ScenarioIds.nodeId(p.providerId(), n.name()), n.name()));
+            controller.keyServiceManager().addListener(new ServiceMoveFeed(p.providerId(), statusLog,
+                    rt.keyManagement::serviceName, nodeNames, java.time.Clock.systemUTC()));
             controller.topologyService().addListener(rt.wakeUp);
             log.info("provider {}: controller listening on 127.0.0.1:{}", p.providerId(), controller.sqPort());
         }

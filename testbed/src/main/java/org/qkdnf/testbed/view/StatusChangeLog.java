@@ -14,7 +14,8 @@ import org.qkdnf.controller.api.QkdTopologyListener;
 
 /**
  * Remembers the latest link status changes the controller announced (merged 015 status or the
- * degraded flag), so the live view can show when a cut or a degradation happened. The callback
+ * degraded flag), and whatever else is {@link #add added} (key services moving), so the live view
+ * can show when a cut or a degradation happened and what it did. The callback
  * only appends to a bounded list under a lock, as a topology listener must return at once.
  */
 public final class StatusChangeLog implements QkdTopologyListener {
@@ -50,8 +51,12 @@ public final class StatusChangeLog implements QkdTopologyListener {
         }
         QkdLinkInfo now = event.link().get();
         String from = event.previousLink().map(StatusChangeLog::label).orElse("NEW");
-        Change c = new Change(Instant.ofEpochMilli(event.time()), providerId,
-                linkNames.getOrDefault(now.qkdlId(), now.qkdlId()), from, label(now));
+        add(new Change(Instant.ofEpochMilli(event.time()), providerId,
+                linkNames.getOrDefault(now.qkdlId(), now.qkdlId()), from, label(now)));
+    }
+
+    /** Records a change of something else the live view follows (a key service moving, for one). */
+    public void add(Change c) {
         synchronized (this) {
             changes.addLast(c);
             if (changes.size() > capacity) {

@@ -98,7 +98,7 @@ public final class TableRenderer {
         rows.add(SERVICE_HEADER);
         for (TestbedReport.KeyServiceReport ks : p.keyServices()) {
             rows.add(new String[] {ks.name(), ks.masterSae(), ks.slaveSae(), ks.routing(), ks.state(),
-                ks.route().isEmpty() ? "-" : Integer.toString(ks.route().size() - 1), Long.toString(ks.reroutes()),
+                hops(ks), Long.toString(ks.reroutes()),
                 Long.toString(ks.keysDelivered()), Units.bits(ks.keyBitsDelivered()), Long.toString(ks.mismatches())});
         }
         out.append('\n');
@@ -111,6 +111,16 @@ public final class TableRenderer {
                     .append(Units.bits(p.keyManagement().authBitsSpent())).append(" spent on authentication, ")
                     .append(p.keyManagement().relayFailures()).append(" relay failures\n");
         }
+    }
+
+    /** Hops of the working route, and of a 1+1 service's disjoint route after a '+'. */
+    private static String hops(TestbedReport.KeyServiceReport ks) {
+        if (ks.route().isEmpty()) {
+            return "-";
+        }
+        String working = Integer.toString(ks.route().size() - 1);
+        return ks.protectionRoute() == null || ks.protectionRoute().isEmpty() ? working
+                : working + "+" + (ks.protectionRoute().size() - 1);
     }
 
     /** One line per provider: nodes connected, links by status, degraded, total key rate. */

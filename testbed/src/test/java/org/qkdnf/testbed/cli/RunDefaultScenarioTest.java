@@ -49,10 +49,21 @@ class RunDefaultScenarioTest {
         assertThat(lowest).isPositive().isLessThan(highest / 100);
 
         // Key management: every pool is filling from its link, and no SAE pair ever saw two keys differ.
-        assertThat(provider.get("key_services")).hasSize(3);
+        // Every service is a request the controller routed: one three hops long, one 1+1 with its disjoint route.
+        assertThat(provider.get("key_services")).hasSize(4);
+        int longest = 0;
+        boolean protectedPair = false;
         for (JsonNode ks : provider.get("key_services")) {
-            assertThat(ks.get("mismatches").asLong()).as(ks.get("name").asText()).isZero();
+            String name = ks.get("name").asText();
+            assertThat(ks.get("mismatches").asLong()).as(name).isZero();
+            assertThat(ks.get("routing").asText()).as(name).isNotEqualTo("PINNED");
+            assertThat(ks.get("state").asText()).as(name).isEqualTo("ACTIVE");
+            assertThat(ks.get("reserved_bps").asLong()).as(name).isPositive();
+            longest = Math.max(longest, ks.get("route").size() - 1);
+            protectedPair |= "ONE_PLUS_ONE".equals(ks.get("routing").asText()) && ks.get("protection_route").size() >= 2;
         }
+        assertThat(longest).as("hops of the longest service route").isGreaterThanOrEqualTo(3);
+        assertThat(protectedPair).as("a 1+1 service with two routes").isTrue();
         JsonNode pools = provider.get("key_management").get("pools");
         assertThat(pools).hasSize(2 * provider.get("links").size());
         long filling = 0;

@@ -33,7 +33,7 @@ public class ReportSchemaTest {
                                         Instant.parse("2026-11-24T20:00:30Z")),
                                 new LinkReport("B--A", "6f1c0b8e-0000-3000-8000-000000000004", "B", "A", null,
                                         ReportBuilder.UNKNOWN, false, null, null, null, null)),
-                        List.of(new KeyServiceReport("a-to-b", "sae-a", "sae-b", List.of("A", "B"), "RESTORATION", "ACTIVE", 1,
+                        List.of(new KeyServiceReport("a-to-b", "sae-a", "sae-b", List.of("A", "B"), List.of(), "RESTORATION", "ACTIVE", 1,
                                 5120, 2560.0, 0.75, 40, 10240, 0, 2)),
                         new KeyManagementReport(163840, 1280, 0,
                                 List.of(new PoolReport("A--B", "A", 1048576, 65536),
@@ -57,11 +57,12 @@ public class ReportSchemaTest {
         assertThat(fieldNames(p)).containsExactly("provider_id", "nodes", "links", "key_services", "key_management");
 
         JsonNode ks = p.get("key_services").get(0);
-        assertThat(fieldNames(ks)).containsExactly("name", "master_sae", "slave_sae", "route", "routing", "state",
+        assertThat(fieldNames(ks)).containsExactly("name", "master_sae", "slave_sae", "route", "protection_route", "routing", "state",
                 "reroutes", "reserved_bps", "delivered_bps", "interruption_s", "keys_delivered", "key_bits_delivered",
                 "mismatches", "failed_requests");
         assertThat(ks.get("interruption_s").isNumber()).isTrue();
         assertThat(ks.get("route").isArray()).isTrue();
+        assertThat(ks.get("protection_route").isArray()).isTrue();
         assertThat(ks.get("keys_delivered").isIntegralNumber()).isTrue();
         assertThat(ks.get("mismatches").asLong()).isZero();
         JsonNode km = p.get("key_management");

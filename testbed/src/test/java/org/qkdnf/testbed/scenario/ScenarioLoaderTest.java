@@ -61,6 +61,10 @@ class ScenarioLoaderTest {
         assertThat(longLossy).isGreaterThanOrEqualTo(1);
         assertThat(cut).isTrue();
         assertThat(degrade).isTrue();
+        // Key services are requests (issue 4), one of them 1+1; routes are the controller's job.
+        List<Scenario.KeyService> services = s.providers().get(0).keyServicesOrEmpty();
+        assertThat(services).isNotEmpty().noneMatch(Scenario.KeyService::pinned);
+        assertThat(services).anyMatch(k -> "ONE_PLUS_ONE".equals(k.effectiveProtection()));
     }
 
     @Test

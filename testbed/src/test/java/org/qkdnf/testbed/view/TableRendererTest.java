@@ -40,6 +40,22 @@ class TableRendererTest {
     }
 
     @Test
+    void aOnePlusOneServiceShowsTheHopsOfBothRoutes() {
+        TestbedReport r = ReportSchemaTest.sampleReport();
+        TestbedReport.ProviderReport p = r.providers().get(0);
+        TestbedReport.KeyServiceReport ks = p.keyServices().get(0);
+        TestbedReport.KeyServiceReport pair = new TestbedReport.KeyServiceReport(ks.name(), ks.masterSae(),
+                ks.slaveSae(), List.of("A", "B"), List.of("A", "C", "D", "B"), "ONE_PLUS_ONE", ks.state(),
+                ks.reroutes(), ks.reservedBps(), ks.deliveredBps(), ks.interruptionS(), ks.keysDelivered(),
+                ks.keyBitsDelivered(), ks.mismatches(), ks.failedRequests());
+        TestbedReport withPair = new TestbedReport(r.schemaVersion(), r.scenario(), r.startedAt(), r.durationS(),
+                List.of(new TestbedReport.ProviderReport(p.providerId(), p.nodes(), p.links(), List.of(pair),
+                        p.keyManagement())));
+        assertThat(TableRenderer.table(withPair, List.of(), r.startedAt(), null, false))
+                .containsPattern("a-to-b +sae-a +sae-b +ONE_PLUS_ONE +ACTIVE +1\\+3 +1 ");
+    }
+
+    @Test
     void plainSummaryNamesLinksThatAreNotActive() {
         assertThat(TableRenderer.plain(ReportSchemaTest.sampleReport()))
                 .startsWith("[t= 31s] provider p1:")
