@@ -4,9 +4,13 @@ import org.onosproject.cfg.ComponentConfigAdapter;
 import org.onosproject.cfg.ComponentConfigService;
 import org.onosproject.cluster.ClusterService;
 import org.onosproject.cluster.ClusterServiceAdapter;
+import org.onosproject.cluster.LeadershipService;
+import org.onosproject.cluster.LeadershipServiceAdapter;
 import org.onosproject.core.CoreService;
 import org.onosproject.rest.ApiDocService;
 import org.onosproject.security.AuditService;
+import org.onosproject.store.cluster.messaging.ClusterCommunicationService;
+import org.onosproject.store.cluster.messaging.ClusterCommunicationServiceAdapter;
 import org.onosproject.store.service.StorageService;
 import org.onosproject.store.service.TestStorageService;
 import org.osgi.framework.BundleActivator;
@@ -27,6 +31,9 @@ public class StandInOnosServices implements BundleActivator {
         context.registerService(AuditService.class, new StandInAuditService(), null);
         context.registerService(ClusterService.class, new ClusterServiceAdapter(), null);
         context.registerService(ApiDocService.class, new StandInApiDocService(), null);
+        // No election happens here (the adapter names no leader): the key services stay a follower.
+        context.registerService(LeadershipService.class, new LeadershipServiceAdapter(), null);
+        context.registerService(ClusterCommunicationService.class, new ClusterCommunicationServiceAdapter(), null);
     }
 
     @Override
