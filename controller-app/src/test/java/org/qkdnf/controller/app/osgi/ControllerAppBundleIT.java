@@ -148,7 +148,7 @@ class ControllerAppBundleIT {
         assertThat(provider).as("API doc provider of /onos/qkdnf").isNotNull();
         try (InputStream docs = (InputStream) provider.getClass().getMethod("docs").invoke(provider)) {
             assertThat(new String(docs.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
-                    .contains("\"/nodes/{qkdnId}\"", "\"/links\"");
+                    .contains("\"/nodes/{qkdnId}\"", "\"/links\"", "\"/services/{serviceId}\"", "\"/paths\"");
         }
 
         // A node's inventory through the exported admin service, read back through the service.
