@@ -137,6 +137,7 @@ class ControllerAppBundleIT {
                 "org.qkdnf.controller.app.store.DistributedKeyManagementStore",
                 "org.qkdnf.controller.app.impl.KeyManagementComponent",
                 "org.qkdnf.controller.app.keyservice.KeyServiceComponent",
+                "org.qkdnf.controller.app.policy.QkdPolicyManager",
                 "org.qkdnf.controller.app.rest.ApiDocRegistrator");
         assertThat(states.values()).as("component states %s", states).containsOnly(ACTIVE);
 

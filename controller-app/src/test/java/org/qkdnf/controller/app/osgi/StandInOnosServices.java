@@ -7,6 +7,8 @@ import org.onosproject.cluster.ClusterServiceAdapter;
 import org.onosproject.cluster.LeadershipService;
 import org.onosproject.cluster.LeadershipServiceAdapter;
 import org.onosproject.core.CoreService;
+import org.onosproject.net.config.NetworkConfigRegistry;
+import org.onosproject.net.config.NetworkConfigRegistryAdapter;
 import org.onosproject.rest.ApiDocService;
 import org.onosproject.security.AuditService;
 import org.onosproject.store.cluster.messaging.ClusterCommunicationService;
@@ -34,6 +36,7 @@ public class StandInOnosServices implements BundleActivator {
         // No election happens here (the adapter names no leader): the key services stay a follower.
         context.registerService(LeadershipService.class, new LeadershipServiceAdapter(), null);
         context.registerService(ClusterCommunicationService.class, new ClusterCommunicationServiceAdapter(), null);
+        context.registerService(NetworkConfigRegistry.class, new NetworkConfigRegistryAdapter(), null);
     }
 
     @Override
