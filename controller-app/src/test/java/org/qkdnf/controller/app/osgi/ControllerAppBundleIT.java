@@ -138,6 +138,7 @@ class ControllerAppBundleIT {
                 "org.qkdnf.controller.app.impl.KeyManagementComponent",
                 "org.qkdnf.controller.app.keyservice.KeyServiceComponent",
                 "org.qkdnf.controller.app.policy.QkdPolicyManager",
+                "org.qkdnf.controller.app.provider.QkdTopologyPublisher",
                 "org.qkdnf.controller.app.rest.ApiDocRegistrator");
         assertThat(states.values()).as("component states %s", states).containsOnly(ACTIVE);
 
@@ -401,7 +402,8 @@ class ControllerAppBundleIT {
             Files.copy(testsJar, j);
             j.closeEntry();
             for (String cls : List.of(StandInOnosServices.class.getSimpleName(), StandInCoreService.class.getSimpleName(),
-                    StandInAuditService.class.getSimpleName(), StandInApiDocService.class.getSimpleName())) {
+                    StandInAuditService.class.getSimpleName(), StandInApiDocService.class.getSimpleName(),
+                    StandInProviderRegistries.class.getSimpleName())) {
                 j.putNextEntry(new JarEntry(pkg + "/" + cls + ".class"));
                 try (InputStream in = Files.newInputStream(classes.resolve(pkg + "/" + cls + ".class"))) {
                     in.transferTo(j);

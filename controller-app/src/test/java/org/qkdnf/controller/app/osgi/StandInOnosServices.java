@@ -9,6 +9,9 @@ import org.onosproject.cluster.LeadershipServiceAdapter;
 import org.onosproject.core.CoreService;
 import org.onosproject.net.config.NetworkConfigRegistry;
 import org.onosproject.net.config.NetworkConfigRegistryAdapter;
+import org.onosproject.net.device.DeviceProviderRegistry;
+import org.onosproject.net.link.LinkProviderRegistry;
+import org.onosproject.net.link.LinkProviderRegistryAdapter;
 import org.onosproject.rest.ApiDocService;
 import org.onosproject.security.AuditService;
 import org.onosproject.store.cluster.messaging.ClusterCommunicationService;
@@ -37,6 +40,8 @@ public class StandInOnosServices implements BundleActivator {
         context.registerService(LeadershipService.class, new LeadershipServiceAdapter(), null);
         context.registerService(ClusterCommunicationService.class, new ClusterCommunicationServiceAdapter(), null);
         context.registerService(NetworkConfigRegistry.class, new NetworkConfigRegistryAdapter(), null);
+        context.registerService(DeviceProviderRegistry.class, new StandInProviderRegistries(), null);
+        context.registerService(LinkProviderRegistry.class, new LinkProviderRegistryAdapter(), null);
     }
 
     @Override
