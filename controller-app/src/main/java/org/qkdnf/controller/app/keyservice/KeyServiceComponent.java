@@ -59,6 +59,7 @@ import org.qkdnf.proto.northbound.v1.PathConstraints;
 import org.qkdnf.proto.northbound.v1.QueryPathsRequest;
 import org.qkdnf.proto.northbound.v1.QueryPathsResponse;
 import org.qkdnf.proto.northbound.v1.ServiceRoute;
+import org.qkdnf.proto.southbound.v1.PerformanceReport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,6 +71,9 @@ import org.slf4j.LoggerFactory;
  * ClusterCommunicationService and answers reads from the maps. A new leader raises the owner
  * fence and rebuilds the manager from the maps, so nothing acknowledged is lost and a former
  * leader cannot write any more; the former leader closes its manager when it hears of the change.
+ * Performance figures stay on the instance whose agent reported them, so every instance relays its
+ * figures to the leader ({@link PerformanceRelay}), whose manager sees them through
+ * {@link RelayedPerformanceTopology}.
  *
  * <p>Threads: leadership changes and policy changes run on the {@code qkdnf-key-services-leadership}
  * thread, which alone writes {@code run} and {@code admissibleFraction} (volatile for the request
@@ -117,6 +121,8 @@ public class KeyServiceComponent implements KeyServicesService {
     private ConsistentMap<String, byte[]> reservations;
     private ConsistentMap<String, byte[]> owner;
     private ExecutorService leadershipThread;
+    private RelayedPerformanceTopology relayedTopology;
+    private PerformanceRelay performanceRelay;
     private volatile LeaderRun run;
     private volatile double admissibleFraction = ADMISSIBLE_FRACTION_DEFAULT;
     private final List<KeyServiceListener> listeners = new CopyOnWriteArrayList<>();
@@ -135,7 +141,12 @@ public class KeyServiceComponent implements KeyServicesService {
             t.setDaemon(true);
             return t;
         });
+        relayedTopology = new RelayedPerformanceTopology(topology);
         communicationService.addSubscriber(REQUESTS, Function.identity(), this::handleForwarded, Function.identity());
+        communicationService.addSubscriber(PerformanceRelay.SUBJECT, Function.identity(), this::performanceRelayed,
+                leadershipThread);
+        performanceRelay = new PerformanceRelay(topology, communicationService, localNode,
+                () -> leadershipService.getLeader(TOPIC));
         leadershipService.addListener(leadershipListener);
         leadershipService.runForLeadership(TOPIC);
         leadershipThread.execute(this::reconcile);
@@ -146,6 +157,8 @@ public class KeyServiceComponent implements KeyServicesService {
     protected void deactivate() {
         leadershipService.removeListener(leadershipListener);
         communicationService.removeSubscriber(REQUESTS);
+        communicationService.removeSubscriber(PerformanceRelay.SUBJECT);
+        performanceRelay.close();
         // Close the manager before withdrawing, so that no two managers overlap on a graceful handover.
         try {
             leadershipThread.submit(this::stopRun).get(10, TimeUnit.SECONDS);
@@ -185,13 +198,22 @@ public class KeyServiceComponent implements KeyServicesService {
         stopRun();
         if (mine) {
             try {
-                run = LeaderRun.start(leader.term(), admissibleFraction, owner, services, reservations, topology,
-                        keyManagement).orElse(null);
+                run = LeaderRun.start(leader.term(), admissibleFraction, owner, services, reservations,
+                        relayedTopology, keyManagement).orElse(null);
             } catch (RuntimeException e) {
                 // The maps were unreachable or a former leader's record broke the load: stay a
                 // follower that forwards to nobody; the next leadership or policy event retries.
                 log.error("key services: cannot take over as leader for term {}: {}", leader.term(), e.toString(), e);
             }
+        }
+    }
+
+    /** Figures another instance's agents reported, relayed to the leader (see {@link PerformanceRelay}). */
+    private void performanceRelayed(byte[] bytes) {
+        try {
+            relayedTopology.relayed(PerformanceReport.parseFrom(bytes).getLinksList());
+        } catch (InvalidProtocolBufferException e) {
+            log.warn("relayed performance figures do not parse; dropped");
         }
     }
 

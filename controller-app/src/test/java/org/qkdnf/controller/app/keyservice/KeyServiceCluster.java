@@ -37,8 +37,8 @@ import org.qkdnf.proto.northbound.v1.Protection;
  * square A-B-D, A-C-D at 10 kbit/s per link; at the default 90 % that is {@link #ADMISSIBLE} bit/s
  * per link.
  *
- * <p>Link performance is applied on every instance: it stays on the instance whose agent reported
- * it (see the README's cluster notes), and these tests are about the key services, not about that.
+ * <p>Link performance is applied on every instance unless a test says which instance its agents
+ * report to (then the leader learns it through the performance relay).
  */
 public final class KeyServiceCluster implements AutoCloseable {
 
@@ -108,6 +108,14 @@ public final class KeyServiceCluster implements AutoCloseable {
 
     /** {@code count} instances on the square topology, activated; the first one leads. */
     public static KeyServiceCluster start(int count) throws Exception {
+        return start(count, -1);
+    }
+
+    /**
+     * As {@link #start(int)}, with link performance reported only to the instance of index
+     * {@code reporting} (every instance when negative), as when all agents connect there.
+     */
+    static KeyServiceCluster start(int count, int reporting) throws Exception {
         KeyServiceCluster c = new KeyServiceCluster();
         try {
             for (int n = 1; n <= count; n++) {
@@ -118,9 +126,11 @@ public final class KeyServiceCluster implements AutoCloseable {
             t.applyInventory(node(B, linkEnd(AB, B, A, QKDL_STATUS_ACTIVE), linkEnd(BD, B, D, QKDL_STATUS_ACTIVE)));
             t.applyInventory(node(C, linkEnd(AC, C, A, QKDL_STATUS_ACTIVE), linkEnd(CD, C, D, QKDL_STATUS_ACTIVE)));
             t.applyInventory(node(D, linkEnd(BD, D, B, QKDL_STATUS_ACTIVE), linkEnd(CD, D, C, QKDL_STATUS_ACTIVE)));
-            for (Instance i : c.instances) {
-                i.reportPerformance();
-                i.services.activate();
+            for (int n = 0; n < count; n++) {
+                if (reporting < 0 || reporting == n) {
+                    c.instances.get(n).reportPerformance();
+                }
+                c.instances.get(n).services.activate();
             }
             c.instances.get(0).leaderReady();
             return c;

@@ -143,6 +143,21 @@ class KeyServiceClusterTest {
     }
 
     @Test
+    void figuresReportedToAFollowerReachTheLeadersAdmission() throws Exception {
+        cluster.close();
+        cluster = KeyServiceCluster.start(2, 1);
+        instances = cluster.instances();
+
+        assertThat(instances.get(0).services.leaderRun().orElseThrow().admission().admissibleBps(KeyServiceCluster.AB))
+                .as("the leader admits on a link whose agent reports to the other instance")
+                .isEqualTo(KeyServiceCluster.ADMISSIBLE);
+        assertThat(instances.get(0).topology.getLink(KeyServiceCluster.AB).orElseThrow().hasPerformance())
+                .as("the leader's own topology has no figures for it").isFalse();
+        assertThat(createConcurrently(5, 2_000)).isEqualTo(8);
+        assertNotOverbooked();
+    }
+
+    @Test
     void badInputIsRefusedNamingTheFieldThroughTheForwarder() throws Exception {
         Status s = statusOf(instances.get(1).services.create(KeyServiceCluster.spec(0)));
 

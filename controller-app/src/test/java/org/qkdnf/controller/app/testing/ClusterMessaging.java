@@ -41,6 +41,27 @@ public final class ClusterMessaging implements AutoCloseable {
             }
 
             @Override
+            public <M> void addSubscriber(MessageSubject subject, Function<byte[], M> decoder,
+                                          java.util.function.Consumer<M> handler, java.util.concurrent.Executor executor) {
+                handlers.computeIfAbsent(node, n -> new ConcurrentHashMap<>()).put(subject, bytes -> {
+                    executor.execute(() -> handler.accept(decoder.apply(bytes)));
+                    return CompletableFuture.completedFuture(new byte[0]);
+                });
+            }
+
+            @Override
+            public <M> CompletableFuture<Void> unicast(M message, MessageSubject subject, Function<M, byte[]> encoder,
+                                                       NodeId toNodeId) {
+                Function<byte[], CompletableFuture<byte[]>> h = handlers.getOrDefault(toNodeId, Map.of()).get(subject);
+                if (h == null) {
+                    return CompletableFuture.failedFuture(new IllegalStateException("no handler for " + subject
+                            + " on " + toNodeId));
+                }
+                byte[] bytes = encoder.apply(message);
+                return CompletableFuture.runAsync(() -> h.apply(bytes), network);
+            }
+
+            @Override
             public void removeSubscriber(MessageSubject subject) {
                 handlers.getOrDefault(node, Map.of()).remove(subject);
             }
