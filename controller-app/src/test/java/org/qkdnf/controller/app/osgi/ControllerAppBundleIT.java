@@ -278,6 +278,8 @@ class ControllerAppBundleIT {
         assertThat(nodes).contains("qkdnId=" + A + ", name=alice").contains("agent=connected");
         String links = runCommand(ctx, "qkd-links -j");
         assertThat(links).contains("\"qkdl_id\":\"" + AB + "\"").contains("\"qkdl_status\":\"PENDING\"");
+        // The key-service commands (with their completers) are registered; no service exists yet.
+        assertThat(runCommand(ctx, "qkd-services -j")).contains("{\"services\":[]}");
     }
 
     /** Runs a command line in a new Karaf shell session; retries while the command is not registered yet. */
