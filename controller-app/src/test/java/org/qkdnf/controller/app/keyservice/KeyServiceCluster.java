@@ -66,22 +66,40 @@ public final class KeyServiceCluster implements AutoCloseable {
         final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
         final KeyManagementManager km;
         final AckingKeyManagers kms;
-        public final KeyServiceComponent services = new KeyServiceComponent();
+        public KeyServiceComponent services;
+        private final TestClusterService cluster;
 
         Instance(String name) throws Exception {
             id = new NodeId(name);
-            TestClusterService cluster = new TestClusterService(name);
+            cluster = new TestClusterService(name);
             store = StoreTestAccess.activated(storage, cluster);
             topology = new QkdTopologyManager(store);
             km = new KeyManagementManager(new SimpleKeyManagementStore(), scheduler, ControllerSettings::defaults,
                     Clock.systemUTC());
             kms = new AckingKeyManagers(km, List.of(A, B, C, D));
-            services.storageService = storage;
-            services.leadershipService = leadership.view(id);
-            services.clusterService = cluster;
-            services.communicationService = messaging.view(id);
-            services.topology = topology;
-            services.keyManagement = km;
+            services = wired();
+        }
+
+        private KeyServiceComponent wired() {
+            KeyServiceComponent s = new KeyServiceComponent();
+            s.storageService = storage;
+            s.leadershipService = leadership.view(id);
+            s.clusterService = cluster;
+            s.communicationService = messaging.view(id);
+            s.topology = topology;
+            s.keyManagement = km;
+            return s;
+        }
+
+        /** Deactivates the key-service component, as when the app stops; {@link #startKeyServices} brings it back. */
+        void stopKeyServices() {
+            services.deactivate();
+        }
+
+        /** Activates a new key-service component after {@link #stopKeyServices}. */
+        void startKeyServices() {
+            services = wired();
+            services.activate();
         }
 
         void reportPerformance() {

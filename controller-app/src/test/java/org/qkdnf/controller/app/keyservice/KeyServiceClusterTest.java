@@ -121,6 +121,32 @@ class KeyServiceClusterTest {
     }
 
     @Test
+    void servicesAndReservationsSurviveTheWholeClusterStopping() throws Exception {
+        KeyServiceCluster.Instance one = instances.get(0);
+        KeyServiceCluster.Instance two = instances.get(1);
+        List<String> created = new ArrayList<>();
+        for (int n = 0; n < 4; n++) {
+            created.add(two.services.create(KeyServiceCluster.spec(2_000)).get(20, TimeUnit.SECONDS).getServiceId());
+        }
+        Map<String, Long> reserved = reservedInTheCluster();
+
+        two.stopKeyServices();
+        one.stopKeyServices();
+        one.startKeyServices();
+        one.leaderReady();
+
+        LeaderRun run = one.services.leaderRun().orElseThrow();
+        for (String id : created) {
+            assertThat(run.manager().get(id)).as(id).hasValueSatisfying(s ->
+                    assertThat(s.getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE));
+        }
+        reserved.forEach((l, bps) -> assertThat(run.admission().reservedBps(l)).as(l).isEqualTo(bps));
+        two.startKeyServices();
+        assertThat(createConcurrently(4, 2_000)).as("eight fit, four were there").isEqualTo(4);
+        assertNotOverbooked();
+    }
+
+    @Test
     void aFormerLeaderThatMissedItsDemotionCannotWrite() throws Exception {
         KeyServiceCluster.Instance one = instances.get(0);
         KeyServiceCluster.Instance two = instances.get(1);
