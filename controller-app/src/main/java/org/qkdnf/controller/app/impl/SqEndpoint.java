@@ -40,18 +40,20 @@ final class SqEndpoint implements AutoCloseable {
     /** Sq only (no key management). */
     static SqEndpoint start(String address, int port, TlsFiles tls, String controllerId,
                             QkdTopologyAdminService topology, CommandDispatcher commands) throws IOException {
-        return start(address, port, tls, controllerId, topology, commands, null);
+        return start(address, port, tls, controllerId, topology, commands, null, null);
     }
 
     /**
-     * Binds and starts the server.
+     * Binds and starts the server, with Sk and the key-route northbound when {@code keyManagement}
+     * is given and Nc when {@code keyServices} is.
      *
      * @throws IOException when the port cannot be bound or the TLS files cannot be loaded (the
      *         message names the file or the address)
      */
     static SqEndpoint start(String address, int port, TlsFiles tls, String controllerId,
                             QkdTopologyAdminService topology, CommandDispatcher commands,
-                            org.qkdnf.controller.km.KeyManagementManager keyManagement) throws IOException {
+                            org.qkdnf.controller.km.KeyManagementManager keyManagement,
+                            org.qkdnf.controller.app.keyservice.KeyServicesService keyServices) throws IOException {
         QuantumLayerGrpcService service = new QuantumLayerGrpcService(topology, commands, controllerId);
         ThreadPoolExecutor executor = SqServerFactory.newBoundedExecutor();
         try {
@@ -65,6 +67,11 @@ final class SqEndpoint implements AutoCloseable {
                 builder.addService(org.qkdnf.controller.km.SkServerFactory.interceptedService(sk))
                         .addService(org.qkdnf.controller.km.SkServerFactory.interceptedAdmin(
                                 new org.qkdnf.controller.km.KeyRouteAdminGrpcService(keyManagement)));
+            }
+            if (keyServices != null) {
+                // Nc (roles controller, operator) on the same port, as the standalone controller serves it.
+                builder.addService(org.qkdnf.controller.app.keyservice.ClusterKeyServiceGrpcService
+                        .intercepted(keyServices));
             }
             Server server = builder.build().start();
             SqEndpoint endpoint = new SqEndpoint(service, executor, server);

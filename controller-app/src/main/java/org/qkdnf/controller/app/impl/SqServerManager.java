@@ -33,6 +33,7 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.qkdnf.common.tls.TlsFiles;
 import org.qkdnf.controller.api.QkdCommandService;
 import org.qkdnf.controller.api.QkdTopologyAdminService;
+import org.qkdnf.controller.app.keyservice.KeyServicesService;
 import org.qkdnf.controller.impl.CommandDispatcher;
 import org.qkdnf.proto.southbound.v1.CommandResult;
 import org.qkdnf.proto.southbound.v1.ControllerCommand;
@@ -42,7 +43,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Serves Sq, the agents' interface, inside ONOS: the core's gRPC service with mutual TLS on a
  * configurable address and port, and the {@link QkdCommandService} through which commands reach
- * the agents connected to this instance.
+ * the agents connected to this instance. The same server carries Sk (key managers), the key-route
+ * northbound and Nc (key services, answered on any instance), each behind its own roles.
  *
  * <p>Without the three TLS paths there is no server (Sq admits only authenticated agents, so there
  * is no plaintext fallback); the component stays active, says so in the log, and starts the
@@ -76,6 +78,10 @@ public class SqServerManager implements QkdCommandService {
     /** Sk (key managers) is served on the same server; null in tests that wire Sq alone. */
     @Reference(cardinality = ReferenceCardinality.MANDATORY)
     protected KeyManagementComponent keyManagement;
+
+    /** Nc (key services) is served on the same server; null in tests that wire Sq alone. */
+    @Reference(cardinality = ReferenceCardinality.MANDATORY)
+    protected KeyServicesService keyServices;
 
     // The property fields mirror the configuration in force (set by apply) and exist for ONOS's
     // cfg tool, which takes each property's description from the javadoc of the field of its name.
@@ -156,7 +162,7 @@ public class SqServerManager implements QkdCommandService {
         }
         try {
             endpoint = SqEndpoint.start(next.address(), next.port(), tls.get(), next.controllerId(), topology,
-                    commands, keyManagement == null ? null : keyManagement.manager());
+                    commands, keyManagement == null ? null : keyManagement.manager(), keyServices);
             log.info("Sq server listening on {}:{} ({})", next.address(), endpoint.port(), next);
         } catch (IOException | RuntimeException | LinkageError e) {
             // LinkageError too: a class-space problem of the embedded gRPC must name itself here,

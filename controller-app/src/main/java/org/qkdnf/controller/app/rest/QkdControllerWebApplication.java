@@ -12,6 +12,7 @@ public class QkdControllerWebApplication extends AbstractWebApplication {
 
     @Override
     public Set<Class<?>> getClasses() {
-        return getClasses(QkdNodesWebResource.class, QkdLinksWebResource.class, KeyManagementWebResource.class);
+        return getClasses(QkdNodesWebResource.class, QkdLinksWebResource.class, KeyManagementWebResource.class,
+                KeyServicesWebResource.class, KeyPathsWebResource.class);
     }
 }

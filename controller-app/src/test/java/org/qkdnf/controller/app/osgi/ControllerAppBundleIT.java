@@ -136,6 +136,9 @@ class ControllerAppBundleIT {
                 "org.qkdnf.controller.app.impl.SqServerManager",
                 "org.qkdnf.controller.app.store.DistributedKeyManagementStore",
                 "org.qkdnf.controller.app.impl.KeyManagementComponent",
+                "org.qkdnf.controller.app.keyservice.KeyServiceComponent",
+                "org.qkdnf.controller.app.policy.QkdPolicyManager",
+                "org.qkdnf.controller.app.provider.QkdTopologyPublisher",
                 "org.qkdnf.controller.app.rest.ApiDocRegistrator");
         assertThat(states.values()).as("component states %s", states).containsOnly(ACTIVE);
 
@@ -147,7 +150,7 @@ class ControllerAppBundleIT {
         assertThat(provider).as("API doc provider of /onos/qkdnf").isNotNull();
         try (InputStream docs = (InputStream) provider.getClass().getMethod("docs").invoke(provider)) {
             assertThat(new String(docs.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
-                    .contains("\"/nodes/{qkdnId}\"", "\"/links\"");
+                    .contains("\"/nodes/{qkdnId}\"", "\"/links\"", "\"/services/{serviceId}\"", "\"/paths\"");
         }
 
         // A node's inventory through the exported admin service, read back through the service.
@@ -275,6 +278,8 @@ class ControllerAppBundleIT {
         assertThat(nodes).contains("qkdnId=" + A + ", name=alice").contains("agent=connected");
         String links = runCommand(ctx, "qkd-links -j");
         assertThat(links).contains("\"qkdl_id\":\"" + AB + "\"").contains("\"qkdl_status\":\"PENDING\"");
+        // The key-service commands (with their completers) are registered; no service exists yet.
+        assertThat(runCommand(ctx, "qkd-services -j")).contains("{\"services\":[]}");
     }
 
     /** Runs a command line in a new Karaf shell session; retries while the command is not registered yet. */
@@ -399,7 +404,8 @@ class ControllerAppBundleIT {
             Files.copy(testsJar, j);
             j.closeEntry();
             for (String cls : List.of(StandInOnosServices.class.getSimpleName(), StandInCoreService.class.getSimpleName(),
-                    StandInAuditService.class.getSimpleName(), StandInApiDocService.class.getSimpleName())) {
+                    StandInAuditService.class.getSimpleName(), StandInApiDocService.class.getSimpleName(),
+                    StandInProviderRegistries.class.getSimpleName())) {
                 j.putNextEntry(new JarEntry(pkg + "/" + cls + ".class"));
                 try (InputStream in = Files.newInputStream(classes.resolve(pkg + "/" + cls + ".class"))) {
                     in.transferTo(j);

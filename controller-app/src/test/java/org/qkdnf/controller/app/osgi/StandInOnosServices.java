@@ -4,9 +4,18 @@ import org.onosproject.cfg.ComponentConfigAdapter;
 import org.onosproject.cfg.ComponentConfigService;
 import org.onosproject.cluster.ClusterService;
 import org.onosproject.cluster.ClusterServiceAdapter;
+import org.onosproject.cluster.LeadershipService;
+import org.onosproject.cluster.LeadershipServiceAdapter;
 import org.onosproject.core.CoreService;
+import org.onosproject.net.config.NetworkConfigRegistry;
+import org.onosproject.net.config.NetworkConfigRegistryAdapter;
+import org.onosproject.net.device.DeviceProviderRegistry;
+import org.onosproject.net.link.LinkProviderRegistry;
+import org.onosproject.net.link.LinkProviderRegistryAdapter;
 import org.onosproject.rest.ApiDocService;
 import org.onosproject.security.AuditService;
+import org.onosproject.store.cluster.messaging.ClusterCommunicationService;
+import org.onosproject.store.cluster.messaging.ClusterCommunicationServiceAdapter;
 import org.onosproject.store.service.StorageService;
 import org.onosproject.store.service.TestStorageService;
 import org.osgi.framework.BundleActivator;
@@ -27,6 +36,12 @@ public class StandInOnosServices implements BundleActivator {
         context.registerService(AuditService.class, new StandInAuditService(), null);
         context.registerService(ClusterService.class, new ClusterServiceAdapter(), null);
         context.registerService(ApiDocService.class, new StandInApiDocService(), null);
+        // No election happens here (the adapter names no leader): the key services stay a follower.
+        context.registerService(LeadershipService.class, new LeadershipServiceAdapter(), null);
+        context.registerService(ClusterCommunicationService.class, new ClusterCommunicationServiceAdapter(), null);
+        context.registerService(NetworkConfigRegistry.class, new NetworkConfigRegistryAdapter(), null);
+        context.registerService(DeviceProviderRegistry.class, new StandInProviderRegistries(), null);
+        context.registerService(LinkProviderRegistry.class, new LinkProviderRegistryAdapter(), null);
     }
 
     @Override

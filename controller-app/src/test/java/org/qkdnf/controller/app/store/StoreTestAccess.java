@@ -12,9 +12,14 @@ public final class StoreTestAccess {
     }
 
     public static QkdTopologyStore activated(StorageService storage) throws Exception {
+        return activated(storage, new TestClusterService("instance-1"));
+    }
+
+    /** The store of one instance ({@code cluster}'s local node) of the cluster whose storage is {@code storage}. */
+    public static QkdTopologyStore activated(StorageService storage, TestClusterService cluster) throws Exception {
         DistributedQkdTopologyStore store = new DistributedQkdTopologyStore();
         TestUtils.setField(store, "storageService", storage);
-        TestUtils.setField(store, "clusterService", new TestClusterService("instance-1"));
+        TestUtils.setField(store, "clusterService", cluster);
         store.activate();
         return store;
     }

@@ -1,0 +1,141 @@
+package org.qkdnf.controller.app.provider;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.qkdnf.controller.app.testing.TestTopology.ifaceId;
+import static org.qkdnf.controller.app.testing.TestTopology.linkEnd;
+import static org.qkdnf.controller.app.testing.TestTopology.node;
+import static org.qkdnf.controller.app.testing.TestTopology.perf;
+import static org.qkdnf.proto.southbound.v1.QkdlStatus.QKDL_STATUS_ACTIVE;
+import static org.qkdnf.proto.southbound.v1.QkdlStatus.QKDL_STATUS_OFF;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.onosproject.cluster.NodeId;
+import org.onosproject.net.ConnectPoint;
+import org.onosproject.net.Device;
+import org.onosproject.net.LinkKey;
+import org.onosproject.net.link.LinkProviderRegistryAdapter;
+import org.onosproject.net.link.LinkProviderServiceAdapter;
+import org.qkdnf.controller.api.QkdTopologyStore;
+import org.qkdnf.controller.app.store.StoreTestAccess;
+import org.qkdnf.controller.app.testing.ClusterLeadership;
+import org.qkdnf.controller.app.testing.ClusterStorageService;
+import org.qkdnf.controller.app.testing.RecordingDeviceProviderRegistry;
+import org.qkdnf.controller.app.testing.TestClusterService;
+import org.qkdnf.controller.impl.QkdTopologyManager;
+
+/**
+ * The publisher on the real topology manager and cluster store, with onos-api's provider registry
+ * adapters recording what reaches ONOS, on the leading instance of a one-instance cluster.
+ */
+class QkdTopologyPublisherTest {
+
+    static final String A = "a0000000-0000-4000-8000-00000000000a";
+    static final String B = "b0000000-0000-4000-8000-00000000000b";
+    static final String AB = "ab000000-0000-4000-8000-0000000000ab";
+
+    private final RecordingDeviceProviderRegistry devices = new RecordingDeviceProviderRegistry();
+    private final LinkProviderRegistryAdapter links = new LinkProviderRegistryAdapter();
+    private final ClusterLeadership leadership = new ClusterLeadership();
+    private final QkdTopologyPublisher publisher = new QkdTopologyPublisher();
+    private QkdTopologyStore store;
+    private QkdTopologyManager topology;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        TestClusterService cluster = new TestClusterService("instance-1");
+        store = StoreTestAccess.activated(new ClusterStorageService(), cluster);
+        topology = new QkdTopologyManager(store);
+        publisher.deviceProviderRegistry = devices;
+        publisher.linkProviderRegistry = links;
+        publisher.topology = topology;
+        publisher.leadershipService = leadership.view(new NodeId("instance-1"));
+        publisher.clusterService = cluster;
+    }
+
+    @AfterEach
+    void tearDown() {
+        publisher.deactivate();
+        topology.close();
+        StoreTestAccess.deactivate(store);
+    }
+
+    private static void eventually(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition met within 10 s").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+    }
+
+    private LinkProviderServiceAdapter onosLinks() {
+        return links.registeredProvider();
+    }
+
+    private static LinkKey key(String from, String to) {
+        return LinkKey.linkKey(new ConnectPoint(QkdDescriptions.deviceId(from), QkdDescriptions.port(ifaceId(from, AB))),
+                new ConnectPoint(QkdDescriptions.deviceId(to), QkdDescriptions.port(ifaceId(to, AB))));
+    }
+
+    @Test
+    void nodesBecomeDevicesAndAnActiveLinkBecomesTwoOnosLinks() throws Exception {
+        topology.applyInventory(node(A, linkEnd(AB, A, B, QKDL_STATUS_ACTIVE)));
+        publisher.activate();
+        eventually(() -> devices.devices.containsKey(QkdDescriptions.deviceId(A)));
+
+        topology.applyInventory(node(B, linkEnd(AB, B, A, QKDL_STATUS_ACTIVE)));
+        topology.applyPerformance(A, perf(AB, QKDL_STATUS_ACTIVE, 1_500, 0.02));
+        eventually(() -> onosLinks().discoveredLinkDescriptions().size() == 2);
+
+        Device.Type type = devices.devices.get(QkdDescriptions.deviceId(B)).type();
+        assertThat(type).isEqualTo(Device.Type.OTHER);
+        assertThat(devices.devices.get(QkdDescriptions.deviceId(B)).annotations().value("qkdnId")).isEqualTo(B);
+        assertThat(devices.ports.get(QkdDescriptions.deviceId(A))).singleElement()
+                .satisfies(p -> assertThat(p.annotations().value("qkdiId")).isEqualTo(ifaceId(A, AB)));
+        assertThat(onosLinks().discoveredLinkDescriptions()).containsOnlyKeys(key(A, B), key(B, A));
+        assertThat(onosLinks().discoveredLinkDescriptions().get(key(A, B)).annotations().value("qkdlId")).isEqualTo(AB);
+        assertThat(devices.provider().id().scheme()).isEqualTo("qkd");
+    }
+
+    @Test
+    void aLinkThatGoesDownVanishesAndARemovedNodeGoesOffline() throws Exception {
+        publisher.activate();
+        topology.applyInventory(node(A, linkEnd(AB, A, B, QKDL_STATUS_ACTIVE)));
+        topology.applyInventory(node(B, linkEnd(AB, B, A, QKDL_STATUS_ACTIVE)));
+        eventually(() -> onosLinks().discoveredLinkDescriptions().size() == 2);
+
+        topology.applyInventory(node(B, linkEnd(AB, B, A, QKDL_STATUS_OFF)));
+        eventually(() -> onosLinks().discoveredLinkDescriptions().isEmpty());
+
+        topology.removeNode(B);
+        eventually(() -> !devices.online.contains(QkdDescriptions.deviceId(B)));
+        assertThat(devices.online).containsOnly(QkdDescriptions.deviceId(A));
+    }
+
+    @Test
+    void onlyTheLeaderPublishes() throws Exception {
+        leadership.view(new NodeId("instance-0")).runForLeadership(QkdTopologyPublisher.TOPIC);
+        publisher.activate();
+        // Registered after the publisher's, so when it has seen B added the publisher has queued it.
+        java.util.concurrent.CountDownLatch bAdded = new java.util.concurrent.CountDownLatch(1);
+        topology.addListener(e -> {
+            if (e.type() == org.qkdnf.controller.api.QkdTopologyEvent.Type.NODE_ADDED && e.subjectId().equals(B)) {
+                bAdded.countDown();
+            }
+        });
+        topology.applyInventory(node(A, linkEnd(AB, A, B, QKDL_STATUS_ACTIVE)));
+        topology.applyInventory(node(B, linkEnd(AB, B, A, QKDL_STATUS_ACTIVE)));
+        assertThat(bAdded.await(10, TimeUnit.SECONDS)).isTrue();
+
+        leadership.transfer(QkdTopologyPublisher.TOPIC, new NodeId("instance-1"));
+
+        eventually(() -> devices.devices.size() == 2 && onosLinks().discoveredLinkDescriptions().size() == 2);
+        // The publishing thread handles events in order: had the follower published the two
+        // nodes queued before the transfer, there would be more than the leader's two.
+        assertThat(devices.connects).hasValue(2);
+    }
+}
