@@ -237,24 +237,18 @@ final class KeyPool {
         try {
             while (true) {
                 StoredBlock rec = read(index);
-                byte[] plain = open(index, rec);
-                try {
-                    int n = Math.min(length - filled, rec.blockBytes() - pos);
-                    System.arraycopy(plain, pos - rec.tailOffset(), out, filled, n);
-                    filled += n;
-                    pos += n;
-                    if (pos == rec.blockBytes()) {
-                        removed.add(index);
-                        index++;
-                        pos = 0;
-                    } else {
-                        // The range ends inside this block: keep only what follows it.
-                        rewriteIndex = index;
-                        rewrite = StoredBlock.seal(cipher, qkdlId, index, rec.blockId(), rec.blockBytes(), pos,
-                                plain, pos - rec.tailOffset());
-                    }
-                } finally {
-                    Arrays.fill(plain, (byte) 0);
+                int n = Math.min(length - filled, rec.blockBytes() - pos);
+                openInto(index, rec, pos, pos + n, out, filled);
+                filled += n;
+                pos += n;
+                if (pos == rec.blockBytes()) {
+                    removed.add(index);
+                    index++;
+                    pos = 0;
+                } else {
+                    // The range ends inside this block: keep only what follows it.
+                    rewriteIndex = index;
+                    rewrite = withTailFrom(index, rec, pos);
                 }
                 if (filled == length) {
                     break;
@@ -339,13 +333,25 @@ final class KeyPool {
         }
     }
 
-    private byte[] open(long index, StoredBlock rec) {
+    private void openInto(long index, StoredBlock rec, int from, int to, byte[] out, int outOffset) {
         try {
-            return rec.open(cipher, qkdlId, index);
+            rec.openInto(cipher, qkdlId, index, from, to, out, outOffset);
         } catch (AEADBadTagException e) {
-            throw new KeyPoolException(Reason.CORRUPT, "pool " + qkdlId + ": block " + index
-                    + " fails authentication (altered, or another store key)", e);
+            throw corrupt(index, e);
         }
+    }
+
+    private byte[] withTailFrom(long index, StoredBlock rec, int newTail) {
+        try {
+            return rec.withTailFrom(cipher, qkdlId, index, newTail);
+        } catch (AEADBadTagException e) {
+            throw corrupt(index, e);
+        }
+    }
+
+    private KeyPoolException corrupt(long index, AEADBadTagException e) {
+        return new KeyPoolException(Reason.CORRUPT, "pool " + qkdlId + ": block " + index
+                + " fails authentication (altered, or another store key)", e);
     }
 
     private void checkNotDeleted() {
