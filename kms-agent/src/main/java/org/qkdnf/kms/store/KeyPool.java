@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.ReentrantLock;
 
 import javax.crypto.AEADBadTagException;
@@ -160,8 +162,25 @@ final class KeyPool {
     }
 
     ReservedKey consume(KeyRange range) {
+        return awaitThenHandOut(takeRange(range));
+    }
+
+    /** {@link #consume} whose key is handed out by a future once its watermark is durable. */
+    CompletableFuture<ReservedKey> consumeAsync(KeyRange range) {
+        Taken taken = takeRange(range);
+        return commits.whenDurable(taken.ticket()).handle((v, failure) -> {
+            if (failure != null) {
+                taken.key().erase();  // the watermark may or may not be durable: nobody gets this key
+                throw failure instanceof CompletionException ? (CompletionException) failure
+                        : new CompletionException(failure);
+            }
+            return taken.key();
+        });
+    }
+
+    /** Checks and takes {@code range} under the lock; the caller waits for its ticket. */
+    private Taken takeRange(KeyRange range) {
         int length = checkLength(range.lengthBits(), "range.lengthBits");
-        Taken taken;
         lock.lock();
         try {
             checkNotDeleted();
@@ -191,11 +210,10 @@ final class KeyPool {
                 throw new KeyPoolException(Reason.INSUFFICIENT_KEY, "pool " + qkdlId + ": range runs "
                         + ((skip + length) * 8 - m.availableBits()) + " bits past the key received so far");
             }
-            taken = take(m, range, skip);
+            return take(m, range, skip);
         } finally {
             lock.unlock();
         }
-        return awaitThenHandOut(taken);
     }
 
     /** What {@link #take} decided: the key, and the ticket of the durable watermark behind it. */

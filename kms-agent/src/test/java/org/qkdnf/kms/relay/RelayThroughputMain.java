@@ -61,11 +61,23 @@ public final class RelayThroughputMain {
             run(net, service, key, messages / 10);
             com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
                     java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            // -Drelay.jfr=FILE profiles the measured phase only (not setup, warm-up or the cipher probe)
+            String jfr = System.getProperty("relay.jfr");
+            jdk.jfr.Recording recording = jfr == null ? null
+                    : new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
+            if (recording != null) {
+                recording.start();
+            }
             long cpu0 = os.getProcessCpuTime();
             long start = System.nanoTime();
             run(net, service, key, messages - messages / 10);
             double secs = (System.nanoTime() - start) / 1e9;
             double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
+            if (recording != null) {
+                recording.stop();
+                recording.dump(Path.of(jfr));
+                recording.close();
+            }
             long bits = (long) (messages - messages / 10) * messageBytes * 8;
             System.out.printf("relay %d hop(s), %d messages of %d bytes: %.2f s, %.1f Mbit/s of key end to end; "
                     + "all nodes together used %.2f CPU-seconds (%.0f Mbit of key per CPU-second, %.1f cores busy; "
