@@ -85,6 +85,16 @@ public final class RelayThroughputMain {
                     hops, messages - messages / 10, messageBytes, secs, bits / secs / 1e6, cpu, bits / cpu / 1e6,
                     cpu / secs, os.getSystemLoadAverage(), os.getAvailableProcessors());
             System.out.println(net.nodes.get(0).counters());
+        } finally {
+            deleteTree(dir);  // the stores of a long run take gigabytes
+        }
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) all.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 
