@@ -20,14 +20,13 @@ import org.qkdnf.proto.keyrelay.v1.RelayHopRequest;
  * Rough relay throughput, by hand (not a test: no timed assertions anywhere). Prints the cost of
  * the parts (XOR + Poly1305 in memory; one store reserve) and then relays {@code messages} keys of
  * {@code messageBytes} over {@code hops} hops of real KMEs (own stores in a temp dir, gRPC over
- * mTLS on 127.0.0.1) and prints key bits per second end to end. Usage, from /work/main:
+ * mTLS on 127.0.0.1) and prints key bits per second end to end. Usage, from the repository root:
  * <pre>
- * ./mvnw -B -q -o test-compile -pl kms-agent
- * java -cp "kms-agent/target/test-classes:kms-agent/target/classes:$(cat /tmp/kms-cp.txt)" \
+ * ./mvnw -B -q -o -pl kms-agent -am test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+ * cd kms-agent && java -Xms2g -Xmx4g -cp "target/test-classes:target/classes:$(cat target/cp.txt)" \
  *     org.qkdnf.kms.relay.RelayThroughputMain HOPS MESSAGE_BYTES MESSAGES [RESERVATION_BYTES]
  * </pre>
- * with the class path from {@code ./mvnw -q -o dependency:build-classpath -pl kms-agent
- * -Dmdep.outputFile=/tmp/kms-cp.txt}.
+ * {@code -Drelay.jfr=FILE} records a JFR profile ("profile" settings) of the measured phase only.
  */
 public final class RelayThroughputMain {
 
