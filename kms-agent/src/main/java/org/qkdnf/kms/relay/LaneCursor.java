@@ -94,15 +94,6 @@ final class LaneCursor {
                 }, executor);
     }
 
-    /** Erases the current reservation once the work of every message claimed so far is done. */
-    void drop() {
-        CompletableFuture<ReservedKey> old = current;
-        current = null;
-        currentRange = null;
-        usedBits = 0;
-        eraseAfterTail(old);
-    }
-
     private SliceClaim claimSlice(RangeCodec.Slice slice, String field, Hop hop, Consumer consumer) {
         CompletableFuture<ReservedKey> replaced = null;
         if (current == null || !currentRange.equals(slice.reservation())) {
@@ -112,7 +103,7 @@ final class LaneCursor {
             currentRange = slice.reservation();
             usedBits = 0;
         }
-        check(slice, field, usedBits, hop);
+        check(slice, field, usedBits, hop);  // cannot fail right after a switch: usedBits is 0 then
         long skipFrom = usedBits;
         usedBits = slice.offsetBits() + slice.lengthBits();
         return new SliceClaim(current, replaced, skipFrom, slice.offsetBits(), usedBits);

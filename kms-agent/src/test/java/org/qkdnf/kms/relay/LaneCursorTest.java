@@ -27,7 +27,12 @@ class LaneCursorTest {
     private final List<String> ran = new ArrayList<>();
     private boolean holdSync;
 
+    private KeyRange refused;
+
     private CompletableFuture<ReservedKey> consume(RangeCodec.Slice slice, String field) {
+        if (slice.reservation().equals(refused)) {
+            throw RelayException.at(HOP, Status.Code.FAILED_PRECONDITION, field + ": replayed");
+        }
         consumed.add(slice.reservation());
         byte[] key = new byte[(int) (slice.reservation().lengthBits() / 8)];
         for (int i = 0; i < key.length; i++) {
@@ -101,6 +106,21 @@ class LaneCursorTest {
 
         assertThat(consumed).containsExactly(first, second);
         assertThat(handedOut.get(0).key()).containsOnly(0);
+    }
+
+    @Test
+    void aMessageRefusedAfterItsMacKeyMovedToANewReservationStillErasesTheOldOne() {
+        LaneCursor cursor = new LaneCursor();
+        KeyRange first = reservation(0, 800);
+        KeyRange second = reservation(800, 800);
+        refused = reservation(1600, 800);
+        message(cursor, "m1", first, 0, 8);
+
+        assertThatThrownBy(() -> cursor.claim(new RangeCodec.Slice(second, 0, 256),
+                new RangeCodec.Slice(refused, 0, 8), HOP, this::consume))
+                .isInstanceOf(RelayException.class).hasMessageContaining("pad_range: replayed");
+        assertThat(handedOut.get(0).key()).containsOnly(0);
+        assertThat(ran).containsExactly("m1:1/33/1");
     }
 
     @Test
