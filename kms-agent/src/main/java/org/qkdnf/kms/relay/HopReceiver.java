@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 
 import io.grpc.Status;
@@ -152,9 +153,21 @@ final class HopReceiver {
                             : RelayContext.internal(hop, cause);
                     result.complete(fail(request, hop, serviceId, e));
                 }
-            }, ctx.background);
+            }, this::runInOrder);
         }
         return result;
+    }
+
+    /**
+     * Runs a message's work on the relay's background threads; once {@link RelayNode#close()} has
+     * stopped them, on the calling thread, so the work still answers and erases its key.
+     */
+    private void runInOrder(Runnable work) {
+        try {
+            ctx.background.execute(work);
+        } catch (RejectedExecutionException e) {
+            work.run();
+        }
     }
 
     /**
