@@ -1,6 +1,7 @@
 package org.qkdnf.kms.api;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The key manager's durable pools of link key: one pool per QKD link ({@code qkdl_id}), filled in
@@ -88,6 +89,23 @@ public interface KeyPoolStore extends AutoCloseable {
      *         {@code CORRUPT}, {@code STORAGE_FAILURE}, {@code CLOSED}
      */
     ReservedKey consume(KeyRange range);
+
+    /**
+     * {@link #consume} without waiting for the device: the range is checked and taken (the
+     * watermark moved, in memory) before this returns, in call order like {@code consume}, and
+     * the future completes with the key once the watermark is durable, or fails and the key is
+     * erased. So a caller that takes ranges in a fixed order (the Kk receiver, in stream order) can
+     * take the next one while the sync of this one runs. The key is never available before its
+     * watermark is durable.
+     *
+     * <p>The default consumes synchronously.
+     *
+     * @throws KeyPoolException as {@link #consume}, for refusals found before anything is taken;
+     *         failures of the sync complete the future exceptionally
+     */
+    default CompletableFuture<ReservedKey> consumeAsync(KeyRange range) {
+        return CompletableFuture.completedFuture(consume(range));
+    }
 
     /** Levels of one pool, as of the latest operation (possibly not yet durable). */
     PoolLevels levels(String qkdlId);

@@ -4,8 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
 
-import org.bouncycastle.crypto.macs.Poly1305;
-import org.bouncycastle.crypto.params.KeyParameter;
 import org.qkdnf.proto.keyrelay.v1.PoolRange;
 import org.qkdnf.proto.keyrelay.v1.RelayHopRequestOrBuilder;
 
@@ -64,8 +62,7 @@ public final class HopCipher {
         if (macKey.length != MAC_KEY_BYTES) {
             throw new IllegalArgumentException("macKey: must be " + MAC_KEY_BYTES + " bytes, got " + macKey.length);
         }
-        Poly1305 mac = new Poly1305();
-        mac.init(new KeyParameter(macKey));
+        Poly1305 mac = new Poly1305(macKey);
         Feeder in = new Feeder(mac);
         mac.update(DOMAIN, 0, DOMAIN.length);
         in.str(header.getServiceId());

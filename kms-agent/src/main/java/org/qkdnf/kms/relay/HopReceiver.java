@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 
 import io.grpc.Status;
@@ -30,14 +31,19 @@ import org.qkdnf.proto.keyrelay.v1.RelayHopResponse;
  *       this one, and the link must join the two): nothing is consumed when these fail, so a
  *       stranger cannot make this node burn key. The key the sender reserved for the message is
  *       discarded when the next good message's ranges start past it.</li>
- *   <li>The MAC key slice, then the pad slice, are taken (the order the sender took them) through
+ *   <li>The MAC key slice, then the pad slice, are claimed (the order the sender took them) through
  *       the lane's {@link LaneCursor}, which consumes a reservation from the store when a message
- *       first names it. A reservation behind the watermark (REPLAY from the store) or a slice behind
- *       the bits already used is refused: no bit is taken twice. From here on the message's key is
- *       spent at both ends whatever happens.</li>
- *   <li>The tag is verified over header and ciphertext, in constant time; only then is anything
- *       in the message trusted, including the sequence number, which must increase.</li>
+ *       first names it ({@code consumeAsync}: the watermark moves now, the sync runs behind). A
+ *       reservation behind the watermark (REPLAY from the store) or a slice behind the bits
+ *       already used is refused: no bit is taken twice. From here on the message's key is spent at
+ *       both ends whatever happens.</li>
+ *   <li>Once the reservation's watermark is durable, and after the messages of the lane claimed
+ *       before it ({@link LaneCursor#inOrder}, on the relay's background threads): the tag is
+ *       verified over header and ciphertext, in constant time; only then is anything in the
+ *       message trusted, including the sequence number, which must increase.</li>
  * </ol>
+ * So the gRPC thread of the stream never waits for a device sync: while one reservation's sync
+ * runs, the messages behind it are claimed, and their work waits its turn.
  */
 final class HopReceiver {
 
@@ -121,41 +127,75 @@ final class HopReceiver {
         RelayCounters.Link counters = ctx.counters.link(link);
         LaneCursor cursor = cursors.computeIfAbsent(lane, l -> new LaneCursor());
         LaneCursor.Consumer consumer = (slice, field) -> consume(slice.reservation(), field, hop);
-        byte[] macKey;
-        byte[] pad;
+        CompletableFuture<RelayHopResponse> result = new CompletableFuture<>();
         synchronized (cursor) {
-            macKey = cursor.take(macSlice, "mac_key_range", hop, consumer);
+            LaneCursor.Claim claim = cursor.claim(macSlice, padSlice, hop, consumer);
+            // From here on the message's key is spent at both ends, whatever happens.
             counters.authBitsReceived.add(HopCipher.MAC_KEY_BITS);
-            try {
-                pad = cursor.take(padSlice, "pad_range", hop, consumer);
-            } catch (RuntimeException e) {
-                Arrays.fill(macKey, (byte) 0);
-                throw e;
-            }
+            cursor.inOrder(claim, new LaneCursor.Work() {
+                @Override
+                public void run(byte[] macKey, byte[] pad) {
+                    CompletableFuture<RelayHopResponse> r;
+                    try {
+                        r = deliver(request, hop, serviceId, macKey, pad, counters);
+                    } catch (RelayException e) {
+                        r = CompletableFuture.completedFuture(fail(request, hop, serviceId, e));
+                    } catch (RuntimeException e) {
+                        r = CompletableFuture.completedFuture(fail(request, hop, serviceId, RelayContext.internal(hop, e)));
+                    }
+                    r.whenComplete((response, t) -> result.complete(response));
+                }
+
+                @Override
+                public void failed(Throwable cause) {
+                    RelayException e = cause instanceof KeyPoolException
+                            ? mapStoreFailure((KeyPoolException) cause, "mac_key_range", hop)
+                            : RelayContext.internal(hop, cause);
+                    result.complete(fail(request, hop, serviceId, e));
+                }
+            }, this::runInOrder);
         }
-        // From here on the message's key is spent at both ends, whatever happens.
-        byte[] data;
+        return result;
+    }
+
+    /**
+     * Runs a message's work on the relay's background threads; once {@link RelayNode#close()} has
+     * stopped them, on the calling thread, so the work still answers and erases its key.
+     */
+    private void runInOrder(Runnable work) {
         try {
-            data = request.getCiphertext().toByteArray();
-            if (!HopCipher.verify(macKey, request, data, request.getTag().toByteArray())) {
-                throw RelayException.at(hop, Status.Code.DATA_LOSS, "tag: the Poly1305 tag does not verify over the "
-                        + "header and " + data.length + " bytes of ciphertext (altered or truncated in transit); "
-                        + "its key (pad_range, mac_key_range) is spent at both ends and not used");
-            }
-            if (data.length * 8L != padBits) {
-                throw invalid(hop, "ciphertext: " + data.length * 8L + " bits for a pad of " + padBits + " bits");
-            }
-            long last = sequences.accept(serviceId, sequence);
-            if (last != 0) {
-                throw RelayException.at(hop, Status.Code.FAILED_PRECONDITION, "sequence: "
-                        + Long.toUnsignedString(sequence) + " is not above " + Long.toUnsignedString(last)
-                        + ", the last accepted for service " + serviceId + " (a replayed message)");
-            }
-            OneTimePad.xorInPlace(data, pad);  // data is the key from here on
-        } finally {
-            Arrays.fill(macKey, (byte) 0);
-            Arrays.fill(pad, (byte) 0);
+            ctx.background.execute(work);
+        } catch (RejectedExecutionException e) {
+            work.run();
         }
+    }
+
+    /**
+     * The part of a message that uses its key, run once the key's watermark is durable, in the
+     * lane's order: verifies the tag, decrypts, and delivers or forwards the key.
+     */
+    private CompletableFuture<RelayHopResponse> deliver(RelayHopRequest request, Hop hop, UUID serviceId, byte[] macKey,
+                                                        byte[] pad, RelayCounters.Link counters) {
+        long sequence = request.getSequence();
+        List<String> route = request.getRouteQkdnIdsList();
+        int index = request.getHopIndex();
+        long padBits = pad.length * 8L;
+        byte[] data = request.getCiphertext().toByteArray();
+        if (!HopCipher.verify(macKey, request, data, request.getTag().toByteArray())) {
+            throw RelayException.at(hop, Status.Code.DATA_LOSS, "tag: the Poly1305 tag does not verify over the "
+                    + "header and " + data.length + " bytes of ciphertext (altered or truncated in transit); "
+                    + "its key (pad_range, mac_key_range) is spent at both ends and not used");
+        }
+        if (data.length * 8L != padBits) {
+            throw invalid(hop, "ciphertext: " + data.length * 8L + " bits for a pad of " + padBits + " bits");
+        }
+        long last = sequences.accept(serviceId, sequence);
+        if (last != 0) {
+            throw RelayException.at(hop, Status.Code.FAILED_PRECONDITION, "sequence: "
+                    + Long.toUnsignedString(sequence) + " is not above " + Long.toUnsignedString(last)
+                    + ", the last accepted for service " + serviceId + " (a replayed message)");
+        }
+        OneTimePad.xorInPlace(data, pad);  // data is the key from here on
         counters.messagesReceived.increment();
         counters.bitsReceived.add(padBits);
 
@@ -185,7 +225,6 @@ final class HopReceiver {
         } finally {
             Arrays.fill(data, (byte) 0);
         }
-        UUID service = serviceId;
         return forwarded.handle((r, t) -> {
             if (t == null) {
                 // the downstream result, success or the hop that failed, passes through unchanged
@@ -198,11 +237,11 @@ final class HopReceiver {
         });
     }
 
-    private ReservedKey consume(KeyRange range, String field, Hop hop) {
+    private CompletableFuture<ReservedKey> consume(KeyRange range, String field, Hop hop) {
         long deadline = System.nanoTime() + ctx.keyArrivalWait.toNanos();
         while (true) {
             try {
-                return ctx.store.consume(range);
+                return ctx.store.consumeAsync(range);
             } catch (KeyPoolException e) {
                 if (e.reason() == KeyPoolException.Reason.INSUFFICIENT_KEY && System.nanoTime() < deadline) {
                     try {

@@ -1,8 +1,12 @@
 package org.qkdnf.kms.relay;
 
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 
 import io.grpc.Status;
+import org.qkdnf.kms.api.KeyRange;
 import org.qkdnf.kms.api.ReservedKey;
 
 /**
@@ -10,51 +14,156 @@ import org.qkdnf.kms.api.ReservedKey;
  * (consumed from this end's copy of the lane when a message first named it) and how far into it
  * the peer's messages have used key. Slices must move forward: one that starts behind the bits
  * already used is a replay. Bits skipped over and the rest of a reservation that the peer leaves
- * are erased, never used. Callers synchronize on the cursor for a whole message.
+ * are erased, never used.
+ *
+ * <p>Two steps per message, so the device sync of a reservation does not stall the stream:
+ * {@link #claim} checks and claims the message's slices in stream order (consuming a new
+ * reservation from the store without waiting for its sync), and {@link #inOrder} runs the
+ * message's work once its reservation is durable, after the work of every message claimed
+ * before it on this lane. Key bytes are read only there, so no bit is used before its watermark
+ * is durable, and messages leave this node (forwarded or delivered) in the order they came.
+ *
+ * <p>Threads: callers synchronize on the cursor for {@link #claim} and {@link #inOrder} of one
+ * message together; the work runs on the given executor, one message of the lane at a time, and
+ * is the only code that touches the reservations' bytes.
  */
 final class LaneCursor {
 
     /** Consumes a reservation from the store, mapping refusals to relay errors. */
     @FunctionalInterface
     interface Consumer {
-        ReservedKey consume(RangeCodec.Slice slice, String field);
+        CompletableFuture<ReservedKey> consume(RangeCodec.Slice slice, String field);
     }
 
-    private ReservedKey current;
+    /** One slice of a message, to be read once its reservation is durable. */
+    private record SliceClaim(CompletableFuture<ReservedKey> reservation, CompletableFuture<ReservedKey> replaced,
+                              long skipFrom, long from, long to) {
+    }
+
+    /** A message's MAC key and pad, to be read once their reservation is durable. */
+    static final class Claim {
+        private final SliceClaim mac;
+        private final SliceClaim pad;
+
+        private Claim(SliceClaim mac, SliceClaim pad) {
+            this.mac = mac;
+            this.pad = pad;
+        }
+    }
+
+    /** The message's work: gets the MAC key and pad (erased after it returns), or why there are none. */
+    interface Work {
+        void run(byte[] macKey, byte[] pad);
+
+        void failed(Throwable cause);
+    }
+
+    private KeyRange currentRange;
+    private CompletableFuture<ReservedKey> current;
     private long usedBits;
+    /** Completes when the work of the last message claimed is done; never fails. */
+    private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
 
     /**
-     * Returns a copy of the slice's bits and marks them used (they are erased here).
+     * Claims the MAC slice, then the pad slice of one message (the order the sender took them).
      *
      * @throws RelayException FAILED_PRECONDITION for a replay, or what {@code consumer} throws
      */
-    byte[] take(RangeCodec.Slice slice, String field, Hop hop, Consumer consumer) {
-        if (current == null || !current.range().equals(slice.reservation())) {
-            ReservedKey next = consumer.consume(slice, field);
-            drop();
-            current = next;
+    Claim claim(RangeCodec.Slice mac, RangeCodec.Slice pad, Hop hop, Consumer consumer) {
+        SliceClaim m = claimSlice(mac, "mac_key_range", hop, consumer);
+        try {
+            return new Claim(m, claimSlice(pad, "pad_range", hop, consumer));
+        } catch (RuntimeException e) {
+            eraseAfterTail(m.replaced());
+            throw e;
         }
+    }
+
+    /** Runs {@code work} for {@code claim} on {@code executor} after the work of earlier claims. */
+    void inOrder(Claim claim, Work work, Executor executor) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        CompletableFuture<Void> previous = tail;
+        tail = done;
+        CompletableFuture.allOf(previous, settled(claim.mac.reservation()), settled(claim.pad.reservation()))
+                .whenCompleteAsync((v, t) -> {
+                    try {
+                        run(claim, work);
+                    } finally {
+                        done.complete(null);
+                    }
+                }, executor);
+    }
+
+    private SliceClaim claimSlice(RangeCodec.Slice slice, String field, Hop hop, Consumer consumer) {
+        CompletableFuture<ReservedKey> replaced = null;
+        if (current == null || !currentRange.equals(slice.reservation())) {
+            CompletableFuture<ReservedKey> next = consumer.consume(slice, field);
+            replaced = current;
+            current = next;
+            currentRange = slice.reservation();
+            usedBits = 0;
+        }
+        check(slice, field, usedBits, hop);  // cannot fail right after a switch: usedBits is 0 then
+        long skipFrom = usedBits;
+        usedBits = slice.offsetBits() + slice.lengthBits();
+        return new SliceClaim(current, replaced, skipFrom, slice.offsetBits(), usedBits);
+    }
+
+    private void eraseAfterTail(CompletableFuture<ReservedKey> reservation) {
+        if (reservation != null) {
+            tail.thenRun(() -> reservation.thenAccept(ReservedKey::erase));
+        }
+    }
+
+    private static void run(Claim claim, Work work) {
+        byte[] macKey;
+        byte[] pad;
+        try {
+            macKey = read(claim.mac);
+            try {
+                pad = read(claim.pad);
+            } catch (RuntimeException e) {
+                Arrays.fill(macKey, (byte) 0);
+                throw e;
+            }
+        } catch (CompletionException e) {
+            work.failed(e.getCause() == null ? e : e.getCause());
+            return;
+        } finally {
+            for (SliceClaim c : new SliceClaim[] {claim.mac, claim.pad}) {
+                if (c.replaced() != null) {
+                    c.replaced().thenAccept(ReservedKey::erase);  // left by the peer: never used
+                }
+            }
+        }
+        try {
+            work.run(macKey, pad);
+        } finally {
+            Arrays.fill(macKey, (byte) 0);
+            Arrays.fill(pad, (byte) 0);
+        }
+    }
+
+    /** Copies the slice's bits and erases them and the bits skipped before them. */
+    private static byte[] read(SliceClaim c) {
+        byte[] key = c.reservation().join().key();
+        int from = (int) (c.from() / 8);
+        int to = (int) (c.to() / 8);
+        Arrays.fill(key, (int) (c.skipFrom() / 8), from, (byte) 0);  // skipped by the peer: never used
+        byte[] out = Arrays.copyOfRange(key, from, to);
+        Arrays.fill(key, from, to, (byte) 0);
+        return out;
+    }
+
+    private static CompletableFuture<Void> settled(CompletableFuture<?> f) {
+        return f.handle((x, t) -> null);
+    }
+
+    private static void check(RangeCodec.Slice slice, String field, long usedBits, Hop hop) {
         if (slice.offsetBits() < usedBits) {
             throw RelayException.at(hop, Status.Code.FAILED_PRECONDITION, field + ": the slice at bit "
                     + slice.offsetBits() + " of its reservation is behind the " + usedBits
                     + " bits already used, so its key was used already (a replayed message)");
-        }
-        byte[] key = current.key();
-        int from = (int) (slice.offsetBits() / 8);
-        int to = (int) ((slice.offsetBits() + slice.lengthBits()) / 8);
-        Arrays.fill(key, (int) (usedBits / 8), from, (byte) 0);  // skipped by the peer: never used
-        byte[] out = Arrays.copyOfRange(key, from, to);
-        Arrays.fill(key, from, to, (byte) 0);
-        usedBits = slice.offsetBits() + slice.lengthBits();
-        return out;
-    }
-
-    /** Erases the current reservation. */
-    void drop() {
-        if (current != null) {
-            current.erase();
-            current = null;
-            usedBits = 0;
         }
     }
 }

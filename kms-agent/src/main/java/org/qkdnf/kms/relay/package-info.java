@@ -62,16 +62,18 @@
  * received, authentication key bits spent (256 per message per hop, at each end), failures.
  *
  * <h2>Throughput (measured by hand, not in tests)</h2>
- * Command, from {@code /work/main}:
+ * Command, from the repository root (the reactor's own module classes, nothing installed):
  * <pre>
- * ./mvnw -B -q -o test-compile -pl kms-agent
- * ./mvnw -B -q -o dependency:build-classpath -pl kms-agent -Dmdep.outputFile=/tmp/kms-cp.txt
- * java -cp "kms-agent/target/test-classes:kms-agent/target/classes:$(cat /tmp/kms-cp.txt)" \
- *     org.qkdnf.kms.relay.RelayThroughputMain 1 1048576 150            # 1 hop, 1 MiB keys
- * java -cp ... org.qkdnf.kms.relay.RelayThroughputMain 5 262144 100 4194304   # 5 hops
+ * ./mvnw -B -q -o -pl kms-agent -am test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+ * cd kms-agent
+ * java -Xms2g -Xmx4g -cp "target/test-classes:target/classes:$(cat target/cp.txt)" \
+ *     org.qkdnf.kms.relay.RelayThroughputMain 1 1048576 400            # 1 hop, 1 MiB keys
+ * java ... org.qkdnf.kms.relay.RelayThroughputMain 5 262144 100 4194304   # 5 hops
+ * java ... org.qkdnf.kms.relay.RelayThroughputMain 5 1048576 200           # 5 hops, 1 MiB keys
  * </pre>
+ * {@code -Drelay.jfr=FILE} records a JFR profile of the measured phase only.
  * Each node has its own MVStore pool store (AES-256-GCM at rest, synced watermark) in a temp
- * directory and its own gRPC server with mTLS on 127.0.0.1, all in one JVM. Figures of
+ * directory and its own gRPC server with mTLS on 127.0.0.1, all in one JVM. First figures, of
  * 2026-11-25 on the shared 2-core VM (AMD EPYC) while other builds ran, load average 13 to 17:
  * <ul>
  *   <li>XOR + Poly1305 alone, one thread, 1 MiB messages: 1.5 to 4.7 Gbit/s (by load).</li>
@@ -85,17 +87,25 @@
  *       average 14.5, i.e. within the noise of this machine.</li>
  * </ul>
  * So the goals (1.2 Gbit/s one hop, 500 Mbit/s through five hops) were not reached here. What
- * limits it: a JFR profile of the one-hop relay phase (JDK 17, 1 MiB messages) puts 80 % of the
- * CPU samples in the pool store's at-rest AES-GCM decryption ({@code AtRestCipher.open} under
- * {@code KeyPool.take}, from {@code reserve} at the sender and {@code consume} at the receiver;
- * JDK 17's {@code GHASH.processBlocks} runs as Java code). Every key bit is decrypted once at
- * each end of every hop. Poly1305 (BouncyCastle, pure Java, once at each end) is 8 %, TLS 4 %, XOR
- * 2 %. Next comes the store's sync, one per reservation at each end, which stalls the lane's
- * stream while it runs. At 240 Mbit per CPU-second, two dedicated cores would give roughly
- * 0.4 Gbit/s for one hop. Without the at-rest decryption cost the rest is about five times
- * cheaper, which would put 1.2 Gbit/s within reach. Ways forward, none of which changes the
- * wire format: a cheaper at-rest cipher or bulk decryption in the store (its owner's call); a
- * receiver that consumes its next reservation ahead (it knows where it starts, not how long it
- * is); a quiet machine for the measurement.
+ * limited it then: 80 % of the CPU samples were the pool store's at-rest AES-GCM decryption,
+ * interpreted: a few multi-MiB GCM calls per second never got the JDK's GCM compiled with its
+ * intrinsics. Changed since (bench/RESULTS.md section 6 has the before/after runs):
+ * <ul>
+ *   <li>the store seals blocks in 16 KiB GCM chunks (record format 2), and a take opens only the
+ *       chunks it needs: at-rest crypto fell from ~80 % to ~15 % of the samples;</li>
+ *   <li>Poly1305 is our own radix-2^64 implementation ({@code Poly1305}, same tags as
+ *       BouncyCastle's), about 2.5 times BouncyCastle's speed;</li>
+ *   <li>the receiver consumes with {@code consumeAsync}: a reservation's device sync no longer
+ *       stalls the stream; the message's work waits for it in the lane's order
+ *       ({@link org.qkdnf.kms.relay.LaneCursor}).</li>
+ * </ul>
+ * What limits the figures now, on this shared machine: CPU share and the disk. During the runs the
+ * machine was 96 % busy with other jobs (load 14 to 25 on 2 cores), the relay's JVM got 0.3 to
+ * 0.8 of a core, and device syncs took 70 ms on average (up to 0.9 s) instead of 4 to 8 ms.
+ * Of the relay's own Java CPU samples, Poly1305 is now the largest part (~25 %, two passes per
+ * hop), then XOR (~13 %) and at-rest GCM (~15 %); TLS runs in OpenSSL. G1 also spends time on the
+ * per-message 1 MiB arrays (humongous objects at the default region size): a kms-agent that
+ * relays at gigabit rates wants {@code -XX:G1HeapRegionSize=4m} or more. A quiet 2-core machine
+ * is the place to check the goals.
  */
 package org.qkdnf.kms.relay;

@@ -1,5 +1,9 @@
 package org.qkdnf.kms.store;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.h2.mvstore.MVStore;
@@ -19,7 +23,8 @@ import org.qkdnf.kms.api.KeyPoolException.Reason;
  *
  * <p>Threads: {@link #applyLock} guards every map mutation, {@link #applied} and
  * {@code MVStore.commit()}; {@link #syncLock} lets one thread at a time commit and sync;
- * {@link #durable} and {@link #failure} are read without locks.
+ * {@link #durable} and {@link #failure} are read without locks. {@link #whenDurable} waits on
+ * the store's own {@code kms-store-sync} thread.
  */
 final class GroupCommit {
 
@@ -36,6 +41,8 @@ final class GroupCommit {
     private boolean closed;
     /** Number of syncs done; written under syncLock. For tests and metrics: syncs per operation. */
     private volatile long syncs;
+    /** Runs the waits of {@link #whenDurable}, created on first use; guarded by this. */
+    private ExecutorService syncer;
 
     GroupCommit(MVStore mv) {
         if (mv.getAutoCommitDelay() != 0 || mv.getAutoCommitMemory() != 0) {
@@ -98,13 +105,50 @@ final class GroupCommit {
         }
     }
 
+    /**
+     * A future that completes once mutation {@code ticket} is durable, or fails as
+     * {@link #awaitDurable} would. The waiting runs on one thread of this store, in call order,
+     * so callers never block and futures of later tickets do not complete before earlier ones.
+     * Dependent stages run on that thread unless given an executor: keep them short.
+     */
+    CompletableFuture<Void> whenDurable(long ticket) {
+        if (durable >= ticket) {
+            return CompletableFuture.completedFuture(null);
+        }
+        try {
+            return CompletableFuture.runAsync(() -> awaitDurable(ticket), syncer());
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new KeyPoolException(Reason.CLOSED, "key pool store is closed"));
+        }
+    }
+
+    private synchronized ExecutorService syncer() {
+        if (syncer == null) {
+            syncer = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "kms-store-sync");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return syncer;
+    }
+
     /** Syncs done so far by {@link #awaitDurable}. */
     long syncs() {
         return syncs;
     }
 
-    /** Commits, syncs and closes the store; later {@link #apply} calls throw {@code CLOSED}. */
+    /**
+     * Commits, syncs and closes the store; later {@link #apply} calls throw {@code CLOSED}.
+     * Futures from {@link #whenDurable} that are still waiting complete (the close made them
+     * durable) or fail.
+     */
     void closeStore() {
+        synchronized (this) {
+            if (syncer != null) {
+                syncer.shutdown();  // queued waits still run; they find the close made them durable
+            }
+        }
         synchronized (syncLock) {
             applyLock.lock();
             try {

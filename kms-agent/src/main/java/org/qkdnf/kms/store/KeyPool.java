@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.ReentrantLock;
 
 import javax.crypto.AEADBadTagException;
@@ -160,8 +162,25 @@ final class KeyPool {
     }
 
     ReservedKey consume(KeyRange range) {
+        return awaitThenHandOut(takeRange(range));
+    }
+
+    /** {@link #consume} whose key is handed out by a future once its watermark is durable. */
+    CompletableFuture<ReservedKey> consumeAsync(KeyRange range) {
+        Taken taken = takeRange(range);
+        return commits.whenDurable(taken.ticket()).handle((v, failure) -> {
+            if (failure != null) {
+                taken.key().erase();  // the watermark may or may not be durable: nobody gets this key
+                throw failure instanceof CompletionException ? (CompletionException) failure
+                        : new CompletionException(failure);
+            }
+            return taken.key();
+        });
+    }
+
+    /** Checks and takes {@code range} under the lock; the caller waits for its ticket. */
+    private Taken takeRange(KeyRange range) {
         int length = checkLength(range.lengthBits(), "range.lengthBits");
-        Taken taken;
         lock.lock();
         try {
             checkNotDeleted();
@@ -191,11 +210,10 @@ final class KeyPool {
                 throw new KeyPoolException(Reason.INSUFFICIENT_KEY, "pool " + qkdlId + ": range runs "
                         + ((skip + length) * 8 - m.availableBits()) + " bits past the key received so far");
             }
-            taken = take(m, range, skip);
+            return take(m, range, skip);
         } finally {
             lock.unlock();
         }
-        return awaitThenHandOut(taken);
     }
 
     /** What {@link #take} decided: the key, and the ticket of the durable watermark behind it. */
@@ -237,24 +255,18 @@ final class KeyPool {
         try {
             while (true) {
                 StoredBlock rec = read(index);
-                byte[] plain = open(index, rec);
-                try {
-                    int n = Math.min(length - filled, rec.blockBytes() - pos);
-                    System.arraycopy(plain, pos - rec.tailOffset(), out, filled, n);
-                    filled += n;
-                    pos += n;
-                    if (pos == rec.blockBytes()) {
-                        removed.add(index);
-                        index++;
-                        pos = 0;
-                    } else {
-                        // The range ends inside this block: keep only what follows it.
-                        rewriteIndex = index;
-                        rewrite = StoredBlock.seal(cipher, qkdlId, index, rec.blockId(), rec.blockBytes(), pos,
-                                plain, pos - rec.tailOffset());
-                    }
-                } finally {
-                    Arrays.fill(plain, (byte) 0);
+                int n = Math.min(length - filled, rec.blockBytes() - pos);
+                openInto(index, rec, pos, pos + n, out, filled);
+                filled += n;
+                pos += n;
+                if (pos == rec.blockBytes()) {
+                    removed.add(index);
+                    index++;
+                    pos = 0;
+                } else {
+                    // The range ends inside this block: keep only what follows it.
+                    rewriteIndex = index;
+                    rewrite = withTailFrom(index, rec, pos);
                 }
                 if (filled == length) {
                     break;
@@ -339,13 +351,25 @@ final class KeyPool {
         }
     }
 
-    private byte[] open(long index, StoredBlock rec) {
+    private void openInto(long index, StoredBlock rec, int from, int to, byte[] out, int outOffset) {
         try {
-            return rec.open(cipher, qkdlId, index);
+            rec.openInto(cipher, qkdlId, index, from, to, out, outOffset);
         } catch (AEADBadTagException e) {
-            throw new KeyPoolException(Reason.CORRUPT, "pool " + qkdlId + ": block " + index
-                    + " fails authentication (altered, or another store key)", e);
+            throw corrupt(index, e);
         }
+    }
+
+    private byte[] withTailFrom(long index, StoredBlock rec, int newTail) {
+        try {
+            return rec.withTailFrom(cipher, qkdlId, index, newTail);
+        } catch (AEADBadTagException e) {
+            throw corrupt(index, e);
+        }
+    }
+
+    private KeyPoolException corrupt(long index, AEADBadTagException e) {
+        return new KeyPoolException(Reason.CORRUPT, "pool " + qkdlId + ": block " + index
+                + " fails authentication (altered, or another store key)", e);
     }
 
     private void checkNotDeleted() {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 import javax.crypto.AEADBadTagException;
@@ -227,6 +228,12 @@ public final class MvStoreKeyPoolStore implements KeyPoolStore {
     public ReservedKey consume(KeyRange range) {
         Objects.requireNonNull(range, "range");
         return pool(range.qkdlId()).consume(range);
+    }
+
+    @Override
+    public CompletableFuture<ReservedKey> consumeAsync(KeyRange range) {
+        Objects.requireNonNull(range, "range");
+        return pool(range.qkdlId()).consumeAsync(range);
     }
 
     @Override

@@ -79,9 +79,13 @@ final class RelayTestNet implements AutoCloseable {
                     random.nextBytes(key);
                     lanes.add(new PoolBlock(UUID.randomUUID(), b, key));
                 }
+                // in batches of about 64 MiB: one append of a whole benchmark lane needs a commit buffer of its size
+                int batch = Math.max(1, (64 << 20) / blockBytes);
                 for (KeyPoolStore s : List.of(stores.get(i), stores.get(i + 1))) {
                     s.definePool(lane, (long) n * blockBytes * 8);
-                    s.append(lane, lanes);
+                    for (int from = 0; from < n; from += batch) {
+                        s.append(lane, lanes.subList(from, Math.min(n, from + batch)));
+                    }
                 }
             }
         }

@@ -20,14 +20,13 @@ import org.qkdnf.proto.keyrelay.v1.RelayHopRequest;
  * Rough relay throughput, by hand (not a test: no timed assertions anywhere). Prints the cost of
  * the parts (XOR + Poly1305 in memory; one store reserve) and then relays {@code messages} keys of
  * {@code messageBytes} over {@code hops} hops of real KMEs (own stores in a temp dir, gRPC over
- * mTLS on 127.0.0.1) and prints key bits per second end to end. Usage, from /work/main:
+ * mTLS on 127.0.0.1) and prints key bits per second end to end. Usage, from the repository root:
  * <pre>
- * ./mvnw -B -q -o test-compile -pl kms-agent
- * java -cp "kms-agent/target/test-classes:kms-agent/target/classes:$(cat /tmp/kms-cp.txt)" \
+ * ./mvnw -B -q -o -pl kms-agent -am test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+ * cd kms-agent && java -Xms2g -Xmx4g -cp "target/test-classes:target/classes:$(cat target/cp.txt)" \
  *     org.qkdnf.kms.relay.RelayThroughputMain HOPS MESSAGE_BYTES MESSAGES [RESERVATION_BYTES]
  * </pre>
- * with the class path from {@code ./mvnw -q -o dependency:build-classpath -pl kms-agent
- * -Dmdep.outputFile=/tmp/kms-cp.txt}.
+ * {@code -Drelay.jfr=FILE} records a JFR profile ("profile" settings) of the measured phase only.
  */
 public final class RelayThroughputMain {
 
@@ -61,11 +60,23 @@ public final class RelayThroughputMain {
             run(net, service, key, messages / 10);
             com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
                     java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            // -Drelay.jfr=FILE profiles the measured phase only (not setup, warm-up or the cipher probe)
+            String jfr = System.getProperty("relay.jfr");
+            jdk.jfr.Recording recording = jfr == null ? null
+                    : new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
+            if (recording != null) {
+                recording.start();
+            }
             long cpu0 = os.getProcessCpuTime();
             long start = System.nanoTime();
             run(net, service, key, messages - messages / 10);
             double secs = (System.nanoTime() - start) / 1e9;
             double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
+            if (recording != null) {
+                recording.stop();
+                recording.dump(Path.of(jfr));
+                recording.close();
+            }
             long bits = (long) (messages - messages / 10) * messageBytes * 8;
             System.out.printf("relay %d hop(s), %d messages of %d bytes: %.2f s, %.1f Mbit/s of key end to end; "
                     + "all nodes together used %.2f CPU-seconds (%.0f Mbit of key per CPU-second, %.1f cores busy; "
@@ -73,6 +84,16 @@ public final class RelayThroughputMain {
                     hops, messages - messages / 10, messageBytes, secs, bits / secs / 1e6, cpu, bits / cpu / 1e6,
                     cpu / secs, os.getSystemLoadAverage(), os.getAvailableProcessors());
             System.out.println(net.nodes.get(0).counters());
+        } finally {
+            deleteTree(dir);  // the stores of a long run take gigabytes
+        }
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) all.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 

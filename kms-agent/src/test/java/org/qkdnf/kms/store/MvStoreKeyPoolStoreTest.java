@@ -189,6 +189,29 @@ class MvStoreKeyPoolStoreTest {
     }
 
     @Test
+    void consumeAsyncTakesTheRangeAtOnceAndHandsOutTheKeyWhenDurable() throws Exception {
+        MvStoreKeyPoolStore peer = openPeer();
+        try {
+            for (MvStoreKeyPoolStore s : List.of(store, peer)) {
+                s.definePool(LINK, 1 << 20);
+                s.append(LINK, stream.blocks(0, 4));
+            }
+            ReservedKey first = store.reserve(LINK, 100 * 8L);
+            ReservedKey second = store.reserve(LINK, 2 * BLOCK * 8L);
+
+            var a = peer.consumeAsync(first.range());
+            var b = peer.consumeAsync(second.range());  // taken before the first one's sync is awaited
+            assertThat(peer.levels(LINK).consumedBits()).isEqualTo((100 + 2 * BLOCK) * 8L);
+            assertThat(b.get(10, java.util.concurrent.TimeUnit.SECONDS).key()).isEqualTo(second.key());
+            assertThat(a.get(10, java.util.concurrent.TimeUnit.SECONDS).key()).isEqualTo(first.key());
+            assertThat(catchThrowableOfType(KeyPoolException.class, () -> peer.consumeAsync(first.range())).reason())
+                    .isEqualTo(Reason.REPLAY);
+        } finally {
+            peer.close();
+        }
+    }
+
+    @Test
     void aRangeBehindTheWatermarkIsAReplay() {
         store.definePool(LINK, 1 << 20);
         store.append(LINK, stream.blocks(0, 3));
