@@ -204,13 +204,13 @@ class KmsCrashTest {
                 });
                 all.add(saes);
             }
-            awaitDelivered(all, 200, Duration.ofSeconds(60));
+            awaitDelivered(all, 100, Duration.ofSeconds(60));
 
             source.destroyForcibly(); // SIGKILL with a ready run in memory and batches in flight
             assertThat(source.waitFor(10, TimeUnit.SECONDS)).isTrue();
             long before = delivered(all);
             source = startMiddle(sourceArgs);
-            awaitDelivered(all, before + 200, Duration.ofSeconds(60));
+            awaitDelivered(all, before + 100, Duration.ofSeconds(60));
 
             assertThat(all.stream().mapToLong(x -> x.mismatches.get()).sum())
                     .as("keys that differed between master and slave, or key ids given twice").isZero();

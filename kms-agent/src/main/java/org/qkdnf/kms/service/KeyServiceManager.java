@@ -128,6 +128,7 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
 
     // --- ETSI GS QKD 014 --------------------------------------------------------------------------
 
+    /** Never waits for disk or network: a network thread may call it. */
     @Override
     public KeySupplyStatus status(String masterSaeId, String slaveSaeId) throws KeyDeliveryException {
         KeyServiceDefinition d = serviceFor(masterSaeId, slaveSaeId, true)
@@ -147,9 +148,22 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
         KeyServiceDefinition d = serviceFor(masterSaeId, slaveSaeId, true)
                 .orElseThrow(() -> unauthorized(masterSaeId, slaveSaeId));
         List<ServiceKeyStore.CarvedKey> carved = sizeBits == KEY_SIZE_BITS ? prepared.take(d, number) : null;
-        if (carved == null) {
-            carved = carveAndAssign(d, number, sizeBits);
-        }
+        return delivered(carved != null ? carved : carveAndAssign(d, number, sizeBits));
+    }
+
+    /**
+     * Keys for the master SAE from the ready run alone, or {@code null} when it has too few (or
+     * the size is not the default): never waits for disk or network, so a network thread may call it.
+     */
+    public List<DeliveredKey> readyEncKeys(String masterSaeId, String slaveSaeId, int number, int sizeBits)
+            throws KeyDeliveryException {
+        KeyServiceDefinition d = serviceFor(masterSaeId, slaveSaeId, true)
+                .orElseThrow(() -> unauthorized(masterSaeId, slaveSaeId));
+        List<ServiceKeyStore.CarvedKey> carved = sizeBits == KEY_SIZE_BITS ? prepared.take(d, number) : null;
+        return carved == null ? null : delivered(carved);
+    }
+
+    private List<DeliveredKey> delivered(List<ServiceKeyStore.CarvedKey> carved) {
         counters.deliveredToMaster.addAndGet(carved.size());
         List<DeliveredKey> out = new ArrayList<>(carved.size());
         carved.forEach(c -> out.add(new DeliveredKey(c.keyId(), c.key())));

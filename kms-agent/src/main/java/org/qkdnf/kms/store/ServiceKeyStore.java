@@ -115,6 +115,7 @@ public final class ServiceKeyStore implements AutoCloseable {
     private final Map<UUID, Long> waitingKeys = new ConcurrentHashMap<>();
     /** The installed services, in the map's order; replaced (copy on write) under lock. */
     private volatile Map<UUID, KeyServiceDefinition> serviceCache = Map.of();
+    private volatile List<KeyServiceDefinition> serviceList = List.of();
 
     private ServiceKeyStore(SealedStoreFile.Opened opened) {
         this.mv = opened.mv();
@@ -147,6 +148,7 @@ public final class ServiceKeyStore implements AutoCloseable {
             m.put(id, decode(id, e.getValue()));
         }
         serviceCache = Collections.unmodifiableMap(m);
+        serviceList = List.copyOf(m.values());
     }
 
     /** Opens (creating if absent) the store file, sealed under the key in {@code keyFile}. */
@@ -169,7 +171,7 @@ public final class ServiceKeyStore implements AutoCloseable {
 
     /** The installed services; an immutable snapshot, cheap to call. */
     public List<KeyServiceDefinition> services() {
-        return List.copyOf(serviceCache.values());
+        return serviceList;
     }
 
     /** Removes a service and erases all its key. */
