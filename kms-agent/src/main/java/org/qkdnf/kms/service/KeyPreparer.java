@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  *       assignment could not give the same key under two ids.</li>
  * </ul>
  *
- * <p>Threads: request threads call {@link #take}; batches are prepared on {@code workers} (a
+ * <p>Threads: request threads call {@link #take} (network threads) or {@link #await} (blocking
+ * threads, which wait on the run's monitor for a batch); batches are prepared on {@code workers} (a
  * small pool: at most {@link #MAX_BATCHES_IN_FLIGHT} batches of a service at a time, so that one
  * batch's fsyncs and round trip overlap the next's). Each service's {@link Run} guards its own
  * state with its monitor.
@@ -106,6 +107,30 @@ final class KeyPreparer implements AutoCloseable {
         List<CarvedKey> out = run.take(number);
         topUp(d);
         return out;
+    }
+
+    /**
+     * As {@link #take}, but waits up to {@code timeoutNanos} for a batch to land when too few are
+     * ready. For blocking threads only.
+     */
+    List<CarvedKey> await(KeyServiceDefinition d, int number, long timeoutNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (true) {
+            List<CarvedKey> out = take(d, number);
+            long left = deadline - System.nanoTime();
+            if (out != null || left <= 0) {
+                return out;
+            }
+            Run run = runs.get(d.serviceId());
+            if (run != null) {
+                run.awaitBatch(left);
+            }
+        }
+    }
+
+    /** Most keys the service's ready run holds: a request for more is never served from it. */
+    long capacity(KeyServiceDefinition d) {
+        return targetKeys(d);
     }
 
     /** Keys ready in memory for the service. */
@@ -250,11 +275,20 @@ final class KeyPreparer implements AutoCloseable {
                 return false;
             }
             ready.addAll(batch);
+            notifyAll();
             return true;
+        }
+
+        /** Waits (at most {@code nanos}) until a batch lands or the run closes. */
+        synchronized void awaitBatch(long nanos) throws InterruptedException {
+            if (!closed) {
+                TimeUnit.NANOSECONDS.timedWait(this, nanos);
+            }
         }
 
         synchronized void close() {
             closed = true;
+            notifyAll();
             for (CarvedKey k : ready) {
                 Arrays.fill(k.key(), (byte) 0);
             }

@@ -66,6 +66,8 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
     static final int MAX_KEYS_PER_REQUEST = 128;
     /** Threads preparing batches of ready keys (each mostly waits for an fsync or the destination). */
     static final int PREPARE_THREADS = 2;
+    /** How long a request for default-size keys waits for the ready run before carving on its own. */
+    static final long READY_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final Logger log = LoggerFactory.getLogger(KeyServiceManager.class);
 
     private final String selfQkdnId;
@@ -147,7 +149,17 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
             throws KeyDeliveryException {
         KeyServiceDefinition d = serviceFor(masterSaeId, slaveSaeId, true)
                 .orElseThrow(() -> unauthorized(masterSaeId, slaveSaeId));
-        List<ServiceKeyStore.CarvedKey> carved = sizeBits == KEY_SIZE_BITS ? prepared.take(d, number) : null;
+        List<ServiceKeyStore.CarvedKey> carved = null;
+        if (sizeBits == KEY_SIZE_BITS && number <= prepared.capacity(d)) {
+            // Waiting for the next batch beats carving here: a carve and an assignment per request
+            // would take the same relayed key at a far higher cost in syncs, and starve the batches.
+            try {
+                carved = prepared.await(d, number, READY_WAIT_NANOS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KeyDeliveryException(KeyDeliveryException.Reason.UNAVAILABLE, "interrupted; retry");
+            }
+        }
         return delivered(carved != null ? carved : carveAndAssign(d, number, sizeBits));
     }
 

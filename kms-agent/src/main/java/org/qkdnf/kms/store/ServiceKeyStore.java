@@ -107,6 +107,7 @@ public final class ServiceKeyStore implements AutoCloseable {
     /** serviceId -> the next relay sequence number the source may use (attempts included). */
     private final MVMap<String, Long> nextSequence;
     private final Object lock = new Object();
+    private final java.security.SecureRandom ids = new java.security.SecureRandom();
     /**
      * Unused bytes of each service's chunks and keys waiting for a slave: changed under lock in
      * step with the maps, read without it.
@@ -268,6 +269,7 @@ public final class ServiceKeyStore implements AutoCloseable {
             }
             // Only the chunks this request needs, in sequence order.
             List<String> ids = firstChunks(serviceId, (long) number * sizeBytes);
+            long now = System.currentTimeMillis();
             int chunkIndex = 0;
             byte[] plain = ids.isEmpty() ? null : open(ids.get(0), chunks.get(ids.get(0)));
             int used = ids.isEmpty() ? 0 : taken.getOrDefault(ids.get(0), 0);
@@ -291,7 +293,7 @@ public final class ServiceKeyStore implements AutoCloseable {
                     used += len;
                     filled += len;
                 }
-                out.add(new CarvedKey(UUID.randomUUID(), List.copyOf(segments), key));
+                out.add(new CarvedKey(newKeyId(now), List.copyOf(segments), key));
             }
             if (used == plain.length) {
                 finished.add(ids.get(chunkIndex));
@@ -313,6 +315,19 @@ public final class ServiceKeyStore implements AutoCloseable {
         }
         commits.awaitDurable(ticket);
         return out;
+    }
+
+    /**
+     * A fresh key id: a version 7 UUID (RFC 9562), 48 bits of Unix time in milliseconds, then 74
+     * random bits. The random bits make ids unguessable, as random (version 4) ids are, so the
+     * destination can hand a key only to the slave SAE told its id; the time prefix makes the ids
+     * of a batch neighbours in the destination's maps, so storing a batch dirties a few B-tree pages
+     * instead of one page per key.
+     */
+    private UUID newKeyId(long millis) {
+        long msb = (millis << 16) | 0x7000L | (ids.nextInt() & 0x0fffL);
+        long lsb = (ids.nextLong() & 0x3fffffffffffffffL) | 0x8000000000000000L;
+        return new UUID(msb, lsb);
     }
 
     /** The service's stored chunks from the first, in order, until they hold {@code bytes} unused. */

@@ -112,6 +112,10 @@ class ServiceKeyStoreTest {
                 s.putChunk(SERVICE, 1, c.clone());
             }
             List<CarvedKey> carved = source.carve(SERVICE, 4, 32);
+            assertThat(carved).allSatisfy(k -> {
+                assertThat(k.keyId().version()).as("time-ordered random UUID").isEqualTo(7);
+                assertThat(k.keyId().variant()).isEqualTo(2);
+            });
             List<ServiceKeyStore.Assignment> batch = new ArrayList<>();
             carved.forEach(k -> batch.add(k.assignment()));
             // The last assignment names the first key's bytes again: the whole batch is refused.
