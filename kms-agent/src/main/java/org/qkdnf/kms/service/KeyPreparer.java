@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  *       with the process. Their bytes are below the durable watermark, so the restarted source
  *       never carves them again: they are discarded (at most {@link #MAX_READY_KEYS} plus
  *       {@link #MAX_BATCHES_IN_FLIGHT} batches per service). Their key ids may be stored at the
- *       destination, but they are fresh random UUIDs (122 random bits) that no SAE was ever told;
+ *       destination, but they are fresh UUIDs with 74 random bits that no SAE was ever told;
  *       the destination hands key only to the slave SAE that names a key id, so these are never
  *       served (they stay sealed until the service is removed).</li>
  *   <li>Destination killed, or its answer lost: a batch is served only after the destination
@@ -62,7 +62,7 @@ final class KeyPreparer implements AutoCloseable {
 
     /** Keys per batch: one carve commit at the source, one assignment RPC and commit at the destination. */
     static final int BATCH_KEYS = 1024;
-    static final int MAX_BATCHES_IN_FLIGHT = 2;
+    static final int MAX_BATCHES_IN_FLIGHT = 4;
     /** At most this many keys wait in memory per service (8 batches: ~0.2 s of the 40k/s goal). */
     static final int MAX_READY_KEYS = 8 * BATCH_KEYS;
     private static final long RETRY_AFTER_FAILURE_NANOS = TimeUnit.SECONDS.toNanos(1);

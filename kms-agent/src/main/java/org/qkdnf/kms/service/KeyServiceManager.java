@@ -65,7 +65,7 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
     static final int MAX_KEY_SIZE_BITS = 8192;
     static final int MAX_KEYS_PER_REQUEST = 128;
     /** Threads preparing batches of ready keys (each mostly waits for an fsync or the destination). */
-    static final int PREPARE_THREADS = 2;
+    static final int PREPARE_THREADS = 4;
     /** How long a request for default-size keys waits for the ready run before carving on its own. */
     static final long READY_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final Logger log = LoggerFactory.getLogger(KeyServiceManager.class);

@@ -107,7 +107,7 @@ public final class ServiceKeyStore implements AutoCloseable {
     /** serviceId -> the next relay sequence number the source may use (attempts included). */
     private final MVMap<String, Long> nextSequence;
     private final Object lock = new Object();
-    private final java.security.SecureRandom ids = new java.security.SecureRandom();
+    private final java.security.SecureRandom keyIdRandom = new java.security.SecureRandom();
     /**
      * Unused bytes of each service's chunks and keys waiting for a slave: changed under lock in
      * step with the maps, read without it.
@@ -270,6 +270,8 @@ public final class ServiceKeyStore implements AutoCloseable {
             // Only the chunks this request needs, in sequence order.
             List<String> ids = firstChunks(serviceId, (long) number * sizeBytes);
             long now = System.currentTimeMillis();
+            byte[] random = new byte[number * 10];  // one call for the batch: per key it dominated carving
+            keyIdRandom.nextBytes(random);
             int chunkIndex = 0;
             byte[] plain = ids.isEmpty() ? null : open(ids.get(0), chunks.get(ids.get(0)));
             int used = ids.isEmpty() ? 0 : taken.getOrDefault(ids.get(0), 0);
@@ -293,7 +295,7 @@ public final class ServiceKeyStore implements AutoCloseable {
                     used += len;
                     filled += len;
                 }
-                out.add(new CarvedKey(newKeyId(now), List.copyOf(segments), key));
+                out.add(new CarvedKey(newKeyId(now, random, n * 10), List.copyOf(segments), key));
             }
             if (used == plain.length) {
                 finished.add(ids.get(chunkIndex));
@@ -324,9 +326,14 @@ public final class ServiceKeyStore implements AutoCloseable {
      * of a batch neighbours in the destination's maps, so storing a batch dirties a few B-tree pages
      * instead of one page per key.
      */
-    private UUID newKeyId(long millis) {
-        long msb = (millis << 16) | 0x7000L | (ids.nextInt() & 0x0fffL);
-        long lsb = (ids.nextLong() & 0x3fffffffffffffffL) | 0x8000000000000000L;
+    private static UUID newKeyId(long millis, byte[] random, int at) {
+        long r = 0;
+        for (int i = 0; i < 8; i++) {
+            r = (r << 8) | (random[at + i] & 0xffL);
+        }
+        int r12 = ((random[at + 8] & 0x0f) << 8) | (random[at + 9] & 0xff);
+        long msb = (millis << 16) | 0x7000L | r12;
+        long lsb = (r & 0x3fffffffffffffffL) | 0x8000000000000000L;
         return new UUID(msb, lsb);
     }
 
@@ -373,7 +380,7 @@ public final class ServiceKeyStore implements AutoCloseable {
                 java.util.Set<String> inBatch = new java.util.HashSet<>();
                 for (Assignment a : batch) {
                     String keyId = a.keyId().toString();
-                    String meta = serviceId + "|" + a.segments();
+                    String meta = meta(serviceId, a.segments());
                     String earlier = assignedMeta.get(keyId);
                     if (earlier != null) {
                         if (!earlier.equals(meta)) {
@@ -541,7 +548,23 @@ public final class ServiceKeyStore implements AutoCloseable {
 
     /** Zero-padded so that the map's string order is sequence order. */
     static String chunkId(UUID serviceId, long sequence) {
-        return serviceId + "/" + String.format("%020d", sequence);
+        String digits = Long.toString(sequence);
+        StringBuilder b = new StringBuilder(57).append(serviceId).append('/');
+        for (int i = digits.length(); i < 20; i++) {
+            b.append('0');
+        }
+        return b.append(digits).toString();
+    }
+
+    /** "service|sequence:offset:length,...": what a key id was assigned, to recognise a repeat. */
+    private static String meta(UUID serviceId, List<Segment> segments) {
+        StringBuilder b = new StringBuilder(64).append(serviceId).append('|');
+        for (int i = 0; i < segments.size(); i++) {
+            Segment s = segments.get(i);
+            b.append(i == 0 ? "" : ",").append(s.sequence()).append(':').append(s.offsetBytes()).append(':')
+                    .append(s.lengthBytes());
+        }
+        return b.toString();
     }
 
     private static UUID serviceOf(String chunkId) {
