@@ -48,9 +48,10 @@ import org.qkdnf.pki.IssuedCredential;
 import org.qkdnf.proto.southbound.v1.PhysQkdRole;
 
 /**
- * The middle key manager of a two-hop key service, in its own JVM, is killed with SIGKILL while
- * key is being relayed through it and restarted on its data directory: the service resumes, both
- * SAEs keep getting the same keys, and no key is ever handed out twice.
+ * A key manager in its own JVM is killed with SIGKILL and restarted on its data directory while
+ * SAEs fetch key: the middle of a two-hop service while key is relayed through it, or the source
+ * while it prepares and serves batches of keys from memory. The service resumes, both SAEs keep
+ * getting the same keys, and no key id or key is ever handed out twice.
  */
 class KmsCrashTest {
 
@@ -148,6 +149,96 @@ class KmsCrashTest {
         }
     }
 
+    @Test
+    void killedWhileServingFromItsReadyRunTheSourceRestartsAndNoKeyIsHandedOutTwice() throws Exception {
+        ca = DevCertificateAuthority.create(PROVIDER);
+        String[] n = {node("s0"), node("s1")};
+        String[] l = {node("sl0")};
+        KeySeed[] seeds = {KeySeed.random()};
+        int[] p0 = {freePort(), freePort(), freePort()};
+        List<AutoCloseable> open = new ArrayList<>();
+        Process source = null;
+        try (StandaloneController controller = StandaloneController.start(StandaloneControllerConfig.builder()
+                .sqHost("127.0.0.1").sqPort(0).tls(issue("controller", Role.CONTROLLER))
+                .dataDir(dir.resolve("controller")).build())) {
+            KmsAgent k1 = kms(n[1], 1);
+            open.add(k1);
+            UUID serviceId = UUID.randomUUID();
+            // 1024 keys of buffer: the source keeps up to 512 ready, prepared in batches of 128.
+            long buffer = 1024L * 256;
+            k1.addNeighbor(new RelayNeighbor(n[0], l[0], "127.0.0.1", p0[1]));
+            k1.addPeer(n[0], "127.0.0.1:" + p0[0]);
+            k1.services().install(new KeyServiceDefinition(serviceId, "sae-alice", "sae-bob", List.of(n), List.of(l),
+                    buffer));
+            TlsFiles tls0 = issue(n[0], Role.KMS);
+            List<String> sourceArgs = List.of(n[0], dir.resolve("kms-0").toString(), tls0.certificateChain().toString(),
+                    tls0.privateKey().toString(), tls0.trustedCa().toString(), Integer.toString(p0[0]),
+                    Integer.toString(p0[1]), Integer.toString(p0[2]),
+                    "neighbor=" + n[1] + "," + l[0] + "," + k1.relayPort(), "peer=" + n[1] + "," + k1.controlPort(),
+                    "service=" + serviceId + ",sae-alice,sae-bob," + String.join(";", n) + "," + l[0] + "," + buffer);
+            source = startMiddle(sourceArgs);
+            String[] kq = {"127.0.0.1:" + p0[0], "127.0.0.1:" + k1.controlPort()};
+            for (int i = 0; i < 2; i++) {
+                List<AgentConfig.Module> modules = List.of(module(n, l, seeds, i, 1 - i, i == 0
+                        ? PhysQkdRole.PHYS_QKD_ROLE_TRANSMITTER : PhysQkdRole.PHYS_QKD_ROLE_RECEIVER));
+                open.add(QkdAgent.start(new AgentConfig(new AgentConfig.Node(n[i], "s" + i, null),
+                        "127.0.0.1:" + controller.sqPort(), issue(n[i], Role.QKD_NODE), 500, 0.08, null, null,
+                        modules, kq[i]), Clock.systemUTC()));
+            }
+
+            // Four SAE pairs at once, so that requests race for the ready run.
+            HttpClient alice = client("sae-alice");
+            HttpClient bob = client("sae-bob");
+            Set<String> keyBytes = ConcurrentHashMap.newKeySet();
+            Map<String, Boolean> keyIds = new ConcurrentHashMap<>();
+            List<Saes> all = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                Saes saes = new Saes(alice, bob, "https://localhost:" + p0[2] + "/api/v1/keys/sae-bob/enc_keys",
+                        "https://localhost:" + k1.etsi014Port() + "/api/v1/keys/sae-alice/dec_keys?key_ID=",
+                        keyIds, keyBytes);
+                Thread t = new Thread(saes, "saes-" + i);
+                t.start();
+                open.add(() -> {
+                    saes.stop.set(true);
+                    t.join(10_000);
+                });
+                all.add(saes);
+            }
+            awaitDelivered(all, 100, Duration.ofSeconds(60));
+
+            source.destroyForcibly(); // SIGKILL with a ready run in memory and batches in flight
+            assertThat(source.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            long before = delivered(all);
+            source = startMiddle(sourceArgs);
+            awaitDelivered(all, before + 100, Duration.ofSeconds(60));
+
+            assertThat(all.stream().mapToLong(x -> x.mismatches.get()).sum())
+                    .as("keys that differed between master and slave, or key ids given twice").isZero();
+            assertThat(keyIds).as("every key id is new").hasSize((int) delivered(all));
+            assertThat(keyBytes).as("every key's bits are new").hasSize((int) delivered(all));
+        } finally {
+            for (int i = open.size() - 1; i >= 0; i--) {
+                open.get(i).close();
+            }
+            if (source != null) {
+                source.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static long delivered(List<Saes> all) {
+        return all.stream().mapToLong(x -> x.delivered.get()).sum();
+    }
+
+    private static void awaitDelivered(List<Saes> all, long count, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (delivered(all) < count) {
+            assertThat(System.nanoTime()).as(delivered(all) + " of " + count + " keys delivered in time")
+                    .isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
     private KmsAgent kms(String node, int i) throws Exception {
         InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
         return KmsAgent.start(new KmsAgentConfig(node, "kme-" + i, dir.resolve("kms-" + i), issue(node, Role.KMS),
@@ -201,14 +292,22 @@ class KmsCrashTest {
         final AtomicBoolean stop = new AtomicBoolean();
         final AtomicLong delivered = new AtomicLong();
         final AtomicLong mismatches = new AtomicLong();
-        final Set<String> keyBytes = ConcurrentHashMap.newKeySet();
-        final Map<String, Boolean> keyIds = new ConcurrentHashMap<>();
+        final Set<String> keyBytes;
+        final Map<String, Boolean> keyIds;
 
         Saes(HttpClient master, HttpClient slave, String enc, String dec) {
+            this(master, slave, enc, dec, new ConcurrentHashMap<>(), ConcurrentHashMap.newKeySet());
+        }
+
+        /** With the key ids and keys seen shared with other SAE pairs. */
+        Saes(HttpClient master, HttpClient slave, String enc, String dec, Map<String, Boolean> keyIds,
+             Set<String> keyBytes) {
             this.master = master;
             this.slave = slave;
             this.enc = URI.create(enc);
             this.dec = dec;
+            this.keyIds = keyIds;
+            this.keyBytes = keyBytes;
         }
 
         @Override
@@ -230,10 +329,9 @@ class KmsCrashTest {
                         continue;
                     }
                     String key = JSON.readTree(d.body()).get("keys").get(0).get("key").asText();
-                    if (!key.equals(k.get("key").asText())) {
+                    if (!key.equals(k.get("key").asText()) || !keyBytes.add(key)) {
                         mismatches.incrementAndGet();
                     } else {
-                        keyBytes.add(key);
                         delivered.incrementAndGet();
                     }
                 } catch (InterruptedException ex) {

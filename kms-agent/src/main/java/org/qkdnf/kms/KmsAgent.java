@@ -3,6 +3,7 @@ package org.qkdnf.kms;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -15,12 +16,16 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import org.qkdnf.common.tls.GrpcTls;
 import org.qkdnf.common.tls.PeerIdentityInterceptor;
+import org.qkdnf.kms.api.DeliveredKey;
+import org.qkdnf.kms.api.KeyDeliveryException;
 import org.qkdnf.kms.api.KeyPoolStore;
+import org.qkdnf.kms.api.KeySupplyStatus;
 import org.qkdnf.kms.kq.KeySupplyGrpcService;
 import org.qkdnf.kms.relay.RelayAlarm;
 import org.qkdnf.kms.relay.RelayNeighbor;
 import org.qkdnf.kms.relay.RelayNode;
 import org.qkdnf.kms.rest.Etsi014Server;
+import org.qkdnf.kms.rest.InlineKeyDelivery;
 import org.qkdnf.kms.service.KeyAssignmentClient;
 import org.qkdnf.kms.service.KeyAssignmentGrpcService;
 import org.qkdnf.kms.service.KeyServiceManager;
@@ -44,8 +49,8 @@ public final class KmsAgent implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KmsAgent.class);
     /**
-     * Threads serving ETSI 014 requests: each enc_keys waits for a durable carve and for the
-     * destination's durable assignment, so requests spend their time waiting, not computing.
+     * Threads serving the ETSI 014 requests that wait for the disk or another key manager (dec_keys,
+     * enc_keys beyond the ready run), so they spend their time waiting, not computing.
      */
     static final int ETSI014_THREADS = 32;
 
@@ -108,7 +113,20 @@ public final class KmsAgent implements AutoCloseable {
                 .addService(health.getHealthService())
                 .build()
                 .start();
-        etsi014 = Etsi014Server.start(config.etsi014Listen(), config.tls(), services, ETSI014_THREADS);
+        KeyServiceManager keyServices = services;
+        InlineKeyDelivery fromMemory = new InlineKeyDelivery() {
+            @Override
+            public KeySupplyStatus status(String master, String slave) throws KeyDeliveryException {
+                return keyServices.status(master, slave);
+            }
+
+            @Override
+            public List<DeliveredKey> readyEncKeys(String master, String slave, int number, int sizeBits)
+                    throws KeyDeliveryException {
+                return keyServices.readyEncKeys(master, slave, number, sizeBits);
+            }
+        };
+        etsi014 = Etsi014Server.start(config.etsi014Listen(), config.tls(), services, fromMemory, ETSI014_THREADS);
         services.start();
         log.info("key manager of node {} ({}): control port {}, relay port {}, ETSI 014 port {}", config.qkdnId(),
                 config.kmeId(), control.getPort(), relay.port(), etsi014.port());

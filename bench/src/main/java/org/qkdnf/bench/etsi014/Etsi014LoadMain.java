@@ -44,6 +44,12 @@ public final class Etsi014LoadMain implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "5", description = "load before each window, s")
     double warmup;
 
+    @Option(names = "--prewarm", defaultValue = "0",
+            description = "before the first point, run every mode unmeasured for this many seconds each at the "
+                    + "largest connection count, so that no mode is measured while the JIT still compiles its path "
+                    + "(the first mode of a run otherwise pays for it; 0: off)")
+    double prewarm;
+
     @Option(names = "--key-size", defaultValue = "256", description = "bits of the one key per request")
     int keySize;
 
@@ -86,7 +92,7 @@ public final class Etsi014LoadMain implements Callable<Integer> {
         boolean temporary = dir == null;
         Path d = temporary ? Files.createTempDirectory("qkdnf-etsi014-") : Files.createDirectories(dir);
         try (Etsi014Bed bed = new Etsi014Bed(d, lengthKm, laneMaxBits, bufferBits)) {
-            prefill(bed);
+            prefill(bed, true);
             if (hold > 0) {
                 System.out.println("master KME https://127.0.0.1:" + bed.masterPort() + " (sae-alice: "
                         + bed.master.certificateChain() + ", " + bed.master.privateKey() + "), slave KME https://127.0.0.1:"
@@ -94,6 +100,18 @@ public final class Etsi014LoadMain implements Callable<Integer> {
                         + bed.master.trustedCa() + "; serving " + hold + " s");
                 System.out.flush();
                 Thread.sleep((long) (hold * 1000));
+            }
+            if (prewarm > 0) {
+                int most = connections.stream().mapToInt(Integer::intValue).max().orElse(1);
+                for (String m : modes) {
+                    Etsi014LoadDriver.Mode mode = Etsi014LoadDriver.Mode.valueOf(m.toUpperCase(Locale.ROOT));
+                    Etsi014LoadDriver.Result r = Etsi014LoadDriver.run(new Etsi014LoadDriver.Settings("127.0.0.1",
+                            bed.masterPort(), "127.0.0.1", bed.slavePort(), bed.master, bed.slave, Etsi014Bed.MASTER,
+                            Etsi014Bed.SLAVE, mode, most, keySize, 0, (long) (prewarm * 1000), clientThreads));
+                    System.out.printf(Locale.ROOT, "prewarm %s at %d connections: %.0f ops/s (not a result)%n",
+                            m, most, r.operationsPerSecond());
+                }
+                prefill(bed, false);  // the buffer back to where the points expect it
             }
             System.out.println("| mode | connections | ops/s | p50 ms | p99 ms | p99.9 ms | max ms | non-200 "
                     + "| failures | JVM cores | JVM CPU µs/op | keys in buffer after | load avg 1 min |");
@@ -124,7 +142,7 @@ public final class Etsi014LoadMain implements Callable<Integer> {
     }
 
     /** Waits for the source to relay key ahead, printing the relay's rate (the key supply limit). */
-    private void prefill(Etsi014Bed bed) throws InterruptedException {
+    private void prefill(Etsi014Bed bed, boolean reportRelayRate) throws InterruptedException {
         long start = System.nanoTime();
         long deadline = start + (long) (prefillTimeout * 1e9);
         long lastPrint = start;
@@ -135,6 +153,9 @@ public final class Etsi014LoadMain implements Callable<Integer> {
                 System.err.printf(Locale.ROOT, "prefill: %d keys after %.0f s%n", bed.storedKeys(),
                         (lastPrint - start) / 1e9);
             }
+        }
+        if (!reportRelayRate) {
+            return;
         }
         double s = (System.nanoTime() - start) / 1e9;
         System.out.printf(Locale.ROOT, "prefill: %d keys of %d bits in the master's buffer after %.1f s; "

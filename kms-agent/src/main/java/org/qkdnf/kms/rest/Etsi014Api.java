@@ -2,7 +2,6 @@ package org.qkdnf.kms.rest;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -35,7 +34,9 @@ import org.qkdnf.kms.api.KeySupplyStatus;
  * {@code max_SAE_ID_count} 0; any {@code extension_mandatory} is refused (none is supported, and
  * 014 requires refusing what cannot be honoured); optional extensions are accepted and ignored.
  *
- * <p>Thread-safe; blocks while the {@link KeyDeliveryService} does.
+ * <p>Thread-safe. {@link #handle} blocks while the {@link KeyDeliveryService} does;
+ * {@link #handleInline} never blocks: it answers what needs no disk or network (errors, status,
+ * keys ready in memory, through {@link InlineKeyDelivery}) and returns {@code null} for the rest.
  */
 public final class Etsi014Api {
 
@@ -48,10 +49,20 @@ public final class Etsi014Api {
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .build();
 
+    /** What {@link #route} returns when, called inline, it would have to block. */
+    private static final Object MUST_BLOCK = new Object();
+
     private final KeyDeliveryService keys;
+    /** {@code null}: nothing is answered inline except errors found before the key service is asked. */
+    private final InlineKeyDelivery inline;
 
     public Etsi014Api(KeyDeliveryService keys) {
+        this(keys, null);
+    }
+
+    public Etsi014Api(KeyDeliveryService keys, InlineKeyDelivery inline) {
         this.keys = keys;
+        this.inline = inline;
     }
 
     /** An answer: HTTP status and the JSON body bytes. */
@@ -67,8 +78,23 @@ public final class Etsi014Api {
      */
     public Response handle(String method, String path, Map<String, List<String>> query, byte[] body,
                            String callerSae) {
+        return answer(method, path, query, body, callerSae, false);
+    }
+
+    /** As {@link #handle}, but never blocks: {@code null} when the request needs a blocking thread. */
+    public Response handleInline(String method, String path, Map<String, List<String>> query, byte[] body,
+                                 String callerSae) {
+        return answer(method, path, query, body, callerSae, true);
+    }
+
+    private Response answer(String method, String path, Map<String, List<String>> query, byte[] body,
+                            String callerSae, boolean inlineOnly) {
         try {
-            return new Response(200, JSON.writeValueAsBytes(route(method, path, query, body, callerSae)));
+            Object answer = route(method, path, query, body, callerSae, inlineOnly);
+            if (answer == MUST_BLOCK) {
+                return null;
+            }
+            return new Response(200, answer instanceof byte[] ? (byte[]) answer : JSON.writeValueAsBytes(answer));
         } catch (Etsi014Exception e) {
             return error(e.httpStatus, e.getMessage(), e.details);
         } catch (KeyDeliveryException e) {
@@ -78,8 +104,8 @@ public final class Etsi014Api {
         }
     }
 
-    private Object route(String method, String path, Map<String, List<String>> query, byte[] body, String caller)
-            throws Etsi014Exception, KeyDeliveryException {
+    private Object route(String method, String path, Map<String, List<String>> query, byte[] body, String caller,
+                         boolean inlineOnly) throws Etsi014Exception, KeyDeliveryException {
         if (!path.startsWith(PREFIX)) {
             throw new Etsi014Exception(404, "not found", List.of(Map.of("path", path)));
         }
@@ -101,12 +127,15 @@ public final class Etsi014Api {
             throw new Etsi014Exception(401, "unauthorized",
                     List.of(Map.of("client_certificate", "no SAE identity (CN, OU sae, O) in the client certificate")));
         }
+        if (inlineOnly && (inline == null || operation.equals("dec_keys"))) {
+            return MUST_BLOCK;  // dec_keys erases the key durably before answering
+        }
         switch (operation) {
             case "status":
-                return status(keys.status(caller, saeInPath));
+                return status(inlineOnly ? inline.status(caller, saeInPath) : keys.status(caller, saeInPath));
             case "enc_keys":
                 return encKeys(caller, saeInPath, get ? fromQuery(query) : parse(body, Etsi014Json.KeyRequest.class,
-                        new Etsi014Json.KeyRequest(null, null, null, null, null)));
+                        new Etsi014Json.KeyRequest(null, null, null, null, null)), inlineOnly);
             default:
                 return decKeys(caller, saeInPath, get ? idsFromQuery(query) : idsFromBody(body));
         }
@@ -118,9 +147,9 @@ public final class Etsi014Api {
                 s.minKeySizeBits(), s.maxSaeIdCount(), null);
     }
 
-    private Etsi014Json.KeyContainer encKeys(String master, String slave, Etsi014Json.KeyRequest r)
+    private Object encKeys(String master, String slave, Etsi014Json.KeyRequest r, boolean inlineOnly)
             throws Etsi014Exception, KeyDeliveryException {
-        KeySupplyStatus s = keys.status(master, slave);
+        KeySupplyStatus s = inlineOnly ? inline.status(master, slave) : keys.status(master, slave);
         int number = r.number() == null ? 1 : r.number();
         int size = r.size() == null ? s.keySizeBits() : r.size();
         if (number < 1 || number > s.maxKeyPerRequest()) {
@@ -144,21 +173,25 @@ public final class Etsi014Api {
             throw Etsi014Exception.badRequest("extension_mandatory", "no extension is supported, got "
                     + r.extensionMandatory().stream().flatMap(m -> m.keySet().stream()).toList());
         }
+        if (inlineOnly) {
+            List<DeliveredKey> ready = inline.readyEncKeys(master, slave, number, size);
+            return ready == null ? MUST_BLOCK : container(ready);
+        }
         return container(keys.encKeys(master, slave, number, size));
     }
 
-    private Etsi014Json.KeyContainer decKeys(String slave, String master, List<UUID> ids)
+    private byte[] decKeys(String slave, String master, List<UUID> ids)
             throws KeyDeliveryException {
         return container(keys.decKeys(slave, master, ids));
     }
 
-    private static Etsi014Json.KeyContainer container(List<DeliveredKey> delivered) {
-        Base64.Encoder b64 = Base64.getEncoder();
-        List<Etsi014Json.Key> out = new ArrayList<>(delivered.size());
+    /** The key container's JSON; the keys' bytes are erased once written. */
+    private static byte[] container(List<DeliveredKey> delivered) {
+        byte[] json = KeyContainerJson.write(delivered);
         for (DeliveredKey k : delivered) {
-            out.add(new Etsi014Json.Key(k.keyId().toString(), null, b64.encodeToString(k.key()), null));
+            java.util.Arrays.fill(k.key(), (byte) 0);
         }
-        return new Etsi014Json.KeyContainer(out, null);
+        return json;
     }
 
     private static Etsi014Json.KeyRequest fromQuery(Map<String, List<String>> query) throws Etsi014Exception {

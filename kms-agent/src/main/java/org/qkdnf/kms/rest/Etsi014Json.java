@@ -45,7 +45,7 @@ final class Etsi014Json {
             @JsonProperty("extension_optional") List<Map<String, Object>> extensionOptional) {
     }
 
-    /** 6.3 Key container. */
+    /** 6.3 Key container: the reference {@link KeyContainerJson} is tested against. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonPropertyOrder({"keys", "key_container_extension"})
     record KeyContainer(

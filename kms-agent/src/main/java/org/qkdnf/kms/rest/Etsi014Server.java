@@ -37,9 +37,10 @@ import org.slf4j.LoggerFactory;
  * against the provider's CA, HTTP/1.1 keep-alive. The SAE's identity is its certificate's subject
  * (CN the SAE id, OU {@code sae}).
  *
- * <p>Threads: Netty's event loops do TLS and HTTP; each request is handed to a separate pool of
- * {@code workerThreads}, because serving key may wait for durable storage and must not stall the
- * connections sharing an event loop.
+ * <p>Threads: Netty's event loops do TLS and HTTP, and answer on the spot what needs no disk or
+ * network ({@link InlineKeyDelivery}: status and keys ready in memory); every other request is
+ * handed to a separate pool of {@code workerThreads}, because serving it may wait for durable
+ * storage or another key manager and must not stall the connections sharing an event loop.
  */
 public final class Etsi014Server implements AutoCloseable {
 
@@ -73,13 +74,25 @@ public final class Etsi014Server implements AutoCloseable {
      */
     public static Etsi014Server start(InetSocketAddress address, TlsFiles tls, KeyDeliveryService keys,
                                       int workerThreads) throws InterruptedException, SSLException {
+        return start(address, tls, keys, null, workerThreads);
+    }
+
+    /**
+     * Binds and starts serving, answering on the network threads what {@code inline} answers from
+     * memory.
+     *
+     * @param inline        answers that never block, or {@code null} for none
+     */
+    public static Etsi014Server start(InetSocketAddress address, TlsFiles tls, KeyDeliveryService keys,
+                                      InlineKeyDelivery inline, int workerThreads)
+            throws InterruptedException, SSLException {
         tls.requireReadable();
         SslContext ssl = SslContextBuilder.forServer(tls.certificateChain().toFile(), tls.privateKey().toFile())
                 .trustManager(tls.trustedCa().toFile())
                 .clientAuth(ClientAuth.REQUIRE)
                 .protocols("TLSv1.3", "TLSv1.2")
                 .build();
-        Etsi014Api api = new Etsi014Api(keys);
+        Etsi014Api api = new Etsi014Api(keys, inline);
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(0, NioIoHandler.newFactory());
         EventExecutorGroup blocking = new DefaultEventExecutorGroup(workerThreads);
@@ -100,7 +113,7 @@ public final class Etsi014Server implements AutoCloseable {
                             p.addLast("http", new HttpServerCodec());
                             p.addLast("keep-alive", new HttpServerKeepAliveHandler());
                             p.addLast("aggregate", new HttpObjectAggregator(MAX_BODY_BYTES));
-                            p.addLast(blocking, "etsi014", new Etsi014Handler(api));
+                            p.addLast("etsi014", new Etsi014Handler(api, blocking));
                         }
                     })
                     .bind(address).sync().channel();

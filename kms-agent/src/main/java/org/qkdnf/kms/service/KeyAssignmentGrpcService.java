@@ -19,8 +19,9 @@ import org.qkdnf.proto.keyservice.v1.KeyAssignmentServiceGrpc;
 
 /**
  * The destination key manager's side of key assignment. Only the key manager of the service's
- * source node may assign (its certificate: OU kms, CN that node's qkdn_id). Runs on gRPC's
- * executor; the store is thread-safe.
+ * source node may assign (its certificate: OU kms, CN that node's qkdn_id). A request is stored
+ * all or nothing, with one sync: the source assigns its keys in batches ahead of demand. Runs on
+ * gRPC's executor; the store is thread-safe.
  */
 public final class KeyAssignmentGrpcService extends KeyAssignmentServiceGrpc.KeyAssignmentServiceImplBase {
 
@@ -49,6 +50,7 @@ public final class KeyAssignmentGrpcService extends KeyAssignmentServiceGrpc.Key
                 throw Status.INVALID_ARGUMENT.withDescription("assignments: 1.." + MAX_ASSIGNMENTS + " required, got "
                         + request.getAssignmentsCount()).asRuntimeException();
             }
+            List<ServiceKeyStore.Assignment> batch = new ArrayList<>(request.getAssignmentsCount());
             for (int i = 0; i < request.getAssignmentsCount(); i++) {
                 KeyAssignment a = request.getAssignments(i);
                 String f = "assignments[" + i + "]";
@@ -65,8 +67,10 @@ public final class KeyAssignmentGrpcService extends KeyAssignmentServiceGrpc.Key
                     }
                     segments.add(new ServiceKeyStore.Segment(s.getSequence(), s.getOffsetBytes(), s.getLengthBytes()));
                 }
-                keys.assign(serviceId, UUID.fromString(a.getKeyId()), segments);
+                batch.add(new ServiceKeyStore.Assignment(UUID.fromString(a.getKeyId()), segments));
             }
+            // One durable commit for the whole request, all or nothing.
+            keys.assignAll(serviceId, batch);
             response.onNext(AssignResponse.newBuilder().setAssignedCount(request.getAssignmentsCount()).build());
             response.onCompleted();
         } catch (io.grpc.StatusRuntimeException e) {

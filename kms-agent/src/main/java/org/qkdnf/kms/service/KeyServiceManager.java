@@ -35,8 +35,11 @@ import org.slf4j.LoggerFactory;
  * <p>At the source (the master SAE's key manager) a refill loop keeps {@code buffer_bits} of key
  * relayed ahead of demand: it takes fresh key from its own lane of the first link, relays it along
  * the route (one-time pad and a one-time MAC on every hop) and, once the destination has stored
- * it, keeps its own copy. {@code enc_keys} carves keys out of that copy, tells the destination
- * which bytes make each key id, and only then hands them to the master SAE. At the destination
+ * it, keeps its own copy. Keys of the default size are carved out of that copy and assigned to
+ * the destination in batches ahead of demand ({@link KeyPreparer}, which also states what a crash
+ * can lose), so {@code enc_keys} takes them from memory; other sizes, or a request that finds too
+ * few ready, are carved and assigned on the request's thread, durable at both ends before the
+ * master SAE gets them. At the destination
  * (the slave SAE's key manager) relayed key and assignments are stored durably, and
  * {@code dec_keys} hands each key id to the slave SAE once.
  *
@@ -44,17 +47,27 @@ import org.slf4j.LoggerFactory;
  * slave SAE once; every other SAE is refused (401), as is a service's SAE at the wrong key manager.
  *
  * <p>Threads: request threads (ETSI 014) and the relay's receiver call in concurrently; the
- * stores are thread-safe. The refill loop runs on its own thread and owns {@link #inFlight}.
+ * stores are thread-safe. The refill loop runs on its own thread and owns {@link #inFlight};
+ * {@link KeyPreparer} prepares batches on its own threads.
  */
 public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySink, AutoCloseable {
 
-    /** Key carried by one relay message, bytes. */
-    static final int CHUNK_BYTES = 4096;
+    /**
+     * Key carried by one relay message, bytes: a sixteenth of the service's buffer within these
+     * bounds. Each chunk costs syncs at every node of the route, so big buffers (high demand) get
+     * big chunks; small buffers keep small ones so the first key arrives soon.
+     */
+    static final int MIN_CHUNK_BYTES = 4096;
+    static final int MAX_CHUNK_BYTES = 64 * 1024;
     static final int MAX_IN_FLIGHT_PER_SERVICE = 4;
     static final int KEY_SIZE_BITS = 256;
     static final int MIN_KEY_SIZE_BITS = 64;
     static final int MAX_KEY_SIZE_BITS = 8192;
     static final int MAX_KEYS_PER_REQUEST = 128;
+    /** Threads preparing batches of ready keys (each mostly waits for an fsync or the destination). */
+    static final int PREPARE_THREADS = 4;
+    /** How long a request for default-size keys waits for the ready run before carving on its own. */
+    static final long READY_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final Logger log = LoggerFactory.getLogger(KeyServiceManager.class);
 
     private final String selfQkdnId;
@@ -63,6 +76,7 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
     private final ServiceKeyStore keys;
     private final RelayNode relay;
     private final KeyAssignmentClient assignments;
+    private final KeyPreparer prepared;
     private final ScheduledExecutorService refill;
     private final Map<UUID, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     private final Map<UUID, Long> retryAfterNanos = new ConcurrentHashMap<>();
@@ -76,6 +90,7 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
         this.keys = keys;
         this.relay = relay;
         this.assignments = assignments;
+        this.prepared = new KeyPreparer(selfQkdnId, keys, assignments::assign, KEY_SIZE_BITS, PREPARE_THREADS);
         this.refill = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "key-service-refill");
             t.setDaemon(true);
@@ -101,6 +116,7 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
     public boolean remove(UUID serviceId) {
         relay.forgetService(serviceId);
         inFlight.remove(serviceId);
+        prepared.forget(serviceId);
         return keys.removeService(serviceId);
     }
 
@@ -114,13 +130,14 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
 
     // --- ETSI GS QKD 014 --------------------------------------------------------------------------
 
+    /** Never waits for disk or network: a network thread may call it. */
     @Override
     public KeySupplyStatus status(String masterSaeId, String slaveSaeId) throws KeyDeliveryException {
         KeyServiceDefinition d = serviceFor(masterSaeId, slaveSaeId, true)
                 .or(() -> serviceFor(masterSaeId, slaveSaeId, false))
                 .orElseThrow(() -> unauthorized(masterSaeId, slaveSaeId));
         long stored = d.sourceQkdnId().equals(selfQkdnId)
-                ? keys.availableBits(d.serviceId()) / KEY_SIZE_BITS
+                ? keys.availableBits(d.serviceId()) / KEY_SIZE_BITS + prepared.readyKeys(d.serviceId())
                 : keys.assignedKeyCount(d.serviceId());
         return new KeySupplyStatus(kmeIdOf(d.sourceQkdnId()), kmeIdOf(d.destinationQkdnId()), d.masterSaeId(),
                 d.slaveSaeId(), KEY_SIZE_BITS, stored, Math.max(1, d.bufferBits() / KEY_SIZE_BITS),
@@ -132,6 +149,42 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
             throws KeyDeliveryException {
         KeyServiceDefinition d = serviceFor(masterSaeId, slaveSaeId, true)
                 .orElseThrow(() -> unauthorized(masterSaeId, slaveSaeId));
+        List<ServiceKeyStore.CarvedKey> carved = null;
+        if (sizeBits == KEY_SIZE_BITS && number <= prepared.capacity(d)) {
+            // Waiting for the next batch beats carving here: a carve and an assignment per request
+            // would take the same relayed key at a far higher cost in syncs, and starve the batches.
+            try {
+                carved = prepared.await(d, number, READY_WAIT_NANOS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KeyDeliveryException(KeyDeliveryException.Reason.UNAVAILABLE, "interrupted; retry");
+            }
+        }
+        return delivered(carved != null ? carved : carveAndAssign(d, number, sizeBits));
+    }
+
+    /**
+     * Keys for the master SAE from the ready run alone, or {@code null} when it has too few (or
+     * the size is not the default): never waits for disk or network, so a network thread may call it.
+     */
+    public List<DeliveredKey> readyEncKeys(String masterSaeId, String slaveSaeId, int number, int sizeBits)
+            throws KeyDeliveryException {
+        KeyServiceDefinition d = serviceFor(masterSaeId, slaveSaeId, true)
+                .orElseThrow(() -> unauthorized(masterSaeId, slaveSaeId));
+        List<ServiceKeyStore.CarvedKey> carved = sizeBits == KEY_SIZE_BITS ? prepared.take(d, number) : null;
+        return carved == null ? null : delivered(carved);
+    }
+
+    private List<DeliveredKey> delivered(List<ServiceKeyStore.CarvedKey> carved) {
+        counters.deliveredToMaster.addAndGet(carved.size());
+        List<DeliveredKey> out = new ArrayList<>(carved.size());
+        carved.forEach(c -> out.add(new DeliveredKey(c.keyId(), c.key())));
+        return out;
+    }
+
+    /** The slow path: carve on this thread and wait for the destination's durable assignment. */
+    private List<ServiceKeyStore.CarvedKey> carveAndAssign(KeyServiceDefinition d, int number, int sizeBits)
+            throws KeyDeliveryException {
         List<ServiceKeyStore.CarvedKey> carved;
         try {
             carved = keys.carve(d.serviceId(), number, sizeBits / 8);
@@ -149,10 +202,7 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
             carved.forEach(c -> Arrays.fill(c.key(), (byte) 0));
             throw e;
         }
-        counters.deliveredToMaster.addAndGet(carved.size());
-        List<DeliveredKey> out = new ArrayList<>(carved.size());
-        carved.forEach(c -> out.add(new DeliveredKey(c.keyId(), c.key())));
-        return out;
+        return carved;
     }
 
     @Override
@@ -235,22 +285,28 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
             if (!d.sourceQkdnId().equals(selfQkdnId) || now < retryAfterNanos.getOrDefault(d.serviceId(), 0L)) {
                 continue;
             }
+            prepared.topUp(d);
             AtomicInteger flying = inFlight.computeIfAbsent(d.serviceId(), k -> new AtomicInteger());
-            long have = keys.availableBits(d.serviceId()) + (long) flying.get() * CHUNK_BYTES * 8;
+            long have = keys.availableBits(d.serviceId()) + prepared.readyKeys(d.serviceId()) * KEY_SIZE_BITS
+                    + (long) flying.get() * chunkBytes(d) * 8;
             while (have < d.bufferBits() && flying.get() < MAX_IN_FLIGHT_PER_SERVICE) {
                 if (!relayChunk(d, flying)) {
                     break;
                 }
-                have += CHUNK_BYTES * 8L;
+                have += chunkBytes(d) * 8L;
             }
         }
+    }
+
+    static int chunkBytes(KeyServiceDefinition d) {
+        return (int) Math.max(MIN_CHUNK_BYTES, Math.min(MAX_CHUNK_BYTES, d.bufferBits() / 8 / 16));
     }
 
     /** Starts relaying one chunk of fresh first-link key; false when there is none to take now. */
     private boolean relayChunk(KeyServiceDefinition d, AtomicInteger flying) {
         ReservedKey fresh;
         try {
-            fresh = pools.reserve(LinkLanes.poolId(d.routeQkdlIds().get(0), selfQkdnId), CHUNK_BYTES * 8L);
+            fresh = pools.reserve(LinkLanes.poolId(d.routeQkdlIds().get(0), selfQkdnId), chunkBytes(d) * 8L);
         } catch (KeyPoolException e) {
             if (e.reason() != KeyPoolException.Reason.INSUFFICIENT_KEY && e.reason() != KeyPoolException.Reason.UNKNOWN_POOL) {
                 log.warn("node {}: key service {}: cannot take link key: {}", selfQkdnId, d.serviceId(), e.getMessage());
@@ -284,7 +340,16 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
 
     @Override
     public void close() {
-        refill.shutdownNow();
+        // No interrupt: an interrupted fsync closes the store's file channel (ClosedByInterruptException).
+        refill.shutdown();
+        try {
+            if (!refill.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.warn("node {}: key service refill still running after 10 s", selfQkdnId);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        prepared.close();
     }
 
     /** Counters of this key manager's services. Thread-safe. */

@@ -5,10 +5,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 import javax.crypto.AEADBadTagException;
 
@@ -27,12 +32,16 @@ import org.qkdnf.kms.api.KeyServiceDefinition;
  * chunk segments make each key id; the destination takes exactly those segments ({@link #assign}),
  * in whatever order the assignments arrive but never a byte twice (each chunk keeps a bit per byte
  * assigned), and keeps the key until the slave SAE asks for it once ({@link #takeAssigned}).
+ * The source carves and assigns whole batches of keys ahead of demand ({@link #carve},
+ * {@link #assignAll}: one durable commit at each end per batch).
  * Bytes of a chunk that no assignment ever names (key the source carved but could not assign)
  * stay sealed until the service is removed. Key material is erased as soon as
  * it is handed out.
  *
  * <p>Thread-safe: operations are serialised on one lock; durability is awaited outside it, so
- * concurrent operations share a sync (group commit).
+ * concurrent operations share a sync (group commit). The service definitions and the per-service
+ * counters are also kept in memory and read without the lock (request threads ask for them on
+ * every ETSI 014 call).
  */
 public final class ServiceKeyStore implements AutoCloseable {
 
@@ -40,11 +49,19 @@ public final class ServiceKeyStore implements AutoCloseable {
     public record Segment(long sequence, int offsetBytes, int lengthBytes) {
     }
 
+    /** One key id and the chunk segments that make its key, as the source assigns it. */
+    public record Assignment(UUID keyId, List<Segment> segments) {
+    }
+
     /** A key carved at the source: its id, where it came from, and the key. */
     public record CarvedKey(UUID keyId, List<Segment> segments, byte[] key) {
         @Override
         public String toString() {
             return "CarvedKey[" + keyId + ", " + key.length * 8 + " bits]";
+        }
+
+        public Assignment assignment() {
+            return new Assignment(keyId, segments);
         }
     }
 
@@ -90,9 +107,16 @@ public final class ServiceKeyStore implements AutoCloseable {
     /** serviceId -> the next relay sequence number the source may use (attempts included). */
     private final MVMap<String, Long> nextSequence;
     private final Object lock = new Object();
-    /** Unused bytes of each service's chunks and keys waiting for a slave; kept in step under lock. */
-    private final Map<UUID, Long> unusedBytes = new java.util.HashMap<>();
-    private final Map<UUID, Long> waitingKeys = new java.util.HashMap<>();
+    private final java.security.SecureRandom keyIdRandom = new java.security.SecureRandom();
+    /**
+     * Unused bytes of each service's chunks and keys waiting for a slave: changed under lock in
+     * step with the maps, read without it.
+     */
+    private final Map<UUID, Long> unusedBytes = new ConcurrentHashMap<>();
+    private final Map<UUID, Long> waitingKeys = new ConcurrentHashMap<>();
+    /** The installed services, in the map's order; replaced (copy on write) under lock. */
+    private volatile Map<UUID, KeyServiceDefinition> serviceCache = Map.of();
+    private volatile List<KeyServiceDefinition> serviceList = List.of();
 
     private ServiceKeyStore(SealedStoreFile.Opened opened) {
         this.mv = opened.mv();
@@ -115,6 +139,17 @@ public final class ServiceKeyStore implements AutoCloseable {
                 waitingKeys.merge(UUID.fromString(e.getValue().substring(0, e.getValue().indexOf('|'))), 1L, Long::sum);
             }
         }
+        refreshServiceCache();
+    }
+
+    private void refreshServiceCache() {
+        Map<UUID, KeyServiceDefinition> m = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : services.entrySet()) {
+            UUID id = UUID.fromString(e.getKey());
+            m.put(id, decode(id, e.getValue()));
+        }
+        serviceCache = Collections.unmodifiableMap(m);
+        serviceList = List.copyOf(m.values());
     }
 
     /** Opens (creating if absent) the store file, sealed under the key in {@code keyFile}. */
@@ -125,20 +160,19 @@ public final class ServiceKeyStore implements AutoCloseable {
     // --- services ----------------------------------------------------------------------------
 
     public void putService(KeyServiceDefinition d) {
-        durably(() -> services.put(d.serviceId().toString(), encode(d)));
+        durably(() -> {
+            services.put(d.serviceId().toString(), encode(d));
+            refreshServiceCache();
+        });
     }
 
     public Optional<KeyServiceDefinition> service(UUID serviceId) {
-        String s = services.get(serviceId.toString());
-        return s == null ? Optional.empty() : Optional.of(decode(serviceId, s));
+        return Optional.ofNullable(serviceCache.get(serviceId));
     }
 
+    /** The installed services; an immutable snapshot, cheap to call. */
     public List<KeyServiceDefinition> services() {
-        List<KeyServiceDefinition> out = new ArrayList<>();
-        for (Map.Entry<String, String> e : services.entrySet()) {
-            out.add(decode(UUID.fromString(e.getKey()), e.getValue()));
-        }
-        return out;
+        return serviceList;
     }
 
     /** Removes a service and erases all its key. */
@@ -147,6 +181,7 @@ public final class ServiceKeyStore implements AutoCloseable {
         boolean[] existed = new boolean[1];
         durably(() -> {
             existed[0] = services.remove(serviceId.toString()) != null;
+            refreshServiceCache();
             nextSequence.remove(serviceId.toString());
             for (String k : keysWithPrefix(taken, prefix)) {
                 chunks.remove(k);
@@ -211,11 +246,9 @@ public final class ServiceKeyStore implements AutoCloseable {
         });
     }
 
-    /** Unused key of a service's chunks, bits. */
+    /** Unused key of a service's chunks, bits. Lock-free; may lag an operation in progress. */
     public long availableBits(UUID serviceId) {
-        synchronized (lock) {
-            return unusedBytes.getOrDefault(serviceId, 0L) * 8;
-        }
+        return unusedBytes.getOrDefault(serviceId, 0L) * 8;
     }
 
     /**
@@ -236,6 +269,9 @@ public final class ServiceKeyStore implements AutoCloseable {
             }
             // Only the chunks this request needs, in sequence order.
             List<String> ids = firstChunks(serviceId, (long) number * sizeBytes);
+            long now = System.currentTimeMillis();
+            byte[] random = new byte[number * 10];  // one call for the batch: per key it dominated carving
+            keyIdRandom.nextBytes(random);
             int chunkIndex = 0;
             byte[] plain = ids.isEmpty() ? null : open(ids.get(0), chunks.get(ids.get(0)));
             int used = ids.isEmpty() ? 0 : taken.getOrDefault(ids.get(0), 0);
@@ -259,7 +295,7 @@ public final class ServiceKeyStore implements AutoCloseable {
                     used += len;
                     filled += len;
                 }
-                out.add(new CarvedKey(UUID.randomUUID(), List.copyOf(segments), key));
+                out.add(new CarvedKey(newKeyId(now, random, n * 10), List.copyOf(segments), key));
             }
             if (used == plain.length) {
                 finished.add(ids.get(chunkIndex));
@@ -283,6 +319,24 @@ public final class ServiceKeyStore implements AutoCloseable {
         return out;
     }
 
+    /**
+     * A fresh key id: a version 7 UUID (RFC 9562), 48 bits of Unix time in milliseconds, then 74
+     * random bits. The random bits make ids unguessable, as random (version 4) ids are, so the
+     * destination can hand a key only to the slave SAE told its id; the time prefix makes the ids
+     * of a batch neighbours in the destination's maps, so storing a batch dirties a few B-tree pages
+     * instead of one page per key.
+     */
+    private static UUID newKeyId(long millis, byte[] random, int at) {
+        long r = 0;
+        for (int i = 0; i < 8; i++) {
+            r = (r << 8) | (random[at + i] & 0xffL);
+        }
+        int r12 = ((random[at + 8] & 0x0f) << 8) | (random[at + 9] & 0xff);
+        long msb = (millis << 16) | 0x7000L | r12;
+        long lsb = (r & 0x3fffffffffffffffL) | 0x8000000000000000L;
+        return new UUID(msb, lsb);
+    }
+
     /** The service's stored chunks from the first, in order, until they hold {@code bytes} unused. */
     private List<String> firstChunks(UUID serviceId, long bytes) {
         List<String> out = new ArrayList<>();
@@ -299,64 +353,64 @@ public final class ServiceKeyStore implements AutoCloseable {
         return out;
     }
 
-    /**
-     * At the destination: takes the named segments for key {@code keyId} and keeps the key for the
-     * slave SAE. A repeated assignment of the same key id with the same segments is a no-op; a
-     * segment overlapping bytes already assigned is refused ({@code REPLAY}); assignments may come
-     * in any order.
-     */
+    /** At the destination: {@link #assignAll} for one key. */
     public void assign(UUID serviceId, UUID keyId, List<Segment> segments) {
+        assignAll(serviceId, List.of(new Assignment(keyId, segments)));
+    }
+
+    /**
+     * At the destination: takes the named segments for each key id and keeps the keys for the
+     * slave SAE, all or nothing, durable (one commit) before it returns. A repeated assignment of
+     * a key id with the same segments is a no-op; the same key id with other segments is
+     * {@code CONFLICT}; a segment overlapping bytes already assigned, before or in this batch, is
+     * {@code REPLAY}; a chunk that has not arrived is {@code INSUFFICIENT_KEY}. Assignments may come
+     * in any order. Each chunk is opened once per batch.
+     */
+    public void assignAll(UUID serviceId, List<Assignment> batch) {
         requireService(serviceId);
-        String meta = serviceId + "|" + segments;
         long ticket;
         synchronized (lock) {
-            String earlier = assignedMeta.get(keyId.toString());
-            if (earlier != null) {
-                if (!earlier.equals(meta)) {
-                    throw new ServiceKeyException(ServiceKeyException.Reason.CONFLICT, "key_ID " + keyId
-                            + " is already assigned to other key");
+            Map<String, BitSet> used = new LinkedHashMap<>();
+            Map<String, byte[]> plain = new HashMap<>();
+            List<String> newIds = new ArrayList<>(batch.size());
+            List<String> newMeta = new ArrayList<>(batch.size());
+            List<byte[]> sealedKeys = new ArrayList<>(batch.size());
+            long takenBytes = 0;
+            try {
+                java.util.Set<String> inBatch = new java.util.HashSet<>();
+                for (Assignment a : batch) {
+                    String keyId = a.keyId().toString();
+                    String meta = meta(serviceId, a.segments());
+                    String earlier = assignedMeta.get(keyId);
+                    if (earlier != null) {
+                        if (!earlier.equals(meta)) {
+                            throw new ServiceKeyException(ServiceKeyException.Reason.CONFLICT, "key_ID " + keyId
+                                    + " is already assigned to other key");
+                        }
+                        continue;
+                    }
+                    if (!inBatch.add(keyId)) {
+                        throw new ServiceKeyException(ServiceKeyException.Reason.CONFLICT, "key_ID " + keyId
+                                + " appears twice in one assignment batch");
+                    }
+                    byte[] key = gather(serviceId, a.segments(), used, plain);
+                    sealedKeys.add(cipher.seal(aad(keyId), key, 0, key.length));
+                    takenBytes += key.length;
+                    Arrays.fill(key, (byte) 0);
+                    newIds.add(keyId);
+                    newMeta.add(meta);
                 }
+            } finally {
+                plain.values().forEach(p -> Arrays.fill(p, (byte) 0));
+            }
+            if (newIds.isEmpty()) {
                 return;
             }
-            int size = segments.stream().mapToInt(Segment::lengthBytes).sum();
-            byte[] key = new byte[size];
-            int filled = 0;
-            Map<String, java.util.BitSet> used = new java.util.LinkedHashMap<>();
-            Map<String, Integer> lengths = new java.util.HashMap<>();
-            for (Segment s : segments) {
-                String id = chunkId(serviceId, s.sequence());
-                byte[] sealed = chunks.get(id);
-                if (sealed == null) {
-                    boolean gone = taken.containsKey(id);
-                    throw new ServiceKeyException(gone ? ServiceKeyException.Reason.REPLAY
-                            : ServiceKeyException.Reason.INSUFFICIENT_KEY, "chunk " + s.sequence() + " of service "
-                            + serviceId + (gone ? " is used up" : " has not arrived"));
-                }
-                byte[] plain = open(id, sealed);
-                try {
-                    if (s.offsetBytes() < 0 || s.offsetBytes() + s.lengthBytes() > plain.length) {
-                        throw new ServiceKeyException(ServiceKeyException.Reason.CONFLICT, "segment " + s
-                                + " runs past its chunk of " + plain.length + " bytes");
-                    }
-                    java.util.BitSet bits = used.computeIfAbsent(id, k -> bitsOf(k));
-                    int clash = bits.nextSetBit(s.offsetBytes());
-                    if (clash >= 0 && clash < s.offsetBytes() + s.lengthBytes()) {
-                        throw new ServiceKeyException(ServiceKeyException.Reason.REPLAY, "segment " + s
-                                + " overlaps key already assigned from its chunk (byte " + clash + ")");
-                    }
-                    bits.set(s.offsetBytes(), s.offsetBytes() + s.lengthBytes());
-                    lengths.put(id, plain.length);
-                    System.arraycopy(plain, s.offsetBytes(), key, filled, s.lengthBytes());
-                    filled += s.lengthBytes();
-                } finally {
-                    Arrays.fill(plain, (byte) 0);
-                }
-            }
-            byte[] sealedKey = cipher.seal(aad(keyId.toString()), key, 0, key.length);
-            Arrays.fill(key, (byte) 0);
-            int takenBytes = size;
+            Map<String, Integer> lengths = new HashMap<>();
+            plain.forEach((id, p) -> lengths.put(id, p.length));
+            long takenTotal = takenBytes;
             ticket = commits.apply(() -> {
-                for (Map.Entry<String, java.util.BitSet> u : used.entrySet()) {
+                for (Map.Entry<String, BitSet> u : used.entrySet()) {
                     if (u.getValue().cardinality() == lengths.get(u.getKey())) {
                         chunks.remove(u.getKey());
                         assignedBytes.remove(u.getKey());
@@ -365,18 +419,66 @@ public final class ServiceKeyStore implements AutoCloseable {
                         assignedBytes.put(u.getKey(), u.getValue().toByteArray());
                     }
                 }
-                assigned.put(keyId.toString(), sealedKey);
-                assignedMeta.put(keyId.toString(), meta);
-                unusedBytes.merge(serviceId, (long) -takenBytes, Long::sum);
-                waitingKeys.merge(serviceId, 1L, Long::sum);
+                for (int i = 0; i < newIds.size(); i++) {
+                    assigned.put(newIds.get(i), sealedKeys.get(i));
+                    assignedMeta.put(newIds.get(i), newMeta.get(i));
+                }
+                unusedBytes.merge(serviceId, -takenTotal, Long::sum);
+                waitingKeys.merge(serviceId, (long) newIds.size(), Long::sum);
             });
         }
         commits.awaitDurable(ticket);
     }
 
-    private java.util.BitSet bitsOf(String chunkId) {
+    /**
+     * The key made of {@code segments}, marking their bytes in {@code used} (per chunk, starting
+     * from what is stored) and opening each chunk once into {@code plain}. Changes no map.
+     */
+    private byte[] gather(UUID serviceId, List<Segment> segments, Map<String, BitSet> used,
+                          Map<String, byte[]> plain) {
+        int size = 0;
+        for (Segment s : segments) {
+            size += s.lengthBytes();
+        }
+        byte[] key = new byte[size];
+        int filled = 0;
+        for (Segment s : segments) {
+            String id = chunkId(serviceId, s.sequence());
+            byte[] chunk = plain.get(id);
+            if (chunk == null) {
+                byte[] sealed = chunks.get(id);
+                if (sealed == null) {
+                    Arrays.fill(key, (byte) 0);
+                    boolean gone = taken.containsKey(id);
+                    throw new ServiceKeyException(gone ? ServiceKeyException.Reason.REPLAY
+                            : ServiceKeyException.Reason.INSUFFICIENT_KEY, "chunk " + s.sequence() + " of service "
+                            + serviceId + (gone ? " is used up" : " has not arrived"));
+                }
+                chunk = open(id, sealed);
+                plain.put(id, chunk);
+            }
+            if (s.offsetBytes() < 0 || s.offsetBytes() + s.lengthBytes() > chunk.length) {
+                Arrays.fill(key, (byte) 0);
+                throw new ServiceKeyException(ServiceKeyException.Reason.CONFLICT, "segment " + s
+                        + " runs past its chunk of " + chunk.length + " bytes");
+            }
+            BitSet bits = used.computeIfAbsent(id, this::bitsOf);
+            int clash = bits.nextSetBit(s.offsetBytes());
+            if (clash >= 0 && clash < s.offsetBytes() + s.lengthBytes()) {
+                Arrays.fill(key, (byte) 0);
+                throw new ServiceKeyException(ServiceKeyException.Reason.REPLAY, "segment " + s
+                        + " overlaps key already assigned from its chunk (byte " + clash + ")");
+            }
+            bits.set(s.offsetBytes(), s.offsetBytes() + s.lengthBytes());
+            System.arraycopy(chunk, s.offsetBytes(), key, filled, s.lengthBytes());
+            filled += s.lengthBytes();
+        }
+        return key;
+    }
+
+    private BitSet bitsOf(String chunkId) {
         byte[] b = assignedBytes.get(chunkId);
-        return b == null ? new java.util.BitSet() : java.util.BitSet.valueOf(b);
+        return b == null ? new BitSet() : BitSet.valueOf(b);
     }
 
     private int assignedCount(String chunkId) {
@@ -405,11 +507,9 @@ public final class ServiceKeyStore implements AutoCloseable {
         return key;
     }
 
-    /** Keys waiting for the slave SAE of a service. */
+    /** Keys waiting for the slave SAE of a service. Lock-free; may lag an operation in progress. */
     public long assignedKeyCount(UUID serviceId) {
-        synchronized (lock) {
-            return waitingKeys.getOrDefault(serviceId, 0L);
-        }
+        return waitingKeys.getOrDefault(serviceId, 0L);
     }
 
     @Override
@@ -448,7 +548,23 @@ public final class ServiceKeyStore implements AutoCloseable {
 
     /** Zero-padded so that the map's string order is sequence order. */
     static String chunkId(UUID serviceId, long sequence) {
-        return serviceId + "/" + String.format("%020d", sequence);
+        String digits = Long.toString(sequence);
+        StringBuilder b = new StringBuilder(57).append(serviceId).append('/');
+        for (int i = digits.length(); i < 20; i++) {
+            b.append('0');
+        }
+        return b.append(digits).toString();
+    }
+
+    /** "service|sequence:offset:length,...": what a key id was assigned, to recognise a repeat. */
+    private static String meta(UUID serviceId, List<Segment> segments) {
+        StringBuilder b = new StringBuilder(64).append(serviceId).append('|');
+        for (int i = 0; i < segments.size(); i++) {
+            Segment s = segments.get(i);
+            b.append(i == 0 ? "" : ",").append(s.sequence()).append(':').append(s.offsetBytes()).append(':')
+                    .append(s.lengthBytes());
+        }
+        return b.toString();
     }
 
     private static UUID serviceOf(String chunkId) {

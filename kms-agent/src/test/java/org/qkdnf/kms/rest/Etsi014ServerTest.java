@@ -59,7 +59,11 @@ class Etsi014ServerTest {
     }
 
     static TlsFiles issue(DevCertificateAuthority ca, String id, Role role) throws Exception {
-        IssuedCredential.PemFiles f = ca.issue(id, role, "test-provider").writeTo(pki, id);
+        return issue(ca, id, role, pki);
+    }
+
+    static TlsFiles issue(DevCertificateAuthority ca, String id, Role role, Path dir) throws Exception {
+        IssuedCredential.PemFiles f = ca.issue(id, role, "test-provider").writeTo(dir, id);
         return new TlsFiles(f.certificateChain(), f.privateKey(), f.trustedCa());
     }
 

@@ -42,7 +42,7 @@ final class MemoryKeyDelivery implements KeyDeliveryService {
             random.nextBytes(k);
             UUID id = UUID.randomUUID();
             awaitingSlave.put(id, k);
-            out.add(new DeliveredKey(id, k));
+            out.add(new DeliveredKey(id, k.clone())); // the server erases what it was handed
         }
         return out;
     }

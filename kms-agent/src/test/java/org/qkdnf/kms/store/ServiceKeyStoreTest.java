@@ -101,4 +101,41 @@ class ServiceKeyStoreTest {
             assertThat(s.availableBits(SERVICE)).isZero();
         }
     }
+
+    @Test
+    void aBatchOfAssignmentsIsStoredAllOrNothing() throws Exception {
+        try (ServiceKeyStore source = ServiceKeyStore.open(dir.resolve("src.mv.db"), keyFile);
+             ServiceKeyStore destination = ServiceKeyStore.open(dir.resolve("dst.mv.db"), keyFile)) {
+            byte[] c = random(128);
+            for (ServiceKeyStore s : List.of(source, destination)) {
+                s.putService(DEF);
+                s.putChunk(SERVICE, 1, c.clone());
+            }
+            List<CarvedKey> carved = source.carve(SERVICE, 4, 32);
+            assertThat(carved).allSatisfy(k -> {
+                assertThat(k.keyId().version()).as("time-ordered random UUID").isEqualTo(7);
+                assertThat(k.keyId().variant()).isEqualTo(2);
+            });
+            List<ServiceKeyStore.Assignment> batch = new ArrayList<>();
+            carved.forEach(k -> batch.add(k.assignment()));
+            // The last assignment names the first key's bytes again: the whole batch is refused.
+            List<ServiceKeyStore.Assignment> overlapping = new ArrayList<>(batch);
+            overlapping.set(3, new ServiceKeyStore.Assignment(carved.get(3).keyId(), carved.get(0).segments()));
+            assertThatThrownBy(() -> destination.assignAll(SERVICE, overlapping))
+                    .isInstanceOfSatisfying(ServiceKeyException.class,
+                            e -> assertThat(e.reason()).isEqualTo(ServiceKeyException.Reason.REPLAY));
+            List<ServiceKeyStore.Assignment> twice = List.of(batch.get(0), batch.get(0));
+            assertThatThrownBy(() -> destination.assignAll(SERVICE, twice)).hasMessageContaining("twice");
+            assertThat(destination.assignedKeyCount(SERVICE)).isZero();
+            assertThat(destination.availableBits(SERVICE)).isEqualTo(128 * 8);
+
+            destination.assignAll(SERVICE, batch);
+            destination.assignAll(SERVICE, batch); // a repeated batch: no-op
+            assertThat(destination.assignedKeyCount(SERVICE)).isEqualTo(4);
+            assertThat(destination.availableBits(SERVICE)).isZero();
+            for (CarvedKey k : carved) {
+                assertThat(destination.takeAssigned(SERVICE, k.keyId())).isEqualTo(k.key());
+            }
+        }
+    }
 }
