@@ -50,6 +50,7 @@ import org.qkdnf.proto.keymgmt.v1.CommandResult;
 import org.qkdnf.proto.keymgmt.v1.ConnectRequest;
 import org.qkdnf.proto.keymgmt.v1.ConnectResponse;
 import org.qkdnf.proto.keymgmt.v1.KeyManagementServiceGrpc;
+import org.qkdnf.proto.keymgmt.v1.KmsCommand;
 import org.qkdnf.proto.keymgmt.v1.KmsHello;
 import org.qkdnf.proto.keymgmt.v1.PoolReport;
 import org.qkdnf.proto.northbound.v1.AppQos;
@@ -92,11 +93,17 @@ class KeyServiceManagerTest {
         }
     }
 
-    /** A key manager that acknowledges every command. */
+    /**
+     * A key manager that acknowledges every command, at once or, while {@link #hold} is set, when
+     * {@link #release()} is called; it records the commands in arrival order.
+     */
     final class AckingKms implements StreamObserver<ConnectResponse> {
         final CompletableFuture<Void> acked = new CompletableFuture<>();
         final AtomicLong seq = new AtomicLong();
         final StreamObserver<ConnectRequest> out;
+        final List<KmsCommand> received = new CopyOnWriteArrayList<>();
+        final List<KmsCommand> held = new ArrayList<>();
+        volatile boolean hold;
 
         AckingKms(String node) {
             Metadata h = new Metadata();
@@ -115,11 +122,33 @@ class KeyServiceManagerTest {
         public void onNext(ConnectResponse r) {
             if (r.hasHelloAck()) {
                 acked.complete(null);
-            } else {
-                send(ConnectRequest.newBuilder().setCommandResult(CommandResult.newBuilder()
-                        .setRequestId(r.getCommand().getRequestId())
-                        .setResult(OperationResult.newBuilder().setCode(Status.Code.OK.value()).setMessage("ok"))));
+                return;
             }
+            received.add(r.getCommand());
+            synchronized (this) {
+                if (hold) {
+                    held.add(r.getCommand());
+                    return;
+                }
+            }
+            ack(r.getCommand());
+        }
+
+        void ack(KmsCommand c) {
+            send(ConnectRequest.newBuilder().setCommandResult(CommandResult.newBuilder()
+                    .setRequestId(c.getRequestId())
+                    .setResult(OperationResult.newBuilder().setCode(Status.Code.OK.value()).setMessage("ok"))));
+        }
+
+        /** Acknowledges what was held and stops holding. */
+        synchronized void release() {
+            hold = false;
+            held.forEach(this::ack);
+            held.clear();
+        }
+
+        long installs() {
+            return received.stream().filter(KmsCommand::hasInstallRoute).count();
         }
 
         @Override
@@ -138,6 +167,7 @@ class KeyServiceManagerTest {
     private Server server;
     private ManagedChannel channel;
     private KeyServiceManager services;
+    private final Map<String, AckingKms> kms = new java.util.HashMap<>();
     private final List<KeyService> events = new CopyOnWriteArrayList<>();
 
     @BeforeEach
@@ -164,6 +194,7 @@ class KeyServiceManagerTest {
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
         for (String n : List.of(A, B, C, D)) {
             AckingKms k = new AckingKms(n);
+            kms.put(n, k);
             k.acked.get(5, TimeUnit.SECONDS);
             k.send(ConnectRequest.newBuilder().setPoolReport(PoolReport.getDefaultInstance()));
             eventually(() -> km.getKmNode(n).map(x -> x.hasPoolReport()).orElse(false));
@@ -318,7 +349,9 @@ class KeyServiceManagerTest {
         }
         ServiceRoute working = s.getRoutes(0);
         ServiceRoute backup = s.getRoutes(1);
-        assertThat(backup.getInstalled()).isFalse();
+        assertThat(backup.getInstalled()).as("the standby is installed too").isTrue();
+        assertThat(km.getKeyRoute(backup.getRouteId())).isPresent();
+        assertThat(km.getKeyRoute(working.getRouteId())).isPresent();
 
         String cut = working.getQkdlIds(0);
         topology.applyPerformance(A, perf(cut, QKDL_STATUS_OFF, 0, 0.5));
@@ -327,6 +360,8 @@ class KeyServiceManagerTest {
         KeyService after = services.get(s.getServiceId()).get();
         assertThat(after.getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE);
         assertThat(after.getRoutes(0).getQkdnIdsList()).isEqualTo(backup.getQkdnIdsList());
+        assertThat(after.getRoutes(0).getRouteId()).as("switched to the installed standby, no new install")
+                .isEqualTo(backup.getRouteId());
         assertThat(after.getRoutes(0).getInstalled()).isTrue();
         assertThat(after.getReason()).contains("rerouted").contains(cut).contains("unprotected");
         assertThat(km.getKeyRoute(working.getRouteId())).isEmpty();
@@ -549,6 +584,108 @@ class KeyServiceManagerTest {
         assertThat(services.get(s.getServiceId())).contains(s);
         assertThat(km.getKeyRoute(s.getRoutes(0).getRouteId())).isPresent();
         ok(services.delete(s.getServiceId()));
+        assertNothingReserved();
+    }
+    /**
+     * The owner thread does not wait for acknowledgements: with the key managers holding every
+     * answer, all the setups' installs reach them; once they answer, every setup completes ACTIVE.
+     */
+    @Test
+    void setupsArePipelinedNotSerializedOnTheAcknowledgements() throws Exception {
+        kms.values().forEach(k -> k.hold = true);
+        List<CompletableFuture<KeyService>> creates = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            creates.add(services.create(spec(A, i % 2 == 0 ? B : C, 100, Protection.PROTECTION_NONE)));
+        }
+        eventually(() -> kms.get(A).installs() == 20);
+        assertThat(creates).noneMatch(CompletableFuture::isDone);
+        assertThat(services.list()).as("a service exists only once ACTIVE").isEmpty();
+
+        kms.values().forEach(AckingKms::release);
+        for (CompletableFuture<KeyService> f : creates) {
+            assertThat(ok(f).getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE);
+        }
+        assertThat(km.getKeyRoutes()).hasSize(20);
+    }
+
+    /**
+     * Recovery re-plans every displaced service and sends all their installs in one pass; a delete
+     * issued meanwhile waits for its service's reroute, so the removal follows the install.
+     */
+    @Test
+    void recoverySendsEveryRerouteInOnePassAndADeleteWaitsForItsInstall() throws Exception {
+        List<KeyService> created = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            created.add(ok(services.create(spec(A, D, 100, Protection.PROTECTION_RESTORATION))));
+        }
+        String cut = created.get(0).getRoutes(0).getQkdlIds(0);
+        List<KeyService> affected = new ArrayList<>();
+        for (KeyService x : created) {
+            if (x.getRoutes(0).getQkdlIdsList().contains(cut)) {
+                affected.add(x);
+            }
+        }
+        long before = kms.get(A).installs();
+        kms.values().forEach(k -> k.hold = true);
+        topology.applyPerformance(A, perf(cut, QKDL_STATUS_OFF, 0, 0.5));
+        eventually(() -> kms.get(A).installs() == before + affected.size());
+        KeyService victim = affected.get(0);
+        CompletableFuture<Void> deleted = services.delete(victim.getServiceId());
+        Thread.sleep(50);
+        assertThat(deleted).as("waits for the reroute in flight").isNotDone();
+
+        kms.values().forEach(AckingKms::release);
+        ok(deleted);
+        eventually(() -> affected.stream().skip(1).allMatch(x -> services.get(x.getServiceId()).get().getReroutes() == 1));
+        List<KmsCommand> seen = kms.get(A).received;
+        List<String> installedThenRemoved = new ArrayList<>();
+        for (int i = (int) before; i < seen.size(); i++) {
+            if (seen.get(i).hasInstallRoute()) {
+                String id = seen.get(i).getInstallRoute().getRoute().getServiceId();
+                for (int j = 0; j < seen.size(); j++) {
+                    if (seen.get(j).hasRemoveRoute() && seen.get(j).getRemoveRoute().getServiceId().equals(id)) {
+                        assertThat(j).as("removal of route " + id + " after its install").isGreaterThan(i);
+                        installedThenRemoved.add(id);
+                    }
+                }
+            }
+        }
+        assertThat(installedThenRemoved).as("only the deleted service's new route").hasSize(1);
+        assertThat(admission.overbooked()).isEmpty();
+        for (KeyService x : services.list()) {
+            ok(services.delete(x.getServiceId()));
+        }
+        assertNothingReserved();
+    }
+
+    /**
+     * A crash between a reroute's reservation change and its record: the restarted manager finds
+     * a reservation that does not match the record's routes (and one with no record at all),
+     * releases them and recovers the service onto reserved, installed routes.
+     */
+    @Test
+    void reservationThatDisagreesWithTheRecordAfterACrashIsRepaired() throws Exception {
+        KeyService s = ok(services.create(spec(A, D, 1_000, Protection.PROTECTION_RESTORATION)));
+        services.close();
+        List<String> other = s.getRoutes(0).getQkdnIds(1).equals(B) ? List.of(AC, CD) : List.of(AB, BD);
+        Map<String, Long> moved = new java.util.TreeMap<>();
+        other.forEach(l -> moved.put(l, 1_000L));
+        assertThat(admission.reserve(s.getServiceId(), 1, moved, false).admitted()).isTrue();
+        String orphan = "0f000000-0000-4000-8000-000000000001";
+        assertThat(admission.reserve(orphan, 1, Map.of(AB, 500L), false).admitted()).isTrue();
+        SimpleKeyServiceStore store = new SimpleKeyServiceStore();
+        store.save(s);
+
+        services = new KeyServiceManager(topology, admission, km, store, Clock.systemUTC());
+        services.start();
+        eventually(() -> admission.reservation(orphan).isEmpty() && admission.reservation(s.getServiceId())
+                .map(r -> r.rateBpsByLink().equals(RoutePlanner.rates(s.getSpec(),
+                        services.get(s.getServiceId()).get().getRoutesList()))).orElse(false));
+        KeyService after = services.get(s.getServiceId()).get();
+        assertThat(after.getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE);
+        assertThat(km.getKeyRoute(after.getRoutes(0).getRouteId())).isPresent();
+        ok(services.delete(s.getServiceId()));
+        eventually(() -> km.getKeyRoutes().isEmpty());
         assertNothingReserved();
     }
 }

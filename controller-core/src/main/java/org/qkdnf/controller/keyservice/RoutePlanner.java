@@ -1,0 +1,156 @@
+package org.qkdnf.controller.keyservice;
+
+import io.grpc.Status;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import org.qkdnf.controller.admission.AdmissionController;
+import org.qkdnf.controller.admission.AdmissionDecision;
+import org.qkdnf.controller.admission.Reservation;
+import org.qkdnf.controller.api.QkdLinkInfo;
+import org.qkdnf.controller.api.QkdNodeInfo;
+import org.qkdnf.controller.api.QkdTopologyService;
+import org.qkdnf.controller.path.CostFunction;
+import org.qkdnf.controller.path.DisjointPair;
+import org.qkdnf.controller.path.Path;
+import org.qkdnf.controller.path.PathEngine;
+import org.qkdnf.controller.path.PathGraph;
+import org.qkdnf.controller.path.PathRequest;
+import org.qkdnf.proto.northbound.v1.KeyServiceSpec;
+import org.qkdnf.proto.northbound.v1.PathConstraints;
+import org.qkdnf.proto.northbound.v1.Protection;
+import org.qkdnf.proto.northbound.v1.ServiceRoute;
+import org.qkdnf.proto.southbound.v1.QkdlStatus;
+
+/**
+ * Routes for a key service on the key-rate-aware graph, and their reservation. The graph holds the
+ * links whose merged status is ACTIVE and that are not flagged degraded; an edge's available rate
+ * is the admission controller's admissible rate minus what is reserved on it, plus what the
+ * service itself holds (it is replaced atomically, e.g. by a modify). PROTECTION_NONE and
+ * PROTECTION_RESTORATION get the cheapest path ({@link CostFunction#DEFAULT}); ONE_PLUS_ONE a
+ * node-disjoint pair, falling back to a single path (unprotected) when no pair exists.
+ *
+ * <p>Threads: stateless; called from the key-service manager's thread (it reads the topology and
+ * the admission controller, both thread-safe).
+ */
+final class RoutePlanner {
+
+    private final QkdTopologyService topology;
+    private final AdmissionController admission;
+    private final CostFunction costFunction = CostFunction.DEFAULT;
+
+    RoutePlanner(QkdTopologyService topology, AdmissionController admission) {
+        this.topology = topology;
+        this.admission = admission;
+    }
+
+    /**
+     * The route(s) for {@code spec} now; RESOURCE_EXHAUSTED when no path carries
+     * min_bandwidth_bps within the constraints.
+     */
+    List<ServiceRoute> plan(KeyServiceSpec spec, String serviceId) {
+        PathEngine engine = new PathEngine(graph(serviceId, Set.of()), costFunction);
+        PathRequest request = request(spec, Set.of());
+        if (spec.getProtection() == Protection.PROTECTION_ONE_PLUS_ONE) {
+            Optional<DisjointPair> pair = engine.nodeDisjointPair(request);
+            if (pair.isPresent()) {
+                return List.of(route(pair.get().primary()), route(pair.get().secondary()));
+            }
+        }
+        Optional<Path> p = engine.shortestPath(request);
+        if (p.isEmpty()) {
+            throw Status.RESOURCE_EXHAUSTED.withDescription("no route from " + spec.getMasterQkdnId() + " to "
+                    + spec.getSlaveQkdnId() + " carries qos.min_bandwidth_bps="
+                    + spec.getQos().getMinBandwidthBps() + " bit/s within the constraints").asRuntimeException();
+        }
+        return List.of(route(p.get()));
+    }
+
+    /** A backup for {@code working}: shortest path sharing none of its links or inner nodes. */
+    Optional<ServiceRoute> backupFor(KeyServiceSpec spec, String serviceId, ServiceRoute working) {
+        PathEngine engine = new PathEngine(graph(serviceId, new HashSet<>(working.getQkdlIdsList())), costFunction);
+        List<String> nodes = working.getQkdnIdsList();
+        return engine.shortestPath(request(spec, new HashSet<>(nodes.subList(1, nodes.size() - 1)))).map(this::route);
+    }
+
+    /** Reserves min_bandwidth_bps on every link of every route (all or nothing); RESOURCE_EXHAUSTED when refused. */
+    void reserveOrThrow(String serviceId, KeyServiceSpec spec, List<ServiceRoute> routes) {
+        AdmissionDecision d = reserve(serviceId, spec, routes);
+        if (!d.admitted()) {
+            throw Status.RESOURCE_EXHAUSTED.withDescription("qos.min_bandwidth_bps: " + d.reason()).asRuntimeException();
+        }
+    }
+
+    AdmissionDecision reserve(String serviceId, KeyServiceSpec spec, List<ServiceRoute> routes) {
+        return admission.reserve(serviceId, spec.getQos().getPriority(), rates(spec, routes), false);
+    }
+
+    /** The rate each link carries for {@code routes}: min_bandwidth_bps per route crossing it. */
+    static Map<String, Long> rates(KeyServiceSpec spec, List<ServiceRoute> routes) {
+        Map<String, Long> m = new TreeMap<>();
+        for (ServiceRoute r : routes) {
+            for (String l : r.getQkdlIdsList()) {
+                m.merge(l, spec.getQos().getMinBandwidthBps(), Long::sum);
+            }
+        }
+        return m;
+    }
+
+    /** Whether every link of {@code r} is usable now. */
+    boolean routeUp(ServiceRoute r) {
+        for (String l : r.getQkdlIdsList()) {
+            Optional<QkdLinkInfo> li = topology.getLink(l);
+            if (li.isEmpty() || !usable(li.get())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static boolean usable(QkdLinkInfo l) {
+        return l.status() == QkdlStatus.QKDL_STATUS_ACTIVE && !l.degraded() && l.nodeIdA() != null
+                && l.nodeIdB() != null && !l.nodeIdA().equals(l.nodeIdB());
+    }
+
+    private PathRequest request(KeyServiceSpec spec, Set<String> alsoAvoid) {
+        PathConstraints c = spec.getConstraints();
+        Set<String> avoid = new HashSet<>(c.getAvoidQkdnIdsList());
+        avoid.addAll(alsoAvoid);
+        return PathRequest.builder(spec.getMasterQkdnId(), spec.getSlaveQkdnId())
+                .rate(spec.getQos().getMinBandwidthBps())
+                .maxHops(c.getMaxHops() == 0 ? PathRequest.UNLIMITED_HOPS : c.getMaxHops())
+                .avoid(avoid)
+                .via(c.getViaQkdnIdsList().toArray(new String[0]))
+                .build();
+    }
+
+    /**
+     * Usable links (ACTIVE, not degraded, both ends known) weighted by their free admissible
+     * rate, counting what {@code serviceId} itself holds as free (it is replaced atomically).
+     */
+    private PathGraph graph(String serviceId, Set<String> excludedLinks) {
+        Map<String, Long> own = admission.reservation(serviceId).map(Reservation::rateBpsByLink).orElse(Map.of());
+        PathGraph.Builder b = PathGraph.builder();
+        for (QkdNodeInfo n : topology.getNodes()) {
+            b.addNode(n.qkdnId());
+        }
+        for (QkdLinkInfo l : topology.getLinks()) {
+            if (!usable(l) || excludedLinks.contains(l.qkdlId())) {
+                continue;
+            }
+            long free = admission.admissibleBps(l.qkdlId()) - admission.reservedBps(l.qkdlId())
+                    + own.getOrDefault(l.qkdlId(), 0L);
+            if (free > 0) {
+                b.addLink(l.qkdlId(), l.nodeIdA(), l.nodeIdB(), free, free, 0, 0);
+            }
+        }
+        return b.build();
+    }
+
+    private ServiceRoute route(Path p) {
+        return ServiceRoute.newBuilder().addAllQkdnIds(p.nodeIds()).addAllQkdlIds(p.linkIds()).build();
+    }
+}
