@@ -25,6 +25,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.qkdnf.controller.admission.AdmissionController;
+import org.qkdnf.controller.admission.AdmissionDecision;
 import org.qkdnf.controller.admission.Reservation;
 import org.qkdnf.controller.api.KeyManagementAdminService;
 import org.qkdnf.controller.api.QkdLinkInfo;
@@ -81,7 +82,12 @@ import org.slf4j.LoggerFactory;
  * routes that still works, at once (it is installed already), then looks for a new disjoint backup
  * (ACTIVE with a reason while there is none); RESTORATION gets a new cheapest route; when nothing
  * carries the service, or for PROTECTION_NONE, it becomes DEGRADED, holding no reservation and no
- * route. When a link's admissible rate grows, DEGRADED services are retried, highest priority first.
+ * route. When a link's admissible rate grows, or a delete frees capacity, DEGRADED services are
+ * retried, highest priority first. A service DEGRADED for longer than the settings'
+ * {@code degradedRetryWindow} becomes FAILED (see {@link #scheduleFailure}).
+ *
+ * <p><b>Pre-emption.</b> A setup that no route can carry may displace lower-priority services
+ * (rule at {@link #admit}; off with the settings' {@code keyServicePreemption}).
  *
  * <p><b>Crash consistency.</b> Every install is written ahead in the service's record (route id,
  * not installed) before it is sent. On {@link #start()}: a PENDING service (setup never answered)
@@ -164,6 +170,9 @@ public final class KeyServiceManager implements AutoCloseable {
             Optional<Reservation> held = admission.reservation(s.getServiceId());
             if (s.getState() != KeyServiceState.KEY_SERVICE_STATE_ACTIVE) {
                 admission.release(s.getServiceId()); // a retry interrupted after reserving
+                if (s.getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED) {
+                    scheduleFailure(s);
+                }
             } else if (held.isEmpty() || !held.get().rateBpsByLink().equals(RoutePlanner.rates(s.getSpec(), s.getRoutesList()))) {
                 admission.release(s.getServiceId());
                 toRecover.put(s.getServiceId(), "reservation and routes disagreed after a restart");
@@ -278,10 +287,9 @@ public final class KeyServiceManager implements AutoCloseable {
     /** Executor only: the create pipeline (class comment). */
     private CompletableFuture<KeyService> setup(String id, KeyServiceSpec spec, Instant now) {
         List<ServiceRoute> routes = new ArrayList<>();
-        for (ServiceRoute r : planner.plan(spec, id)) {
+        for (ServiceRoute r : admit(id, spec)) {
             routes.add(RouteInstaller.withRouteId(r));
         }
-        planner.reserveOrThrow(id, spec, routes);
         // Write-ahead: a crash from here on leaves a PENDING record naming the routes, which
         // start() removes from the key managers, and releases, after a restart.
         store.saveDeferred(KeyService.newBuilder().setServiceId(id).setSpec(spec)
@@ -305,6 +313,43 @@ public final class KeyServiceManager implements AutoCloseable {
     }
 
     /**
+     * Plans and reserves a new service's routes. <b>Pre-emption rule</b> (when
+     * {@link org.qkdnf.controller.api.ControllerSettings#keyServicePreemption()} is on): only when
+     * no route fits the free capacity, the service is planned again counting the rate of
+     * strictly lower-priority services as free, and reserved displacing them by the admission
+     * controller's rule (lowest priority first, then the most recently admitted, only as many as
+     * needed, and only if that makes it fit). Each displaced service is then recovered like one a
+     * link failure displaced (rerouted, or DEGRADED with the reason), after this setup.
+     */
+    private List<ServiceRoute> admit(String id, KeyServiceSpec spec) {
+        StatusRuntimeException refused;
+        try {
+            List<ServiceRoute> routes = planner.plan(spec, id);
+            planner.reserveOrThrow(id, spec, routes);
+            return routes;
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED || !topology.settings().keyServicePreemption()) {
+                throw e;
+            }
+            refused = e;
+        }
+        List<ServiceRoute> routes;
+        try {
+            routes = planner.planPreempting(spec, id);
+        } catch (StatusRuntimeException e) {
+            throw refused;
+        }
+        AdmissionDecision d = planner.reservePreempting(id, spec, routes);
+        if (!d.admitted()) {
+            throw refused;
+        }
+        for (Reservation victim : d.preempted()) {
+            recover(victim.serviceId(), "pre-empted by key service " + id + " of priority " + spec.getQos().getPriority());
+        }
+        return routes;
+    }
+
+    /**
      * New QoS and, when given, new constraints; re-routed make-before-break when the current
      * route(s) no longer fit. On refusal the service is unchanged.
      */
@@ -319,6 +364,10 @@ public final class KeyServiceManager implements AutoCloseable {
     /** Executor only. */
     private CompletableFuture<KeyService> change(String serviceId, AppQos qos, PathConstraints constraints) {
         KeyService s = existing(serviceId);
+        if (s.getState() == KeyServiceState.KEY_SERVICE_STATE_FAILED) {
+            throw Status.FAILED_PRECONDITION.withDescription("service_id: key service " + serviceId
+                    + " FAILED (" + s.getReason() + "); delete it and create a new one").asRuntimeException();
+        }
         Instant now = clock.instant();
         KeyServiceValidator.qos("qos", qos, now);
         KeyServiceSpec.Builder b = s.getSpec().toBuilder().setQos(qos);
@@ -363,7 +412,10 @@ public final class KeyServiceManager implements AutoCloseable {
         return submit(() -> {
             KeyServiceValidator.serviceId(serviceId);
             existing(serviceId);
-            return serial.run(serviceId, () -> remove(existing(serviceId), "deleted"));
+            return serial.run(serviceId, () -> remove(existing(serviceId), "deleted")).thenApply(v -> {
+                retryDegraded(); // the capacity it held may carry a degraded service
+                return v;
+            });
         });
     }
 
@@ -709,8 +761,37 @@ public final class KeyServiceManager implements AutoCloseable {
                 .setReason("no route carries the service: " + cause).clearRoutes()
                 .setUpdatedAt(ts(clock.instant())).build();
         commit(next);
+        scheduleFailure(next);
         log.info("key service {} DEGRADED: {}", s.getServiceId(), cause);
         return durable();
+    }
+
+    /**
+     * <b>FAILED rule:</b> a service that stays DEGRADED (no retry restored it) for the settings'
+     * {@code degradedRetryWindow} becomes FAILED: terminal, holding no reservation and no route,
+     * no longer retried, listed until deleted. A zero window keeps it waiting. Executor only.
+     */
+    private void scheduleFailure(KeyService degraded) {
+        java.time.Duration window = topology.settings().degradedRetryWindow();
+        if (window.isZero()) {
+            return;
+        }
+        Timestamp since = degraded.getUpdatedAt();
+        long delayMs = Math.max(0, Instant.ofEpochSecond(since.getSeconds(), since.getNanos()).plus(window).toEpochMilli()
+                - clock.millis());
+        String id = degraded.getServiceId();
+        executor.schedule(() -> serial.run(id, () -> {
+            KeyService s = services.get(id);
+            if (s != null && s.getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED && s.getUpdatedAt().equals(since)) {
+                admission.release(id);
+                commit(s.toBuilder().setState(KeyServiceState.KEY_SERVICE_STATE_FAILED)
+                        .setReason("degraded for longer than " + window + ": " + s.getReason())
+                        .setUpdatedAt(ts(clock.instant())).build());
+                log.warn("key service {} FAILED: degraded for longer than {}", id, window);
+                return durable();
+            }
+            return CompletableFuture.completedFuture(null);
+        }), delayMs, TimeUnit.MILLISECONDS);
     }
 
     /** Executor only. Highest priority first, then service id order (deterministic). */

@@ -52,7 +52,26 @@ final class RoutePlanner {
      * min_bandwidth_bps within the constraints.
      */
     List<ServiceRoute> plan(KeyServiceSpec spec, String serviceId) {
-        PathEngine engine = new PathEngine(graph(serviceId, Set.of()), costFunction);
+        return plan(spec, serviceId, Map.of());
+    }
+
+    /**
+     * Like {@link #plan(KeyServiceSpec, String)} on a graph where the rate reserved by services of
+     * lower priority than {@code spec}'s counts as free: the routes a pre-empting setup may take.
+     */
+    List<ServiceRoute> planPreempting(KeyServiceSpec spec, String serviceId) {
+        Map<String, Long> preemptible = new java.util.HashMap<>();
+        int priority = spec.getQos().getPriority();
+        for (Reservation r : admission.reservations()) {
+            if (r.priority() < priority && !r.serviceId().equals(serviceId)) {
+                r.rateBpsByLink().forEach((l, bps) -> preemptible.merge(l, bps, Long::sum));
+            }
+        }
+        return plan(spec, serviceId, preemptible);
+    }
+
+    private List<ServiceRoute> plan(KeyServiceSpec spec, String serviceId, Map<String, Long> alsoFree) {
+        PathEngine engine = new PathEngine(graph(serviceId, Set.of(), alsoFree), costFunction);
         PathRequest request = request(spec, Set.of());
         if (spec.getProtection() == Protection.PROTECTION_ONE_PLUS_ONE) {
             Optional<DisjointPair> pair = engine.nodeDisjointPair(request);
@@ -71,7 +90,8 @@ final class RoutePlanner {
 
     /** A backup for {@code working}: shortest path sharing none of its links or inner nodes. */
     Optional<ServiceRoute> backupFor(KeyServiceSpec spec, String serviceId, ServiceRoute working) {
-        PathEngine engine = new PathEngine(graph(serviceId, new HashSet<>(working.getQkdlIdsList())), costFunction);
+        PathEngine engine = new PathEngine(graph(serviceId, new HashSet<>(working.getQkdlIdsList()), Map.of()),
+                costFunction);
         List<String> nodes = working.getQkdnIdsList();
         return engine.shortestPath(request(spec, new HashSet<>(nodes.subList(1, nodes.size() - 1)))).map(this::route);
     }
@@ -86,6 +106,11 @@ final class RoutePlanner {
 
     AdmissionDecision reserve(String serviceId, KeyServiceSpec spec, List<ServiceRoute> routes) {
         return admission.reserve(serviceId, spec.getQos().getPriority(), rates(spec, routes), false);
+    }
+
+    /** Reserves, displacing lower-priority reservations when that makes it fit (AdmissionController's rule). */
+    AdmissionDecision reservePreempting(String serviceId, KeyServiceSpec spec, List<ServiceRoute> routes) {
+        return admission.reserve(serviceId, spec.getQos().getPriority(), rates(spec, routes), true);
     }
 
     /** The rate each link carries for {@code routes}: min_bandwidth_bps per route crossing it. */
@@ -129,9 +154,10 @@ final class RoutePlanner {
 
     /**
      * Usable links (ACTIVE, not degraded, both ends known) weighted by their free admissible
-     * rate, counting what {@code serviceId} itself holds as free (it is replaced atomically).
+     * rate, counting what {@code serviceId} itself holds (it is replaced atomically) and
+     * {@code alsoFree} as free.
      */
-    private PathGraph graph(String serviceId, Set<String> excludedLinks) {
+    private PathGraph graph(String serviceId, Set<String> excludedLinks, Map<String, Long> alsoFree) {
         Map<String, Long> own = admission.reservation(serviceId).map(Reservation::rateBpsByLink).orElse(Map.of());
         PathGraph.Builder b = PathGraph.builder();
         for (QkdNodeInfo n : topology.getNodes()) {
@@ -142,7 +168,7 @@ final class RoutePlanner {
                 continue;
             }
             long free = admission.admissibleBps(l.qkdlId()) - admission.reservedBps(l.qkdlId())
-                    + own.getOrDefault(l.qkdlId(), 0L);
+                    + own.getOrDefault(l.qkdlId(), 0L) + alsoFree.getOrDefault(l.qkdlId(), 0L);
             if (free > 0) {
                 b.addLink(l.qkdlId(), l.nodeIdA(), l.nodeIdB(), free, free, 0, 0);
             }

@@ -364,7 +364,7 @@ class KeyServiceManagerTest {
                 .isEqualTo(backup.getRouteId());
         assertThat(after.getRoutes(0).getInstalled()).isTrue();
         assertThat(after.getReason()).contains("rerouted").contains(cut).contains("unprotected");
-        assertThat(km.getKeyRoute(working.getRouteId())).isEmpty();
+        eventually(() -> km.getKeyRoute(working.getRouteId()).isEmpty());
         assertThat(km.getKeyRoute(after.getRoutes(0).getRouteId())).isPresent();
         assertThat(admission.reservedBps(cut)).isZero();
         assertThat(admission.overbooked()).isEmpty();
@@ -402,7 +402,7 @@ class KeyServiceManagerTest {
         for (KeyService x : services.list()) {
             routeIds.add(x.getRoutes(0).getRouteId());
         }
-        assertThat(km.getKeyRoutes()).hasSize(2);
+        eventually(() -> km.getKeyRoutes().size() == 2);
         assertThat(events).isNotEmpty();
         for (KeyService x : services.list()) {
             ok(services.delete(x.getServiceId()));
@@ -429,7 +429,7 @@ class KeyServiceManagerTest {
         KeyService moved = ok(services.modify(s.getServiceId(), more.getSpec().getQos(),
                 PathConstraints.newBuilder().addAvoidQkdnIds(middle).build()));
         assertThat(moved.getRoutes(0).getQkdnIdsList()).doesNotContain(middle);
-        assertThat(km.getKeyRoute(first.getRouteId())).isEmpty();
+        eventually(() -> km.getKeyRoute(first.getRouteId()).isEmpty()); // removed after the new one was acknowledged
         assertThat(km.getKeyRoute(moved.getRoutes(0).getRouteId())).isPresent();
         for (String l : first.getQkdlIdsList()) {
             assertThat(admission.reservedBps(l)).isZero();
@@ -687,5 +687,62 @@ class KeyServiceManagerTest {
         ok(services.delete(s.getServiceId()));
         eventually(() -> km.getKeyRoutes().isEmpty());
         assertNothingReserved();
+    }
+    /**
+     * Pre-emption at setup: a higher-priority request that nothing else carries displaces the
+     * lower-priority service holding the link, which is then recovered (here DEGRADED, being
+     * unprotected); with the switch off the same request is refused and nothing moves.
+     */
+    @Test
+    void higherPriorityPreemptsLowerOnlyWhenTheSwitchIsOn() throws Exception {
+        KeyServiceSpec low = spec(A, B, 9_000, Protection.PROTECTION_NONE).toBuilder()
+                .setConstraints(PathConstraints.newBuilder().setMaxHops(1)).build();
+        KeyService victim = ok(services.create(low));
+        KeyServiceSpec high = low.toBuilder().setMasterSaeId("sae-carol").setSlaveSaeId("sae-dave")
+                .setQos(low.getQos().toBuilder().setMinBandwidthBps(5_000).setPriority(5)).build();
+
+        topology.updateSettings(topology.settings().withKeyServicePreemption(false));
+        assertThat(statusOf(services.create(high)).getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(services.get(victim.getServiceId()).get().getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE);
+
+        topology.updateSettings(topology.settings().withKeyServicePreemption(true));
+        KeyService winner = ok(services.create(high));
+        assertThat(winner.getRoutes(0).getQkdlIdsList()).containsExactly(AB);
+        eventually(() -> services.get(victim.getServiceId()).get().getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED);
+        KeyService displaced = services.get(victim.getServiceId()).get();
+        assertThat(displaced.getReason()).contains("pre-empted by key service " + winner.getServiceId());
+        assertThat(displaced.getRoutesList()).isEmpty();
+        assertThat(admission.reservation(victim.getServiceId())).isEmpty();
+        eventually(() -> km.getKeyRoutes().size() == 1);
+        assertThat(admission.overbooked()).isEmpty();
+
+        ok(services.delete(winner.getServiceId()));
+        eventually(() -> services.get(victim.getServiceId()).get().getState() == KeyServiceState.KEY_SERVICE_STATE_ACTIVE);
+        assertThat(services.get(victim.getServiceId()).get().getReason()).isEqualTo("restored");
+        ok(services.delete(victim.getServiceId()));
+        assertNothingReserved();
+    }
+
+    /** A service DEGRADED for longer than the retry window becomes FAILED, holding nothing; it can be deleted. */
+    @Test
+    void degradedBeyondTheRetryWindowBecomesFailedAndHoldsNothing() throws Exception {
+        topology.updateSettings(topology.settings().withDegradedRetryWindow(java.time.Duration.ofMillis(200)));
+        KeyService s = ok(services.create(spec(A, B, 1_000, Protection.PROTECTION_NONE)));
+        topology.applyPerformance(A, perf(s.getRoutes(0).getQkdlIds(0), QKDL_STATUS_OFF, 0, 0.5));
+
+        eventually(() -> services.get(s.getServiceId()).get().getState() == KeyServiceState.KEY_SERVICE_STATE_FAILED);
+        KeyService failed = services.get(s.getServiceId()).get();
+        assertThat(failed.getReason()).contains("degraded for longer than").contains(s.getRoutes(0).getQkdlIds(0));
+        assertThat(failed.getRoutesList()).isEmpty();
+        assertThat(statusOf(services.modify(s.getServiceId(), s.getSpec().getQos(), null)).getCode())
+                .isEqualTo(Status.Code.FAILED_PRECONDITION);
+        topology.applyPerformance(A, perf(s.getRoutes(0).getQkdlIds(0), QKDL_STATUS_ACTIVE, 10_000, 0.01));
+        eventually(() -> LINKS.stream().allMatch(l -> admission.admissibleBps(l) == 10_000));
+        assertThat(services.get(s.getServiceId()).get().getState()).as("FAILED is not retried")
+                .isEqualTo(KeyServiceState.KEY_SERVICE_STATE_FAILED);
+        eventually(() -> km.getKeyRoutes().isEmpty());
+        assertNothingReserved();
+        ok(services.delete(s.getServiceId()));
+        assertThat(services.list()).isEmpty();
     }
 }
