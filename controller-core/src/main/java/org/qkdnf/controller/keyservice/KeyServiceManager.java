@@ -24,6 +24,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.qkdnf.controller.admission.AdmissionController;
 import org.qkdnf.controller.admission.AdmissionDecision;
 import org.qkdnf.controller.admission.Reservation;
@@ -43,6 +44,7 @@ import org.qkdnf.proto.northbound.v1.Protection;
 import org.qkdnf.proto.northbound.v1.ServiceRoute;
 import org.qkdnf.proto.northbound.v1.TopologyLink;
 import org.qkdnf.proto.northbound.v1.TopologyNode;
+import org.qkdnf.proto.northbound.v1.WatchTopologyResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -124,6 +126,8 @@ public final class KeyServiceManager implements AutoCloseable {
     /** Executor only. */
     private final PerServiceSerializer serial = new PerServiceSerializer();
     private final List<KeyServiceListener> listeners = new CopyOnWriteArrayList<>();
+    /** Executor only (removal from any thread). */
+    private final TopologyWatchers topologyWatchers = new TopologyWatchers();
     /** Latest state of links whose event the executor has not handled yet (see onTopologyEventAsync). */
     private final Map<String, PendingLink> pendingLinks = new ConcurrentHashMap<>();
     private final QkdTopologyListener topologyListener = this::onTopologyEventAsync;
@@ -136,7 +140,7 @@ public final class KeyServiceManager implements AutoCloseable {
         this.admission = Objects.requireNonNull(admission, "admission");
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.planner = new RoutePlanner(topology, admission);
+        this.planner = new RoutePlanner(topology, admission, new PoolLevels(keyManagement, clock::millis));
         this.installer = new RouteInstaller(Objects.requireNonNull(keyManagement, "keyManagement"));
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "qkd-key-services");
@@ -226,18 +230,40 @@ public final class KeyServiceManager implements AutoCloseable {
         List<QkdLinkInfo> links = new ArrayList<>(topology.getLinks());
         links.sort(Comparator.comparing(QkdLinkInfo::qkdlId));
         for (QkdLinkInfo l : links) {
-            TopologyLink.Builder t = TopologyLink.newBuilder().setQkdlId(l.qkdlId()).setStatus(l.status())
-                    .setDegraded(l.degraded()).setSkrBps(l.skrBps())
-                    .setAdmissibleBps(admission.admissibleBps(l.qkdlId())).setReservedBps(admission.reservedBps(l.qkdlId()));
-            if (l.nodeIdA() != null) {
-                t.setQkdnIdA(l.nodeIdA());
-            }
-            if (l.nodeIdB() != null) {
-                t.setQkdnIdB(l.nodeIdB());
-            }
-            b.addLinks(t);
+            b.addLinks(topologyLink(l));
         }
         return b.build();
+    }
+
+    private TopologyLink topologyLink(QkdLinkInfo l) {
+        TopologyLink.Builder t = TopologyLink.newBuilder().setQkdlId(l.qkdlId()).setStatus(l.status())
+                .setDegraded(l.degraded()).setSkrBps(l.skrBps())
+                .setAdmissibleBps(admission.admissibleBps(l.qkdlId())).setReservedBps(admission.reservedBps(l.qkdlId()));
+        if (l.nodeIdA() != null) {
+            t.setQkdnIdA(l.nodeIdA());
+        }
+        if (l.nodeIdB() != null) {
+            t.setQkdnIdB(l.nodeIdB());
+        }
+        return t.build();
+    }
+
+    /**
+     * Nc topology watch: {@code watcher} gets {@link #topologySnapshot()} first, then the changes
+     * ({@link TopologyWatchers} says which), on the manager's thread, in order; it must return at
+     * once. Completes once registered.
+     */
+    public CompletableFuture<Void> watchTopology(Consumer<WatchTopologyResponse> watcher) {
+        Objects.requireNonNull(watcher, "watcher");
+        return submit(() -> {
+            topologyWatchers.add(watcher, topologySnapshot());
+            return CompletableFuture.completedFuture(null);
+        });
+    }
+
+    /** Stops a {@link #watchTopology} watcher; any thread. */
+    public void unwatchTopology(Consumer<WatchTopologyResponse> watcher) {
+        topologyWatchers.remove(watcher);
     }
 
     public void addListener(KeyServiceListener listener) {
@@ -603,6 +629,16 @@ public final class KeyServiceManager implements AutoCloseable {
      * performance reports queues at most one task per link, not one per report.
      */
     private void onTopologyEventAsync(QkdTopologyEvent e) {
+        if (e.node().isPresent()) {
+            QkdNodeInfo n = e.node().get();
+            TopologyNode node = TopologyNode.newBuilder().setQkdnId(n.qkdnId()).setAgentConnected(n.agentConnected()).build();
+            boolean gone = e.type() == QkdTopologyEvent.Type.NODE_REMOVED;
+            try {
+                executor.execute(() -> topologyWatchers.node(node, gone));
+            } catch (RejectedExecutionException ignored) {
+                // closing
+            }
+        }
         if (e.link().isEmpty()) {
             return;
         }
@@ -639,6 +675,7 @@ public final class KeyServiceManager implements AutoCloseable {
         if (removed || !RoutePlanner.usable(l)) {
             capacity = 0;
         } else if (!l.hasPerformance()) {
+            topologyWatchers.link(topologyLink(l), false);
             return;
         } else {
             capacity = l.skrBps();
@@ -646,6 +683,7 @@ public final class KeyServiceManager implements AutoCloseable {
         long before = admission.admissibleBps(l.qkdlId());
         List<Reservation> displaced = admission.updateCapacity(l.qkdlId(), capacity);
         String cause = "link " + l.qkdlId() + (capacity == 0 ? " down" : " key rate fell to " + (long) capacity + " bit/s");
+        topologyWatchers.link(topologyLink(l), removed);
         for (Reservation r : displaced) {
             recover(r.serviceId(), cause);
         }

@@ -31,20 +31,24 @@ import org.qkdnf.proto.southbound.v1.QkdlStatus;
  * is the admission controller's admissible rate minus what is reserved on it, plus what the
  * service itself holds (it is replaced atomically, e.g. by a modify). PROTECTION_NONE and
  * PROTECTION_RESTORATION get the cheapest path ({@link CostFunction#DEFAULT}); ONE_PLUS_ONE a
- * node-disjoint pair, falling back to a single path (unprotected) when no pair exists.
+ * node-disjoint pair, falling back to a single path (unprotected) when no pair exists. Edge cost
+ * ({@link CostFunction#DEFAULT}): hop count, plus the share of the link's available rate the
+ * request takes, plus a pool term from the key managers' reported pool levels ({@link PoolLevels}).
  *
- * <p>Threads: stateless; called from the key-service manager's thread (it reads the topology and
- * the admission controller, both thread-safe).
+ * <p>Threads: the key-service manager's thread only (it reads the topology and the admission
+ * controller, both thread-safe; {@link PoolLevels} caches on that thread).
  */
 final class RoutePlanner {
 
     private final QkdTopologyService topology;
     private final AdmissionController admission;
     private final CostFunction costFunction = CostFunction.DEFAULT;
+    private final PoolLevels pools;
 
-    RoutePlanner(QkdTopologyService topology, AdmissionController admission) {
+    RoutePlanner(QkdTopologyService topology, AdmissionController admission, PoolLevels pools) {
         this.topology = topology;
         this.admission = admission;
+        this.pools = pools;
     }
 
     /**
@@ -170,7 +174,10 @@ final class RoutePlanner {
             long free = admission.admissibleBps(l.qkdlId()) - admission.reservedBps(l.qkdlId())
                     + own.getOrDefault(l.qkdlId(), 0L) + alsoFree.getOrDefault(l.qkdlId(), 0L);
             if (free > 0) {
-                b.addLink(l.qkdlId(), l.nodeIdA(), l.nodeIdB(), free, free, 0, 0);
+                // Pool term of the cost (CostFunction): key already stored on the link absorbs
+                // bursts and short outages, so among equally short routes the fuller pools win;
+                // the term is at most half a hop, so it never buys a longer route.
+                b.addLink(l.qkdlId(), l.nodeIdA(), l.nodeIdB(), free, free, pools.bits(l.qkdlId()), 0);
             }
         }
         return b.build();

@@ -241,11 +241,13 @@ class KeyServiceManagerTest {
         throw new AssertionError("expected a failure");
     }
 
-    private void assertNothingReserved() {
+    private void assertNothingReserved() throws InterruptedException {
         for (String l : LINKS) {
             assertThat(admission.reservedBps(l)).as("reserved on " + l).isZero();
         }
-        assertThat(km.getKeyRoutes()).as("routes in the key managers").isEmpty();
+        // Routes a reroute replaced are removed after the new ones were acknowledged, without
+        // holding up the service's next operation: their removal may still be on the wire.
+        eventually(() -> km.getKeyRoutes().isEmpty());
     }
 
     @Test
@@ -744,5 +746,56 @@ class KeyServiceManagerTest {
         assertNothingReserved();
         ok(services.delete(s.getServiceId()));
         assertThat(services.list()).isEmpty();
+    }
+    /** Nc topology watch: the snapshot first, then a link's status change; a performance jitter is not re-sent. */
+    @Test
+    void topologyWatchSendsTheSnapshotThenChanges() throws Exception {
+        List<org.qkdnf.proto.northbound.v1.WatchTopologyResponse> seen = new CopyOnWriteArrayList<>();
+        ok(services.watchTopology(seen::add));
+        assertThat(seen).hasSize(1);
+        assertThat(seen.get(0).getSnapshot().getLinksCount()).isEqualTo(5);
+        assertThat(seen.get(0).getSnapshot().getNodesCount()).isEqualTo(5);
+
+        topology.applyPerformance(A, perf(AB, QKDL_STATUS_ACTIVE, 10_100, 0.01)); // jitter: not sent
+        topology.applyPerformance(A, perf(AB, QKDL_STATUS_OFF, 0, 0.5));
+        eventually(() -> seen.size() >= 2);
+        Thread.sleep(50);
+        assertThat(seen).hasSize(2);
+        assertThat(seen.get(1).getLink().getQkdlId()).isEqualTo(AB);
+        assertThat(seen.get(1).getLink().getStatus()).isEqualTo(QKDL_STATUS_OFF);
+        assertThat(seen.get(1).getLink().getAdmissibleBps()).isZero();
+        assertThat(seen.get(1).getRemoved()).isFalse();
+    }
+    /** Pool level in the cost: of two equally long routes, the one whose key managers report fuller pools wins. */
+    @Test
+    void fullerPoolsWinBetweenEquallyLongRoutes() throws Exception {
+        KeyService first = ok(services.create(spec(A, D, 100, Protection.PROTECTION_NONE)));
+        String chosen = first.getRoutes(0).getQkdnIds(1);
+        ok(services.delete(first.getServiceId()));
+        String other = chosen.equals(B) ? C : B;
+        Map<String, List<String>> linksOf = Map.of(A, List.of(AB, AC), B, List.of(AB, BD), C, List.of(AC, CD),
+                D, List.of(BD, CD));
+        Map<String, List<String>> ends = Map.of(AB, List.of(A, B), AC, List.of(A, C), BD, List.of(B, D), CD, List.of(C, D));
+        for (String n : List.of(A, B, C, D)) {
+            org.qkdnf.proto.keymgmt.v1.KmsInventory.Builder inv = org.qkdnf.proto.keymgmt.v1.KmsInventory.newBuilder();
+            PoolReport.Builder pools = PoolReport.newBuilder();
+            for (String l : linksOf.get(n)) {
+                String peer = ends.get(l).get(0).equals(n) ? ends.get(l).get(1) : ends.get(l).get(0);
+                inv.addKmLinks(org.qkdnf.proto.keymgmt.v1.KmLink.newBuilder().setQkdlId(l).setNeighbourQkdnId(peer));
+                boolean full = l.equals(other.equals(B) ? AB : AC) || l.equals(other.equals(B) ? BD : CD);
+                pools.addPools(org.qkdnf.proto.keymgmt.v1.PoolLevel.newBuilder().setQkdlId(l).setOwnerQkdnId(n)
+                        .setMaxBits(10_000_000).setAvailableBits(full ? 10_000_000 : 0));
+            }
+            kms.get(n).send(ConnectRequest.newBuilder().setInventory(inv));
+            kms.get(n).send(ConnectRequest.newBuilder().setPoolReport(pools));
+        }
+        eventually(() -> km.getKmLinks().size() == 4
+                && km.getKmLinks().stream().allMatch(l -> l.getLevelsACount() == 1 && l.getLevelsBCount() == 1));
+        Thread.sleep(PoolLevels.REFRESH_MS + 50); // let the planner's cached levels expire
+
+        KeyService second = ok(services.create(spec(A, D, 100, Protection.PROTECTION_NONE)));
+        assertThat(second.getRoutes(0).getQkdnIds(1)).as("via the fuller pools").isEqualTo(other);
+        ok(services.delete(second.getServiceId()));
+        assertNothingReserved();
     }
 }
