@@ -329,7 +329,9 @@ public final class KeyServiceManager implements AutoCloseable {
             }
             KeyService s = KeyService.newBuilder().setServiceId(id).setSpec(spec)
                     .setState(KeyServiceState.KEY_SERVICE_STATE_ACTIVE)
-                    .setReason(routes.size() < expectedRoutes(spec) ? "unprotected: no disjoint backup route" : "")
+                    .setReason(routes.size() < expectedRoutes(spec) ? "unprotected: no disjoint backup route"
+                            : routes.get(0).getRateBps() != 0 ? "split over " + routes.size()
+                            + " routes: no single route carries min_bandwidth_bps" : "")
                     .addAllRoutes(installed).setUpdatedAt(ts(now)).build();
             commit(s);
             scheduleExpiry(s);

@@ -74,6 +74,10 @@ final class RouteInstaller {
     private CompletableFuture<ServiceRoute> install(KeyServiceSpec spec, ServiceRoute r) {
         AppQos q = spec.getQos();
         long rate = q.getMaxBandwidthBps() != 0 ? q.getMaxBandwidthBps() : q.getMinBandwidthBps();
+        if (r.getRateBps() != 0) {
+            // One route of a split: its share of the service's rate, in proportion.
+            rate = Math.max(1, (long) ((double) rate * r.getRateBps() / q.getMinBandwidthBps()));
+        }
         long buffer = Math.max(MIN_BUFFER_BITS, rate * 2);
         buffer = (buffer + 7) / 8 * 8;
         KeyRoute kr = KeyRoute.newBuilder().setServiceId(r.getRouteId())

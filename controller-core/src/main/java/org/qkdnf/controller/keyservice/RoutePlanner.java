@@ -1,6 +1,7 @@
 package org.qkdnf.controller.keyservice;
 
 import io.grpc.Status;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,7 @@ import org.qkdnf.controller.path.Path;
 import org.qkdnf.controller.path.PathEngine;
 import org.qkdnf.controller.path.PathGraph;
 import org.qkdnf.controller.path.PathRequest;
+import org.qkdnf.controller.path.RateSplit;
 import org.qkdnf.proto.northbound.v1.KeyServiceSpec;
 import org.qkdnf.proto.northbound.v1.PathConstraints;
 import org.qkdnf.proto.northbound.v1.Protection;
@@ -85,11 +87,41 @@ final class RoutePlanner {
         }
         Optional<Path> p = engine.shortestPath(request);
         if (p.isEmpty()) {
+            Optional<List<ServiceRoute>> split = split(engine, request, spec);
+            if (split.isPresent()) {
+                return split.get();
+            }
             throw Status.RESOURCE_EXHAUSTED.withDescription("no route from " + spec.getMasterQkdnId() + " to "
                     + spec.getSlaveQkdnId() + " carries qos.min_bandwidth_bps="
                     + spec.getQos().getMinBandwidthBps() + " bit/s within the constraints").asRuntimeException();
         }
         return List.of(route(p.get()));
+    }
+
+    /**
+     * When no single path carries min_bandwidth_bps: a split over up to
+     * {@link PathEngine#DEFAULT_MAX_SPLIT_PATHS} paths by min-cost max-flow
+     * ({@link org.qkdnf.controller.path.MaxFlowSplitter}), each route with the rate it carries, only
+     * if the whole rate fits within the constraints (all or nothing). Not for ONE_PLUS_ONE (a pair
+     * of split flows is not a protection) nor with via nodes (the flow does not take waypoints).
+     */
+    private Optional<List<ServiceRoute>> split(PathEngine engine, PathRequest request, KeyServiceSpec spec) {
+        if (spec.getProtection() == Protection.PROTECTION_ONE_PLUS_ONE || spec.getConstraints().getViaQkdnIdsCount() > 0) {
+            return Optional.empty();
+        }
+        RateSplit split = engine.split(request, PathEngine.DEFAULT_MAX_SPLIT_PATHS);
+        if (!split.satisfied() || split.shares().size() < 2) {
+            return Optional.empty();
+        }
+        int maxHops = spec.getConstraints().getMaxHops();
+        List<ServiceRoute> routes = new ArrayList<>();
+        for (RateSplit.Share share : split.shares()) {
+            if (maxHops != 0 && share.path().linkIds().size() > maxHops) {
+                return Optional.empty();
+            }
+            routes.add(route(share.path()).toBuilder().setRateBps(share.rate()).build());
+        }
+        return Optional.of(routes);
     }
 
     /** A backup for {@code working}: shortest path sharing none of its links or inner nodes. */
@@ -117,12 +149,16 @@ final class RoutePlanner {
         return admission.reserve(serviceId, spec.getQos().getPriority(), rates(spec, routes), true);
     }
 
-    /** The rate each link carries for {@code routes}: min_bandwidth_bps per route crossing it. */
+    /**
+     * The rate each link carries for {@code routes}: per route crossing it, the route's share of a
+     * split, else min_bandwidth_bps (1+1: both routes carry the whole rate).
+     */
     static Map<String, Long> rates(KeyServiceSpec spec, List<ServiceRoute> routes) {
         Map<String, Long> m = new TreeMap<>();
         for (ServiceRoute r : routes) {
+            long rate = r.getRateBps() != 0 ? r.getRateBps() : spec.getQos().getMinBandwidthBps();
             for (String l : r.getQkdlIdsList()) {
-                m.merge(l, spec.getQos().getMinBandwidthBps(), Long::sum);
+                m.merge(l, rate, Long::sum);
             }
         }
         return m;

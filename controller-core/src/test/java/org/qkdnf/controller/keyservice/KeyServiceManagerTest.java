@@ -284,7 +284,8 @@ class KeyServiceManagerTest {
         // The first route has 4 kbit/s left: a second 6 kbit/s service must take the other side.
         KeyService second = ok(services.create(spec(A, D, 6_000, Protection.PROTECTION_NONE)));
         assertThat(second.getRoutes(0).getQkdnIds(1)).isNotEqualTo(first.getRoutes(0).getQkdnIds(1));
-        Status full = statusOf(services.create(spec(A, D, 6_000, Protection.PROTECTION_NONE)));
+        // 4 + 4 kbit/s are left: even a split does not carry 9 kbit/s.
+        Status full = statusOf(services.create(spec(A, D, 9_000, Protection.PROTECTION_NONE)));
         assertThat(full.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
         assertThat(full.getDescription()).contains("min_bandwidth_bps");
         assertThat(admission.overbooked()).isEmpty();
@@ -796,6 +797,28 @@ class KeyServiceManagerTest {
         KeyService second = ok(services.create(spec(A, D, 100, Protection.PROTECTION_NONE)));
         assertThat(second.getRoutes(0).getQkdnIds(1)).as("via the fuller pools").isEqualTo(other);
         ok(services.delete(second.getServiceId()));
+        assertNothingReserved();
+    }
+    /** Split: no single route carries 15 kbit/s, two do; both reserved at their share and installed, all or nothing. */
+    @Test
+    void rateNoSingleRouteCarriesIsSplitOverSeveralRoutes() throws Exception {
+        assertThat(statusOf(services.create(spec(A, D, 25_000, Protection.PROTECTION_NONE))).getCode())
+                .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertNothingReserved();
+
+        KeyService s = ok(services.create(spec(A, D, 15_000, Protection.PROTECTION_RESTORATION)));
+        assertThat(s.getRoutesCount()).isEqualTo(2);
+        assertThat(s.getReason()).contains("split over 2 routes");
+        assertThat(s.getRoutesList()).allMatch(ServiceRoute::getInstalled);
+        assertThat(s.getRoutes(0).getRateBps() + s.getRoutes(1).getRateBps()).isEqualTo(15_000);
+        for (ServiceRoute r : s.getRoutesList()) {
+            for (String l : r.getQkdlIdsList()) {
+                assertThat(admission.reservedBps(l)).isEqualTo(r.getRateBps());
+            }
+            assertThat(km.getKeyRoute(r.getRouteId()).orElseThrow().getRoute().getRateBps()).isEqualTo(r.getRateBps());
+        }
+        assertThat(admission.overbooked()).isEmpty();
+        ok(services.delete(s.getServiceId()));
         assertNothingReserved();
     }
 }
