@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -95,8 +94,9 @@ import org.slf4j.LoggerFactory;
  * not installed) before it is sent. On {@link #start()}: a PENDING service (setup never answered)
  * is undone; write-ahead routes of other services are removed from the key managers; a
  * reservation that does not match what the record's routes need (a crash between the reservation
- * change and the record) is released and the service recovered once link capacities are known; a
- * reservation without a record is released.
+ * change and the record) is released and the service re-planned as soon as one of its links'
+ * capacity is known again (until then it keeps its routes); a reservation without a record is
+ * released.
  *
  * <p><b>Expiry.</b> {@code ttl_s} becomes {@code expires_at} at creation; the service is deleted then.
  *
@@ -125,6 +125,8 @@ public final class KeyServiceManager implements AutoCloseable {
     private final Map<String, ScheduledFuture<?>> expiries = new HashMap<>();
     /** Executor only. */
     private final PerServiceSerializer serial = new PerServiceSerializer();
+    /** Executor only: services to re-plan after a restart, by the links whose capacity they wait for. */
+    private final Map<String, java.util.Set<String>> awaitingCapacity = new HashMap<>();
     private final List<KeyServiceListener> listeners = new CopyOnWriteArrayList<>();
     /** Executor only (removal from any thread). */
     private final TopologyWatchers topologyWatchers = new TopologyWatchers();
@@ -164,7 +166,6 @@ public final class KeyServiceManager implements AutoCloseable {
 
     /** Executor only: brings records and reservations back into agreement after a restart (class comment). */
     private void restore() {
-        Map<String, String> toRecover = new TreeMap<>();
         for (KeyService s : new ArrayList<>(services.values())) {
             if (s.getState() == KeyServiceState.KEY_SERVICE_STATE_PENDING) {
                 abandon(s);
@@ -179,7 +180,13 @@ public final class KeyServiceManager implements AutoCloseable {
                 }
             } else if (held.isEmpty() || !held.get().rateBpsByLink().equals(RoutePlanner.rates(s.getSpec(), s.getRoutesList()))) {
                 admission.release(s.getServiceId());
-                toRecover.put(s.getServiceId(), "reservation and routes disagreed after a restart");
+                // Re-planned once its links' capacity is known again (the agents report after a
+                // restart): planning now would find no capacity and degrade a working service.
+                for (ServiceRoute r : s.getRoutesList()) {
+                    for (String l : r.getQkdlIdsList()) {
+                        awaitingCapacity.computeIfAbsent(l, k -> new java.util.TreeSet<>()).add(s.getServiceId());
+                    }
+                }
             }
             scheduleExpiry(s);
         }
@@ -191,7 +198,6 @@ public final class KeyServiceManager implements AutoCloseable {
         for (QkdLinkInfo l : topology.getLinks()) {
             feedCapacity(l, false);
         }
-        toRecover.forEach(this::recover);
         retryDegraded();
     }
 
@@ -688,6 +694,14 @@ public final class KeyServiceManager implements AutoCloseable {
         topologyWatchers.link(topologyLink(l), removed);
         for (Reservation r : displaced) {
             recover(r.serviceId(), cause);
+        }
+        java.util.Set<String> waiting = awaitingCapacity.remove(l.qkdlId());
+        if (waiting != null) {
+            for (String id : waiting) {
+                awaitingCapacity.values().forEach(ids -> ids.remove(id));
+                recover(id, "its reservation and routes disagreed after a restart");
+            }
+            awaitingCapacity.values().removeIf(java.util.Set::isEmpty);
         }
         if (admission.admissibleBps(l.qkdlId()) > before) {
             retryDegraded();
