@@ -112,12 +112,14 @@ public final class NcRecoveryCommand implements Callable<Integer> {
 
             CountDownLatch moved = new CountDownLatch((int) onCut);
             AtomicLong lastNanos = new AtomicLong();
+            AtomicLong firstNanos = new AtomicLong();
             java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
             KeyServiceListener listener = (s, removed) -> {
                 if (!removed && s.getState() != KeyServiceState.KEY_SERVICE_STATE_PENDING
                         && (s.getRoutesCount() == 0 || !s.getRoutes(0).getQkdlIdsList().contains(cut))
                         && seen.add(s.getServiceId())) {
                     lastNanos.set(System.nanoTime());
+                    firstNanos.compareAndSet(0, lastNanos.get());
                     moved.countDown();
                 }
             };
@@ -142,8 +144,9 @@ public final class NcRecoveryCommand implements Callable<Integer> {
                 }
             }
             System.out.printf(Locale.ROOT, "recovery: %,d services off the cut link in %.1f ms (cut -> last route "
-                    + "acknowledged by the kms-agents); %,d ACTIVE, %,d DEGRADED, routes missing in kms-agents: %,d%n",
-                    onCut, ms, active, services - failed - active, missing);
+                    + "acknowledged by the kms-agents; the first after %.1f ms); %,d ACTIVE, %,d DEGRADED, routes "
+                    + "missing in kms-agents: %,d%n", onCut, ms, (firstNanos.get() - start) / 1e6, active,
+                    services - failed - active, missing);
             return missing == 0 ? 0 : 1;
         }
     }
