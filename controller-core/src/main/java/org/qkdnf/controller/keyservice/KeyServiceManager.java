@@ -83,8 +83,8 @@ import org.slf4j.LoggerFactory;
  * routes that still works, at once (it is installed already), then looks for a new disjoint backup
  * (ACTIVE with a reason while there is none); RESTORATION gets a new cheapest route; when nothing
  * carries the service, or for PROTECTION_NONE, it becomes DEGRADED, holding no reservation and no
- * route. When a link's admissible rate grows, or a delete frees capacity, DEGRADED services are
- * retried, highest priority first. A service DEGRADED for longer than the settings'
+ * route. When a link's admissible rate grows, or a delete frees capacity, and every
+ * {@value #DEGRADED_RETRY_INTERVAL_S} s, DEGRADED services are retried, highest priority first. A service DEGRADED for longer than the settings'
  * {@code degradedRetryWindow} becomes FAILED (see {@link #scheduleFailure}).
  *
  * <p><b>Pre-emption.</b> A setup that no route can carry may displace lower-priority services
@@ -111,6 +111,12 @@ public final class KeyServiceManager implements AutoCloseable {
 
     /** Key the source keeps relayed ahead of demand: at least 64 kbit, else two seconds of rate. */
     static final long MIN_BUFFER_BITS = RouteInstaller.MIN_BUFFER_BITS;
+    /**
+     * DEGRADED services are also retried this often: a setup refused for a reason other than
+     * capacity (a key manager that timed out or was not connected) gets no capacity event to
+     * retry it, and would otherwise wait for the FAILED window.
+     */
+    static final long DEGRADED_RETRY_INTERVAL_S = 30;
 
     private final QkdTopologyService topology;
     private final AdmissionController admission;
@@ -162,6 +168,8 @@ public final class KeyServiceManager implements AutoCloseable {
         started = true;
         topology.addListener(topologyListener);
         executor.execute(this::restore);
+        executor.scheduleWithFixedDelay(this::retryDegraded, DEGRADED_RETRY_INTERVAL_S, DEGRADED_RETRY_INTERVAL_S,
+                TimeUnit.SECONDS);
     }
 
     /** Executor only: brings records and reservations back into agreement after a restart (class comment). */
