@@ -53,6 +53,15 @@ public final class BenchPki implements AutoCloseable {
         }
     }
 
+    /** Issues and writes a certificate of {@code role} for {@code id} (a key manager, an Nc client). */
+    public TlsFiles issue(String id, Role role) {
+        try {
+            return write(ca.issue(id, role, PROVIDER), role.ou() + "-" + id);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private TlsFiles write(IssuedCredential credential, String name) throws IOException {
         IssuedCredential.PemFiles f = credential.writeTo(dir, name);
         return new TlsFiles(f.certificateChain(), f.privateKey(), f.trustedCa());

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -15,10 +16,12 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Every decision is made and applied under one lock, all links of a request at once (all or
  * nothing), so no interleaving of concurrent requests can overbook a link; the reservation is
- * saved to the {@link ReservationStore} before it takes effect, so what was admitted survives a
- * restart. When a link's capacity falls (its SKR drops, it goes down, the fraction is lowered)
- * below what is reserved on it, reservations are displaced at once until it fits, and returned
- * to the caller to reroute or degrade: the invariant holds after every call, not eventually.
+ * saved to the {@link ReservationStore} before it takes effect (or, with deferred durability,
+ * before {@link #flush()} completes, which the caller awaits before acting on it), so what was
+ * admitted survives a restart. When a link's capacity falls (its SKR drops, it goes down, the
+ * fraction is lowered) below what is reserved on it, reservations are displaced at once until it
+ * fits, and returned to the caller to reroute or degrade: the invariant holds after every call,
+ * not eventually.
  *
  * <p><b>Displacement and pre-emption rule.</b> Among the reservations using the link, the lowest
  * priority goes first; among equal priorities the most recently admitted (a newer service yields
@@ -32,6 +35,7 @@ public final class AdmissionController {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final ReservationStore store;
+    private final boolean deferDurability;
     // Guarded by lock.
     private double admissibleFraction;
     private final Map<String, Long> measuredSkrBps = new HashMap<>();
@@ -47,7 +51,19 @@ public final class AdmissionController {
      * @param admissibleFraction the share of a link's measured SKR that may be reserved, in (0, 1]
      */
     public AdmissionController(ReservationStore store, double admissibleFraction) {
+        this(store, admissibleFraction, false);
+    }
+
+    /**
+     * @param deferDurability whether changes may reach the store's device later: a change is then
+     *                        durable once a {@link #flush()} called after it completes, and the
+     *                        caller must wait for that before acting on the change outside this
+     *                        process (the key-service manager does, batching a thousand setups
+     *                        into one sync); otherwise every call returns with its change durable
+     */
+    public AdmissionController(ReservationStore store, double admissibleFraction, boolean deferDurability) {
         this.store = Objects.requireNonNull(store, "store");
+        this.deferDurability = deferDurability;
         checkFraction(admissibleFraction);
         this.admissibleFraction = admissibleFraction;
         for (Reservation r : store.loadAll()) {
@@ -87,10 +103,10 @@ public final class AdmissionController {
                 }
             }
             for (Reservation v : victims) {
-                store.remove(v.serviceId());
+                persistRemove(v.serviceId());
                 apply(v, null);
             }
-            store.save(wanted);
+            persistSave(wanted);
             apply(existing, wanted);
             if (existing == null) {
                 nextSeq++;
@@ -142,7 +158,7 @@ public final class AdmissionController {
             if (existing == null) {
                 return false;
             }
-            store.remove(serviceId);
+            persistRemove(serviceId);
             apply(existing, null);
             return true;
         } finally {
@@ -183,17 +199,54 @@ public final class AdmissionController {
     private List<Reservation> displaceOver(List<String> links) {
         List<Reservation> displaced = new ArrayList<>();
         for (String link : links) {
-            while (reserved(link) > admissible(link)) {
-                Reservation victim = reservations.values().stream()
-                        .filter(r -> r.rateBpsByLink().containsKey(link))
-                        .min(DISPLACEMENT_ORDER)
-                        .orElseThrow(() -> new IllegalStateException("link " + link + " reserved without reservations"));
-                store.remove(victim.serviceId());
+            if (reserved(link) <= admissible(link)) {
+                continue;
+            }
+            // One scan and one sort per link, not one scan per victim: a cut displaces thousands.
+            List<Reservation> onLink = new ArrayList<>();
+            for (Reservation r : reservations.values()) {
+                if (r.rateBpsByLink().containsKey(link)) {
+                    onLink.add(r);
+                }
+            }
+            onLink.sort(DISPLACEMENT_ORDER);
+            for (Reservation victim : onLink) {
+                if (reserved(link) <= admissible(link)) {
+                    break;
+                }
+                persistRemove(victim.serviceId());
                 apply(victim, null);
                 displaced.add(victim);
             }
+            if (reserved(link) > admissible(link)) {
+                throw new IllegalStateException("link " + link + " reserved without reservations");
+            }
         }
         return displaced;
+    }
+
+    private void persistSave(Reservation r) {
+        if (deferDurability) {
+            store.saveDeferred(r);
+        } else {
+            store.save(r);
+        }
+    }
+
+    private void persistRemove(String serviceId) {
+        if (deferDurability) {
+            store.removeDeferred(serviceId);
+        } else {
+            store.remove(serviceId);
+        }
+    }
+
+    /**
+     * Completes once every change made before the call is durable (at once unless durability is
+     * deferred); never blocks.
+     */
+    public CompletableFuture<Void> flush() {
+        return deferDurability ? store.flush() : CompletableFuture.completedFuture(null);
     }
 
     /** Moves the per-link sums from {@code before} to {@code after} (either may be null). */
@@ -224,6 +277,16 @@ public final class AdmissionController {
     private static void checkFraction(double f) {
         if (!(f > 0 && f <= 1)) {
             throw new IllegalArgumentException("admissible_fraction: must be in (0, 1], got " + f);
+        }
+    }
+
+    /** Every reservation, one consistent snapshot. */
+    public List<Reservation> reservations() {
+        lock.lock();
+        try {
+            return new ArrayList<>(reservations.values());
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -1,6 +1,7 @@
 package org.qkdnf.controller.api;
 
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import org.qkdnf.proto.keymgmt.v1.KeyRouteEntry;
 import org.qkdnf.proto.keymgmt.v1.KmNode;
@@ -11,7 +12,8 @@ import org.qkdnf.proto.keymgmt.v1.KmNode;
  * {@link QkdTopologyStore} so hosts add it without touching the quantum-layer store. Not intended
  * for direct use: the key-management manager owns it.
  *
- * <p>Each write is durable when it returns. Implementations are thread-safe.
+ * <p>Each write is durable when it returns, except the deferred ones (durable once a later
+ * {@link #flush()} completes). Implementations are thread-safe.
  */
 public interface KeyManagementStore {
 
@@ -27,4 +29,22 @@ public interface KeyManagementStore {
     void putRoute(KeyRouteEntry entry);
 
     void removeRoute(String serviceId);
+
+    /**
+     * Stores a route like {@link #putRoute} but may return before it is durable: it is durable
+     * once a {@link #flush()} called after it completes. The default writes synchronously.
+     */
+    default void putRouteDeferred(KeyRouteEntry entry) {
+        putRoute(entry);
+    }
+
+    /** Forgets a route like {@link #removeRoute}, durable after the next {@link #flush()}. */
+    default void removeRouteDeferred(String serviceId) {
+        removeRoute(serviceId);
+    }
+
+    /** Completes once every deferred write made before the call is durable; never blocks. */
+    default CompletableFuture<Void> flush() {
+        return CompletableFuture.completedFuture(null);
+    }
 }

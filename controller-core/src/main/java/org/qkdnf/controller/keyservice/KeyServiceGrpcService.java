@@ -8,6 +8,7 @@ import io.grpc.stub.StreamObserver;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import org.qkdnf.common.tls.PeerIdentityInterceptor;
 import org.qkdnf.controller.km.SkServerFactory;
 import org.qkdnf.proto.northbound.v1.CreateKeyServiceRequest;
@@ -28,11 +29,14 @@ import org.qkdnf.proto.northbound.v1.QueryPathsRequest;
 import org.qkdnf.proto.northbound.v1.QueryPathsResponse;
 import org.qkdnf.proto.northbound.v1.WatchKeyServicesRequest;
 import org.qkdnf.proto.northbound.v1.WatchKeyServicesResponse;
+import org.qkdnf.proto.northbound.v1.WatchTopologyRequest;
+import org.qkdnf.proto.northbound.v1.WatchTopologyResponse;
 
 /**
  * Nc, the key-service northbound: a thin gRPC face of {@link KeyServiceManager}. Unary calls
  * answer when the manager's future completes (no thread waits meanwhile). A watch gets every
- * service, then every change, until the client cancels; a watcher that does not keep up is not
+ * service, then every change, until the client cancels (a topology watch: the snapshot, then the
+ * node and link changes); a watcher that does not keep up is not
  * throttled (changes are rare next to the stream's buffer; flow control is left for later).
  * Runs behind the identity interceptor admitting {@link SkServerFactory#ADMIN_ROLES}.
  */
@@ -129,6 +133,23 @@ public final class KeyServiceGrpcService extends KeyServiceServiceGrpc.KeyServic
     public void getTopology(GetTopologyRequest request, StreamObserver<GetTopologyResponse> out) {
         out.onNext(manager.topologySnapshot());
         out.onCompleted();
+    }
+
+    @Override
+    public void watchTopology(WatchTopologyRequest request, StreamObserver<WatchTopologyResponse> out) {
+        ServerCallStreamObserver<WatchTopologyResponse> call = (ServerCallStreamObserver<WatchTopologyResponse>) out;
+        Consumer<WatchTopologyResponse> watcher = new Consumer<WatchTopologyResponse>() {
+            @Override
+            public void accept(WatchTopologyResponse r) {
+                if (call.isCancelled()) {
+                    manager.unwatchTopology(this);
+                    return;
+                }
+                call.onNext(r);
+            }
+        };
+        call.setOnCancelHandler(() -> manager.unwatchTopology(watcher));
+        manager.watchTopology(watcher);
     }
 
     private static <T> void answer(CompletableFuture<T> future, StreamObserver<T> out) {

@@ -4,30 +4,26 @@ import com.google.protobuf.Timestamp;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.qkdnf.controller.admission.AdmissionController;
 import org.qkdnf.controller.admission.AdmissionDecision;
 import org.qkdnf.controller.admission.Reservation;
@@ -37,13 +33,6 @@ import org.qkdnf.controller.api.QkdNodeInfo;
 import org.qkdnf.controller.api.QkdTopologyEvent;
 import org.qkdnf.controller.api.QkdTopologyListener;
 import org.qkdnf.controller.api.QkdTopologyService;
-import org.qkdnf.controller.path.CostFunction;
-import org.qkdnf.controller.path.DisjointPair;
-import org.qkdnf.controller.path.Path;
-import org.qkdnf.controller.path.PathEngine;
-import org.qkdnf.controller.path.PathGraph;
-import org.qkdnf.controller.path.PathRequest;
-import org.qkdnf.proto.keymgmt.v1.KeyRoute;
 import org.qkdnf.proto.northbound.v1.AppQos;
 import org.qkdnf.proto.northbound.v1.GetTopologyResponse;
 import org.qkdnf.proto.northbound.v1.KeyService;
@@ -54,67 +43,99 @@ import org.qkdnf.proto.northbound.v1.Protection;
 import org.qkdnf.proto.northbound.v1.ServiceRoute;
 import org.qkdnf.proto.northbound.v1.TopologyLink;
 import org.qkdnf.proto.northbound.v1.TopologyNode;
-import org.qkdnf.proto.southbound.v1.QkdlStatus;
+import org.qkdnf.proto.northbound.v1.WatchTopologyResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Key services: route computation on the key-rate-aware graph, admission of the minimum
- * bandwidth on every link, installation into the key managers over Sk, and recovery when links
- * fail or lose key rate.
+ * Key services: route computation on the key-rate-aware graph ({@link RoutePlanner}), admission of
+ * the minimum bandwidth on every link, installation into the key managers over Sk
+ * ({@link RouteInstaller}), and recovery when links fail or lose key rate.
  *
- * <p><b>Setup.</b> The graph holds the links whose merged status is ACTIVE and that are not
- * flagged degraded; an edge's available rate is the {@link AdmissionController}'s admissible rate
- * minus what is reserved on it (plus what the service itself holds, for a modify). PROTECTION_NONE
- * and PROTECTION_RESTORATION get the cheapest path ({@link CostFunction#DEFAULT}); ONE_PLUS_ONE a
- * node-disjoint pair, both reserved, the first installed (keys flow on it) and the second held as
- * a hot standby (installed on a switch). {@code min_bandwidth_bps} is reserved on every link of
- * every route, all or nothing. A request that no route can carry is answered RESOURCE_EXHAUSTED
- * and leaves nothing behind; an install the key managers refuse is answered with their status,
- * after the reservation was released. So a service exists only once it was ACTIVE.
+ * <p><b>Setup.</b> PROTECTION_NONE and PROTECTION_RESTORATION get the cheapest path;
+ * ONE_PLUS_ONE a node-disjoint pair, both reserved and both installed in the key managers (so a
+ * cut switches to the other without an install on the critical path). {@code min_bandwidth_bps}
+ * is reserved on every link of every route, all or nothing. A request that no route can carry is
+ * answered RESOURCE_EXHAUSTED and leaves nothing behind; an install the key managers refuse is
+ * answered with their status, after the reservation was released. So a service exists only once
+ * it was ACTIVE.
+ *
+ * <p><b>Pipeline.</b> A setup is planned, reserved and written ahead (a PENDING record naming its
+ * routes) on the owner thread, which then moves on to the next request; once the write-ahead is
+ * durable the installs are sent, and each acknowledgement completes its service back on the owner
+ * thread (commit ACTIVE, or release and answer the error). Stores are written deferred and made
+ * durable in batches ({@code flush()}), so a thousand setups in flight share a few device syncs;
+ * nothing leaves the controller (an install, an answer) before what it depends on is durable.
+ * Recovery works the same way: every service a link event displaces is re-planned and its installs
+ * sent in one pass, acknowledgements handled as they come. {@link PerServiceSerializer} keeps one
+ * operation in flight per service, so a later delete, modify or recovery of a service waits for the
+ * install before it: a route is never removed while its own install is on the wire.
  *
  * <p><b>Routes in the key managers.</b> Each installed route has its own UUID (route_id), so a new
- * route can be installed before the old one is removed (make-before-break). If the key managers
- * refuse the second route, the old one is removed first and the install retried (break-before-make).
+ * route is installed and acknowledged before the old one is removed (make-before-break); the key
+ * managers accept several routes for one SAE pair.
  *
  * <p><b>Recovery.</b> Every link event feeds the link's capacity to the admission controller
  * ({@code skr_bps} when ACTIVE and not degraded, 0 otherwise; an ACTIVE link without measurement
  * yet is left as it was, so a restarted controller keeps its restored reservations until it hears
  * from the agents). Services displaced by that (AdmissionController's rule: lowest priority, then
  * the most recently admitted, go first) move: ONE_PLUS_ONE keeps or switches to the one of its two
- * routes that still works and looks for a new disjoint backup (ACTIVE with a reason when there is
- * none); RESTORATION gets a new cheapest route; when nothing carries the service, or for
- * PROTECTION_NONE, it becomes DEGRADED, holding no reservation and no route. When a link's
- * admissible rate grows, DEGRADED services are retried, highest priority first.
+ * routes that still works, at once (it is installed already), then looks for a new disjoint backup
+ * (ACTIVE with a reason while there is none); RESTORATION gets a new cheapest route; when nothing
+ * carries the service, or for PROTECTION_NONE, it becomes DEGRADED, holding no reservation and no
+ * route. When a link's admissible rate grows, or a delete frees capacity, and every
+ * {@value #DEGRADED_RETRY_INTERVAL_S} s, DEGRADED services are retried, highest priority first. A service DEGRADED for longer than the settings'
+ * {@code degradedRetryWindow} becomes FAILED (see {@link #scheduleFailure}).
+ *
+ * <p><b>Pre-emption.</b> A setup that no route can carry may displace lower-priority services
+ * (rule at {@link #admit}; off with the settings' {@code keyServicePreemption}).
+ *
+ * <p><b>Crash consistency.</b> Every install is written ahead in the service's record (route id,
+ * not installed) before it is sent. On {@link #start()}: a PENDING service (setup never answered)
+ * is undone; write-ahead routes of other services are removed from the key managers; a
+ * reservation that does not match what the record's routes need (a crash between the reservation
+ * change and the record) is released and the service re-planned as soon as one of its links'
+ * capacity is known again (until then it keeps its routes); a reservation without a record is
+ * released.
  *
  * <p><b>Expiry.</b> {@code ttl_s} becomes {@code expires_at} at creation; the service is deleted then.
  *
  * <p><b>Threads.</b> All service state is owned by one thread (the {@code qkd-key-services}
- * executor): every mutation, topology event and listener call runs there, in order, so no two
- * changes interleave. Public methods may be called from any thread; mutations answer through a
- * future. Reads ({@link #get}, {@link #list}) see the last completed change.
+ * executor): every mutation step, topology event, acknowledgement handling and listener call runs
+ * there, in order. Public methods may be called from any thread; mutations answer through a
+ * future. Reads ({@link #get}, {@link #list}) see the last committed change.
  */
 public final class KeyServiceManager implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KeyServiceManager.class);
 
     /** Key the source keeps relayed ahead of demand: at least 64 kbit, else two seconds of rate. */
-    static final long MIN_BUFFER_BITS = 65_536;
-    /** Upper bound on waiting for the key managers (their own command timeout comes first). */
-    static final Duration SK_WAIT = Duration.ofSeconds(30);
+    static final long MIN_BUFFER_BITS = RouteInstaller.MIN_BUFFER_BITS;
+    /**
+     * DEGRADED services are also retried this often: a setup refused for a reason other than
+     * capacity (a key manager that timed out or was not connected) gets no capacity event to
+     * retry it, and would otherwise wait for the FAILED window.
+     */
+    static final long DEGRADED_RETRY_INTERVAL_S = 30;
 
     private final QkdTopologyService topology;
     private final AdmissionController admission;
-    private final KeyManagementAdminService keyManagement;
     private final KeyServiceStore store;
     private final Clock clock;
-    private final CostFunction costFunction = CostFunction.DEFAULT;
+    private final RoutePlanner planner;
+    private final RouteInstaller installer;
     private final ScheduledExecutorService executor;
     /** Written on the executor only; concurrent for readers. */
     private final Map<String, KeyService> services = new ConcurrentHashMap<>();
     /** Executor only. */
     private final Map<String, ScheduledFuture<?>> expiries = new HashMap<>();
+    /** Executor only. */
+    private final PerServiceSerializer serial = new PerServiceSerializer();
+    /** Executor only: services to re-plan after a restart, by the links whose capacity they wait for. */
+    private final Map<String, java.util.Set<String>> awaitingCapacity = new HashMap<>();
     private final List<KeyServiceListener> listeners = new CopyOnWriteArrayList<>();
+    /** Executor only (removal from any thread). */
+    private final TopologyWatchers topologyWatchers = new TopologyWatchers();
     /** Latest state of links whose event the executor has not handled yet (see onTopologyEventAsync). */
     private final Map<String, PendingLink> pendingLinks = new ConcurrentHashMap<>();
     private final QkdTopologyListener topologyListener = this::onTopologyEventAsync;
@@ -125,9 +146,10 @@ public final class KeyServiceManager implements AutoCloseable {
                              KeyManagementAdminService keyManagement, KeyServiceStore store, Clock clock) {
         this.topology = Objects.requireNonNull(topology, "topology");
         this.admission = Objects.requireNonNull(admission, "admission");
-        this.keyManagement = Objects.requireNonNull(keyManagement, "keyManagement");
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.planner = new RoutePlanner(topology, admission, new PoolLevels(keyManagement, clock::millis));
+        this.installer = new RouteInstaller(Objects.requireNonNull(keyManagement, "keyManagement"));
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "qkd-key-services");
             t.setDaemon(true);
@@ -145,23 +167,46 @@ public final class KeyServiceManager implements AutoCloseable {
         }
         started = true;
         topology.addListener(topologyListener);
-        executor.execute(() -> {
-            for (KeyService s : new ArrayList<>(services.values())) {
-                if (s.getState() == KeyServiceState.KEY_SERVICE_STATE_PENDING) {
-                    abandon(s);
-                } else {
-                    dropInterruptedInstalls(s);
-                    if (s.getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED) {
-                        admission.release(s.getServiceId()); // a retry interrupted after reserving
+        executor.execute(this::restore);
+        executor.scheduleWithFixedDelay(this::retryDegraded, DEGRADED_RETRY_INTERVAL_S, DEGRADED_RETRY_INTERVAL_S,
+                TimeUnit.SECONDS);
+    }
+
+    /** Executor only: brings records and reservations back into agreement after a restart (class comment). */
+    private void restore() {
+        for (KeyService s : new ArrayList<>(services.values())) {
+            if (s.getState() == KeyServiceState.KEY_SERVICE_STATE_PENDING) {
+                abandon(s);
+                continue;
+            }
+            s = dropInterruptedInstalls(s);
+            Optional<Reservation> held = admission.reservation(s.getServiceId());
+            if (s.getState() != KeyServiceState.KEY_SERVICE_STATE_ACTIVE) {
+                admission.release(s.getServiceId()); // a retry interrupted after reserving
+                if (s.getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED) {
+                    scheduleFailure(s);
+                }
+            } else if (held.isEmpty() || !held.get().rateBpsByLink().equals(RoutePlanner.rates(s.getSpec(), s.getRoutesList()))) {
+                admission.release(s.getServiceId());
+                // Re-planned once its links' capacity is known again (the agents report after a
+                // restart): planning now would find no capacity and degrade a working service.
+                for (ServiceRoute r : s.getRoutesList()) {
+                    for (String l : r.getQkdlIdsList()) {
+                        awaitingCapacity.computeIfAbsent(l, k -> new java.util.TreeSet<>()).add(s.getServiceId());
                     }
-                    scheduleExpiry(s);
                 }
             }
-            for (QkdLinkInfo l : topology.getLinks()) {
-                feedCapacity(l, false);
+            scheduleExpiry(s);
+        }
+        for (Reservation r : admission.reservations()) {
+            if (!services.containsKey(r.serviceId())) {
+                admission.release(r.serviceId()); // reserved, then the controller died before the record
             }
-            retryDegraded();
-        });
+        }
+        for (QkdLinkInfo l : topology.getLinks()) {
+            feedCapacity(l, false);
+        }
+        retryDegraded();
     }
 
     @Override
@@ -199,18 +244,40 @@ public final class KeyServiceManager implements AutoCloseable {
         List<QkdLinkInfo> links = new ArrayList<>(topology.getLinks());
         links.sort(Comparator.comparing(QkdLinkInfo::qkdlId));
         for (QkdLinkInfo l : links) {
-            TopologyLink.Builder t = TopologyLink.newBuilder().setQkdlId(l.qkdlId()).setStatus(l.status())
-                    .setDegraded(l.degraded()).setSkrBps(l.skrBps())
-                    .setAdmissibleBps(admission.admissibleBps(l.qkdlId())).setReservedBps(admission.reservedBps(l.qkdlId()));
-            if (l.nodeIdA() != null) {
-                t.setQkdnIdA(l.nodeIdA());
-            }
-            if (l.nodeIdB() != null) {
-                t.setQkdnIdB(l.nodeIdB());
-            }
-            b.addLinks(t);
+            b.addLinks(topologyLink(l));
         }
         return b.build();
+    }
+
+    private TopologyLink topologyLink(QkdLinkInfo l) {
+        TopologyLink.Builder t = TopologyLink.newBuilder().setQkdlId(l.qkdlId()).setStatus(l.status())
+                .setDegraded(l.degraded()).setSkrBps(l.skrBps())
+                .setAdmissibleBps(admission.admissibleBps(l.qkdlId())).setReservedBps(admission.reservedBps(l.qkdlId()));
+        if (l.nodeIdA() != null) {
+            t.setQkdnIdA(l.nodeIdA());
+        }
+        if (l.nodeIdB() != null) {
+            t.setQkdnIdB(l.nodeIdB());
+        }
+        return t.build();
+    }
+
+    /**
+     * Nc topology watch: {@code watcher} gets {@link #topologySnapshot()} first, then the changes
+     * ({@link TopologyWatchers} says which), on the manager's thread, in order; it must return at
+     * once. Completes once registered.
+     */
+    public CompletableFuture<Void> watchTopology(Consumer<WatchTopologyResponse> watcher) {
+        Objects.requireNonNull(watcher, "watcher");
+        return submit(() -> {
+            topologyWatchers.add(watcher, topologySnapshot());
+            return CompletableFuture.completedFuture(null);
+        });
+    }
+
+    /** Stops a {@link #watchTopology} watcher; any thread. */
+    public void unwatchTopology(Consumer<WatchTopologyResponse> watcher) {
+        topologyWatchers.remove(watcher);
     }
 
     public void addListener(KeyServiceListener listener) {
@@ -232,7 +299,7 @@ public final class KeyServiceManager implements AutoCloseable {
                 listener.keyServiceChanged(s, false);
             }
             listeners.add(listener);
-            return null;
+            return CompletableFuture.completedFuture(null);
         });
     }
 
@@ -240,7 +307,7 @@ public final class KeyServiceManager implements AutoCloseable {
     public CompletableFuture<List<ServiceRoute>> queryPaths(KeyServiceSpec spec) {
         return submit(() -> {
             KeyServiceValidator.spec(spec, topology, clock.instant());
-            return plan(spec, "", Set.of());
+            return CompletableFuture.completedFuture(planner.plan(spec, ""));
         });
     }
 
@@ -253,31 +320,75 @@ public final class KeyServiceManager implements AutoCloseable {
             KeyServiceValidator.spec(requested, topology, now);
             KeyServiceSpec spec = withExpiry(requested, now);
             String id = UUID.randomUUID().toString();
-            List<ServiceRoute> routes = new ArrayList<>(plan(spec, id, Set.of()));
-            routes.set(0, routes.get(0).toBuilder().setRouteId(UUID.randomUUID().toString()).build());
-            reserveOrThrow(id, spec, routes);
-            // Write-ahead: a crash from here on leaves a PENDING record naming the route, which
-            // start() removes from the key managers, and releases, after a restart.
-            store.save(KeyService.newBuilder().setServiceId(id).setSpec(spec)
-                    .setState(KeyServiceState.KEY_SERVICE_STATE_PENDING).setReason("being set up")
-                    .addAllRoutes(routes).setUpdatedAt(ts(now)).build());
-            List<ServiceRoute> installed;
-            try {
-                installed = installWorking(null, spec, routes, List.of());
-            } catch (RuntimeException e) {
+            return serial.run(id, () -> setup(id, spec, now));
+        });
+    }
+
+    /** Executor only: the create pipeline (class comment). */
+    private CompletableFuture<KeyService> setup(String id, KeyServiceSpec spec, Instant now) {
+        List<ServiceRoute> routes = new ArrayList<>();
+        for (ServiceRoute r : admit(id, spec)) {
+            routes.add(RouteInstaller.withRouteId(r));
+        }
+        // Write-ahead: a crash from here on leaves a PENDING record naming the routes, which
+        // start() removes from the key managers, and releases, after a restart.
+        store.saveDeferred(KeyService.newBuilder().setServiceId(id).setSpec(spec)
+                .setState(KeyServiceState.KEY_SERVICE_STATE_PENDING).setReason("being set up")
+                .addAllRoutes(routes).setUpdatedAt(ts(now)).build());
+        return durable().thenCompose(v -> onOwner(installer.installAll(spec, routes))).handle((installed, e) -> {
+            if (e != null) {
                 admission.release(id);
-                store.remove(id);
-                throw e;
+                store.removeDeferred(id);
+                throw RouteInstaller.asStatus(e);
             }
             KeyService s = KeyService.newBuilder().setServiceId(id).setSpec(spec)
                     .setState(KeyServiceState.KEY_SERVICE_STATE_ACTIVE)
-                    .setReason(routes.size() < expectedRoutes(spec) ? "unprotected: no disjoint backup route" : "")
+                    .setReason(routes.size() < expectedRoutes(spec) ? "unprotected: no disjoint backup route"
+                            : routes.get(0).getRateBps() != 0 ? "split over " + routes.size()
+                            + " routes: no single route carries min_bandwidth_bps" : "")
                     .addAllRoutes(installed).setUpdatedAt(ts(now)).build();
             commit(s);
             scheduleExpiry(s);
-            log.info("key service {} ACTIVE on {}", id, describe(installed));
+            log.debug("key service {} ACTIVE on {}", id, describe(installed));
             return s;
-        });
+        }).thenCompose(s -> durable().thenApply(v -> s));
+    }
+
+    /**
+     * Plans and reserves a new service's routes. <b>Pre-emption rule</b> (when
+     * {@link org.qkdnf.controller.api.ControllerSettings#keyServicePreemption()} is on): only when
+     * no route fits the free capacity, the service is planned again counting the rate of
+     * strictly lower-priority services as free, and reserved displacing them by the admission
+     * controller's rule (lowest priority first, then the most recently admitted, only as many as
+     * needed, and only if that makes it fit). Each displaced service is then recovered like one a
+     * link failure displaced (rerouted, or DEGRADED with the reason), after this setup.
+     */
+    private List<ServiceRoute> admit(String id, KeyServiceSpec spec) {
+        StatusRuntimeException refused;
+        try {
+            List<ServiceRoute> routes = planner.plan(spec, id);
+            planner.reserveOrThrow(id, spec, routes);
+            return routes;
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED || !topology.settings().keyServicePreemption()) {
+                throw e;
+            }
+            refused = e;
+        }
+        List<ServiceRoute> routes;
+        try {
+            routes = planner.planPreempting(spec, id);
+        } catch (StatusRuntimeException e) {
+            throw refused;
+        }
+        AdmissionDecision d = planner.reservePreempting(id, spec, routes);
+        if (!d.admitted()) {
+            throw refused;
+        }
+        for (Reservation victim : d.preempted()) {
+            recover(victim.serviceId(), "pre-empted by key service " + id + " of priority " + spec.getQos().getPriority());
+        }
+        return routes;
     }
 
     /**
@@ -287,28 +398,33 @@ public final class KeyServiceManager implements AutoCloseable {
     public CompletableFuture<KeyService> modify(String serviceId, AppQos qos, PathConstraints constraints) {
         return submit(() -> {
             KeyServiceValidator.serviceId(serviceId);
-            KeyService s = existing(serviceId);
-            Instant now = clock.instant();
-            KeyServiceValidator.qos("qos", qos, now);
-            KeyServiceSpec.Builder b = s.getSpec().toBuilder().setQos(qos);
-            if (constraints != null) {
-                b.setConstraints(constraints);
-                KeyServiceValidator.constraints("constraints", constraints, b.build(), topology);
-            }
-            KeyServiceSpec spec = withExpiry(b.build(), now);
-            Optional<Reservation> before = admission.reservation(serviceId);
-            List<ServiceRoute> routes = plan(spec, serviceId, Set.of());
-            reserveOrThrow(serviceId, spec, routes);
-            List<ServiceRoute> installed;
-            try {
-                installed = installWorking(s, spec, routes, s.getRoutesList());
-            } catch (RuntimeException e) {
-                if (before.isPresent()) {
-                    admission.reserve(serviceId, before.get().priority(), before.get().rateBpsByLink(), false);
-                } else {
-                    admission.release(serviceId);
-                }
-                throw e;
+            existing(serviceId);
+            return serial.run(serviceId, () -> change(serviceId, qos, constraints));
+        });
+    }
+
+    /** Executor only. */
+    private CompletableFuture<KeyService> change(String serviceId, AppQos qos, PathConstraints constraints) {
+        KeyService s = existing(serviceId);
+        if (s.getState() == KeyServiceState.KEY_SERVICE_STATE_FAILED) {
+            throw Status.FAILED_PRECONDITION.withDescription("service_id: key service " + serviceId
+                    + " FAILED (" + s.getReason() + "); delete it and create a new one").asRuntimeException();
+        }
+        Instant now = clock.instant();
+        KeyServiceValidator.qos("qos", qos, now);
+        KeyServiceSpec.Builder b = s.getSpec().toBuilder().setQos(qos);
+        if (constraints != null) {
+            b.setConstraints(constraints);
+            KeyServiceValidator.constraints("constraints", constraints, b.build(), topology);
+        }
+        KeyServiceSpec spec = withExpiry(b.build(), now);
+        Optional<Reservation> before = admission.reservation(serviceId);
+        List<ServiceRoute> routes = planner.plan(spec, serviceId);
+        planner.reserveOrThrow(serviceId, spec, routes);
+        return installRoutes(s, spec, routes).handle((installed, e) -> {
+            if (e != null) {
+                restoreReservation(s, before);
+                throw RouteInstaller.asStatus(e);
             }
             KeyService next = s.toBuilder().setSpec(spec).setState(KeyServiceState.KEY_SERVICE_STATE_ACTIVE)
                     .setReason(routes.size() < expectedRoutes(spec) ? "unprotected: no disjoint backup route" : "")
@@ -317,67 +433,143 @@ public final class KeyServiceManager implements AutoCloseable {
             cancelExpiry(serviceId);
             scheduleExpiry(next);
             return next;
-        });
+        }).thenCompose(next -> durable().thenApply(v -> next));
+    }
+
+    /** A refused modify: the old reservation back, or a recovery when it no longer fits. Executor only. */
+    private void restoreReservation(KeyService s, Optional<Reservation> before) {
+        String id = s.getServiceId();
+        if (before.isPresent()) {
+            if (!admission.reserve(id, before.get().priority(), before.get().rateBpsByLink(), false).admitted()) {
+                admission.release(id);
+                recover(id, "its links were taken while a modify was refused");
+            }
+        } else {
+            admission.release(id);
+        }
     }
 
     /** Removes the route(s) from the key managers and releases the reservation. */
     public CompletableFuture<Void> delete(String serviceId) {
         return submit(() -> {
             KeyServiceValidator.serviceId(serviceId);
-            KeyService s = existing(serviceId);
-            remove(s, "deleted");
-            return null;
+            existing(serviceId);
+            return serial.run(serviceId, () -> remove(existing(serviceId), "deleted")).thenApply(v -> {
+                retryDegraded(); // the capacity it held may carry a degraded service
+                return v;
+            });
         });
     }
 
     // ---------------------------------------------------------------- internals
 
-    private void remove(KeyService s, String why) {
-        for (ServiceRoute r : s.getRoutesList()) {
-            uninstall(r);
-        }
+    /** Executor only; completes once the key managers answered the removals. */
+    private CompletableFuture<Void> remove(KeyService s, String why) {
+        CompletableFuture<Void> removed = installer.uninstallAll(s.getRoutesList());
         admission.release(s.getServiceId());
-        store.remove(s.getServiceId());
+        store.removeDeferred(s.getServiceId());
         services.remove(s.getServiceId());
         cancelExpiry(s.getServiceId());
-        log.info("key service {} {}", s.getServiceId(), why);
+        log.debug("key service {} {}", s.getServiceId(), why);
         notifyListeners(s.toBuilder().setReason(why).build(), true);
+        return onOwner(CompletableFuture.allOf(removed, durable()));
     }
 
     /**
-     * A setup interrupted by a crash (never acknowledged): its route is removed from the key
+     * Installs the routes of {@code wanted} that {@code s} does not already have installed on the
+     * same path (those are kept, with their route ids), after writing them ahead in its record;
+     * once all are acknowledged, removes the installed routes of {@code s} not kept
+     * (make-before-break). Completes on the owner thread with {@code wanted} as installed; on
+     * failure nothing new stays installed and the record is back to {@code s}.
+     */
+    private CompletableFuture<List<ServiceRoute>> installRoutes(KeyService s, KeyServiceSpec spec, List<ServiceRoute> wanted) {
+        List<ServiceRoute> result = new ArrayList<>();
+        List<ServiceRoute> toInstall = new ArrayList<>();
+        List<ServiceRoute> kept = new ArrayList<>();
+        for (ServiceRoute w : wanted) {
+            ServiceRoute same = null;
+            for (ServiceRoute r : s.getRoutesList()) {
+                if (r.getInstalled() && samePath(r, w) && !kept.contains(r)) {
+                    same = r;
+                }
+            }
+            if (same != null) {
+                kept.add(same);
+                result.add(same);
+            } else {
+                ServiceRoute fresh = RouteInstaller.withRouteId(w.toBuilder().clearRouteId().setInstalled(false).build());
+                toInstall.add(fresh);
+                result.add(fresh);
+            }
+        }
+        List<ServiceRoute> toRemove = new ArrayList<>();
+        for (ServiceRoute r : s.getRoutesList()) {
+            if (r.getInstalled() && !kept.contains(r)) {
+                toRemove.add(r);
+            }
+        }
+        if (toInstall.isEmpty()) {
+            installer.uninstallAll(toRemove);
+            return CompletableFuture.completedFuture(result);
+        }
+        // Write-ahead: after a crash start() removes these from the key managers.
+        store.saveDeferred(s.toBuilder().addAllRoutes(toInstall).build());
+        return durable().thenCompose(v -> onOwner(installer.installAll(spec, toInstall))).handle((installed, e) -> {
+            if (e != null) {
+                store.saveDeferred(services.getOrDefault(s.getServiceId(), s)); // drop the write-ahead entries
+                throw RouteInstaller.asStatus(e);
+            }
+            installer.uninstallAll(toRemove);
+            List<ServiceRoute> out = new ArrayList<>(result.size());
+            for (ServiceRoute r : result) {
+                ServiceRoute done = r;
+                for (ServiceRoute i : installed) {
+                    if (i.getRouteId().equals(r.getRouteId())) {
+                        done = i;
+                    }
+                }
+                out.add(done);
+            }
+            return out;
+        });
+    }
+
+    /**
+     * A setup interrupted by a crash (never acknowledged): its routes are removed from the key
      * managers (re-sent to those not connected yet), its reservation released, its record dropped.
      */
     private void abandon(KeyService s) {
         for (ServiceRoute r : s.getRoutesList()) {
             if (!r.getRouteId().isEmpty()) {
-                uninstall(r.toBuilder().setInstalled(true).build());
+                installer.uninstall(r.toBuilder().setInstalled(true).build());
             }
         }
         admission.release(s.getServiceId());
         services.remove(s.getServiceId());
-        store.remove(s.getServiceId());
+        store.removeDeferred(s.getServiceId());
         log.info("key service {}: setup interrupted by a restart, undone", s.getServiceId());
     }
 
     /** Routes whose install a crash interrupted (write-ahead entries): removed, and dropped from the record. */
-    private void dropInterruptedInstalls(KeyService s) {
+    private KeyService dropInterruptedInstalls(KeyService s) {
         List<ServiceRoute> keep = new ArrayList<>();
         boolean dropped = false;
         for (ServiceRoute r : s.getRoutesList()) {
             if (!r.getInstalled() && !r.getRouteId().isEmpty()) {
-                uninstall(r.toBuilder().setInstalled(true).build());
+                installer.uninstall(r.toBuilder().setInstalled(true).build());
                 dropped = true;
             } else {
                 keep.add(r);
             }
         }
-        if (dropped) {
-            KeyService fixed = s.toBuilder().clearRoutes().addAllRoutes(keep).build();
-            store.save(fixed);
-            services.put(fixed.getServiceId(), fixed);
-            log.info("key service {}: route install interrupted by a restart, undone", s.getServiceId());
+        if (!dropped) {
+            return s;
         }
+        KeyService fixed = s.toBuilder().clearRoutes().addAllRoutes(keep).build();
+        store.saveDeferred(fixed);
+        services.put(fixed.getServiceId(), fixed);
+        log.info("key service {}: route install interrupted by a restart, undone", s.getServiceId());
+        return fixed;
     }
 
     private KeyService existing(String serviceId) {
@@ -388,10 +580,16 @@ public final class KeyServiceManager implements AutoCloseable {
         return s;
     }
 
+    /** Executor only. Durable once a later {@link #durable()} completes. */
     private void commit(KeyService s) {
-        store.save(s);
+        store.saveDeferred(s);
         services.put(s.getServiceId(), s);
         notifyListeners(s, false);
+    }
+
+    /** Completes on the owner thread once every change staged so far (services, reservations) is durable. */
+    private CompletableFuture<Void> durable() {
+        return onOwner(CompletableFuture.allOf(store.flush(), admission.flush()));
     }
 
     private void notifyListeners(KeyService s, boolean removed) {
@@ -423,12 +621,10 @@ public final class KeyServiceManager implements AutoCloseable {
         Timestamp at = s.getSpec().getQos().getExpiresAt();
         long delayMs = Math.max(0, Instant.ofEpochSecond(at.getSeconds(), at.getNanos()).toEpochMilli() - clock.millis());
         String id = s.getServiceId();
-        expiries.put(id, executor.schedule(() -> {
+        expiries.put(id, executor.schedule(() -> serial.run(id, () -> {
             KeyService current = services.get(id);
-            if (current != null) {
-                remove(current, "expired");
-            }
-        }, delayMs, TimeUnit.MILLISECONDS));
+            return current == null ? CompletableFuture.completedFuture(null) : remove(current, "expired");
+        }), delayMs, TimeUnit.MILLISECONDS));
     }
 
     private void cancelExpiry(String serviceId) {
@@ -438,225 +634,27 @@ public final class KeyServiceManager implements AutoCloseable {
         }
     }
 
-    /**
-     * The route(s) for {@code spec} now: the cheapest path, or for ONE_PLUS_ONE a node-disjoint
-     * pair (falling back to a single path, unprotected, when no pair exists); RESOURCE_EXHAUSTED
-     * when no path carries min_bandwidth_bps within the constraints.
-     */
-    private List<ServiceRoute> plan(KeyServiceSpec spec, String serviceId, Set<String> excludedLinks) {
-        PathEngine engine = new PathEngine(graph(serviceId, excludedLinks), costFunction);
-        PathRequest request = request(spec, Set.of());
-        if (spec.getProtection() == Protection.PROTECTION_ONE_PLUS_ONE) {
-            Optional<DisjointPair> pair = engine.nodeDisjointPair(request);
-            if (pair.isPresent()) {
-                return List.of(route(pair.get().primary()), route(pair.get().secondary()));
-            }
-        }
-        Optional<Path> p = engine.shortestPath(request);
-        if (p.isEmpty()) {
-            throw Status.RESOURCE_EXHAUSTED.withDescription("no route from " + spec.getMasterQkdnId() + " to "
-                    + spec.getSlaveQkdnId() + " carries qos.min_bandwidth_bps="
-                    + spec.getQos().getMinBandwidthBps() + " bit/s within the constraints").asRuntimeException();
-        }
-        return List.of(route(p.get()));
-    }
-
-    /** A backup for {@code working}: shortest path sharing none of its links or inner nodes. */
-    private Optional<ServiceRoute> backupFor(KeyServiceSpec spec, String serviceId, ServiceRoute working) {
-        PathEngine engine = new PathEngine(graph(serviceId, new HashSet<>(working.getQkdlIdsList())), costFunction);
-        List<String> nodes = working.getQkdnIdsList();
-        return engine.shortestPath(request(spec, new HashSet<>(nodes.subList(1, nodes.size() - 1)))).map(this::route);
-    }
-
-    private PathRequest request(KeyServiceSpec spec, Set<String> alsoAvoid) {
-        PathConstraints c = spec.getConstraints();
-        Set<String> avoid = new HashSet<>(c.getAvoidQkdnIdsList());
-        avoid.addAll(alsoAvoid);
-        return PathRequest.builder(spec.getMasterQkdnId(), spec.getSlaveQkdnId())
-                .rate(spec.getQos().getMinBandwidthBps())
-                .maxHops(c.getMaxHops() == 0 ? PathRequest.UNLIMITED_HOPS : c.getMaxHops())
-                .avoid(avoid)
-                .via(c.getViaQkdnIdsList().toArray(new String[0]))
-                .build();
-    }
-
-    /**
-     * Usable links (ACTIVE, not degraded, both ends known) weighted by their free admissible
-     * rate, counting what {@code serviceId} itself holds as free (it is replaced atomically).
-     */
-    private PathGraph graph(String serviceId, Set<String> excludedLinks) {
-        Map<String, Long> own = admission.reservation(serviceId).map(Reservation::rateBpsByLink).orElse(Map.of());
-        PathGraph.Builder b = PathGraph.builder();
-        for (QkdNodeInfo n : topology.getNodes()) {
-            b.addNode(n.qkdnId());
-        }
-        for (QkdLinkInfo l : topology.getLinks()) {
-            if (!usable(l) || excludedLinks.contains(l.qkdlId())) {
-                continue;
-            }
-            long free = admission.admissibleBps(l.qkdlId()) - admission.reservedBps(l.qkdlId())
-                    + own.getOrDefault(l.qkdlId(), 0L);
-            if (free > 0) {
-                b.addLink(l.qkdlId(), l.nodeIdA(), l.nodeIdB(), free, free, 0, 0);
-            }
-        }
-        return b.build();
-    }
-
-    private static boolean usable(QkdLinkInfo l) {
-        return l.status() == QkdlStatus.QKDL_STATUS_ACTIVE && !l.degraded() && l.nodeIdA() != null
-                && l.nodeIdB() != null && !l.nodeIdA().equals(l.nodeIdB());
-    }
-
-    private ServiceRoute route(Path p) {
-        return ServiceRoute.newBuilder().addAllQkdnIds(p.nodeIds()).addAllQkdlIds(p.linkIds()).build();
-    }
-
-    private static Map<String, Long> rates(KeyServiceSpec spec, List<ServiceRoute> routes) {
-        Map<String, Long> m = new TreeMap<>();
-        for (ServiceRoute r : routes) {
-            for (String l : r.getQkdlIdsList()) {
-                m.merge(l, spec.getQos().getMinBandwidthBps(), Long::sum);
-            }
-        }
-        return m;
-    }
-
-    private void reserveOrThrow(String id, KeyServiceSpec spec, List<ServiceRoute> routes) {
-        AdmissionDecision d = admission.reserve(id, spec.getQos().getPriority(), rates(spec, routes), false);
-        if (!d.admitted()) {
-            throw Status.RESOURCE_EXHAUSTED.withDescription("qos.min_bandwidth_bps: " + d.reason()).asRuntimeException();
-        }
-    }
-
-    /**
-     * Installs {@code routes.get(0)} unless {@code current} already has the same path installed
-     * (then it is kept), and removes the installed routes of {@code current} not kept:
-     * make-before-break, or break-before-make when the key managers refuse the new route while
-     * the old exists. Returns {@code routes} with route ids and the installed flag set; on failure
-     * the new route is not installed (the key managers clean up) and the exception is thrown.
-     */
-    private List<ServiceRoute> installWorking(KeyService owner, KeyServiceSpec spec, List<ServiceRoute> routes,
-                                              List<ServiceRoute> current) {
-        try {
-            return installWorking(owner, spec, routes.get(0), routes, current);
-        } catch (RuntimeException e) {
-            if (owner != null) {
-                store.save(owner); // drop the write-ahead entry
-            }
-            throw e;
-        }
-    }
-
-    private List<ServiceRoute> installWorking(KeyService owner, KeyServiceSpec spec, ServiceRoute wanted,
-                                              List<ServiceRoute> routes, List<ServiceRoute> current) {
-        ServiceRoute kept = null;
-        for (ServiceRoute r : current) {
-            if (r.getInstalled() && samePath(r, wanted)) {
-                kept = r;
-            }
-        }
-        ServiceRoute working;
-        List<ServiceRoute> toRemove = new ArrayList<>();
-        for (ServiceRoute r : current) {
-            if (r.getInstalled() && r != kept) {
-                toRemove.add(r);
-            }
-        }
-        if (kept != null) {
-            working = kept;
-        } else {
-            try {
-                working = install(spec, intent(owner, wanted));
-            } catch (StatusRuntimeException e) {
-                if (toRemove.isEmpty() || e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
-                    throw e;
-                }
-                log.info("make-before-break refused ({}); removing the old route first", e.getStatus());
-                toRemove.forEach(this::uninstall);
-                toRemove.clear();
-                working = install(spec, intent(owner, wanted.toBuilder().clearRouteId().build()));
-            }
-        }
-        toRemove.forEach(this::uninstall);
-        List<ServiceRoute> out = new ArrayList<>();
-        out.add(working);
-        for (int i = 1; i < routes.size(); i++) {
-            out.add(routes.get(i).toBuilder().clearRouteId().setInstalled(false).build());
-        }
-        return out;
-    }
-
-    /**
-     * Write-ahead of an install for an existing service: the route, with its id and not yet
-     * installed, is saved in the service's record first, so that after a crash {@link #start()}
-     * removes it from the key managers (a service's standby routes never carry a route id).
-     */
-    private ServiceRoute intent(KeyService owner, ServiceRoute r) {
-        ServiceRoute withId = r.getRouteId().isEmpty() ? r.toBuilder().setRouteId(UUID.randomUUID().toString()).build() : r;
-        if (owner != null) {
-            store.save(owner.toBuilder().addRoutes(withId.toBuilder().setInstalled(false)).build());
-        }
-        return withId;
-    }
-
     private static boolean samePath(ServiceRoute a, ServiceRoute b) {
         return a.getQkdnIdsList().equals(b.getQkdnIdsList()) && a.getQkdlIdsList().equals(b.getQkdlIdsList());
-    }
-
-    private ServiceRoute install(KeyServiceSpec spec, ServiceRoute r) {
-        String routeId = r.getRouteId().isEmpty() ? UUID.randomUUID().toString() : r.getRouteId();
-        AppQos q = spec.getQos();
-        long rate = q.getMaxBandwidthBps() != 0 ? q.getMaxBandwidthBps() : q.getMinBandwidthBps();
-        long buffer = Math.max(MIN_BUFFER_BITS, rate * 2);
-        buffer = (buffer + 7) / 8 * 8;
-        KeyRoute kr = KeyRoute.newBuilder().setServiceId(routeId)
-                .setMasterSaeId(spec.getMasterSaeId()).setSlaveSaeId(spec.getSlaveSaeId())
-                .addAllRouteQkdnIds(r.getQkdnIdsList()).addAllRouteQkdlIds(r.getQkdlIdsList())
-                .setRateBps(rate).setBufferBits(buffer).build();
-        await(keyManagement.installRoute(kr, null));
-        return r.toBuilder().setRouteId(routeId).setInstalled(true).build();
-    }
-
-    /** Best effort: the key-management manager re-sends a removal a key manager missed on reconnect. */
-    private void uninstall(ServiceRoute r) {
-        if (!r.getInstalled() || r.getRouteId().isEmpty()) {
-            return;
-        }
-        try {
-            await(keyManagement.removeRoute(r.getRouteId(), null));
-        } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
-                log.warn("route {} not removed everywhere yet (re-sent on reconnect): {}", r.getRouteId(), e.getStatus());
-            }
-        }
-    }
-
-    private static <T> T await(CompletableFuture<T> f) {
-        try {
-            return f.get(SK_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof StatusRuntimeException) {
-                throw (StatusRuntimeException) c;
-            }
-            throw Status.fromThrowable(c).asRuntimeException();
-        } catch (TimeoutException e) {
-            throw Status.DEADLINE_EXCEEDED.withDescription("key managers did not answer in " + SK_WAIT).asRuntimeException();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw Status.CANCELLED.withDescription("controller shutting down").asRuntimeException();
-        }
     }
 
     // ---------------------------------------------------------------- recovery
 
     /**
      * Coalesces per link: only the latest state of a link waits for the executor, so a burst of
-     * performance reports (or an executor busy waiting for key managers) queues at most one task
-     * per link, not one per report.
+     * performance reports queues at most one task per link, not one per report.
      */
     private void onTopologyEventAsync(QkdTopologyEvent e) {
+        if (e.node().isPresent()) {
+            QkdNodeInfo n = e.node().get();
+            TopologyNode node = TopologyNode.newBuilder().setQkdnId(n.qkdnId()).setAgentConnected(n.agentConnected()).build();
+            boolean gone = e.type() == QkdTopologyEvent.Type.NODE_REMOVED;
+            try {
+                executor.execute(() -> topologyWatchers.node(node, gone));
+            } catch (RejectedExecutionException ignored) {
+                // closing
+            }
+        }
         if (e.link().isEmpty()) {
             return;
         }
@@ -687,12 +685,13 @@ public final class KeyServiceManager implements AutoCloseable {
         }
     }
 
-    /** Executor only. */
+    /** Executor only. Every displaced service is re-planned and its installs sent in this one pass. */
     private void feedCapacity(QkdLinkInfo l, boolean removed) {
         double capacity;
-        if (removed || !usable(l)) {
+        if (removed || !RoutePlanner.usable(l)) {
             capacity = 0;
         } else if (!l.hasPerformance()) {
+            topologyWatchers.link(topologyLink(l), false);
             return;
         } else {
             capacity = l.skrBps();
@@ -700,141 +699,261 @@ public final class KeyServiceManager implements AutoCloseable {
         long before = admission.admissibleBps(l.qkdlId());
         List<Reservation> displaced = admission.updateCapacity(l.qkdlId(), capacity);
         String cause = "link " + l.qkdlId() + (capacity == 0 ? " down" : " key rate fell to " + (long) capacity + " bit/s");
+        topologyWatchers.link(topologyLink(l), removed);
         for (Reservation r : displaced) {
             recover(r.serviceId(), cause);
+        }
+        java.util.Set<String> waiting = awaitingCapacity.remove(l.qkdlId());
+        if (waiting != null) {
+            for (String id : waiting) {
+                awaitingCapacity.values().forEach(ids -> ids.remove(id));
+                recover(id, "its reservation and routes disagreed after a restart");
+            }
+            awaitingCapacity.values().removeIf(java.util.Set::isEmpty);
         }
         if (admission.admissibleBps(l.qkdlId()) > before) {
             retryDegraded();
         }
     }
 
-    /** A service lost its reservation: move it, or degrade it. Executor only. */
+    /** A service lost its reservation: move it, or degrade it, once its operation in flight is done. Executor only. */
     private void recover(String serviceId, String cause) {
+        serial.run(serviceId, () -> recoverNow(serviceId, cause));
+    }
+
+    private CompletableFuture<Void> recoverNow(String serviceId, String cause) {
         KeyService s = services.get(serviceId);
-        if (s == null) {
-            admission.release(serviceId);
-            return;
+        if (s == null || s.getState() != KeyServiceState.KEY_SERVICE_STATE_ACTIVE) {
+            return CompletableFuture.completedFuture(null); // gone, or holds nothing (DEGRADED)
+        }
+        if (admission.reservation(serviceId).isPresent()) {
+            return CompletableFuture.completedFuture(null); // an operation since re-admitted it
         }
         KeyServiceSpec spec = s.getSpec();
         if (spec.getProtection() == Protection.PROTECTION_NONE) {
-            degrade(s, cause);
-            return;
+            return degrade(s, cause);
         }
-        List<List<ServiceRoute>> candidates = new ArrayList<>();
         if (spec.getProtection() == Protection.PROTECTION_ONE_PLUS_ONE) {
-            // Keep the working route if it still works, else switch to the standby; new backup.
             for (ServiceRoute r : s.getRoutesList()) {
-                if (routeUp(r)) {
-                    List<ServiceRoute> c = new ArrayList<>();
-                    c.add(r);
-                    backupFor(spec, serviceId, r).ifPresent(c::add);
-                    candidates.add(c);
+                if (r.getInstalled() && planner.routeUp(r) && planner.reserve(serviceId, spec, List.of(r)).admitted()) {
+                    return switchTo(s, r, cause);
                 }
             }
         }
+        List<ServiceRoute> routes;
         try {
-            candidates.add(plan(spec, serviceId, Set.of()));
+            routes = planner.plan(spec, serviceId);
         } catch (StatusRuntimeException e) {
-            // no fresh route; the candidates above may still do
+            return degrade(s, cause);
         }
-        for (List<ServiceRoute> routes : candidates) {
-            AdmissionDecision d = admission.reserve(serviceId, spec.getQos().getPriority(), rates(spec, routes), false);
-            if (!d.admitted()) {
-                continue;
-            }
-            try {
-                List<ServiceRoute> installed = installWorking(s, spec, routes, s.getRoutesList());
-                boolean moved = !samePath(installed.get(0), s.getRoutes(0));
-                KeyService next = s.toBuilder().setState(KeyServiceState.KEY_SERVICE_STATE_ACTIVE)
-                        .setReason((moved ? "rerouted: " : "kept route: ") + cause
-                                + (routes.size() < expectedRoutes(spec) ? "; unprotected: no disjoint backup route" : ""))
-                        .clearRoutes().addAllRoutes(installed).setReroutes(s.getReroutes() + (moved ? 1 : 0))
-                        .setUpdatedAt(ts(clock.instant())).build();
-                commit(next);
-                log.info("key service {} {}", serviceId, next.getReason());
-                return;
-            } catch (StatusRuntimeException e) {
+        if (!planner.reserve(serviceId, spec, routes).admitted()) {
+            return degrade(s, cause);
+        }
+        String why = cause;
+        KeyService from = s;
+        return installRoutes(s, spec, routes).handle((installed, e) -> {
+            if (e != null) {
                 admission.release(serviceId);
-                cause = cause + "; install failed: " + e.getStatus().getCode() + " " + e.getStatus().getDescription();
-                s = services.get(serviceId);
+                Status st = Status.fromThrowable(e);
+                return degrade(from, why + "; install failed: " + st.getCode() + " " + st.getDescription());
             }
-        }
-        degrade(s, cause);
+            boolean moved = !samePath(installed.get(0), from.getRoutes(0));
+            KeyService next = from.toBuilder().setState(KeyServiceState.KEY_SERVICE_STATE_ACTIVE)
+                    .setReason((moved ? "rerouted: " : "kept route: ") + why
+                            + (installed.size() < expectedRoutes(spec) ? "; unprotected: no disjoint backup route" : ""))
+                    .clearRoutes().addAllRoutes(installed).setReroutes(from.getReroutes() + (moved ? 1 : 0))
+                    .setUpdatedAt(ts(clock.instant())).build();
+            commit(next);
+            log.debug("key service {} {}", serviceId, next.getReason());
+            return durable();
+        }).thenCompose(f -> f);
     }
 
-    private boolean routeUp(ServiceRoute r) {
-        for (String l : r.getQkdlIdsList()) {
-            Optional<QkdLinkInfo> li = topology.getLink(l);
-            if (li.isEmpty() || !usable(li.get())) {
-                return false;
-            }
-        }
-        return true;
+    /**
+     * 1+1: the surviving route is installed already, so the switch commits at once (reserved:
+     * that route alone); the dead route is removed and a new backup is sought afterwards.
+     */
+    private CompletableFuture<Void> switchTo(KeyService s, ServiceRoute survivor, String cause) {
+        boolean moved = !samePath(survivor, s.getRoutes(0));
+        List<ServiceRoute> dead = new ArrayList<>(s.getRoutesList());
+        dead.remove(survivor);
+        installer.uninstallAll(dead);
+        KeyService next = s.toBuilder().setState(KeyServiceState.KEY_SERVICE_STATE_ACTIVE)
+                .setReason((moved ? "rerouted: " : "kept route: ") + cause + "; unprotected: no disjoint backup route")
+                .clearRoutes().addRoutes(survivor).setReroutes(s.getReroutes() + (moved ? 1 : 0))
+                .setUpdatedAt(ts(clock.instant())).build();
+        commit(next);
+        serial.run(s.getServiceId(), () -> protectAgain(s.getServiceId()));
+        return durable();
     }
 
-    private void degrade(KeyService s, String cause) {
-        for (ServiceRoute r : s.getRoutesList()) {
-            uninstall(r);
+    /** 1+1 with one route: a new disjoint backup, reserved and installed, when there is one. Executor only. */
+    private CompletableFuture<Void> protectAgain(String serviceId) {
+        KeyService s = services.get(serviceId);
+        if (s == null || s.getState() != KeyServiceState.KEY_SERVICE_STATE_ACTIVE || s.getRoutesCount() != 1
+                || s.getSpec().getProtection() != Protection.PROTECTION_ONE_PLUS_ONE) {
+            return CompletableFuture.completedFuture(null);
         }
+        Optional<ServiceRoute> backup = planner.backupFor(s.getSpec(), serviceId, s.getRoutes(0));
+        if (backup.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        List<ServiceRoute> pair = List.of(s.getRoutes(0), backup.get());
+        Optional<Reservation> before = admission.reservation(serviceId);
+        if (before.isEmpty() || !planner.reserve(serviceId, s.getSpec(), pair).admitted()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return installRoutes(s, s.getSpec(), pair).handle((installed, e) -> {
+            if (e != null) {
+                restoreReservation(s, before);
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            String reason = s.getReason().replace("; unprotected: no disjoint backup route", "; protected again");
+            commit(services.get(serviceId).toBuilder().setReason(reason).clearRoutes().addAllRoutes(installed)
+                    .setUpdatedAt(ts(clock.instant())).build());
+            return durable();
+        }).thenCompose(f -> f);
+    }
+
+    /** Executor only: no reservation, no route, state DEGRADED with the cause. */
+    private CompletableFuture<Void> degrade(KeyService s, String cause) {
+        installer.uninstallAll(s.getRoutesList());
         admission.release(s.getServiceId());
         KeyService next = s.toBuilder().setState(KeyServiceState.KEY_SERVICE_STATE_DEGRADED)
                 .setReason("no route carries the service: " + cause).clearRoutes()
                 .setUpdatedAt(ts(clock.instant())).build();
         commit(next);
-        log.warn("key service {} DEGRADED: {}", s.getServiceId(), cause);
+        scheduleFailure(next);
+        log.info("key service {} DEGRADED: {}", s.getServiceId(), cause);
+        return durable();
     }
 
-    /** Executor only. Highest priority first, then oldest id order (deterministic). */
+    /**
+     * <b>FAILED rule:</b> a service that stays DEGRADED (no retry restored it) for the settings'
+     * {@code degradedRetryWindow} becomes FAILED: terminal, holding no reservation and no route,
+     * no longer retried, listed until deleted. A zero window keeps it waiting. Executor only.
+     */
+    private void scheduleFailure(KeyService degraded) {
+        java.time.Duration window = topology.settings().degradedRetryWindow();
+        if (window.isZero()) {
+            return;
+        }
+        Timestamp since = degraded.getUpdatedAt();
+        long delayMs = Math.max(0, Instant.ofEpochSecond(since.getSeconds(), since.getNanos()).plus(window).toEpochMilli()
+                - clock.millis());
+        String id = degraded.getServiceId();
+        executor.schedule(() -> serial.run(id, () -> {
+            KeyService s = services.get(id);
+            if (s != null && s.getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED && s.getUpdatedAt().equals(since)) {
+                admission.release(id);
+                commit(s.toBuilder().setState(KeyServiceState.KEY_SERVICE_STATE_FAILED)
+                        .setReason("degraded for longer than " + window + ": " + s.getReason())
+                        .setUpdatedAt(ts(clock.instant())).build());
+                log.warn("key service {} FAILED: degraded for longer than {}", id, window);
+                return durable();
+            }
+            return CompletableFuture.completedFuture(null);
+        }), delayMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** Executor only. Highest priority first, then service id order (deterministic). */
     private void retryDegraded() {
         List<KeyService> degraded = new ArrayList<>();
         for (KeyService s : services.values()) {
-            if (s.getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED) {
+            if (s.getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED && !serial.busy(s.getServiceId())) {
                 degraded.add(s);
             }
         }
         degraded.sort(Comparator.comparingInt((KeyService s) -> -s.getSpec().getQos().getPriority())
                 .thenComparing(KeyService::getServiceId));
         for (KeyService s : degraded) {
-            try {
-                List<ServiceRoute> routes = plan(s.getSpec(), s.getServiceId(), Set.of());
-                reserveOrThrow(s.getServiceId(), s.getSpec(), routes);
-                List<ServiceRoute> installed;
-                try {
-                    installed = installWorking(s, s.getSpec(), routes, List.of());
-                } catch (StatusRuntimeException e) {
-                    admission.release(s.getServiceId());
-                    throw e;
-                }
-                KeyService next = s.toBuilder().setState(KeyServiceState.KEY_SERVICE_STATE_ACTIVE)
-                        .setReason("restored").clearRoutes().addAllRoutes(installed)
-                        .setReroutes(s.getReroutes() + 1).setUpdatedAt(ts(clock.instant())).build();
-                commit(next);
-                log.info("key service {} restored on {}", s.getServiceId(), describe(installed));
-            } catch (StatusRuntimeException e) {
-                log.debug("key service {} still degraded: {}", s.getServiceId(), e.getStatus());
-            }
+            serial.run(s.getServiceId(), () -> retry(s.getServiceId()));
         }
+    }
+
+    private CompletableFuture<Void> retry(String serviceId) {
+        KeyService s = services.get(serviceId);
+        if (s == null || s.getState() != KeyServiceState.KEY_SERVICE_STATE_DEGRADED) {
+            return CompletableFuture.completedFuture(null);
+        }
+        List<ServiceRoute> routes;
+        try {
+            routes = planner.plan(s.getSpec(), serviceId);
+            planner.reserveOrThrow(serviceId, s.getSpec(), routes);
+        } catch (StatusRuntimeException e) {
+            log.debug("key service {} still degraded: {}", serviceId, e.getStatus());
+            return CompletableFuture.completedFuture(null);
+        }
+        return installRoutes(s, s.getSpec(), routes).handle((installed, e) -> {
+            if (e != null) {
+                admission.release(serviceId);
+                log.debug("key service {} still degraded: {}", serviceId, Status.fromThrowable(e));
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            KeyService next = s.toBuilder().setState(KeyServiceState.KEY_SERVICE_STATE_ACTIVE)
+                    .setReason(installed.size() < expectedRoutes(s.getSpec()) ? "restored; unprotected: no disjoint backup route"
+                            : "restored")
+                    .clearRoutes().addAllRoutes(installed)
+                    .setReroutes(s.getReroutes() + 1).setUpdatedAt(ts(clock.instant())).build();
+            commit(next);
+            log.info("key service {} restored on {}", serviceId, describe(installed));
+            return durable();
+        }).thenCompose(f -> f);
     }
 
     // ---------------------------------------------------------------- helpers
 
-    private <T> CompletableFuture<T> submit(Callable<T> task) {
+    /**
+     * Runs {@code task} on the owner thread and answers with the future it returns. A status
+     * failure is the caller's answer; anything else is logged and answered INTERNAL.
+     */
+    private <T> CompletableFuture<T> submit(Callable<CompletableFuture<T>> task) {
         CompletableFuture<T> f = new CompletableFuture<>();
         try {
             executor.execute(() -> {
+                CompletableFuture<T> inner;
                 try {
-                    f.complete(task.call());
-                } catch (StatusRuntimeException e) {
-                    f.completeExceptionally(e);
+                    inner = task.call();
                 } catch (Exception | Error e) {
-                    log.error("key service operation failed", e);
-                    f.completeExceptionally(Status.INTERNAL.withDescription("internal error").asRuntimeException());
+                    inner = CompletableFuture.failedFuture(e);
                 }
+                inner.whenComplete((v, e) -> {
+                    if (e == null) {
+                        f.complete(v);
+                        return;
+                    }
+                    Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                    if (c instanceof StatusRuntimeException) {
+                        f.completeExceptionally(c);
+                    } else {
+                        log.error("key service operation failed", c);
+                        f.completeExceptionally(Status.INTERNAL.withDescription("internal error").asRuntimeException());
+                    }
+                });
             });
         } catch (RejectedExecutionException e) {
             f.completeExceptionally(Status.UNAVAILABLE.withDescription("controller shutting down").asRuntimeException());
         }
         return f;
+    }
+
+    /** {@code f}'s outcome, delivered on the owner thread (where the continuation may touch state). */
+    private <T> CompletableFuture<T> onOwner(CompletableFuture<T> f) {
+        CompletableFuture<T> out = new CompletableFuture<>();
+        f.whenComplete((v, e) -> {
+            try {
+                executor.execute(() -> {
+                    if (e != null) {
+                        out.completeExceptionally(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+                    } else {
+                        out.complete(v);
+                    }
+                });
+            } catch (RejectedExecutionException x) {
+                log.debug("closing: an acknowledgement arrived after the owner thread stopped");
+            }
+        });
+        return out;
     }
 
     private static Timestamp ts(Instant i) {

@@ -1,6 +1,7 @@
 package org.qkdnf.controller.keyservice;
 
 import java.util.Collection;
+import java.util.concurrent.CompletableFuture;
 import org.qkdnf.proto.northbound.v1.KeyService;
 
 /**
@@ -17,4 +18,26 @@ public interface KeyServiceStore {
 
     /** Forgets a service; a no-op when there is none. */
     void remove(String serviceId);
+
+    /**
+     * Saves like {@link #save} but may return before the change is durable: it is durable once a
+     * {@link #flush()} called after it completes. Lets the manager batch many changes into one
+     * device sync. The default saves synchronously.
+     */
+    default void saveDeferred(KeyService service) {
+        save(service);
+    }
+
+    /** Removes like {@link #remove}, durable after the next {@link #flush()}; see {@link #saveDeferred}. */
+    default void removeDeferred(String serviceId) {
+        remove(serviceId);
+    }
+
+    /**
+     * Completes once every deferred change made before the call is durable; never blocks the
+     * caller. The default is already complete (nothing is deferred).
+     */
+    default CompletableFuture<Void> flush() {
+        return CompletableFuture.completedFuture(null);
+    }
 }

@@ -45,8 +45,8 @@ import org.slf4j.LoggerFactory;
  * (registration durable, connection, pool levels and counters in memory), the links between them
  * (derived from the inventories on each read) and key routes (durable, with their state).
  *
- * <p>Route life cycle: INSTALLING (stored before anything is sent) then INSTALLED once every key
- * manager on the route acknowledged; on any failure, or when found INSTALLING after a controller
+ * <p>Route life cycle: INSTALLING (durable before anything is sent) then INSTALLED once every key
+ * manager on the route acknowledged (durable before the caller hears of it); on any failure, or when found INSTALLING after a controller
  * restart (its caller never got an answer), REMOVING; a REMOVING route is forgotten once every
  * key manager acknowledged the removal. When a key manager (re)connects it is sent InstallRoute
  * for every INSTALLING or INSTALLED route through its node and RemoveRoute for every REMOVING one,
@@ -54,9 +54,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: node snapshots live in a concurrent map and are replaced by {@code compute}, so
  * concurrent reports of one node never lose each other. Route state transitions (map and store)
- * happen under {@code routeLock}: short sections, one store sync each, at operator rate. No
- * thread waits for a key manager: commands go out through {@link KmCommandDispatcher} and the
- * futures complete on the stream's inbound thread or the timeout scheduler.
+ * happen under {@code routeLock}: short sections that only stage the write; the store's
+ * {@code flush()} makes a batch of them durable off the caller's thread (key services install
+ * thousands of routes a second), and what depends on durability (sending the install or the
+ * removal, acknowledging INSTALLED) waits for it without blocking a thread. No thread waits for a
+ * key manager either: commands go out through {@link KmCommandDispatcher} and the futures complete
+ * on the stream's inbound thread, the timeout scheduler or the store's commit thread.
  */
 public final class KeyManagementManager implements KeyManagementAdminService {
 
@@ -187,17 +190,40 @@ public final class KeyManagementManager implements KeyManagementAdminService {
                                 + r.getRouteQkdnIds(i) + " is not connected").asRuntimeException();
                     }
                 }
-                store.putRoute(entry);
+                store.putRouteDeferred(entry);
                 routes.put(id, entry);
             }
-            log.info("installing key route of service {}: {} -> {} over {} nodes", id, r.getMasterSaeId(),
+            log.debug("installing key route of service {}: {} -> {} over {} nodes", id, r.getMasterSaeId(),
                     r.getSlaveSaeId(), r.getRouteQkdnIdsCount());
-            KmsCommand install = KmsCommand.newBuilder().setInstallRoute(InstallRoute.newBuilder().setRoute(r)).build();
-            List<CompletableFuture<CommandResult>> acks = sendToAll(r, install, t);
-            return whenAll(acks).thenCompose(v -> finishInstall(entry, acks, t));
+            return store.flush().handle((v, x) -> x).thenCompose(x -> sendInstall(entry, x, t));
         } catch (StatusRuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    /**
+     * Sends the install once its INSTALLING record is durable (so a restart knows to remove it).
+     * The check and the send happen under {@code routeLock}: a removal marks REMOVING under the
+     * same lock before it sends, so a key manager never gets an install after its removal.
+     */
+    private CompletableFuture<KeyRouteEntry> sendInstall(KeyRouteEntry entry, Throwable storeFailure, Duration t) {
+        KeyRoute r = entry.getRoute();
+        List<CompletableFuture<CommandResult>> acks;
+        synchronized (routeLock) {
+            if (storeFailure != null) {
+                routes.remove(r.getServiceId(), entry);
+                log.error("key route of service {} not stored", r.getServiceId(), storeFailure);
+                return CompletableFuture.failedFuture(Status.INTERNAL
+                        .withDescription("key route store failed; route not installed").asRuntimeException());
+            }
+            if (!entry.equals(routes.get(r.getServiceId()))) {
+                return CompletableFuture.failedFuture(Status.ABORTED.withDescription("route.service_id: the key route of "
+                        + "service " + r.getServiceId() + " was removed while being installed").asRuntimeException());
+            }
+            KmsCommand install = KmsCommand.newBuilder().setInstallRoute(InstallRoute.newBuilder().setRoute(r)).build();
+            acks = sendToAll(r, install, t);
+        }
+        return whenAll(acks).thenCompose(v -> finishInstall(entry, acks, t));
     }
 
     private CompletableFuture<KeyRouteEntry> finishInstall(KeyRouteEntry entry, List<CompletableFuture<CommandResult>> acks,
@@ -208,17 +234,19 @@ public final class KeyManagementManager implements KeyManagementAdminService {
         synchronized (routeLock) {
             if (failure == null) {
                 if (entry.equals(routes.get(r.getServiceId()))) {
-                    store.putRoute(installed);
+                    store.putRouteDeferred(installed);
                     routes.put(r.getServiceId(), installed);
-                    log.info("key route of service {} installed on all {} nodes", r.getServiceId(),
+                    log.debug("key route of service {} installed on all {} nodes", r.getServiceId(),
                             r.getRouteQkdnIdsCount());
-                    return CompletableFuture.completedFuture(installed);
+                    // Acknowledged only once INSTALLED is durable: a restart must not remove it.
+                    return store.flush().thenApply(v -> installed);
                 }
                 failure = Status.ABORTED.withDescription("route.service_id: the key route of service "
                         + r.getServiceId() + " was removed while being installed");
             } else if (entry.equals(routes.get(r.getServiceId()))) {
                 KeyRouteEntry removing = entry.toBuilder().setState(KeyRouteState.KEY_ROUTE_STATE_REMOVING).build();
-                store.putRoute(removing);
+                // Deferred: lost in a crash, the entry restarts INSTALLING, which also becomes REMOVING.
+                store.putRouteDeferred(removing);
                 routes.put(r.getServiceId(), removing);
             }
         }
@@ -244,12 +272,14 @@ public final class KeyManagementManager implements KeyManagementAdminService {
                 }
                 if (e.getState() != KeyRouteState.KEY_ROUTE_STATE_REMOVING) {
                     KeyRouteEntry removing = e.toBuilder().setState(KeyRouteState.KEY_ROUTE_STATE_REMOVING).build();
-                    store.putRoute(removing);
+                    store.putRouteDeferred(removing);
                     routes.put(id, removing);
                 }
             }
-            log.info("removing key route of service {}", id);
-            return removeEverywhere(id, t);
+            log.debug("removing key route of service {}", id);
+            // REMOVING must be durable before the first key manager forgets the route: else a
+            // restart would find it INSTALLED and install it again on reconnect.
+            return store.flush().thenCompose(v -> removeEverywhere(id, t));
         } catch (StatusRuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -274,9 +304,10 @@ public final class KeyManagementManager implements KeyManagementAdminService {
             }
             synchronized (routeLock) {
                 if (e.equals(routes.get(serviceId))) {
-                    store.removeRoute(serviceId);
+                    // Deferred: lost in a crash, the removal is sent again and answered "was not installed".
+                    store.removeRouteDeferred(serviceId);
                     routes.remove(serviceId);
-                    log.info("key route of service {} removed from all its nodes", serviceId);
+                    log.debug("key route of service {} removed from all its nodes", serviceId);
                 }
             }
             return CompletableFuture.completedFuture(null);

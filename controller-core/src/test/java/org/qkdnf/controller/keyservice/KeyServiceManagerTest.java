@@ -50,6 +50,7 @@ import org.qkdnf.proto.keymgmt.v1.CommandResult;
 import org.qkdnf.proto.keymgmt.v1.ConnectRequest;
 import org.qkdnf.proto.keymgmt.v1.ConnectResponse;
 import org.qkdnf.proto.keymgmt.v1.KeyManagementServiceGrpc;
+import org.qkdnf.proto.keymgmt.v1.KmsCommand;
 import org.qkdnf.proto.keymgmt.v1.KmsHello;
 import org.qkdnf.proto.keymgmt.v1.PoolReport;
 import org.qkdnf.proto.northbound.v1.AppQos;
@@ -92,11 +93,17 @@ class KeyServiceManagerTest {
         }
     }
 
-    /** A key manager that acknowledges every command. */
+    /**
+     * A key manager that acknowledges every command, at once or, while {@link #hold} is set, when
+     * {@link #release()} is called; it records the commands in arrival order.
+     */
     final class AckingKms implements StreamObserver<ConnectResponse> {
         final CompletableFuture<Void> acked = new CompletableFuture<>();
         final AtomicLong seq = new AtomicLong();
         final StreamObserver<ConnectRequest> out;
+        final List<KmsCommand> received = new CopyOnWriteArrayList<>();
+        final List<KmsCommand> held = new ArrayList<>();
+        volatile boolean hold;
 
         AckingKms(String node) {
             Metadata h = new Metadata();
@@ -115,11 +122,33 @@ class KeyServiceManagerTest {
         public void onNext(ConnectResponse r) {
             if (r.hasHelloAck()) {
                 acked.complete(null);
-            } else {
-                send(ConnectRequest.newBuilder().setCommandResult(CommandResult.newBuilder()
-                        .setRequestId(r.getCommand().getRequestId())
-                        .setResult(OperationResult.newBuilder().setCode(Status.Code.OK.value()).setMessage("ok"))));
+                return;
             }
+            received.add(r.getCommand());
+            synchronized (this) {
+                if (hold) {
+                    held.add(r.getCommand());
+                    return;
+                }
+            }
+            ack(r.getCommand());
+        }
+
+        void ack(KmsCommand c) {
+            send(ConnectRequest.newBuilder().setCommandResult(CommandResult.newBuilder()
+                    .setRequestId(c.getRequestId())
+                    .setResult(OperationResult.newBuilder().setCode(Status.Code.OK.value()).setMessage("ok"))));
+        }
+
+        /** Acknowledges what was held and stops holding. */
+        synchronized void release() {
+            hold = false;
+            held.forEach(this::ack);
+            held.clear();
+        }
+
+        long installs() {
+            return received.stream().filter(KmsCommand::hasInstallRoute).count();
         }
 
         @Override
@@ -138,6 +167,7 @@ class KeyServiceManagerTest {
     private Server server;
     private ManagedChannel channel;
     private KeyServiceManager services;
+    private final Map<String, AckingKms> kms = new java.util.HashMap<>();
     private final List<KeyService> events = new CopyOnWriteArrayList<>();
 
     @BeforeEach
@@ -164,6 +194,7 @@ class KeyServiceManagerTest {
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
         for (String n : List.of(A, B, C, D)) {
             AckingKms k = new AckingKms(n);
+            kms.put(n, k);
             k.acked.get(5, TimeUnit.SECONDS);
             k.send(ConnectRequest.newBuilder().setPoolReport(PoolReport.getDefaultInstance()));
             eventually(() -> km.getKmNode(n).map(x -> x.hasPoolReport()).orElse(false));
@@ -210,11 +241,13 @@ class KeyServiceManagerTest {
         throw new AssertionError("expected a failure");
     }
 
-    private void assertNothingReserved() {
+    private void assertNothingReserved() throws InterruptedException {
         for (String l : LINKS) {
             assertThat(admission.reservedBps(l)).as("reserved on " + l).isZero();
         }
-        assertThat(km.getKeyRoutes()).as("routes in the key managers").isEmpty();
+        // Routes a reroute replaced are removed after the new ones were acknowledged, without
+        // holding up the service's next operation: their removal may still be on the wire.
+        eventually(() -> km.getKeyRoutes().isEmpty());
     }
 
     @Test
@@ -251,7 +284,8 @@ class KeyServiceManagerTest {
         // The first route has 4 kbit/s left: a second 6 kbit/s service must take the other side.
         KeyService second = ok(services.create(spec(A, D, 6_000, Protection.PROTECTION_NONE)));
         assertThat(second.getRoutes(0).getQkdnIds(1)).isNotEqualTo(first.getRoutes(0).getQkdnIds(1));
-        Status full = statusOf(services.create(spec(A, D, 6_000, Protection.PROTECTION_NONE)));
+        // 4 + 4 kbit/s are left: even a split does not carry 9 kbit/s.
+        Status full = statusOf(services.create(spec(A, D, 9_000, Protection.PROTECTION_NONE)));
         assertThat(full.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
         assertThat(full.getDescription()).contains("min_bandwidth_bps");
         assertThat(admission.overbooked()).isEmpty();
@@ -318,7 +352,9 @@ class KeyServiceManagerTest {
         }
         ServiceRoute working = s.getRoutes(0);
         ServiceRoute backup = s.getRoutes(1);
-        assertThat(backup.getInstalled()).isFalse();
+        assertThat(backup.getInstalled()).as("the standby is installed too").isTrue();
+        assertThat(km.getKeyRoute(backup.getRouteId())).isPresent();
+        assertThat(km.getKeyRoute(working.getRouteId())).isPresent();
 
         String cut = working.getQkdlIds(0);
         topology.applyPerformance(A, perf(cut, QKDL_STATUS_OFF, 0, 0.5));
@@ -327,9 +363,11 @@ class KeyServiceManagerTest {
         KeyService after = services.get(s.getServiceId()).get();
         assertThat(after.getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE);
         assertThat(after.getRoutes(0).getQkdnIdsList()).isEqualTo(backup.getQkdnIdsList());
+        assertThat(after.getRoutes(0).getRouteId()).as("switched to the installed standby, no new install")
+                .isEqualTo(backup.getRouteId());
         assertThat(after.getRoutes(0).getInstalled()).isTrue();
         assertThat(after.getReason()).contains("rerouted").contains(cut).contains("unprotected");
-        assertThat(km.getKeyRoute(working.getRouteId())).isEmpty();
+        eventually(() -> km.getKeyRoute(working.getRouteId()).isEmpty());
         assertThat(km.getKeyRoute(after.getRoutes(0).getRouteId())).isPresent();
         assertThat(admission.reservedBps(cut)).isZero();
         assertThat(admission.overbooked()).isEmpty();
@@ -367,7 +405,7 @@ class KeyServiceManagerTest {
         for (KeyService x : services.list()) {
             routeIds.add(x.getRoutes(0).getRouteId());
         }
-        assertThat(km.getKeyRoutes()).hasSize(2);
+        eventually(() -> km.getKeyRoutes().size() == 2);
         assertThat(events).isNotEmpty();
         for (KeyService x : services.list()) {
             ok(services.delete(x.getServiceId()));
@@ -394,7 +432,7 @@ class KeyServiceManagerTest {
         KeyService moved = ok(services.modify(s.getServiceId(), more.getSpec().getQos(),
                 PathConstraints.newBuilder().addAvoidQkdnIds(middle).build()));
         assertThat(moved.getRoutes(0).getQkdnIdsList()).doesNotContain(middle);
-        assertThat(km.getKeyRoute(first.getRouteId())).isEmpty();
+        eventually(() -> km.getKeyRoute(first.getRouteId()).isEmpty()); // removed after the new one was acknowledged
         assertThat(km.getKeyRoute(moved.getRoutes(0).getRouteId())).isPresent();
         for (String l : first.getQkdlIdsList()) {
             assertThat(admission.reservedBps(l)).isZero();
@@ -434,9 +472,11 @@ class KeyServiceManagerTest {
     }
 
     /**
-     * No overbooking at the service level: concurrent creates, modifies and deletes from four
-     * threads interleaved with link cuts, repairs and key-rate changes; after every step no link
-     * carries more than it admits, and at the end deleting everything leaves nothing.
+     * No overbooking and no leaks at the service level: 2,000 concurrent creates, modifies and
+     * deletes from four threads (priorities mixed, so setups also pre-empt) interleaved with link
+     * cuts, repairs and key-rate changes; after every step no link carries more than it admits, a
+     * deleted service holds no reservation, and no DEGRADED or FAILED service lists a route; at the end
+     * deleting everything leaves nothing reserved and no route in the key managers.
      */
     @Test
     void randomisedConcurrentRequestsWithLinkFailuresNeverOverbook() throws Exception {
@@ -452,7 +492,7 @@ class KeyServiceManagerTest {
                 done.add(pool.submit(() -> {
                     java.util.Random rnd = new java.util.Random(seed);
                     List<String> mine = new ArrayList<>();
-                    for (int i = 0; i < 300; i++) {
+                    for (int i = 0; i < 500; i++) {
                         try {
                             int op = rnd.nextInt(10);
                             if (op < 5 || mine.isEmpty()) {
@@ -474,12 +514,20 @@ class KeyServiceManagerTest {
                             } else {
                                 String id = mine.remove(rnd.nextInt(mine.size()));
                                 services.delete(id).get(10, TimeUnit.SECONDS);
+                                if (admission.reservation(id).isPresent()) {
+                                    violations.add("deleted service " + id + " still holds a reservation");
+                                }
                             }
                         } catch (Exception e) {
                             violations.add("request failed unexpectedly: " + e);
                         }
                         if (!admission.overbooked().isEmpty()) {
                             violations.add("overbooked: " + admission.overbooked().keySet());
+                        }
+                        for (KeyService x : services.list()) {
+                            if (x.getState() != KeyServiceState.KEY_SERVICE_STATE_ACTIVE && !x.getRoutesList().isEmpty()) {
+                                violations.add(x.getState() + " service " + x.getServiceId() + " lists routes");
+                            }
                         }
                     }
                     return null;
@@ -548,6 +596,238 @@ class KeyServiceManagerTest {
                 && services.get(s.getServiceId()).map(x -> x.getRoutesCount() == 1).orElse(false));
         assertThat(services.get(s.getServiceId())).contains(s);
         assertThat(km.getKeyRoute(s.getRoutes(0).getRouteId())).isPresent();
+        ok(services.delete(s.getServiceId()));
+        assertNothingReserved();
+    }
+    /**
+     * The owner thread does not wait for acknowledgements: with the key managers holding every
+     * answer, all the setups' installs reach them; once they answer, every setup completes ACTIVE.
+     */
+    @Test
+    void setupsArePipelinedNotSerializedOnTheAcknowledgements() throws Exception {
+        kms.values().forEach(k -> k.hold = true);
+        List<CompletableFuture<KeyService>> creates = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            creates.add(services.create(spec(A, i % 2 == 0 ? B : C, 100, Protection.PROTECTION_NONE)));
+        }
+        eventually(() -> kms.get(A).installs() == 20);
+        assertThat(creates).noneMatch(CompletableFuture::isDone);
+        assertThat(services.list()).as("a service exists only once ACTIVE").isEmpty();
+
+        kms.values().forEach(AckingKms::release);
+        for (CompletableFuture<KeyService> f : creates) {
+            assertThat(ok(f).getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE);
+        }
+        assertThat(km.getKeyRoutes()).hasSize(20);
+    }
+
+    /**
+     * Recovery re-plans every displaced service and sends all their installs in one pass; a delete
+     * issued meanwhile waits for its service's reroute, so the removal follows the install.
+     */
+    @Test
+    void recoverySendsEveryRerouteInOnePassAndADeleteWaitsForItsInstall() throws Exception {
+        List<KeyService> created = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            created.add(ok(services.create(spec(A, D, 100, Protection.PROTECTION_RESTORATION))));
+        }
+        String cut = created.get(0).getRoutes(0).getQkdlIds(0);
+        List<KeyService> affected = new ArrayList<>();
+        for (KeyService x : created) {
+            if (x.getRoutes(0).getQkdlIdsList().contains(cut)) {
+                affected.add(x);
+            }
+        }
+        long before = kms.get(A).installs();
+        kms.values().forEach(k -> k.hold = true);
+        topology.applyPerformance(A, perf(cut, QKDL_STATUS_OFF, 0, 0.5));
+        eventually(() -> kms.get(A).installs() == before + affected.size());
+        KeyService victim = affected.get(0);
+        CompletableFuture<Void> deleted = services.delete(victim.getServiceId());
+        Thread.sleep(50);
+        assertThat(deleted).as("waits for the reroute in flight").isNotDone();
+
+        kms.values().forEach(AckingKms::release);
+        ok(deleted);
+        eventually(() -> affected.stream().skip(1).allMatch(x -> services.get(x.getServiceId()).get().getReroutes() == 1));
+        List<KmsCommand> seen = kms.get(A).received;
+        List<String> installedThenRemoved = new ArrayList<>();
+        for (int i = (int) before; i < seen.size(); i++) {
+            if (seen.get(i).hasInstallRoute()) {
+                String id = seen.get(i).getInstallRoute().getRoute().getServiceId();
+                for (int j = 0; j < seen.size(); j++) {
+                    if (seen.get(j).hasRemoveRoute() && seen.get(j).getRemoveRoute().getServiceId().equals(id)) {
+                        assertThat(j).as("removal of route " + id + " after its install").isGreaterThan(i);
+                        installedThenRemoved.add(id);
+                    }
+                }
+            }
+        }
+        assertThat(installedThenRemoved).as("only the deleted service's new route").hasSize(1);
+        assertThat(admission.overbooked()).isEmpty();
+        for (KeyService x : services.list()) {
+            ok(services.delete(x.getServiceId()));
+        }
+        assertNothingReserved();
+    }
+
+    /**
+     * A crash between a reroute's reservation change and its record: the restarted manager finds
+     * a reservation that does not match the record's routes (and one with no record at all),
+     * releases them and recovers the service onto reserved, installed routes.
+     */
+    @Test
+    void reservationThatDisagreesWithTheRecordAfterACrashIsRepaired() throws Exception {
+        KeyService s = ok(services.create(spec(A, D, 1_000, Protection.PROTECTION_RESTORATION)));
+        services.close();
+        List<String> other = s.getRoutes(0).getQkdnIds(1).equals(B) ? List.of(AC, CD) : List.of(AB, BD);
+        Map<String, Long> moved = new java.util.TreeMap<>();
+        other.forEach(l -> moved.put(l, 1_000L));
+        assertThat(admission.reserve(s.getServiceId(), 1, moved, false).admitted()).isTrue();
+        String orphan = "0f000000-0000-4000-8000-000000000001";
+        assertThat(admission.reserve(orphan, 1, Map.of(AB, 500L), false).admitted()).isTrue();
+        SimpleKeyServiceStore store = new SimpleKeyServiceStore();
+        store.save(s);
+
+        services = new KeyServiceManager(topology, admission, km, store, Clock.systemUTC());
+        services.start();
+        eventually(() -> admission.reservation(orphan).isEmpty() && admission.reservation(s.getServiceId())
+                .map(r -> r.rateBpsByLink().equals(RoutePlanner.rates(s.getSpec(),
+                        services.get(s.getServiceId()).get().getRoutesList()))).orElse(false));
+        KeyService after = services.get(s.getServiceId()).get();
+        assertThat(after.getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE);
+        assertThat(km.getKeyRoute(after.getRoutes(0).getRouteId())).isPresent();
+        ok(services.delete(s.getServiceId()));
+        eventually(() -> km.getKeyRoutes().isEmpty());
+        assertNothingReserved();
+    }
+    /**
+     * Pre-emption at setup: a higher-priority request that nothing else carries displaces the
+     * lower-priority service holding the link, which is then recovered (here DEGRADED, being
+     * unprotected); with the switch off the same request is refused and nothing moves.
+     */
+    @Test
+    void higherPriorityPreemptsLowerOnlyWhenTheSwitchIsOn() throws Exception {
+        KeyServiceSpec low = spec(A, B, 9_000, Protection.PROTECTION_NONE).toBuilder()
+                .setConstraints(PathConstraints.newBuilder().setMaxHops(1)).build();
+        KeyService victim = ok(services.create(low));
+        KeyServiceSpec high = low.toBuilder().setMasterSaeId("sae-carol").setSlaveSaeId("sae-dave")
+                .setQos(low.getQos().toBuilder().setMinBandwidthBps(5_000).setPriority(5)).build();
+
+        topology.updateSettings(topology.settings().withKeyServicePreemption(false));
+        assertThat(statusOf(services.create(high)).getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(services.get(victim.getServiceId()).get().getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE);
+
+        topology.updateSettings(topology.settings().withKeyServicePreemption(true));
+        KeyService winner = ok(services.create(high));
+        assertThat(winner.getRoutes(0).getQkdlIdsList()).containsExactly(AB);
+        eventually(() -> services.get(victim.getServiceId()).get().getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED);
+        KeyService displaced = services.get(victim.getServiceId()).get();
+        assertThat(displaced.getReason()).contains("pre-empted by key service " + winner.getServiceId());
+        assertThat(displaced.getRoutesList()).isEmpty();
+        assertThat(admission.reservation(victim.getServiceId())).isEmpty();
+        eventually(() -> km.getKeyRoutes().size() == 1);
+        assertThat(admission.overbooked()).isEmpty();
+
+        ok(services.delete(winner.getServiceId()));
+        eventually(() -> services.get(victim.getServiceId()).get().getState() == KeyServiceState.KEY_SERVICE_STATE_ACTIVE);
+        assertThat(services.get(victim.getServiceId()).get().getReason()).isEqualTo("restored");
+        ok(services.delete(victim.getServiceId()));
+        assertNothingReserved();
+    }
+
+    /** A service DEGRADED for longer than the retry window becomes FAILED, holding nothing; it can be deleted. */
+    @Test
+    void degradedBeyondTheRetryWindowBecomesFailedAndHoldsNothing() throws Exception {
+        topology.updateSettings(topology.settings().withDegradedRetryWindow(java.time.Duration.ofMillis(200)));
+        KeyService s = ok(services.create(spec(A, B, 1_000, Protection.PROTECTION_NONE)));
+        topology.applyPerformance(A, perf(s.getRoutes(0).getQkdlIds(0), QKDL_STATUS_OFF, 0, 0.5));
+
+        eventually(() -> services.get(s.getServiceId()).get().getState() == KeyServiceState.KEY_SERVICE_STATE_FAILED);
+        KeyService failed = services.get(s.getServiceId()).get();
+        assertThat(failed.getReason()).contains("degraded for longer than").contains(s.getRoutes(0).getQkdlIds(0));
+        assertThat(failed.getRoutesList()).isEmpty();
+        assertThat(statusOf(services.modify(s.getServiceId(), s.getSpec().getQos(), null)).getCode())
+                .isEqualTo(Status.Code.FAILED_PRECONDITION);
+        topology.applyPerformance(A, perf(s.getRoutes(0).getQkdlIds(0), QKDL_STATUS_ACTIVE, 10_000, 0.01));
+        eventually(() -> LINKS.stream().allMatch(l -> admission.admissibleBps(l) == 10_000));
+        assertThat(services.get(s.getServiceId()).get().getState()).as("FAILED is not retried")
+                .isEqualTo(KeyServiceState.KEY_SERVICE_STATE_FAILED);
+        eventually(() -> km.getKeyRoutes().isEmpty());
+        assertNothingReserved();
+        ok(services.delete(s.getServiceId()));
+        assertThat(services.list()).isEmpty();
+    }
+    /** Nc topology watch: the snapshot first, then a link's status change; a performance jitter is not re-sent. */
+    @Test
+    void topologyWatchSendsTheSnapshotThenChanges() throws Exception {
+        List<org.qkdnf.proto.northbound.v1.WatchTopologyResponse> seen = new CopyOnWriteArrayList<>();
+        ok(services.watchTopology(seen::add));
+        assertThat(seen).hasSize(1);
+        assertThat(seen.get(0).getSnapshot().getLinksCount()).isEqualTo(5);
+        assertThat(seen.get(0).getSnapshot().getNodesCount()).isEqualTo(5);
+
+        topology.applyPerformance(A, perf(AB, QKDL_STATUS_ACTIVE, 10_100, 0.01)); // jitter: not sent
+        topology.applyPerformance(A, perf(AB, QKDL_STATUS_OFF, 0, 0.5));
+        eventually(() -> seen.size() >= 2);
+        Thread.sleep(50);
+        assertThat(seen).hasSize(2);
+        assertThat(seen.get(1).getLink().getQkdlId()).isEqualTo(AB);
+        assertThat(seen.get(1).getLink().getStatus()).isEqualTo(QKDL_STATUS_OFF);
+        assertThat(seen.get(1).getLink().getAdmissibleBps()).isZero();
+        assertThat(seen.get(1).getRemoved()).isFalse();
+    }
+    /** Pool level in the cost: of two equally long routes, the one whose key managers report fuller pools wins. */
+    @Test
+    void fullerPoolsWinBetweenEquallyLongRoutes() throws Exception {
+        KeyService first = ok(services.create(spec(A, D, 100, Protection.PROTECTION_NONE)));
+        String chosen = first.getRoutes(0).getQkdnIds(1);
+        ok(services.delete(first.getServiceId()));
+        String other = chosen.equals(B) ? C : B;
+        Map<String, List<String>> linksOf = Map.of(A, List.of(AB, AC), B, List.of(AB, BD), C, List.of(AC, CD),
+                D, List.of(BD, CD));
+        Map<String, List<String>> ends = Map.of(AB, List.of(A, B), AC, List.of(A, C), BD, List.of(B, D), CD, List.of(C, D));
+        for (String n : List.of(A, B, C, D)) {
+            org.qkdnf.proto.keymgmt.v1.KmsInventory.Builder inv = org.qkdnf.proto.keymgmt.v1.KmsInventory.newBuilder();
+            PoolReport.Builder pools = PoolReport.newBuilder();
+            for (String l : linksOf.get(n)) {
+                String peer = ends.get(l).get(0).equals(n) ? ends.get(l).get(1) : ends.get(l).get(0);
+                inv.addKmLinks(org.qkdnf.proto.keymgmt.v1.KmLink.newBuilder().setQkdlId(l).setNeighbourQkdnId(peer));
+                boolean full = l.equals(other.equals(B) ? AB : AC) || l.equals(other.equals(B) ? BD : CD);
+                pools.addPools(org.qkdnf.proto.keymgmt.v1.PoolLevel.newBuilder().setQkdlId(l).setOwnerQkdnId(n)
+                        .setMaxBits(10_000_000).setAvailableBits(full ? 10_000_000 : 0));
+            }
+            kms.get(n).send(ConnectRequest.newBuilder().setInventory(inv));
+            kms.get(n).send(ConnectRequest.newBuilder().setPoolReport(pools));
+        }
+        eventually(() -> km.getKmLinks().size() == 4
+                && km.getKmLinks().stream().allMatch(l -> l.getLevelsACount() == 1 && l.getLevelsBCount() == 1));
+        Thread.sleep(PoolLevels.REFRESH_MS + 50); // let the planner's cached levels expire
+
+        KeyService second = ok(services.create(spec(A, D, 100, Protection.PROTECTION_NONE)));
+        assertThat(second.getRoutes(0).getQkdnIds(1)).as("via the fuller pools").isEqualTo(other);
+        ok(services.delete(second.getServiceId()));
+        assertNothingReserved();
+    }
+    /** Split: no single route carries 15 kbit/s, two do; both reserved at their share and installed, all or nothing. */
+    @Test
+    void rateNoSingleRouteCarriesIsSplitOverSeveralRoutes() throws Exception {
+        assertThat(statusOf(services.create(spec(A, D, 25_000, Protection.PROTECTION_NONE))).getCode())
+                .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertNothingReserved();
+
+        KeyService s = ok(services.create(spec(A, D, 15_000, Protection.PROTECTION_RESTORATION)));
+        assertThat(s.getRoutesCount()).isEqualTo(2);
+        assertThat(s.getReason()).contains("split over 2 routes");
+        assertThat(s.getRoutesList()).allMatch(ServiceRoute::getInstalled);
+        assertThat(s.getRoutes(0).getRateBps() + s.getRoutes(1).getRateBps()).isEqualTo(15_000);
+        for (ServiceRoute r : s.getRoutesList()) {
+            for (String l : r.getQkdlIdsList()) {
+                assertThat(admission.reservedBps(l)).isEqualTo(r.getRateBps());
+            }
+            assertThat(km.getKeyRoute(r.getRouteId()).orElseThrow().getRoute().getRateBps()).isEqualTo(r.getRateBps());
+        }
+        assertThat(admission.overbooked()).isEmpty();
         ok(services.delete(s.getServiceId()));
         assertNothingReserved();
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 
@@ -17,8 +18,9 @@ import org.qkdnf.proto.keymgmt.v1.KmNode;
 /**
  * {@link KeyManagementStore} on its own H2 MVStore file next to the topology store's: key-manager
  * registrations (hello and inventory) and key routes with their state, as protobuf bytes. Every
- * write is committed and synced before it returns (key routes change at operator rate, so no
- * group commit is needed), so an acknowledged route survives a kill -9.
+ * write is committed and synced before it returns, except the deferred route writes: key services
+ * install routes by the thousand, so those are made durable in batches by a {@link GroupCommit}
+ * before the route is sent or acknowledged. Either way an acknowledged route survives a kill -9.
  *
  * <p>Threads: MVStore maps are thread-safe; {@code synchronized} serializes put-commit-sync.
  */
@@ -30,10 +32,13 @@ public final class MvStoreKeyManagementStore implements KeyManagementStore, Auto
     private final MVMap<String, byte[]> nodes;
     private final MVMap<String, byte[]> routes;
 
+    private final GroupCommit groupCommit;
+
     private MvStoreKeyManagementStore(MVStore mv) {
         this.mv = mv;
         this.nodes = mv.openMap("km-nodes");
         this.routes = mv.openMap("key-routes");
+        this.groupCommit = new GroupCommit(mv, this, "keymgmt");
     }
 
     /** @throws IOException when the file cannot be opened or a record does not parse */
@@ -49,6 +54,7 @@ public final class MvStoreKeyManagementStore implements KeyManagementStore, Auto
             s.loadNodes();
             s.loadRoutes();
         } catch (RuntimeException e) {
+            s.groupCommit.close();
             mv.closeImmediately();
             throw new IOException("corrupt key management store " + file, e);
         }
@@ -101,15 +107,33 @@ public final class MvStoreKeyManagementStore implements KeyManagementStore, Auto
         durable();
     }
 
+    @Override
+    public synchronized void putRouteDeferred(KeyRouteEntry entry) {
+        routes.put(entry.getRoute().getServiceId(), entry.toByteArray());
+    }
+
+    @Override
+    public synchronized void removeRouteDeferred(String serviceId) {
+        routes.remove(serviceId);
+    }
+
+    @Override
+    public CompletableFuture<Void> flush() {
+        return groupCommit.flush();
+    }
+
     private void durable() {
         mv.commit();
         mv.sync();
     }
 
     @Override
-    public synchronized void close() {
-        if (!mv.isClosed()) {
-            mv.close();
+    public void close() {
+        groupCommit.close();
+        synchronized (this) {
+            if (!mv.isClosed()) {
+                mv.close();
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
@@ -18,7 +19,8 @@ import org.qkdnf.proto.northbound.v1.KeyService;
 /**
  * Key services (spec, state, routes) in {@code <data-dir>/key-services.mv.db}, one protobuf
  * {@code KeyService} per service id: every change is committed and synced before the call
- * returns, so a service the controller acknowledged survives a crash.
+ * returns, or, for the deferred writes, once a later {@link #flush()} completes (one sync for a
+ * batch, on a {@link GroupCommit} thread), so a service the controller acknowledged survives a crash.
  *
  * <p>Threads: called from the key-service manager's one thread; synchronized anyway.
  */
@@ -29,9 +31,12 @@ public final class MvStoreKeyServiceStore implements KeyServiceStore, AutoClosea
     private final MVStore mv;
     private final MVMap<String, byte[]> services;
 
+    private final GroupCommit groupCommit;
+
     private MvStoreKeyServiceStore(MVStore mv) {
         this.mv = mv;
         this.services = mv.openMap("key-services");
+        this.groupCommit = new GroupCommit(mv, this, "key-services");
     }
 
     public static MvStoreKeyServiceStore open(Path dataDir) throws IOException {
@@ -71,13 +76,31 @@ public final class MvStoreKeyServiceStore implements KeyServiceStore, AutoClosea
         }
     }
 
+    @Override
+    public synchronized void saveDeferred(KeyService service) {
+        services.put(service.getServiceId(), service.toByteArray());
+    }
+
+    @Override
+    public synchronized void removeDeferred(String serviceId) {
+        services.remove(serviceId);
+    }
+
+    @Override
+    public CompletableFuture<Void> flush() {
+        return groupCommit.flush();
+    }
+
     private void durable() {
         mv.commit();
         mv.sync();
     }
 
     @Override
-    public synchronized void close() {
-        mv.close();
+    public void close() {
+        groupCommit.close();
+        synchronized (this) {
+            mv.close();
+        }
     }
 }

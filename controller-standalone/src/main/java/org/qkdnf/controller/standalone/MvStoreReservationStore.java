@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.TreeMap;
 
 import org.h2.mvstore.MVMap;
@@ -17,7 +18,8 @@ import org.qkdnf.controller.admission.ReservationStore;
 
 /**
  * Admitted key-rate reservations in {@code <data-dir>/reservations.mv.db}: every change is
- * committed and synced before the call returns, so an admission the controller acknowledged
+ * committed and synced before the call returns, or, for the deferred writes, once a later
+ * {@link #flush()} completes (one sync per batch), so an admission the controller acknowledged
  * survives a crash. Encoding per service: {@code priority;admittedSeq;link=bps,link=bps}.
  *
  * <p>Threads: called by {@code AdmissionController} under its lock; synchronized anyway.
@@ -27,9 +29,12 @@ public final class MvStoreReservationStore implements ReservationStore, AutoClos
     private final MVStore mv;
     private final MVMap<String, String> reservations;
 
+    private final GroupCommit groupCommit;
+
     private MvStoreReservationStore(MVStore mv) {
         this.mv = mv;
         this.reservations = mv.openMap("reservations");
+        this.groupCommit = new GroupCommit(mv, this, "reservations");
     }
 
     public static MvStoreReservationStore open(Path dataDir) throws IOException {
@@ -54,6 +59,12 @@ public final class MvStoreReservationStore implements ReservationStore, AutoClos
 
     @Override
     public synchronized void save(Reservation r) {
+        saveDeferred(r);
+        durable();
+    }
+
+    @Override
+    public synchronized void saveDeferred(Reservation r) {
         StringBuilder b = new StringBuilder().append(r.priority()).append(';').append(r.admittedSeq()).append(';');
         String sep = "";
         for (Map.Entry<String, Long> e : r.rateBpsByLink().entrySet()) {
@@ -61,7 +72,16 @@ public final class MvStoreReservationStore implements ReservationStore, AutoClos
             sep = ",";
         }
         reservations.put(r.serviceId(), b.toString());
-        durable();
+    }
+
+    @Override
+    public synchronized void removeDeferred(String serviceId) {
+        reservations.remove(serviceId);
+    }
+
+    @Override
+    public CompletableFuture<Void> flush() {
+        return groupCommit.flush();
     }
 
     @Override
@@ -87,7 +107,10 @@ public final class MvStoreReservationStore implements ReservationStore, AutoClos
     }
 
     @Override
-    public synchronized void close() {
-        mv.close();
+    public void close() {
+        groupCommit.close();
+        synchronized (this) {
+            mv.close();
+        }
     }
 }

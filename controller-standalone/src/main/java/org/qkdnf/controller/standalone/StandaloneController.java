@@ -115,7 +115,8 @@ public final class StandaloneController implements AutoCloseable {
             sqService = new QuantumLayerGrpcService(manager, commands, config.controllerId());
             keyManagement = new KeyManagementManager(kmStore, scheduler, manager::settings, Clock.systemUTC());
             skService = new KeyManagementGrpcService(keyManagement, config.controllerId());
-            admission = new AdmissionController(reservationStore, ADMISSIBLE_FRACTION);
+            // Deferred: the key-service manager makes reservations durable in batches, before it acts on them.
+            admission = new AdmissionController(reservationStore, ADMISSIBLE_FRACTION, true);
             keyServices = new KeyServiceManager(manager, admission, keyManagement, keyServiceStore, Clock.systemUTC());
             callExecutor = SqServerFactory.newBoundedExecutor();
             health = new HealthStatusManager();

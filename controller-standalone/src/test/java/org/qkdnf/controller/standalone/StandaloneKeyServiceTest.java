@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,8 @@ import org.qkdnf.proto.northbound.v1.KeyServiceState;
 import org.qkdnf.proto.northbound.v1.ListKeyServicesRequest;
 import org.qkdnf.proto.northbound.v1.Protection;
 import org.qkdnf.proto.northbound.v1.ServiceRoute;
+import org.qkdnf.proto.northbound.v1.WatchTopologyRequest;
+import org.qkdnf.proto.northbound.v1.WatchTopologyResponse;
 
 /** Nc on the standalone controller's one port, over real mTLS; key services survive a restart. */
 class StandaloneKeyServiceTest {
@@ -112,5 +115,52 @@ class StandaloneKeyServiceTest {
         controller.close();
         controller = start();
         assertThat(controller.keyServiceManager().list()).containsExactly(s);
+    }
+    /** Nc topology watch over real mTLS: the snapshot first, then the changes as agents report. */
+    @Test
+    void topologyWatchSendsSnapshotThenChanges() throws Exception {
+        controller = start();
+        ManagedChannel c = Grpc.newChannelBuilderForAddress("127.0.0.1", controller.sqPort(),
+                GrpcTls.channelCredentials(Agents.issue(ca, pki, "watch-tool", Role.CONTROLLER))).build();
+        java.util.concurrent.BlockingQueue<WatchTopologyResponse> seen = new java.util.concurrent.LinkedBlockingQueue<>();
+        try {
+            KeyServiceServiceGrpc.newStub(c).watchTopology(WatchTopologyRequest.getDefaultInstance(),
+                    new StreamObserver<WatchTopologyResponse>() {
+                        @Override
+                        public void onNext(WatchTopologyResponse r) {
+                            seen.add(r);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                        }
+                    });
+            WatchTopologyResponse first = seen.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(first).isNotNull();
+            assertThat(first.hasSnapshot()).isTrue();
+            assertThat(first.getSnapshot().getLinksCount()).isZero();
+
+            String ab = "ab000000-0000-4000-8000-0000000000ab";
+            controller.topologyAdminService().applyInventory(Agents.node(A, Agents.link(ab, A, B)));
+            java.util.Set<String> nodes = new java.util.HashSet<>();
+            String link = null;
+            while (link == null || nodes.isEmpty()) {
+                WatchTopologyResponse r = seen.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(r).as("a change within 10 s").isNotNull();
+                if (r.hasNode()) {
+                    nodes.add(r.getNode().getQkdnId());
+                } else if (r.hasLink()) {
+                    link = r.getLink().getQkdlId();
+                }
+            }
+            assertThat(nodes).contains(A);
+            assertThat(link).isEqualTo(ab);
+        } finally {
+            c.shutdownNow();
+        }
     }
 }
