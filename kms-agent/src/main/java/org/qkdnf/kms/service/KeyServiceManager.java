@@ -112,7 +112,10 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
                 d.routeQkdlIds().size());
     }
 
-    /** Removes a service and erases its key; a no-op when it is not installed. */
+    /**
+     * Removes a service (route) and erases its relayed key; keys already assigned to key ids stay
+     * for the slave SAE (see {@link ServiceKeyStore#removeService}). A no-op when it is not installed.
+     */
     public boolean remove(UUID serviceId) {
         relay.forgetService(serviceId);
         inFlight.remove(serviceId);
@@ -208,12 +211,15 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
     @Override
     public List<DeliveredKey> decKeys(String slaveSaeId, String masterSaeId, List<UUID> keyIds)
             throws KeyDeliveryException {
-        KeyServiceDefinition d = serviceFor(masterSaeId, slaveSaeId, false)
-                .orElseThrow(() -> unauthorized(masterSaeId, slaveSaeId));
+        if (serviceFor(masterSaeId, slaveSaeId, false).isEmpty() && !keys.hasRetired(masterSaeId, slaveSaeId)) {
+            throw unauthorized(masterSaeId, slaveSaeId);
+        }
         List<DeliveredKey> out = new ArrayList<>(keyIds.size());
         for (UUID id : keyIds) {
             try {
-                out.add(new DeliveredKey(id, keys.takeAssigned(d.serviceId(), id)));
+                // By pair, not by route: the key may have come over a route that a reroute or a
+                // 1+1 switch has replaced, or over either route of a 1+1 pair.
+                out.add(new DeliveredKey(id, keys.takeAssigned(id, masterSaeId, slaveSaeId)));
             } catch (ServiceKeyException e) {
                 if (e.reason() == ServiceKeyException.Reason.UNKNOWN_KEY) {
                     throw new KeyDeliveryException(KeyDeliveryException.Reason.BAD_REQUEST,
@@ -228,15 +234,29 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
         return out;
     }
 
-    /** The service of the pair whose master (source) or slave (destination) end is this node. */
+    /**
+     * A service (route) of the pair whose master (source) or slave (destination) end is this node.
+     * A pair may have several routes at once (1+1, a split, a reroute made before the old route is
+     * broken): at the source the one with the most key ready serves, so a route that stopped
+     * carrying key (a cut link) is not asked while another has key; ties go to the first installed.
+     */
     private Optional<KeyServiceDefinition> serviceFor(String master, String slave, boolean atSource) {
+        KeyServiceDefinition best = null;
+        long bestBits = -1;
         for (KeyServiceDefinition d : keys.services()) {
             if (d.masterSaeId().equals(master) && d.slaveSaeId().equals(slave)
                     && (atSource ? d.sourceQkdnId() : d.destinationQkdnId()).equals(selfQkdnId)) {
-                return Optional.of(d);
+                if (!atSource) {
+                    return Optional.of(d);
+                }
+                long bits = keys.availableBits(d.serviceId()) + prepared.readyKeys(d.serviceId()) * KEY_SIZE_BITS;
+                if (bits > bestBits) {
+                    best = d;
+                    bestBits = bits;
+                }
             }
         }
-        return Optional.empty();
+        return Optional.ofNullable(best);
     }
 
     private String kmeIdOf(String qkdnId) {

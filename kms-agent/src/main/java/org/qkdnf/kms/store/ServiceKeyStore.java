@@ -104,6 +104,12 @@ public final class ServiceKeyStore implements AutoCloseable {
     private final MVMap<String, byte[]> assigned;
     /** keyId -> "svc|segments", to recognise a repeated assignment. */
     private final MVMap<String, String> assignedMeta;
+    /**
+     * serviceId -> definition of a removed service (route) whose assigned keys still wait for the
+     * slave SAE: a route replaced by the controller (reroute, 1+1 switch) must not take with it key
+     * ids the master SAE already holds. Dropped with the last of its keys.
+     */
+    private final MVMap<String, String> retired;
     /** serviceId -> the next relay sequence number the source may use (attempts included). */
     private final MVMap<String, Long> nextSequence;
     private final Object lock = new Object();
@@ -117,6 +123,8 @@ public final class ServiceKeyStore implements AutoCloseable {
     /** The installed services, in the map's order; replaced (copy on write) under lock. */
     private volatile Map<UUID, KeyServiceDefinition> serviceCache = Map.of();
     private volatile List<KeyServiceDefinition> serviceList = List.of();
+    /** Decoded {@link #retired}; replaced (copy on write) under lock. */
+    private volatile Map<UUID, KeyServiceDefinition> retiredCache = Map.of();
 
     private ServiceKeyStore(SealedStoreFile.Opened opened) {
         this.mv = opened.mv();
@@ -127,6 +135,7 @@ public final class ServiceKeyStore implements AutoCloseable {
         this.taken = mv.openMap("taken");
         this.assigned = mv.openMap("assigned");
         this.assignedMeta = mv.openMap("assignedMeta");
+        this.retired = mv.openMap("retired");
         this.nextSequence = mv.openMap("nextSequence");
         this.assignedBytes = mv.openMap("assignedBytes");
         for (Map.Entry<String, byte[]> e : chunks.entrySet()) {
@@ -150,6 +159,12 @@ public final class ServiceKeyStore implements AutoCloseable {
         }
         serviceCache = Collections.unmodifiableMap(m);
         serviceList = List.copyOf(m.values());
+        Map<UUID, KeyServiceDefinition> r = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : retired.entrySet()) {
+            UUID id = UUID.fromString(e.getKey());
+            r.put(id, decode(id, e.getValue()));
+        }
+        retiredCache = Collections.unmodifiableMap(r);
     }
 
     /** Opens (creating if absent) the store file, sealed under the key in {@code keyFile}. */
@@ -162,6 +177,7 @@ public final class ServiceKeyStore implements AutoCloseable {
     public void putService(KeyServiceDefinition d) {
         durably(() -> {
             services.put(d.serviceId().toString(), encode(d));
+            retired.remove(d.serviceId().toString());
             refreshServiceCache();
         });
     }
@@ -175,13 +191,17 @@ public final class ServiceKeyStore implements AutoCloseable {
         return serviceList;
     }
 
-    /** Removes a service and erases all its key. */
+    /**
+     * Removes a service and erases its relayed key, except keys already assigned to key ids: those
+     * ids may be in the master SAE's hands, so they stay for the slave SAE ({@link #takeAssigned(UUID,
+     * String, String)}) until taken, under the removed service's SAE pair.
+     */
     public boolean removeService(UUID serviceId) {
         String prefix = serviceId + "/";
         boolean[] existed = new boolean[1];
         durably(() -> {
-            existed[0] = services.remove(serviceId.toString()) != null;
-            refreshServiceCache();
+            String definition = services.remove(serviceId.toString());
+            existed[0] = definition != null;
             nextSequence.remove(serviceId.toString());
             for (String k : keysWithPrefix(taken, prefix)) {
                 chunks.remove(k);
@@ -189,15 +209,35 @@ public final class ServiceKeyStore implements AutoCloseable {
                 assignedBytes.remove(k);
             }
             unusedBytes.remove(serviceId);
-            waitingKeys.remove(serviceId);
+            long waiting = 0;
             for (Map.Entry<String, String> e : new ArrayList<>(assignedMeta.entrySet())) {
                 if (e.getValue().startsWith(serviceId + "|")) {
-                    assigned.remove(e.getKey());
-                    assignedMeta.remove(e.getKey());
+                    if (assigned.containsKey(e.getKey())) {
+                        waiting++;
+                    } else {
+                        assignedMeta.remove(e.getKey());
+                    }
                 }
             }
+            if (waiting > 0 && definition != null) {
+                retired.put(serviceId.toString(), definition);
+                waitingKeys.put(serviceId, waiting);
+            } else if (definition != null) {
+                waitingKeys.remove(serviceId);
+            }
+            refreshServiceCache();
         });
         return existed[0];
+    }
+
+    /** Whether keys of a removed service of this SAE pair still wait at this node. Lock-free. */
+    public boolean hasRetired(String masterSaeId, String slaveSaeId) {
+        for (KeyServiceDefinition d : retiredCache.values()) {
+            if (d.masterSaeId().equals(masterSaeId) && d.slaveSaeId().equals(slaveSaeId)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -485,14 +525,34 @@ public final class ServiceKeyStore implements AutoCloseable {
         return bitsOf(chunkId).cardinality();
     }
 
-    /** At the destination: the key of {@code keyId}, once; erased as it is handed out. */
+    /** At the destination: the key of {@code keyId} assigned under service {@code serviceId}, once. */
     public byte[] takeAssigned(UUID serviceId, UUID keyId) {
+        return take(keyId, serviceId::equals);
+    }
+
+    /**
+     * At the destination: the key of {@code keyId} if it was assigned under any service (route),
+     * installed or removed, of this SAE pair; once, erased as it is handed out. Which route carried
+     * a key is the network's business: a slave SAE asks by pair and key id only.
+     */
+    public byte[] takeAssigned(UUID keyId, String masterSaeId, String slaveSaeId) {
+        return take(keyId, id -> {
+            KeyServiceDefinition d = serviceCache.get(id);
+            if (d == null) {
+                d = retiredCache.get(id);
+            }
+            return d != null && d.masterSaeId().equals(masterSaeId) && d.slaveSaeId().equals(slaveSaeId);
+        });
+    }
+
+    private byte[] take(UUID keyId, java.util.function.Predicate<UUID> serviceAllowed) {
         byte[] key;
         long ticket;
         synchronized (lock) {
             String meta = assignedMeta.get(keyId.toString());
             byte[] sealed = assigned.get(keyId.toString());
-            if (meta == null || sealed == null || !meta.startsWith(serviceId + "|")) {
+            UUID serviceId = meta == null ? null : UUID.fromString(meta.substring(0, meta.indexOf('|')));
+            if (sealed == null || serviceId == null || !serviceAllowed.test(serviceId)) {
                 throw new ServiceKeyException(ServiceKeyException.Reason.UNKNOWN_KEY, "key_ID " + keyId
                         + ": unknown for this SAE pair, or already delivered");
             }
@@ -500,11 +560,25 @@ public final class ServiceKeyStore implements AutoCloseable {
             ticket = commits.apply(() -> {
                 assigned.remove(keyId.toString());
                 // The meta stays (without key) so a repeated assignment is still recognised.
-                waitingKeys.merge(serviceId, -1L, Long::sum);
+                long left = waitingKeys.merge(serviceId, -1L, Long::sum);
+                if (left <= 0 && retired.remove(serviceId.toString()) != null) {
+                    forgetRetired(serviceId);
+                }
             });
         }
         commits.awaitDurable(ticket);
         return key;
+    }
+
+    /** The last key of a removed service was taken: nothing of it is kept. Under lock. */
+    private void forgetRetired(UUID serviceId) {
+        waitingKeys.remove(serviceId);
+        for (Map.Entry<String, String> e : new ArrayList<>(assignedMeta.entrySet())) {
+            if (e.getValue().startsWith(serviceId + "|")) {
+                assignedMeta.remove(e.getKey());
+            }
+        }
+        refreshServiceCache();
     }
 
     /** Keys waiting for the slave SAE of a service. Lock-free; may lag an operation in progress. */

@@ -87,6 +87,43 @@ class ServiceKeyStoreTest {
     }
 
     @Test
+    void keysAssignedUnderARemovedRouteStayForTheSlaveOfTheSamePairOnly() throws Exception {
+        UUID next = UUID.fromString("5e000000-0000-4000-8000-000000000002");
+        KeyServiceDefinition nextRoute = new KeyServiceDefinition(next, "sae-a", "sae-b",
+                List.of("n1", "n3", "n2"), List.of("l2", "l3"), 1L << 16);
+        List<CarvedKey> carved;
+        try (ServiceKeyStore source = ServiceKeyStore.open(dir.resolve("src.mv.db"), keyFile);
+             ServiceKeyStore destination = ServiceKeyStore.open(dir.resolve("dst.mv.db"), keyFile)) {
+            byte[] c = random(96);
+            for (ServiceKeyStore s : List.of(source, destination)) {
+                s.putService(DEF);
+                s.putChunk(SERVICE, 1, c.clone());
+            }
+            carved = source.carve(SERVICE, 3, 32);
+            for (CarvedKey k : carved) {
+                destination.assign(SERVICE, k.keyId(), k.segments());
+            }
+            // The master holds three key ids; the controller moves the pair to another route.
+            destination.putService(nextRoute);
+            assertThat(destination.removeService(SERVICE)).isTrue();
+            assertThat(destination.services()).containsExactly(nextRoute);
+            assertThat(destination.availableBits(SERVICE)).as("relayed key not assigned is erased").isZero();
+            assertThat(destination.hasRetired("sae-a", "sae-b")).isTrue();
+            assertThat(destination.takeAssigned(carved.get(0).keyId(), "sae-a", "sae-b")).isEqualTo(carved.get(0).key());
+            assertThatThrownBy(() -> destination.takeAssigned(carved.get(1).keyId(), "sae-a", "sae-x"))
+                    .as("another pair").hasMessageContaining("unknown for this SAE pair");
+        }
+        try (ServiceKeyStore destination = ServiceKeyStore.open(dir.resolve("dst.mv.db"), keyFile)) {
+            assertThat(destination.assignedKeyCount(SERVICE)).as("kept across a restart").isEqualTo(2);
+            assertThat(destination.takeAssigned(carved.get(1).keyId(), "sae-a", "sae-b")).isEqualTo(carved.get(1).key());
+            assertThat(destination.takeAssigned(carved.get(2).keyId(), "sae-a", "sae-b")).isEqualTo(carved.get(2).key());
+            assertThat(destination.hasRetired("sae-a", "sae-b")).as("forgotten with its last key").isFalse();
+            assertThatThrownBy(() -> destination.takeAssigned(carved.get(2).keyId(), "sae-a", "sae-b"))
+                    .hasMessageContaining("already delivered");
+        }
+    }
+
+    @Test
     void aSegmentOfAChunkNotYetArrivedWaitsAndAChunkIsStoredOnce() throws Exception {
         try (ServiceKeyStore s = ServiceKeyStore.open(dir.resolve("s.mv.db"), keyFile)) {
             s.putService(DEF);
