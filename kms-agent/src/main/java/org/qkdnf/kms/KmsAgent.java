@@ -32,7 +32,7 @@ import org.qkdnf.kms.service.KeyServiceManager;
 import org.qkdnf.kms.sk.SkClient;
 import org.qkdnf.kms.store.MvStoreKeyPoolStore;
 import org.qkdnf.kms.store.ServiceKeyStore;
-import org.qkdnf.kms.store.StoreKeyFile;
+import org.qkdnf.common.atrest.KeyFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,7 +86,7 @@ public final class KmsAgent implements AutoCloseable {
         Files.createDirectories(config.dataDir());
         Path keyFile = config.dataDir().resolve("store.key");
         if (!Files.exists(keyFile)) {
-            StoreKeyFile.create(keyFile);
+            KeyFile.create(keyFile);
         }
         pools = MvStoreKeyPoolStore.open(config.dataDir().resolve("pools.mv.db"), keyFile);
         serviceKeys = ServiceKeyStore.open(config.dataDir().resolve("services.mv.db"), keyFile);

@@ -2,6 +2,7 @@ package org.qkdnf.common.atrest;
 
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -75,6 +76,28 @@ public final class AtRestCipher {
             c.updateAAD(aad);
             return c.doFinal(sealed, off + NONCE_BYTES, len - NONCE_BYTES);
         } catch (AEADBadTagException e) {
+            throw e;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM open failed", e);
+        }
+    }
+
+    /**
+     * Like {@link #open} but decrypts into {@code out} from {@code outOff} ({@code len} -
+     * {@link #OVERHEAD} bytes), so callers assembling a range from many sealed pieces copy nothing.
+     * When the tag does not verify, those bytes of {@code out} are zeroed.
+     */
+    public void openInto(byte[] aad, byte[] sealed, int off, int len, byte[] out, int outOff) throws AEADBadTagException {
+        if (len < OVERHEAD) {
+            throw new AEADBadTagException("sealed data too short: " + len + " bytes");
+        }
+        Cipher c = ciphers.get();
+        try {
+            c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, sealed, off, NONCE_BYTES));
+            c.updateAAD(aad);
+            c.doFinal(sealed, off + NONCE_BYTES, len - NONCE_BYTES, out, outOff);
+        } catch (AEADBadTagException e) {
+            Arrays.fill(out, outOff, outOff + len - OVERHEAD, (byte) 0);
             throw e;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM open failed", e);

@@ -4,24 +4,35 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Arrays;
 
 import javax.crypto.AEADBadTagException;
+import javax.crypto.Mac;
 import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
 
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.h2.mvstore.MVStoreException;
 
 /**
- * Opens an MVStore file whose key material is sealed with AES-256-GCM under the node's store key:
- * checks the key against the file's key check, and makes a new nonce epoch durable before anything
- * is sealed (which is what keeps {@link AtRestCipher} nonces unique across restarts and crashes).
- * Automatic commits are off: callers commit at their own operation boundaries. Each store file
- * has its own key: the epoch alone keeps nonces unique, so two stores must never share a key.
+ * Opens an MVStore file whose key material is sealed with AES-256-GCM: checks the key against the
+ * file's key check, and makes a new nonce epoch durable before anything is sealed (which is what
+ * keeps {@link AtRestCipher} nonces unique across restarts and crashes). Automatic commits are off:
+ * callers commit at their own operation boundaries.
+ *
+ * <p>The sealing key is not the key file's key but one derived from it for this file alone
+ * (HMAC-SHA256 of a random 32-byte salt the file gets at creation): epochs and counters are per
+ * file, so two files sealing under one key would repeat nonces, which breaks GCM. With the
+ * derivation, stores may share a key file (a key manager's pools and service keys do).
  */
 public final class SealedStoreFile {
 
     private static final String EPOCH = "epoch";
+    private static final String SALT = "keySalt";
+    private static final byte[] DERIVATION_LABEL = "qkdnf-at-rest-file-key-v1".getBytes(StandardCharsets.US_ASCII);
     private static final String KEY_CHECK = "keyCheck";
     private static final byte[] KEY_CHECK_AAD = "qkdnf-store-key-check-v1".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] KEY_CHECK_TEXT = "this store's key".getBytes(StandardCharsets.US_ASCII);
@@ -71,6 +82,7 @@ public final class SealedStoreFile {
             throw new IOException("cannot open " + what + " " + file + ": " + e.getMessage(), e);
         }
         try {
+            key = fileKey(mv, key);
             int epoch = startEpoch(mv, key, file, what);
             AtRestCipher cipher = new AtRestCipher(key, epoch);
             MVMap<String, byte[]> storeMap = mv.openMap("store");
@@ -84,6 +96,33 @@ public final class SealedStoreFile {
             mv.closeImmediately();
             throw e instanceof IOException ? (IOException) e
                     : new IOException(what + " " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The key this file seals under, derived from the key file's key and the file's own salt. */
+    private static SecretKey fileKey(MVStore mv, SecretKey master) throws IOException {
+        MVMap<String, byte[]> store = mv.openMap("store");
+        byte[] salt = store.get(SALT);
+        if (salt == null) {
+            salt = new byte[32];
+            new SecureRandom().nextBytes(salt);
+            store.put(SALT, salt);
+            mv.commit();
+            mv.sync();
+        }
+        byte[] derived = null;
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(master);
+            mac.update(DERIVATION_LABEL);
+            derived = mac.doFinal(salt);
+            return new SecretKeySpec(derived, "AES");
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot derive the file's key: " + e.getMessage(), e);
+        } finally {
+            if (derived != null) {
+                Arrays.fill(derived, (byte) 0);
+            }
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import javax.crypto.AEADBadTagException;
 
 import org.h2.mvstore.MVMap;
+import org.qkdnf.common.atrest.AtRestCipher;
 import org.qkdnf.kms.api.AppendResult;
 import org.qkdnf.kms.api.KeyPoolException;
 import org.qkdnf.kms.api.KeyPoolException.Reason;

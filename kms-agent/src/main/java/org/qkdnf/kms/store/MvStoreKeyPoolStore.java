@@ -2,7 +2,6 @@ package org.qkdnf.kms.store;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,14 +11,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 import javax.crypto.AEADBadTagException;
-import javax.crypto.SecretKey;
 
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
-import org.h2.mvstore.MVStoreException;
 import org.h2.mvstore.type.ByteArrayDataType;
 import org.h2.mvstore.type.LongDataType;
 import org.h2.mvstore.type.StringDataType;
+import org.qkdnf.common.atrest.SealedStoreFile;
+import org.qkdnf.common.atrest.AtRestCipher;
+import org.qkdnf.common.atrest.KeyFile;
 import org.qkdnf.kms.api.AppendResult;
 import org.qkdnf.kms.api.KeyPoolException;
 import org.qkdnf.kms.api.KeyPoolException.Reason;
@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@link KeyPoolStore} on one H2 MVStore file, key encrypted at rest with AES-256-GCM under the
- * key in a separate key file (see {@link StoreKeyFile}, {@link AtRestCipher}).
+ * key in a separate key file (see {@link KeyFile}, {@link SealedStoreFile}, {@link AtRestCipher}).
  *
  * <p>Layout: map {@code store} holds the open epoch (nonce prefix) and a key check; map
  * {@code pools} holds each pool's {@link PoolMeta} under its {@code qkdl_id}; map
@@ -53,10 +53,6 @@ public final class MvStoreKeyPoolStore implements KeyPoolStore {
 
     private static final Logger log = LoggerFactory.getLogger(MvStoreKeyPoolStore.class);
     private static final int MAX_ID_LENGTH = 256;
-    private static final String EPOCH = "epoch";
-    private static final String KEY_CHECK = "keyCheck";
-    private static final byte[] KEY_CHECK_AAD = "qkdnf-kms-store-key-check-v1".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] KEY_CHECK_TEXT = "this store's key".getBytes(StandardCharsets.US_ASCII);
 
     private final MVStore mv;
     private final MVMap<String, byte[]> metas;
@@ -77,66 +73,23 @@ public final class MvStoreKeyPoolStore implements KeyPoolStore {
      * Opens the store file, creating it when absent.
      *
      * @param storeFile the MVStore file
-     * @param keyFile   the store's key file (32 raw bytes, mode 0600; {@link StoreKeyFile#create})
+     * @param keyFile   the store's key file (32 raw bytes, mode 0600; {@link KeyFile#create})
      * @throws IOException naming the file when the key file is unusable, the key does not match the
      *         store, the file is locked by another process, or its content is inconsistent
      */
     public static MvStoreKeyPoolStore open(Path storeFile, Path keyFile) throws IOException {
         Objects.requireNonNull(storeFile, "storeFile");
-        SecretKey key = StoreKeyFile.read(Objects.requireNonNull(keyFile, "keyFile"));
-        MVStore mv;
+        SealedStoreFile.Opened opened = SealedStoreFile.open(storeFile,
+                KeyFile.read(Objects.requireNonNull(keyFile, "keyFile")), "key pool store");
         try {
-            mv = new MVStore.Builder()
-                    .fileName(storeFile.toString())
-                    .autoCommitDisabled()      // commits only at operation boundaries: GroupCommit
-                    .autoCommitBufferSize(0)   // also no commit forced from inside a put
-                    .open();
-        } catch (MVStoreException e) {
-            throw new IOException("cannot open key pool store " + storeFile + ": " + e.getMessage(), e);
-        }
-        try {
-            int epoch = startEpoch(mv, key, storeFile);
-            AtRestCipher cipher = new AtRestCipher(key, epoch);
-            MVMap<String, byte[]> storeMap = openNamed(mv, "store");
-            if (storeMap.get(KEY_CHECK) == null) {
-                storeMap.put(KEY_CHECK, cipher.seal(KEY_CHECK_AAD, KEY_CHECK_TEXT, 0, KEY_CHECK_TEXT.length));
-                mv.commit();
-                mv.sync();
-            }
-            MvStoreKeyPoolStore store = new MvStoreKeyPoolStore(mv, cipher);
+            MvStoreKeyPoolStore store = new MvStoreKeyPoolStore(opened.mv(), opened.cipher());
             store.loadPools(storeFile);
-            log.info("key pool store {} opened: {} pools, epoch {}", storeFile, store.pools.size(), epoch);
+            log.info("key pool store {} opened: {} pools, epoch {}", storeFile, store.pools.size(), opened.epoch());
             return store;
         } catch (IOException | RuntimeException e) {
-            mv.closeImmediately();
+            opened.mv().closeImmediately();
             throw e instanceof IOException ? (IOException) e : new IOException("key pool store " + storeFile + ": " + e.getMessage(), e);
         }
-    }
-
-    /**
-     * Checks the key against the store (when it has a key check), then makes a new epoch durable
-     * before anything is sealed with it: that durability is what keeps nonces unique across
-     * restarts, crashes included. A wrong key changes nothing in the file.
-     */
-    private static int startEpoch(MVStore mv, SecretKey key, Path storeFile) throws IOException {
-        MVMap<String, byte[]> store = openNamed(mv, "store");
-        byte[] check = store.get(KEY_CHECK);
-        if (check != null) {
-            try {
-                new AtRestCipher(key, 0).open(KEY_CHECK_AAD, check, 0, check.length);
-            } catch (AEADBadTagException e) {
-                throw new IOException("key pool store " + storeFile + ": the key file's key is not this store's key", e);
-            }
-        }
-        byte[] last = store.get(EPOCH);
-        long epoch = last == null ? 1 : (ByteBuffer.wrap(last).getInt() & 0xFFFF_FFFFL) + 1;
-        if (epoch > 0xFFFF_FFFFL) {
-            throw new IOException("key pool store " + storeFile + ": nonce epochs exhausted; re-key the store");
-        }
-        store.put(EPOCH, ByteBuffer.allocate(4).putInt((int) epoch).array());
-        mv.commit();
-        mv.sync();
-        return (int) epoch;
     }
 
     private void loadPools(Path storeFile) throws IOException {

@@ -19,6 +19,9 @@ import javax.crypto.AEADBadTagException;
 
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
+import org.qkdnf.common.atrest.SealedStoreFile;
+import org.qkdnf.common.atrest.AtRestCipher;
+import org.qkdnf.common.atrest.KeyFile;
 import org.qkdnf.kms.api.KeyServiceDefinition;
 
 /**
@@ -169,7 +172,7 @@ public final class ServiceKeyStore implements AutoCloseable {
 
     /** Opens (creating if absent) the store file, sealed under the key in {@code keyFile}. */
     public static ServiceKeyStore open(Path file, Path keyFile) throws IOException {
-        return new ServiceKeyStore(SealedStoreFile.open(file, StoreKeyFile.read(keyFile), "service key store"));
+        return new ServiceKeyStore(SealedStoreFile.open(file, KeyFile.read(keyFile), "service key store"));
     }
 
     // --- services ----------------------------------------------------------------------------

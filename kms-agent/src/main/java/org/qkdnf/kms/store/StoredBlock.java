@@ -8,6 +8,8 @@ import java.util.UUID;
 
 import javax.crypto.AEADBadTagException;
 
+import org.qkdnf.common.atrest.AtRestCipher;
+
 /**
  * One block as stored: its id, its full size, where the stored (unconsumed) tail starts, and that
  * tail sealed by {@link AtRestCipher} in chunks. A block is stored whole when appended; when the

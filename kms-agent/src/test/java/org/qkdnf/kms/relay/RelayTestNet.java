@@ -14,7 +14,7 @@ import org.qkdnf.common.tls.TlsFiles;
 import org.qkdnf.kms.api.KeyPoolStore;
 import org.qkdnf.kms.api.PoolBlock;
 import org.qkdnf.kms.store.MvStoreKeyPoolStore;
-import org.qkdnf.kms.store.StoreKeyFile;
+import org.qkdnf.common.atrest.KeyFile;
 import org.qkdnf.pki.DevCertificateAuthority;
 import org.qkdnf.pki.IssuedCredential;
 
@@ -65,7 +65,7 @@ final class RelayTestNet implements AutoCloseable {
             Path nodeDir = dir.resolve(id);
             Path keyFile = nodeDir.resolve("store.key");
             java.nio.file.Files.createDirectories(nodeDir);
-            StoreKeyFile.create(keyFile);
+            KeyFile.create(keyFile);
             stores.add(MvStoreKeyPoolStore.open(nodeDir.resolve("pools.mv.db"), keyFile));
         }
         for (int i = 0; i + 1 < count; i++) {

@@ -13,7 +13,7 @@ import org.qkdnf.kms.api.KeyPoolStore;
 import org.qkdnf.kms.api.PoolBlock;
 import org.qkdnf.kms.api.ReservedKey;
 import org.qkdnf.kms.store.MvStoreKeyPoolStore;
-import org.qkdnf.kms.store.StoreKeyFile;
+import org.qkdnf.common.atrest.KeyFile;
 import org.qkdnf.proto.keyrelay.v1.RelayHopRequest;
 
 /**
@@ -128,7 +128,7 @@ public final class RelayThroughputMain {
 
     private static void storeOnly(Path dir) throws Exception {
         Files.createDirectories(dir);
-        StoreKeyFile.create(dir.resolve("k"));
+        KeyFile.create(dir.resolve("k"));
         try (KeyPoolStore store = MvStoreKeyPoolStore.open(dir.resolve("s.mv.db"), dir.resolve("k"))) {
             store.definePool("probe", 1L << 40);
             store.append("probe", List.of(new PoolBlock(UUID.randomUUID(), 0, new byte[1024 * 1024])));

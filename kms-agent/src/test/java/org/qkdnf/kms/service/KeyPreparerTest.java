@@ -23,7 +23,7 @@ import org.qkdnf.kms.api.KeyDeliveryException;
 import org.qkdnf.kms.api.KeyServiceDefinition;
 import org.qkdnf.kms.store.ServiceKeyStore;
 import org.qkdnf.kms.store.ServiceKeyStore.CarvedKey;
-import org.qkdnf.kms.store.StoreKeyFile;
+import org.qkdnf.common.atrest.KeyFile;
 
 /**
  * The source's ready run against two real stores, the source's and the destination's, holding the
@@ -45,7 +45,7 @@ class KeyPreparerTest {
     @BeforeEach
     void key() throws Exception {
         keyFile = dir.resolve("store.key");
-        StoreKeyFile.create(keyFile);
+        KeyFile.create(keyFile);
     }
 
     private ServiceKeyStore open(String name) throws Exception {

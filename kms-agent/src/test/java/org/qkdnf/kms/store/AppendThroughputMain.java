@@ -8,6 +8,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.qkdnf.common.atrest.KeyFile;
 import org.qkdnf.kms.api.KeyPoolException;
 import org.qkdnf.kms.api.PoolBlock;
 
@@ -42,7 +43,7 @@ public final class AppendThroughputMain {
         Path storeFile = dir.resolve("bench.mv.db");
         Files.deleteIfExists(keyFile);
         Files.deleteIfExists(storeFile);
-        StoreKeyFile.create(keyFile);
+        KeyFile.create(keyFile);
         AtomicLong appendedBits = new AtomicLong();
         AtomicLong appendCalls = new AtomicLong();
         AtomicBoolean stop = new AtomicBoolean();

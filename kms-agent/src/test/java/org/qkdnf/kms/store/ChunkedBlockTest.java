@@ -12,6 +12,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.qkdnf.common.atrest.AtRestCipher;
+import org.qkdnf.common.atrest.KeyFile;
 import org.qkdnf.kms.api.KeyPoolException;
 import org.qkdnf.kms.api.KeyPoolException.Reason;
 import org.qkdnf.kms.api.ReservedKey;
@@ -33,7 +35,7 @@ class ChunkedBlockTest {
     @BeforeEach
     void open() throws IOException {
         keyFile = dir.resolve("store.key");
-        StoreKeyFile.create(keyFile);
+        KeyFile.create(keyFile);
         store = MvStoreKeyPoolStore.open(dir.resolve("a.mv.db"), keyFile);
         store.definePool(LINK, 1L << 30);
         store.append(LINK, stream.blocks(0, 3));

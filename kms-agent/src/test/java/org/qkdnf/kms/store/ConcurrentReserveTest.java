@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.qkdnf.common.atrest.KeyFile;
 import org.qkdnf.kms.api.KeyPoolException;
 import org.qkdnf.kms.api.KeyPoolException.Reason;
 import org.qkdnf.kms.api.ReservedKey;
@@ -38,7 +39,7 @@ class ConcurrentReserveTest {
     @Test
     void concurrentReservationsPartitionTheStream() throws Exception {
         TestStreams stream = new TestStreams(LINK, BLOCK);
-        StoreKeyFile.create(dir.resolve("k"));
+        KeyFile.create(dir.resolve("k"));
         ConcurrentLinkedQueue<ReservedKey> handedOut = new ConcurrentLinkedQueue<>();
         ExecutorService pool = Executors.newFixedThreadPool(RESERVERS + 1);
         try (MvStoreKeyPoolStore store = MvStoreKeyPoolStore.open(dir.resolve("s.mv.db"), dir.resolve("k"))) {

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.qkdnf.common.atrest.KeyFile;
 import org.qkdnf.kms.api.PoolLevels;
 import org.qkdnf.kms.api.ReservedKey;
 
@@ -41,7 +42,7 @@ class CrashRestartTest {
         TestStreams stream = new TestStreams(LINK, BLOCK);
         Path storeFile = dir.resolve("crash.mv.db");
         Path keyFile = dir.resolve("crash.key");
-        StoreKeyFile.create(keyFile);
+        KeyFile.create(keyFile);
         List<Span> handedOut = new ArrayList<>();
         long acknowledged = 0;
 

@@ -14,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.qkdnf.common.atrest.KeyFile;
+
 /**
  * Appends from several threads share syncs: fewer fsyncs than calls, while every call still
  * returns only after its own blocks are durable (the crash test pins that part).
@@ -28,7 +30,7 @@ class GroupCommitTest {
 
     @Test
     void concurrentAppendsShareSyncs() throws Exception {
-        StoreKeyFile.create(dir.resolve("k"));
+        KeyFile.create(dir.resolve("k"));
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try (MvStoreKeyPoolStore store = MvStoreKeyPoolStore.open(dir.resolve("s.mv.db"), dir.resolve("k"))) {
             for (int t = 0; t < THREADS; t++) {

@@ -18,6 +18,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.qkdnf.common.atrest.AtRestCipher;
+import org.qkdnf.common.atrest.KeyFile;
 import org.qkdnf.kms.api.AppendResult;
 import org.qkdnf.kms.api.KeyPoolException;
 import org.qkdnf.kms.api.KeyPoolException.Reason;
@@ -41,7 +43,7 @@ class MvStoreKeyPoolStoreTest {
     @BeforeEach
     void open() throws IOException {
         keyFile = dir.resolve("store.key");
-        StoreKeyFile.create(keyFile);
+        KeyFile.create(keyFile);
         store = MvStoreKeyPoolStore.open(dir.resolve("a.mv.db"), keyFile);
     }
 
@@ -408,7 +410,7 @@ class MvStoreKeyPoolStoreTest {
         store.append(LINK, stream.blocks(0, 2));
         store.close();
         Path other = dir.resolve("other.key");
-        StoreKeyFile.create(other);
+        KeyFile.create(other);
 
         assertThatThrownBy(() -> MvStoreKeyPoolStore.open(dir.resolve("a.mv.db"), other))
                 .isInstanceOf(IOException.class).hasMessageContaining("not this store's key");
@@ -420,15 +422,15 @@ class MvStoreKeyPoolStoreTest {
     @Test
     void aKeyFileOthersCanReadIsRefused() throws IOException {
         Path loose = dir.resolve("loose.key");
-        Files.write(loose, new byte[StoreKeyFile.KEY_BYTES]);
+        Files.write(loose, new byte[KeyFile.KEY_BYTES]);
         Files.setPosixFilePermissions(loose, PosixFilePermissions.fromString("rw-r--r--"));
         Path shortKey = dir.resolve("short.key");
         Files.write(shortKey, new byte[16]);
         Files.setPosixFilePermissions(shortKey, PosixFilePermissions.fromString("rw-------"));
 
-        assertThatThrownBy(() -> StoreKeyFile.read(loose)).hasMessageContaining(loose.toString()).hasMessageContaining("chmod 600");
-        assertThatThrownBy(() -> StoreKeyFile.read(shortKey)).hasMessageContaining("exactly 32");
-        assertThatThrownBy(() -> StoreKeyFile.create(keyFile)).isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+        assertThatThrownBy(() -> KeyFile.read(loose)).hasMessageContaining(loose.toString()).hasMessageContaining("chmod 600");
+        assertThatThrownBy(() -> KeyFile.read(shortKey)).hasMessageContaining("exactly 32");
+        assertThatThrownBy(() -> KeyFile.create(keyFile)).isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile))).isEqualTo("rw-------");
     }
 
@@ -457,7 +459,7 @@ class MvStoreKeyPoolStoreTest {
     private MvStoreKeyPoolStore openPeer() throws IOException {
         Path peerKey = dir.resolve("peer.key");
         if (!Files.exists(peerKey)) {
-            StoreKeyFile.create(peerKey);
+            KeyFile.create(peerKey);
         }
         return MvStoreKeyPoolStore.open(dir.resolve("peer.mv.db"), peerKey);
     }

@@ -13,6 +13,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.qkdnf.common.atrest.KeyFile;
 import org.qkdnf.kms.api.KeyServiceDefinition;
 import org.qkdnf.kms.store.ServiceKeyStore.CarvedKey;
 import org.qkdnf.kms.store.ServiceKeyStore.ServiceKeyException;
@@ -30,7 +31,7 @@ class ServiceKeyStoreTest {
     @BeforeEach
     void key() throws Exception {
         keyFile = dir.resolve("store.key");
-        StoreKeyFile.create(keyFile);
+        KeyFile.create(keyFile);
     }
 
     private static byte[] random(int n) {
