@@ -81,7 +81,7 @@ class QkdPolicyManagerTest {
 
         netcfg.applyConfig(APP, QkdPolicyConfig.class, json("{\"admissibleFraction\": 0.5, \"preemption\": false}"));
 
-        eventually(() -> everyLinkAdmits(5_000));
+        eventually(() -> everyLinkAdmits(KeyServiceCluster.SKR_BPS / 2));
         eventually(() -> services.list().stream().filter(s -> s.getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED)
                 .count() == 4);
         for (var l : services.topology().join().getLinksList()) {
