@@ -84,8 +84,9 @@ import org.slf4j.LoggerFactory;
  * (ACTIVE with a reason while there is none); RESTORATION gets a new cheapest route; when nothing
  * carries the service, or for PROTECTION_NONE, it becomes DEGRADED, holding no reservation and no
  * route. When a link's admissible rate grows, or a delete frees capacity, and every
- * {@value #DEGRADED_RETRY_INTERVAL_S} s, DEGRADED services are retried, highest priority first. A service DEGRADED for longer than the settings'
- * {@code degradedRetryWindow} becomes FAILED (see {@link #scheduleFailure}).
+ * {@value #DEGRADED_RETRY_INTERVAL_S} s, DEGRADED services are retried, highest priority first. A
+ * lowered admissible fraction ({@link #setAdmissibleFraction}) displaces and recovers the same way.
+ * A service DEGRADED for longer than the settings' {@code degradedRetryWindow} becomes FAILED (see {@link #scheduleFailure}).
  *
  * <p><b>Pre-emption.</b> A setup that no route can carry may displace lower-priority services
  * (rule at {@link #admit}; off with the settings' {@code keyServicePreemption}).
@@ -458,6 +459,36 @@ public final class KeyServiceManager implements AutoCloseable {
                 retryDegraded(); // the capacity it held may carry a degraded service
                 return v;
             });
+        });
+    }
+
+    /**
+     * Applies a new admissible fraction to every measured link while the manager keeps serving
+     * (no rebuild, so requests meanwhile are answered as usual). Reservations over the new limit
+     * are displaced by the admission rule (lowest priority, then newest, first) and their services
+     * recovered like after a capacity drop: rerouted, or DEGRADED with the reason. When nothing was
+     * displaced (the fraction rose or stayed within what is reserved) DEGRADED services are retried
+     * at once, since the freed capacity may carry them. Completes once the displacements are
+     * durable; the recoveries then complete on their own, as after a link event.
+     *
+     * @throws IllegalArgumentException naming {@code admissible_fraction} when it is not in (0, 1]
+     */
+    public CompletableFuture<Void> setAdmissibleFraction(double fraction) {
+        if (!(fraction > 0 && fraction <= 1)) {
+            throw new IllegalArgumentException("admissible_fraction: must be in (0, 1], got " + fraction);
+        }
+        return submit(() -> {
+            List<Reservation> displaced = admission.setAdmissibleFraction(fraction);
+            String cause = "admissible fraction lowered to " + fraction;
+            for (Reservation r : displaced) {
+                recover(r.serviceId(), cause);
+            }
+            if (displaced.isEmpty()) {
+                retryDegraded();
+            } else {
+                log.info("admissible fraction {}: {} key services displaced", fraction, displaced.size());
+            }
+            return durable();
         });
     }
 

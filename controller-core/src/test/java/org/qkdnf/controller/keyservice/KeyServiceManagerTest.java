@@ -758,6 +758,47 @@ class KeyServiceManagerTest {
         ok(services.delete(s.getServiceId()));
         assertThat(services.list()).isEmpty();
     }
+    /**
+     * A lowered admissible fraction displaces the newest services over the new limit while the
+     * manager keeps serving; raising it restores them; a fraction out of range is refused naming it.
+     */
+    @Test
+    void aNewAdmissibleFractionDisplacesAndRestoresWithoutARestart() throws Exception {
+        KeyServiceSpec oneHop = spec(A, B, 2_000, Protection.PROTECTION_NONE).toBuilder()
+                .setConstraints(PathConstraints.newBuilder().setMaxHops(1)).build();
+        List<KeyService> created = new ArrayList<>();
+        for (int n = 0; n < 4; n++) {
+            created.add(ok(services.create(oneHop)));
+        }
+
+        ok(services.setAdmissibleFraction(0.5));
+        assertThat(admission.admissibleBps(AB)).isEqualTo(5_000);
+        assertThat(admission.overbooked()).isEmpty();
+        eventually(() -> services.list().stream()
+                .filter(x -> x.getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED).count() == 2);
+        for (KeyService newer : created.subList(2, 4)) {
+            KeyService now = services.get(newer.getServiceId()).get();
+            assertThat(now.getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_DEGRADED);
+            assertThat(now.getReason()).contains("admissible fraction lowered to 0.5");
+        }
+        // Still serving: a request that fits the new limit is admitted at once.
+        KeyService small = ok(services.create(oneHop.toBuilder()
+                .setQos(oneHop.getQos().toBuilder().setMinBandwidthBps(1_000)).build()));
+        assertThat(small.getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE);
+        ok(services.delete(small.getServiceId()));
+
+        ok(services.setAdmissibleFraction(1.0));
+        eventually(() -> services.list().stream().allMatch(x -> x.getState() == KeyServiceState.KEY_SERVICE_STATE_ACTIVE));
+        assertThat(admission.overbooked()).isEmpty();
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> services.setAdmissibleFraction(0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("admissible_fraction");
+        for (KeyService x : services.list()) {
+            ok(services.delete(x.getServiceId()));
+        }
+        assertNothingReserved();
+    }
+
     /** Nc topology watch: the snapshot first, then a link's status change; a performance jitter is not re-sent. */
     @Test
     void topologyWatchSendsTheSnapshotThenChanges() throws Exception {

@@ -191,8 +191,7 @@ public class KeyServiceComponent implements KeyServicesService {
         Leader leader = leadership == null ? null : leadership.leader();
         boolean mine = leader != null && localNode.equals(leader.nodeId());
         LeaderRun current = run;
-        if (mine && current != null && current.term() == leader.term()
-                && current.admissibleFraction() == admissibleFraction) {
+        if (mine && current != null && current.term() == leader.term()) {
             return;
         }
         stopRun();
@@ -226,18 +225,30 @@ public class KeyServiceComponent implements KeyServicesService {
     }
 
     /**
-     * Applies the netcfg policy's admissible fraction: the leader rebuilds its manager (reservations
-     * over the new limit are displaced and their services rerouted or degraded at start).
+     * Applies the netcfg policy's admissible fraction. The leader hands it to its running manager,
+     * which displaces the reservations over the new limit and reroutes or degrades their services
+     * while it keeps answering requests; a manager started later starts with it.
      */
     public void setAdmissibleFraction(double fraction) {
         if (!(fraction > 0 && fraction <= 1)) {
             throw new IllegalArgumentException("admissibleFraction: must be in (0, 1], got " + fraction);
         }
         leadershipThread.execute(() -> {
-            if (admissibleFraction != fraction) {
-                log.info("key services: admissible fraction {} -> {}", admissibleFraction, fraction);
-                admissibleFraction = fraction;
-                reconcile();
+            if (admissibleFraction == fraction) {
+                return;
+            }
+            log.info("key services: admissible fraction {} -> {}", admissibleFraction, fraction);
+            admissibleFraction = fraction;
+            LeaderRun current = run;
+            if (current != null) {
+                current.manager().setAdmissibleFraction(fraction).whenComplete((v, e) -> {
+                    if (e != null) {
+                        // The manager closed (leadership ended) or a write was fenced: the next
+                        // leader starts from the maps with the fraction in force.
+                        log.warn("key services: admissible fraction {} not applied by term {}: {}", fraction,
+                                current.term(), e.toString());
+                    }
+                });
             }
         });
     }

@@ -25,13 +25,11 @@ final class LeaderRun implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LeaderRun.class);
 
     private final long term;
-    private final double admissibleFraction;
     private final AdmissionController admission;
     private final KeyServiceManager manager;
 
-    private LeaderRun(long term, double admissibleFraction, AdmissionController admission, KeyServiceManager manager) {
+    private LeaderRun(long term, AdmissionController admission, KeyServiceManager manager) {
         this.term = term;
-        this.admissibleFraction = admissibleFraction;
         this.admission = admission;
         this.manager = manager;
     }
@@ -64,15 +62,11 @@ final class LeaderRun implements AutoCloseable {
         manager.start();
         log.info("key services: leader for term {} with {} services, admissible fraction {}, {} orphan reservations released",
                 term, manager.list().size(), admissibleFraction, orphans);
-        return Optional.of(new LeaderRun(term, admissibleFraction, admission, manager));
+        return Optional.of(new LeaderRun(term, admission, manager));
     }
 
     long term() {
         return term;
-    }
-
-    double admissibleFraction() {
-        return admissibleFraction;
     }
 
     KeyServiceManager manager() {

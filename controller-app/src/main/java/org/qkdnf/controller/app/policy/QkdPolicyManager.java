@@ -2,6 +2,8 @@ package org.qkdnf.controller.app.policy;
 
 import static org.onosproject.net.config.basics.SubjectFactories.APP_SUBJECT_FACTORY;
 
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -26,9 +28,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Applies the {@link QkdPolicyConfig} from ONOS network configuration: the admissible fraction to
- * the key services (the leader rebuilds its admission, displacing what no longer fits), the QBER
- * threshold to the cluster's controller settings. Removing the policy restores the default
- * fraction and leaves the threshold as it is (the topology component's property owns it then).
+ * the key services (the leader's running manager displaces what no longer fits, without a
+ * rebuild); pre-emption, the degraded retry window and the QBER threshold to the cluster's
+ * controller settings, which the leader's key-service manager reads at each decision. netcfg is the
+ * only source of the fraction, pre-emption and the retry window, so an absent field (or a removed
+ * policy) restores the core's default for them; the threshold is also a property of
+ * {@link QkdControllerManager}, so an absent threshold leaves it as it is.
  *
  * <p>Threads: netcfg listeners must return at once, so events are handled on the
  * {@code qkdnf-policy} thread, which alone applies policies.
@@ -104,7 +109,10 @@ public class QkdPolicyManager {
     /** Policy thread only. {@code config} null: no policy in netcfg. */
     private void apply(QkdPolicyConfig config) {
         if (config == null) {
+            updateSettings(ControllerSettings.KEY_SERVICE_PREEMPTION_DEFAULT,
+                    ControllerSettings.DEGRADED_RETRY_WINDOW_DEFAULT, Optional.empty());
             keyServices.setAdmissibleFraction(KeyServiceComponent.ADMISSIBLE_FRACTION_DEFAULT);
+            log.info("netcfg {} removed: default key-service policy", QkdPolicyConfig.KEY);
             return;
         }
         try {
@@ -114,14 +122,24 @@ public class QkdPolicyManager {
             log.warn("netcfg {}: {}; the policy in force stays", QkdPolicyConfig.KEY, e.getMessage());
             return;
         }
+        // Settings first: the services a lower fraction degrades then get this policy's retry window.
+        updateSettings(config.preemption().orElse(ControllerSettings.KEY_SERVICE_PREEMPTION_DEFAULT),
+                config.degradedRetryWindow().orElse(ControllerSettings.DEGRADED_RETRY_WINDOW_DEFAULT),
+                config.qberDegradedThreshold());
         keyServices.setAdmissibleFraction(config.admissibleFraction()
                 .orElse(KeyServiceComponent.ADMISSIBLE_FRACTION_DEFAULT));
-        config.qberDegradedThreshold().ifPresent(threshold -> {
-            ControllerSettings current = topology.settings();
-            if (current.qberDegradedThreshold() != threshold) {
-                topology.updateSettings(current.withQberDegradedThreshold(threshold));
-            }
-        });
         log.info("Applied netcfg {}: {}", QkdPolicyConfig.KEY, config.node());
+    }
+
+    /** One settings write, and none when nothing changes (every write is an event on every instance). */
+    private void updateSettings(boolean preemption, Duration retryWindow, Optional<Double> qberThreshold) {
+        ControllerSettings current = topology.settings();
+        ControllerSettings next = current.withKeyServicePreemption(preemption).withDegradedRetryWindow(retryWindow);
+        if (qberThreshold.isPresent()) {
+            next = next.withQberDegradedThreshold(qberThreshold.get());
+        }
+        if (!next.equals(current)) {
+            topology.updateSettings(next);
+        }
     }
 }

@@ -34,8 +34,10 @@ import org.qkdnf.proto.northbound.v1.Protection;
  * ONOS instances sharing one storage, one leadership election and one messaging fabric (built on
  * the onos-api adapters), each with the real topology store and manager, key management with
  * acknowledging key managers on a real Sk stream, and a {@link KeyServiceComponent}. Topology: a
- * square A-B-D, A-C-D at 10 kbit/s per link; at the default 90 % that is {@link #ADMISSIBLE} bit/s
- * per link.
+ * square A-B-D, A-C-D at {@value #SKR_BPS} bit/s per link; at the default 90 % that is
+ * {@link #ADMISSIBLE} bit/s per link, so four 2 kbit/s services fill a side exactly (the core splits
+ * a rate over both sides when no single route carries it, so any capacity left over on both sides
+ * would admit a ninth).
  *
  * <p>Link performance is applied on every instance unless a test says which instance its agents
  * report to (then the leader learns it through the performance relay).
@@ -51,7 +53,8 @@ public final class KeyServiceCluster implements AutoCloseable {
     public static final String AC = "ac000000-0000-4000-8000-0000000000ac";
     public static final String CD = "cd000000-0000-4000-8000-0000000000cd";
     public static final List<String> LINKS = List.of(AB, BD, AC, CD);
-    public static final long ADMISSIBLE = 9_000;
+    public static final long SKR_BPS = 8_889;
+    public static final long ADMISSIBLE = 8_000;
 
     final ClusterStorageService storage = new ClusterStorageService();
     final ClusterLeadership leadership = new ClusterLeadership();
@@ -105,7 +108,7 @@ public final class KeyServiceCluster implements AutoCloseable {
         void reportPerformance() {
             for (String l : LINKS) {
                 topology.applyPerformance(topology.getLink(l).orElseThrow().nodeIdA(),
-                        perf(l, QKDL_STATUS_ACTIVE, 10_000, 0.01));
+                        perf(l, QKDL_STATUS_ACTIVE, SKR_BPS, 0.01));
             }
         }
 

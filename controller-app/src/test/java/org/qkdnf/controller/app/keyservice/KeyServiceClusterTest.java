@@ -25,6 +25,9 @@ import org.qkdnf.proto.northbound.v1.KeyServiceState;
  */
 class KeyServiceClusterTest {
 
+    /** What a link admits at fraction 0.5: two 2 kbit/s services per side. */
+    private static final long HALF = KeyServiceCluster.SKR_BPS / 2;
+
     private KeyServiceCluster cluster;
     private List<KeyServiceCluster.Instance> instances;
 
@@ -90,6 +93,31 @@ class KeyServiceClusterTest {
                     assertThat(s.getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE));
         }
         assertThat(instances.get(0).services.leader()).contains("instance-1");
+    }
+
+    /**
+     * A new admissible fraction reaches the leader's running manager (same term, same manager, no
+     * UNAVAILABLE window): what no longer fits is displaced, the rest keeps its reservations.
+     */
+    @Test
+    void aNewAdmissibleFractionIsAppliedWithoutRebuildingTheLeader() throws Exception {
+        KeyServiceCluster.Instance one = instances.get(0);
+        for (int n = 0; n < 8; n++) {
+            instances.get(n % 2).services.create(KeyServiceCluster.spec(2_000)).get(20, TimeUnit.SECONDS);
+        }
+        LeaderRun before = one.services.leaderRun().orElseThrow();
+
+        one.services.setAdmissibleFraction(0.5);
+
+        KeyServiceCluster.eventually(() -> KeyServiceCluster.LINKS.stream()
+                .allMatch(l -> before.admission().admissibleBps(l) == HALF));
+        KeyServiceCluster.eventually(() -> before.manager().list().stream()
+                .filter(s -> s.getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED).count() == 4);
+        assertThat(one.services.leaderRun()).containsSame(before);
+        reservedInTheCluster().forEach((l, bps) -> assertThat(bps).as("reserved on %s", l).isLessThanOrEqualTo(HALF));
+        // Forwarded from the follower and answered by the same manager.
+        assertThat(statusOf(instances.get(1).services.create(KeyServiceCluster.spec(400))).getCode())
+                .isEqualTo(Status.Code.OK);
     }
 
     @Test
