@@ -6,13 +6,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 import javax.crypto.AEADBadTagException;
@@ -41,7 +42,7 @@ import org.qkdnf.kms.api.KeyServiceDefinition;
  * <p>Thread-safe: operations are serialised on one lock; durability is awaited outside it, so
  * concurrent operations share a sync (group commit). The service definitions and the per-service
  * counters are also kept in memory and read without the lock (request threads ask for them on
- * every ETSI 014 call).
+ * every ETSI 014 call); the first read after a removal rebuilds the service cache under the lock.
  */
 public final class ServiceKeyStore implements AutoCloseable {
 
@@ -114,9 +115,51 @@ public final class ServiceKeyStore implements AutoCloseable {
      */
     private final Map<UUID, Long> unusedBytes = new ConcurrentHashMap<>();
     private final Map<UUID, Long> waitingKeys = new ConcurrentHashMap<>();
-    /** The installed services, in the map's order; replaced (copy on write) under lock. */
-    private volatile Map<UUID, KeyServiceDefinition> serviceCache = Map.of();
-    private volatile List<KeyServiceDefinition> serviceList = List.of();
+    /**
+     * The installed services, decoded, for lock-free reads; {@code null} when a mutation changed
+     * the map in a way only a rebuild can follow (a removal), then rebuilt by the next reader.
+     * Written under lock; read without it.
+     */
+    private volatile ServiceSnapshot serviceCache;
+    /** The last snapshot built, to reuse its decoded definitions in a rebuild; guarded by lock. */
+    private ServiceSnapshot lastServiceCache = ServiceSnapshot.EMPTY;
+
+    /**
+     * An immutable view of the installed services in the map's order (service id as a string,
+     * which is the UUIDs' unsigned order). The list is made on first use: an install replaces the
+     * snapshot (one copy of the map), and a burst of installs between two readers copies the list once.
+     */
+    private static final class ServiceSnapshot {
+        static final ServiceSnapshot EMPTY = new ServiceSnapshot(new TreeMap<>(ServiceKeyStore::stringOrder));
+
+        final TreeMap<UUID, KeyServiceDefinition> byId;
+        private volatile List<KeyServiceDefinition> list;
+
+        ServiceSnapshot(TreeMap<UUID, KeyServiceDefinition> byId) {
+            this.byId = byId;
+        }
+
+        ServiceSnapshot with(KeyServiceDefinition d) {
+            TreeMap<UUID, KeyServiceDefinition> m = new TreeMap<>(byId);
+            m.put(d.serviceId(), d);
+            return new ServiceSnapshot(m);
+        }
+
+        List<KeyServiceDefinition> list() {
+            List<KeyServiceDefinition> l = list;
+            if (l == null) {
+                l = List.copyOf(byId.values());  // benign race: every thread computes the same list
+                list = l;
+            }
+            return l;
+        }
+    }
+
+    /** The order of {@link UUID#toString()}: lower-case hex of fixed width, so unsigned order. */
+    private static int stringOrder(UUID a, UUID b) {
+        int c = Long.compareUnsigned(a.getMostSignificantBits(), b.getMostSignificantBits());
+        return c != 0 ? c : Long.compareUnsigned(a.getLeastSignificantBits(), b.getLeastSignificantBits());
+    }
 
     private ServiceKeyStore(SealedStoreFile.Opened opened) {
         this.mv = opened.mv();
@@ -142,14 +185,35 @@ public final class ServiceKeyStore implements AutoCloseable {
         refreshServiceCache();
     }
 
+    /**
+     * After a change of the services map: the next reader rebuilds the cache from the map. Call
+     * under lock. Cheap, so a burst of removals costs one rebuild per reader, not one per removal.
+     */
     private void refreshServiceCache() {
-        Map<UUID, KeyServiceDefinition> m = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : services.entrySet()) {
-            UUID id = UUID.fromString(e.getKey());
-            m.put(id, decode(id, e.getValue()));
+        serviceCache = null;
+    }
+
+    /** The cache, rebuilt from the map if a change invalidated it (reusing unchanged definitions). */
+    private ServiceSnapshot serviceCache() {
+        ServiceSnapshot c = serviceCache;
+        if (c != null) {
+            return c;
         }
-        serviceCache = Collections.unmodifiableMap(m);
-        serviceList = List.copyOf(m.values());
+        synchronized (lock) {
+            c = serviceCache;
+            if (c == null) {
+                TreeMap<UUID, KeyServiceDefinition> m = new TreeMap<>(ServiceKeyStore::stringOrder);
+                for (Map.Entry<String, String> e : services.entrySet()) {
+                    UUID id = UUID.fromString(e.getKey());
+                    KeyServiceDefinition known = lastServiceCache.byId.get(id);
+                    m.put(id, known != null && encode(known).equals(e.getValue()) ? known : decode(id, e.getValue()));
+                }
+                c = new ServiceSnapshot(m);
+                lastServiceCache = c;
+                serviceCache = c;
+            }
+            return c;
+        }
     }
 
     /** Opens (creating if absent) the store file, sealed under the key in {@code keyFile}. */
@@ -159,20 +223,58 @@ public final class ServiceKeyStore implements AutoCloseable {
 
     // --- services ----------------------------------------------------------------------------
 
+    /** Stores (or replaces) a service; durable before it returns. */
     public void putService(KeyServiceDefinition d) {
-        durably(() -> {
-            services.put(d.serviceId().toString(), encode(d));
-            refreshServiceCache();
+        long ticket;
+        synchronized (lock) {
+            ticket = applyPut(d);
+        }
+        commits.awaitDurable(ticket);
+    }
+
+    /**
+     * Stores (or replaces) a service without waiting for the disk: readers see it at once, and the
+     * future completes once it is durable (or fails as {@link #putService} would throw). Many of
+     * these share one sync (group commit). The future completes on the store's sync thread:
+     * dependent stages must be short or run on their own executor.
+     */
+    public CompletableFuture<Void> putServiceAsync(KeyServiceDefinition d) {
+        long ticket;
+        try {
+            synchronized (lock) {
+                ticket = applyPut(d);
+            }
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return commits.whenDurable(ticket);
+    }
+
+    /**
+     * Puts {@code d} in the map and the cache; call under lock. The same definition again changes
+     * nothing but still takes a ticket, so its caller waits for the earlier put to be durable.
+     */
+    private long applyPut(KeyServiceDefinition d) {
+        ServiceSnapshot cache = serviceCache();
+        if (d.equals(cache.byId.get(d.serviceId()))) {
+            return commits.apply(() -> { });
+        }
+        String encoded = encode(d);
+        return commits.apply(() -> {
+            services.put(d.serviceId().toString(), encoded);
+            ServiceSnapshot next = cache.with(d);
+            lastServiceCache = next;
+            serviceCache = next;
         });
     }
 
     public Optional<KeyServiceDefinition> service(UUID serviceId) {
-        return Optional.ofNullable(serviceCache.get(serviceId));
+        return Optional.ofNullable(serviceCache().byId.get(serviceId));
     }
 
     /** The installed services; an immutable snapshot, cheap to call. */
     public List<KeyServiceDefinition> services() {
-        return serviceList;
+        return serviceCache().list();
     }
 
     /** Removes a service and erases all its key. */
