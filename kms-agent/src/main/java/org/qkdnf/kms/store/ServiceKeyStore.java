@@ -11,10 +11,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 import javax.crypto.AEADBadTagException;
 
@@ -116,43 +116,25 @@ public final class ServiceKeyStore implements AutoCloseable {
     private final Map<UUID, Long> unusedBytes = new ConcurrentHashMap<>();
     private final Map<UUID, Long> waitingKeys = new ConcurrentHashMap<>();
     /**
-     * The installed services, decoded, for lock-free reads; {@code null} when a mutation changed
-     * the map in a way only a rebuild can follow (a removal), then rebuilt by the next reader.
-     * Written under lock; read without it.
+     * The installed services, decoded, in the map's order (service id as a string, which is the
+     * UUIDs' unsigned order), for lock-free reads; an install changes one entry. {@code null} when
+     * a mutation changed the map in a way only a rebuild can follow (a removal), then rebuilt by
+     * the next reader. Written under lock; read without it.
      */
-    private volatile ServiceSnapshot serviceCache;
-    /** The last snapshot built, to reuse its decoded definitions in a rebuild; guarded by lock. */
-    private ServiceSnapshot lastServiceCache = ServiceSnapshot.EMPTY;
-
+    private volatile ConcurrentSkipListMap<UUID, KeyServiceDefinition> serviceCache;
+    /** The last cache built, to reuse its decoded definitions in a rebuild; guarded by lock. */
+    private ConcurrentSkipListMap<UUID, KeyServiceDefinition> lastServiceCache =
+            new ConcurrentSkipListMap<>(ServiceKeyStore::stringOrder);
+    /** Bumped under lock after every change of the cache (and when it is dropped). */
+    private volatile long serviceVersion;
     /**
-     * An immutable view of the installed services in the map's order (service id as a string,
-     * which is the UUIDs' unsigned order). The list is made on first use: an install replaces the
-     * snapshot (one copy of the map), and a burst of installs between two readers copies the list once.
+     * {@link #services()} as last listed, with the {@link #serviceVersion} read before it was
+     * made: it holds at least the changes up to that version, so it is current while the version
+     * is. A burst of installs between two readers costs one copy, not one per install.
      */
-    private static final class ServiceSnapshot {
-        static final ServiceSnapshot EMPTY = new ServiceSnapshot(new TreeMap<>(ServiceKeyStore::stringOrder));
+    private volatile ListedServices listedServices = new ListedServices(-1, List.of());
 
-        final TreeMap<UUID, KeyServiceDefinition> byId;
-        private volatile List<KeyServiceDefinition> list;
-
-        ServiceSnapshot(TreeMap<UUID, KeyServiceDefinition> byId) {
-            this.byId = byId;
-        }
-
-        ServiceSnapshot with(KeyServiceDefinition d) {
-            TreeMap<UUID, KeyServiceDefinition> m = new TreeMap<>(byId);
-            m.put(d.serviceId(), d);
-            return new ServiceSnapshot(m);
-        }
-
-        List<KeyServiceDefinition> list() {
-            List<KeyServiceDefinition> l = list;
-            if (l == null) {
-                l = List.copyOf(byId.values());  // benign race: every thread computes the same list
-                list = l;
-            }
-            return l;
-        }
+    private record ListedServices(long version, List<KeyServiceDefinition> list) {
     }
 
     /** The order of {@link UUID#toString()}: lower-case hex of fixed width, so unsigned order. */
@@ -191,26 +173,27 @@ public final class ServiceKeyStore implements AutoCloseable {
      */
     private void refreshServiceCache() {
         serviceCache = null;
+        serviceVersion++;
     }
 
-    /** The cache, rebuilt from the map if a change invalidated it (reusing unchanged definitions). */
-    private ServiceSnapshot serviceCache() {
-        ServiceSnapshot c = serviceCache;
+    /** The cache, rebuilt from the map if a change dropped it (reusing unchanged definitions). */
+    private ConcurrentSkipListMap<UUID, KeyServiceDefinition> serviceCache() {
+        ConcurrentSkipListMap<UUID, KeyServiceDefinition> c = serviceCache;
         if (c != null) {
             return c;
         }
         synchronized (lock) {
             c = serviceCache;
             if (c == null) {
-                TreeMap<UUID, KeyServiceDefinition> m = new TreeMap<>(ServiceKeyStore::stringOrder);
+                c = new ConcurrentSkipListMap<>(ServiceKeyStore::stringOrder);
                 for (Map.Entry<String, String> e : services.entrySet()) {
                     UUID id = UUID.fromString(e.getKey());
-                    KeyServiceDefinition known = lastServiceCache.byId.get(id);
-                    m.put(id, known != null && encode(known).equals(e.getValue()) ? known : decode(id, e.getValue()));
+                    KeyServiceDefinition known = lastServiceCache.get(id);
+                    c.put(id, known != null && encode(known).equals(e.getValue()) ? known : decode(id, e.getValue()));
                 }
-                c = new ServiceSnapshot(m);
                 lastServiceCache = c;
                 serviceCache = c;
+                serviceVersion++;
             }
             return c;
         }
@@ -255,26 +238,32 @@ public final class ServiceKeyStore implements AutoCloseable {
      * nothing but still takes a ticket, so its caller waits for the earlier put to be durable.
      */
     private long applyPut(KeyServiceDefinition d) {
-        ServiceSnapshot cache = serviceCache();
-        if (d.equals(cache.byId.get(d.serviceId()))) {
+        ConcurrentSkipListMap<UUID, KeyServiceDefinition> cache = serviceCache();
+        if (d.equals(cache.get(d.serviceId()))) {
             return commits.apply(() -> { });
         }
         String encoded = encode(d);
         return commits.apply(() -> {
             services.put(d.serviceId().toString(), encoded);
-            ServiceSnapshot next = cache.with(d);
-            lastServiceCache = next;
-            serviceCache = next;
+            cache.put(d.serviceId(), d);
+            serviceVersion++;
         });
     }
 
     public Optional<KeyServiceDefinition> service(UUID serviceId) {
-        return Optional.ofNullable(serviceCache().byId.get(serviceId));
+        return Optional.ofNullable(serviceCache().get(serviceId));
     }
 
     /** The installed services; an immutable snapshot, cheap to call. */
     public List<KeyServiceDefinition> services() {
-        return serviceCache().list();
+        long version = serviceVersion;  // before the cache is read: the list is at least this fresh
+        ListedServices listed = listedServices;
+        if (listed.version() == version) {
+            return listed.list();
+        }
+        List<KeyServiceDefinition> list = List.copyOf(serviceCache().values());
+        listedServices = new ListedServices(version, list);
+        return list;
     }
 
     /** Removes a service and erases all its key. */
