@@ -236,16 +236,21 @@ public final class ServiceKeyStore implements AutoCloseable {
     /**
      * Puts {@code d} in the map and the cache; call under lock. The same definition again changes
      * nothing but still takes a ticket, so its caller waits for the earlier put to be durable.
+     * Compares with the map, not the cache: after a removal dropped the cache, an install must not
+     * pay for a rebuild (installs and removals alternate when routes move).
      */
     private long applyPut(KeyServiceDefinition d) {
-        ConcurrentSkipListMap<UUID, KeyServiceDefinition> cache = serviceCache();
-        if (d.equals(cache.get(d.serviceId()))) {
+        String id = d.serviceId().toString();
+        String encoded = encode(d);
+        if (encoded.equals(services.get(id))) {
             return commits.apply(() -> { });
         }
-        String encoded = encode(d);
         return commits.apply(() -> {
-            services.put(d.serviceId().toString(), encoded);
-            cache.put(d.serviceId(), d);
+            services.put(id, encoded);
+            ConcurrentSkipListMap<UUID, KeyServiceDefinition> cache = serviceCache;
+            if (cache != null) {  // else the next reader's rebuild picks this put up from the map
+                cache.put(d.serviceId(), d);
+            }
             serviceVersion++;
         });
     }
