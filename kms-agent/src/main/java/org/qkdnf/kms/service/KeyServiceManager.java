@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -102,12 +103,32 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
         refill.scheduleWithFixedDelay(this::refillSafely, 0, 20, TimeUnit.MILLISECONDS);
     }
 
-    /** Installs (or replaces) a service whose route passes through this node. */
+    /** Installs (or replaces) a service whose route passes through this node; durable when it returns. */
     public void install(KeyServiceDefinition d) {
+        checkOnRoute(d);
+        keys.putService(d);
+        logInstalled(d);
+    }
+
+    /**
+     * {@link #install} without waiting for the disk: the service is in effect at once and the
+     * future completes once it is durable, so many installs share one sync. The future completes
+     * on the store's sync thread.
+     *
+     * @throws IllegalArgumentException at once when the route does not pass through this node
+     */
+    public CompletableFuture<Void> installAsync(KeyServiceDefinition d) {
+        checkOnRoute(d);
+        return keys.putServiceAsync(d).thenRun(() -> logInstalled(d));
+    }
+
+    private void checkOnRoute(KeyServiceDefinition d) {
         if (!d.routeQkdnIds().contains(selfQkdnId)) {
             throw new IllegalArgumentException("route: does not pass through this node " + selfQkdnId);
         }
-        keys.putService(d);
+    }
+
+    private static void logInstalled(KeyServiceDefinition d) {
         log.info("key service {} installed: {} -> {} over {} hops", d.serviceId(), d.masterSaeId(), d.slaveSaeId(),
                 d.routeQkdlIds().size());
     }

@@ -24,7 +24,6 @@ import io.grpc.stub.StreamObserver;
 import org.qkdnf.common.tls.GrpcTls;
 import org.qkdnf.common.tls.TlsFiles;
 import org.qkdnf.kms.api.KeyPoolStore;
-import org.qkdnf.kms.api.KeyServiceDefinition;
 import org.qkdnf.kms.api.PoolLevels;
 import org.qkdnf.kms.relay.LinkRelayCounters;
 import org.qkdnf.kms.service.KeyServiceManager;
@@ -33,10 +32,8 @@ import org.qkdnf.proto.keymgmt.v1.CommandResult;
 import org.qkdnf.proto.keymgmt.v1.ConnectRequest;
 import org.qkdnf.proto.keymgmt.v1.ConnectResponse;
 import org.qkdnf.proto.keymgmt.v1.KeyManagementServiceGrpc;
-import org.qkdnf.proto.keymgmt.v1.KeyRoute;
 import org.qkdnf.proto.keymgmt.v1.KeyServiceCounters;
 import org.qkdnf.proto.keymgmt.v1.KmLink;
-import org.qkdnf.proto.keymgmt.v1.KmsCommand;
 import org.qkdnf.proto.keymgmt.v1.KmsHello;
 import org.qkdnf.proto.keymgmt.v1.KmsInventory;
 import org.qkdnf.proto.keymgmt.v1.PoolLevel;
@@ -49,16 +46,15 @@ import org.slf4j.LoggerFactory;
  * The key manager's Sk stream to the controller: dials with the key manager's certificate
  * (OU kms, CN its qkdn_id), sends KmsHello and its inventory (the links it holds lanes of, from
  * the pool names {@code <qkdl_id>/<owner qkdn_id>}), then pool levels and relay counters every
- * report interval (and the inventory again when it changed); executes InstallRoute and RemoveRoute
- * through {@link KeyServiceManager} and answers each with its request_id. A command whose deadline
- * has passed is answered DEADLINE_EXCEEDED without being executed (the controller already gave up
- * and rolls back). When the stream ends it reconnects with exponential back-off
- * ({@value #BACKOFF_MIN_MS} ms doubling to {@value #BACKOFF_MAX_MS} ms, reset by a HelloAck).
+ * report interval (and the inventory again when it changed); has InstallRoute and RemoveRoute
+ * executed by {@link RouteCommands} (many at a time, in order per service id, each answered with
+ * its request_id once its change is durable). When the stream ends it reconnects with exponential
+ * back-off ({@value #BACKOFF_MIN_MS} ms doubling to {@value #BACKOFF_MAX_MS} ms, reset by a HelloAck).
  *
- * <p>Threads: one thread ({@code sk-client-<node>}) owns the stream state and does all sending,
- * reporting and command execution (install and remove write the service store durably, which
- * must not run on gRPC's threads); gRPC callbacks only hand work to it, tagged with the stream
- * they came from so that a late callback of an old stream is ignored.
+ * <p>Threads: one thread ({@code sk-client-<node>}) owns the stream state and does all sending and
+ * reporting; gRPC callbacks and finished commands only hand work to it, tagged with the stream
+ * they came from so that a late callback of an old stream is ignored. Commands are executed
+ * off this thread (their durable writes must not hold up the stream).
  */
 public final class SkClient implements AutoCloseable {
 
@@ -75,6 +71,7 @@ public final class SkClient implements AutoCloseable {
     private final Duration defaultInterval;
     private final ManagedChannel channel;
     private final ScheduledExecutorService thread;
+    private final RouteCommands commands;
     private final String instanceId = UUID.randomUUID().toString();
 
     // Confined to `thread`.
@@ -131,6 +128,7 @@ public final class SkClient implements AutoCloseable {
         this.defaultInterval = Objects.requireNonNull(reportInterval, "reportInterval");
         this.channel = NettyChannelBuilder.forTarget(target, GrpcTls.channelCredentials(tls))
                 .keepAliveTime(30, TimeUnit.SECONDS).build();
+        this.commands = new RouteCommands(qkdnId, services);
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sk-client-" + qkdnId);
             t.setDaemon(true);
@@ -191,53 +189,23 @@ public final class SkClient implements AutoCloseable {
             }
             reports = thread.scheduleWithFixedDelay(() -> report(s), 0, ms, TimeUnit.MILLISECONDS);
         } else if (r.hasCommand()) {
-            OperationResult result = execute(r.getCommand());
-            try {
-                s.send(ConnectRequest.newBuilder().setCommandResult(CommandResult.newBuilder()
-                        .setRequestId(r.getCommand().getRequestId()).setResult(result)));
-            } catch (RuntimeException e) {
-                log.debug("node {}: result not sent, stream gone", qkdnId, e);
-            }
+            String requestId = r.getCommand().getRequestId();
+            commands.submit(r.getCommand()).thenAccept(result -> post(() -> answer(s, requestId, result)));
         }
     }
 
-    private OperationResult execute(KmsCommand c) {
-        Instant deadline = Instant.ofEpochSecond(c.getDeadline().getSeconds(), c.getDeadline().getNanos());
-        if (c.hasDeadline() && Instant.now().isAfter(deadline)) {
-            return result(Status.Code.DEADLINE_EXCEEDED, "deadline: passed before the command was executed");
+    /** Sends a command's result on the stream that brought the command, if it is still the current one. */
+    private void answer(Stream s, String requestId, OperationResult result) {
+        if (s != stream || closed) {
+            log.debug("node {}: result of request {} not sent, its stream is gone", qkdnId, requestId);
+            return;
         }
         try {
-            switch (c.getCommandCase()) {
-                case INSTALL_ROUTE: {
-                    KeyRoute r = c.getInstallRoute().getRoute();
-                    KeyServiceDefinition d = new KeyServiceDefinition(UUID.fromString(r.getServiceId()),
-                            r.getMasterSaeId(), r.getSlaveSaeId(), r.getRouteQkdnIdsList(), r.getRouteQkdlIdsList(),
-                            r.getBufferBits());
-                    if (!services.services().contains(d)) {
-                        services.install(d);
-                    }
-                    return result(Status.Code.OK, "installed");
-                }
-                case REMOVE_ROUTE: {
-                    boolean existed = services.remove(UUID.fromString(c.getRemoveRoute().getServiceId()));
-                    if (existed) {
-                        log.info("key service {} removed by the controller", c.getRemoveRoute().getServiceId());
-                    }
-                    return result(Status.Code.OK, existed ? "removed" : "was not installed");
-                }
-                default:
-                    return result(Status.Code.UNIMPLEMENTED, "command: not set or not supported");
-            }
-        } catch (IllegalArgumentException e) {
-            return result(Status.Code.INVALID_ARGUMENT, e.getMessage());
+            s.send(ConnectRequest.newBuilder().setCommandResult(CommandResult.newBuilder()
+                    .setRequestId(requestId).setResult(result)));
         } catch (RuntimeException e) {
-            log.warn("node {}: command {} failed", qkdnId, c.getCommandCase(), e);
-            return result(Status.Code.INTERNAL, "command failed: " + e.getClass().getSimpleName());
+            log.debug("node {}: result not sent, stream gone", qkdnId, e);
         }
-    }
-
-    private static OperationResult result(Status.Code code, String message) {
-        return OperationResult.newBuilder().setCode(code.value()).setMessage(message).build();
     }
 
     private void report(Stream s) {
@@ -337,6 +305,7 @@ public final class SkClient implements AutoCloseable {
             }
         }
         thread.shutdownNow();
+        commands.close();
         channel.shutdown();
         try {
             if (!channel.awaitTermination(2, TimeUnit.SECONDS)) {

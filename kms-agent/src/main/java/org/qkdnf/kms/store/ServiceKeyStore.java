@@ -6,22 +6,23 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 import javax.crypto.AEADBadTagException;
 
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
-import org.qkdnf.common.atrest.SealedStoreFile;
 import org.qkdnf.common.atrest.AtRestCipher;
 import org.qkdnf.common.atrest.KeyFile;
+import org.qkdnf.common.atrest.SealedStoreFile;
 import org.qkdnf.kms.api.KeyServiceDefinition;
 
 /**
@@ -44,7 +45,7 @@ import org.qkdnf.kms.api.KeyServiceDefinition;
  * <p>Thread-safe: operations are serialised on one lock; durability is awaited outside it, so
  * concurrent operations share a sync (group commit). The service definitions and the per-service
  * counters are also kept in memory and read without the lock (request threads ask for them on
- * every ETSI 014 call).
+ * every ETSI 014 call); the first read after a removal rebuilds the service cache under the lock.
  */
 public final class ServiceKeyStore implements AutoCloseable {
 
@@ -123,10 +124,34 @@ public final class ServiceKeyStore implements AutoCloseable {
      */
     private final Map<UUID, Long> unusedBytes = new ConcurrentHashMap<>();
     private final Map<UUID, Long> waitingKeys = new ConcurrentHashMap<>();
-    /** The installed services, in the map's order; replaced (copy on write) under lock. */
-    private volatile Map<UUID, KeyServiceDefinition> serviceCache = Map.of();
-    private volatile List<KeyServiceDefinition> serviceList = List.of();
-    /** Decoded {@link #retired}; replaced (copy on write) under lock. */
+    /**
+     * The installed services, decoded, in the map's order (service id as a string, which is the
+     * UUIDs' unsigned order), for lock-free reads; an install changes one entry. {@code null} when
+     * a mutation changed the map in a way only a rebuild can follow (a removal), then rebuilt by
+     * the next reader. Written under lock; read without it.
+     */
+    private volatile ConcurrentSkipListMap<UUID, KeyServiceDefinition> serviceCache;
+    /** The last cache built, to reuse its decoded definitions in a rebuild; guarded by lock. */
+    private ConcurrentSkipListMap<UUID, KeyServiceDefinition> lastServiceCache =
+            new ConcurrentSkipListMap<>(ServiceKeyStore::stringOrder);
+    /** Bumped under lock after every change of the cache (and when it is dropped). */
+    private volatile long serviceVersion;
+    /**
+     * {@link #services()} as last listed, with the {@link #serviceVersion} read before it was
+     * made: it holds at least the changes up to that version, so it is current while the version
+     * is. A burst of installs between two readers costs one copy, not one per install.
+     */
+    private volatile ListedServices listedServices = new ListedServices(-1, List.of());
+
+    private record ListedServices(long version, List<KeyServiceDefinition> list) {
+    }
+
+    /** The order of {@link UUID#toString()}: lower-case hex of fixed width, so unsigned order. */
+    private static int stringOrder(UUID a, UUID b) {
+        int c = Long.compareUnsigned(a.getMostSignificantBits(), b.getMostSignificantBits());
+        return c != 0 ? c : Long.compareUnsigned(a.getLeastSignificantBits(), b.getLeastSignificantBits());
+    }
+    /** Decoded {@link #retired}; replaced (copy on write) under lock, read without it. */
     private volatile Map<UUID, KeyServiceDefinition> retiredCache = Map.of();
 
     private ServiceKeyStore(SealedStoreFile.Opened opened) {
@@ -152,22 +177,49 @@ public final class ServiceKeyStore implements AutoCloseable {
             }
         }
         refreshServiceCache();
+        refreshRetiredCache();
     }
 
-    private void refreshServiceCache() {
-        Map<UUID, KeyServiceDefinition> m = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : services.entrySet()) {
-            UUID id = UUID.fromString(e.getKey());
-            m.put(id, decode(id, e.getValue()));
-        }
-        serviceCache = Collections.unmodifiableMap(m);
-        serviceList = List.copyOf(m.values());
+    /** After a change of the retired map. Call under lock (or before the store is shared). */
+    private void refreshRetiredCache() {
         Map<UUID, KeyServiceDefinition> r = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : retired.entrySet()) {
             UUID id = UUID.fromString(e.getKey());
             r.put(id, decode(id, e.getValue()));
         }
-        retiredCache = Collections.unmodifiableMap(r);
+        retiredCache = Map.copyOf(r);
+    }
+
+    /**
+     * After a change of the services map: the next reader rebuilds the cache from the map. Call
+     * under lock. Cheap, so a burst of removals costs one rebuild per reader, not one per removal.
+     */
+    private void refreshServiceCache() {
+        serviceCache = null;
+        serviceVersion++;
+    }
+
+    /** The cache, rebuilt from the map if a change dropped it (reusing unchanged definitions). */
+    private ConcurrentSkipListMap<UUID, KeyServiceDefinition> serviceCache() {
+        ConcurrentSkipListMap<UUID, KeyServiceDefinition> c = serviceCache;
+        if (c != null) {
+            return c;
+        }
+        synchronized (lock) {
+            c = serviceCache;
+            if (c == null) {
+                c = new ConcurrentSkipListMap<>(ServiceKeyStore::stringOrder);
+                for (Map.Entry<String, String> e : services.entrySet()) {
+                    UUID id = UUID.fromString(e.getKey());
+                    KeyServiceDefinition known = lastServiceCache.get(id);
+                    c.put(id, known != null && encode(known).equals(e.getValue()) ? known : decode(id, e.getValue()));
+                }
+                lastServiceCache = c;
+                serviceCache = c;
+                serviceVersion++;
+            }
+            return c;
+        }
     }
 
     /** Opens (creating if absent) the store file, sealed under the key in {@code keyFile}. */
@@ -177,21 +229,72 @@ public final class ServiceKeyStore implements AutoCloseable {
 
     // --- services ----------------------------------------------------------------------------
 
+    /** Stores (or replaces) a service; durable before it returns. */
     public void putService(KeyServiceDefinition d) {
-        durably(() -> {
-            services.put(d.serviceId().toString(), encode(d));
-            retired.remove(d.serviceId().toString());
-            refreshServiceCache();
+        long ticket;
+        synchronized (lock) {
+            ticket = applyPut(d);
+        }
+        commits.awaitDurable(ticket);
+    }
+
+    /**
+     * Stores (or replaces) a service without waiting for the disk: readers see it at once, and the
+     * future completes once it is durable (or fails as {@link #putService} would throw). Many of
+     * these share one sync (group commit). The future completes on the store's sync thread:
+     * dependent stages must be short or run on their own executor.
+     */
+    public CompletableFuture<Void> putServiceAsync(KeyServiceDefinition d) {
+        long ticket;
+        try {
+            synchronized (lock) {
+                ticket = applyPut(d);
+            }
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return commits.whenDurable(ticket);
+    }
+
+    /**
+     * Puts {@code d} in the map and the cache; call under lock. The same definition again changes
+     * nothing but still takes a ticket, so its caller waits for the earlier put to be durable.
+     * Compares with the map, not the cache: after a removal dropped the cache, an install must not
+     * pay for a rebuild (installs and removals alternate when routes move).
+     */
+    private long applyPut(KeyServiceDefinition d) {
+        String id = d.serviceId().toString();
+        String encoded = encode(d);
+        if (encoded.equals(services.get(id))) {
+            return commits.apply(() -> { });
+        }
+        return commits.apply(() -> {
+            services.put(id, encoded);
+            if (retired.remove(id) != null) {
+                refreshRetiredCache();
+            }
+            ConcurrentSkipListMap<UUID, KeyServiceDefinition> cache = serviceCache;
+            if (cache != null) {  // else the next reader's rebuild picks this put up from the map
+                cache.put(d.serviceId(), d);
+            }
+            serviceVersion++;
         });
     }
 
     public Optional<KeyServiceDefinition> service(UUID serviceId) {
-        return Optional.ofNullable(serviceCache.get(serviceId));
+        return Optional.ofNullable(serviceCache().get(serviceId));
     }
 
     /** The installed services; an immutable snapshot, cheap to call. */
     public List<KeyServiceDefinition> services() {
-        return serviceList;
+        long version = serviceVersion;  // before the cache is read: the list is at least this fresh
+        ListedServices listed = listedServices;
+        if (listed.version() == version) {
+            return listed.list();
+        }
+        List<KeyServiceDefinition> list = List.copyOf(serviceCache().values());
+        listedServices = new ListedServices(version, list);
+        return list;
     }
 
     /**
@@ -224,6 +327,7 @@ public final class ServiceKeyStore implements AutoCloseable {
             }
             if (waiting > 0 && definition != null) {
                 retired.put(serviceId.toString(), definition);
+                refreshRetiredCache();
                 waitingKeys.put(serviceId, waiting);
             } else if (definition != null) {
                 waitingKeys.remove(serviceId);
@@ -540,7 +644,7 @@ public final class ServiceKeyStore implements AutoCloseable {
      */
     public byte[] takeAssigned(UUID keyId, String masterSaeId, String slaveSaeId) {
         return take(keyId, id -> {
-            KeyServiceDefinition d = serviceCache.get(id);
+            KeyServiceDefinition d = serviceCache().get(id);
             if (d == null) {
                 d = retiredCache.get(id);
             }
@@ -581,7 +685,7 @@ public final class ServiceKeyStore implements AutoCloseable {
                 assignedMeta.remove(e.getKey());
             }
         }
-        refreshServiceCache();
+        refreshRetiredCache();
     }
 
     /** Keys waiting for the slave SAE of a service. Lock-free; may lag an operation in progress. */

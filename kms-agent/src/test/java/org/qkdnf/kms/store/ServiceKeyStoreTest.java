@@ -176,4 +176,36 @@ class ServiceKeyStoreTest {
             }
         }
     }
+
+    @Test
+    void servicesPutWithoutWaitingAreSeenAtOnceSurviveAReopenAndAreListedInIdOrder() throws Exception {
+        List<UUID> ids = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            ids.add(UUID.randomUUID());
+        }
+        List<UUID> sorted = new ArrayList<>(ids);
+        sorted.sort(java.util.Comparator.comparing(UUID::toString));
+        try (ServiceKeyStore s = ServiceKeyStore.open(dir.resolve("svc.mv.db"), keyFile)) {
+            List<java.util.concurrent.CompletableFuture<Void>> durable = new ArrayList<>();
+            for (UUID id : ids) {
+                durable.add(s.putServiceAsync(new KeyServiceDefinition(id, "sae-a", "sae-b", List.of("n1", "n2"),
+                        List.of("l1"), 1L << 16)));
+                assertThat(s.service(id)).as("visible before it is durable").isPresent();
+            }
+            KeyServiceDefinition replaced = new KeyServiceDefinition(ids.get(0), "sae-a", "sae-c", List.of("n1", "n2"),
+                    List.of("l1"), 1L << 16);
+            durable.add(s.putServiceAsync(replaced));
+            durable.add(s.putServiceAsync(replaced));  // the same again: no change, still waits for the disk
+            durable.forEach(java.util.concurrent.CompletableFuture::join);
+            assertThat(s.removeService(ids.get(1))).isTrue();
+            assertThat(s.service(ids.get(1))).isEmpty();
+            assertThat(s.services()).extracting(KeyServiceDefinition::serviceId)
+                    .containsExactlyElementsOf(sorted.stream().filter(id -> !id.equals(ids.get(1))).toList());
+        }
+        try (ServiceKeyStore s = ServiceKeyStore.open(dir.resolve("svc.mv.db"), keyFile)) {
+            assertThat(s.services()).extracting(KeyServiceDefinition::serviceId)
+                    .containsExactlyElementsOf(sorted.stream().filter(id -> !id.equals(ids.get(1))).toList());
+            assertThat(s.service(ids.get(0)).orElseThrow().slaveSaeId()).isEqualTo("sae-c");
+        }
+    }
 }
