@@ -17,6 +17,7 @@ import org.qkdnf.proto.northbound.v1.KeyServiceSpec;
 import org.qkdnf.proto.northbound.v1.KeyServiceState;
 import org.qkdnf.proto.northbound.v1.Protection;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -35,11 +36,8 @@ import picocli.CommandLine.Option;
         description = "Key services set up per second over Nc, routes installed in real kms-agents.")
 public final class NcProvisionCommand implements Callable<Integer> {
 
-    @Option(names = "--nodes", defaultValue = "16", description = "Nodes (one kms-agent each). Default: ${DEFAULT-VALUE}.")
-    int nodes;
-
-    @Option(names = "--links-per-node", defaultValue = "4", description = "Ring lattice degree. Default: ${DEFAULT-VALUE}.")
-    int linksPerNode;
+    @Mixin
+    NcBedOptions bedOptions = new NcBedOptions();
 
     @Option(names = "--services", defaultValue = "10000", description = "Measured setups. Default: ${DEFAULT-VALUE}.")
     int services;
@@ -50,9 +48,6 @@ public final class NcProvisionCommand implements Callable<Integer> {
     @Option(names = "--in-flight", defaultValue = "256", description = "Outstanding calls. Default: ${DEFAULT-VALUE}.")
     int inFlight;
 
-    @Option(names = "--rate-bps", defaultValue = "1000", description = "min_bandwidth_bps per service. Default: ${DEFAULT-VALUE}.")
-    long rateBps;
-
     @Option(names = "--protection", defaultValue = "PROTECTION_NONE",
             description = "PROTECTION_NONE, PROTECTION_RESTORATION or PROTECTION_ONE_PLUS_ONE. Default: ${DEFAULT-VALUE}.")
     Protection protection;
@@ -60,16 +55,12 @@ public final class NcProvisionCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Random seed of the node pairs. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--kms", defaultValue = "REAL",
-            description = "REAL (kms-agents) or ACKING (Sk clients that answer OK at once, to isolate the controller). "
-                    + "Default: ${DEFAULT-VALUE}.")
-    NcBed.Kms kms;
 
     @Override
     public Integer call() throws Exception {
-        try (NcBed bed = new NcBed(nodes, linksPerNode, 1e9, kms)) {
-            System.out.printf(Locale.ROOT, "bed: %d nodes, %d links, %d key managers (%s) connected over Sk%n", nodes,
-                    bed.ring.linkCount(), nodes, kms);
+        try (NcBed bed = bedOptions.start()) {
+            System.out.printf(Locale.ROOT, "bed: %d nodes, %d links, %d key managers (%s) connected over Sk%n", bedOptions.nodes,
+                    bed.ring.linkCount(), bedOptions.nodes, bedOptions.kms);
             Random rnd = new Random(seed);
             Run warm = run(bed, rnd, 0, warmup);
             System.out.printf(Locale.ROOT, "warmup: %,d setups, %,d failed%n", warmup, warm.failed.get());
@@ -114,13 +105,13 @@ public final class NcProvisionCommand implements Callable<Integer> {
         CountDownLatch done = new CountDownLatch(count);
         long start = System.nanoTime();
         for (int i = 0; i < count; i++) {
-            int a = rnd.nextInt(nodes);
-            int b = (a + 1 + rnd.nextInt(nodes - 1)) % nodes;
+            int a = rnd.nextInt(bedOptions.nodes);
+            int b = (a + 1 + rnd.nextInt(bedOptions.nodes - 1)) % bedOptions.nodes;
             int n = offset + i;
             KeyServiceSpec spec = KeyServiceSpec.newBuilder()
                     .setMasterSaeId("sae-m-" + n).setMasterQkdnId(bed.ring.nodeId(a))
                     .setSlaveSaeId("sae-s-" + n).setSlaveQkdnId(bed.ring.nodeId(b))
-                    .setQos(AppQos.newBuilder().setMinBandwidthBps(rateBps).setPriority(1))
+                    .setQos(AppQos.newBuilder().setMinBandwidthBps(bedOptions.rateBps).setPriority(1))
                     .setProtection(protection).build();
             window.acquire();
             long t0 = System.nanoTime();

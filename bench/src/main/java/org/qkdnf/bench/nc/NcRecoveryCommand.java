@@ -18,6 +18,7 @@ import org.qkdnf.proto.northbound.v1.KeyServiceSpec;
 import org.qkdnf.proto.northbound.v1.KeyServiceState;
 import org.qkdnf.proto.northbound.v1.Protection;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -37,11 +38,8 @@ import picocli.CommandLine.Option;
         description = "Fibre cut to the last new route acknowledged by the kms-agents, N affected services.")
 public final class NcRecoveryCommand implements Callable<Integer> {
 
-    @Option(names = "--nodes", defaultValue = "16", description = "Nodes (one kms-agent each). Default: ${DEFAULT-VALUE}.")
-    int nodes;
-
-    @Option(names = "--links-per-node", defaultValue = "4", description = "Ring lattice degree. Default: ${DEFAULT-VALUE}.")
-    int linksPerNode;
+    @Mixin
+    NcBedOptions bedOptions = new NcBedOptions();
 
     @Option(names = "--services", defaultValue = "1000", description = "Services across the cut link. Default: ${DEFAULT-VALUE}.")
     int services;
@@ -50,21 +48,14 @@ public final class NcRecoveryCommand implements Callable<Integer> {
             description = "Outstanding creates while setting up (not measured). Default: ${DEFAULT-VALUE}.")
     int setupInFlight;
 
-    @Option(names = "--rate-bps", defaultValue = "1000", description = "min_bandwidth_bps per service. Default: ${DEFAULT-VALUE}.")
-    long rateBps;
-
     @Option(names = "--protection", defaultValue = "PROTECTION_RESTORATION",
             description = "PROTECTION_RESTORATION, PROTECTION_ONE_PLUS_ONE or PROTECTION_NONE. Default: ${DEFAULT-VALUE}.")
     Protection protection;
 
-    @Option(names = "--kms", defaultValue = "REAL",
-            description = "REAL (kms-agents) or ACKING (Sk clients that answer OK at once, to isolate the controller). "
-                    + "Default: ${DEFAULT-VALUE}.")
-    NcBed.Kms kms;
 
     @Override
     public Integer call() throws Exception {
-        try (NcBed bed = new NcBed(nodes, linksPerNode, 1e9, kms)) {
+        try (NcBed bed = bedOptions.start()) {
             String a = bed.ring.nodeId(0);
             String b = bed.ring.nodeId(1);
             String cut = bed.ring.linkIdsOf(0).get(0); // node 0 -> node 1
@@ -73,7 +64,7 @@ public final class NcRecoveryCommand implements Callable<Integer> {
             for (int i = 0; i < services; i++) {
                 KeyServiceSpec spec = KeyServiceSpec.newBuilder()
                         .setMasterSaeId("sae-m-" + i).setMasterQkdnId(a).setSlaveSaeId("sae-s-" + i).setSlaveQkdnId(b)
-                        .setQos(AppQos.newBuilder().setMinBandwidthBps(rateBps).setPriority(1))
+                        .setQos(AppQos.newBuilder().setMinBandwidthBps(bedOptions.rateBps).setPriority(1))
                         .setProtection(protection).build();
                 CompletableFuture<KeyService> f = new CompletableFuture<>();
                 com.google.common.util.concurrent.Futures.addCallback(
@@ -108,7 +99,7 @@ public final class NcRecoveryCommand implements Callable<Integer> {
                 }
             }
             System.out.printf(Locale.ROOT, "bed: %d nodes, %d links; %,d %s services set up (%,d failed), %,d of them "
-                    + "on the link to cut%n", nodes, bed.ring.linkCount(), services - failed, protection, failed, onCut);
+                    + "on the link to cut%n", bedOptions.nodes, bed.ring.linkCount(), services - failed, protection, failed, onCut);
 
             CountDownLatch moved = new CountDownLatch((int) onCut);
             AtomicLong lastNanos = new AtomicLong();
