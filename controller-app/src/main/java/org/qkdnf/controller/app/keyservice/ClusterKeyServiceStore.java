@@ -33,10 +33,11 @@ final class ClusterKeyServiceStore implements KeyServiceStore {
     public Collection<KeyService> loadAll() {
         List<KeyService> out = new ArrayList<>();
         for (Map.Entry<String, byte[]> e : map.entries().entrySet()) {
+            String serviceId = e.getKey();
             try {
                 out.add(KeyService.parseFrom(e.getValue()));
             } catch (InvalidProtocolBufferException x) {
-                log.error("key service {}: stored record does not parse; ignored", e.getKey());
+                log.error("key service {}: stored record does not parse; ignored", serviceId);
             }
         }
         return out;

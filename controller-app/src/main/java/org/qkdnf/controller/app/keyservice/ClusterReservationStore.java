@@ -33,11 +33,12 @@ final class ClusterReservationStore implements ReservationStore {
     public Collection<Reservation> loadAll() {
         List<Reservation> out = new ArrayList<>();
         for (Map.Entry<String, byte[]> e : map.entries().entrySet()) {
+            String serviceId = e.getKey();
             try {
-                out.add(decode(e.getKey(), e.getValue()));
+                out.add(decode(serviceId, e.getValue()));
             } catch (RuntimeException x) {
                 // Kept out of admission: a reservation that cannot be read cannot be released either.
-                log.error("reservation of service {}: stored record does not parse ({}); ignored", e.getKey(),
+                log.error("reservation of service {}: stored record does not parse ({}); ignored", serviceId,
                         x.getMessage());
             }
         }
