@@ -3,15 +3,12 @@ package org.qkdnf.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -60,7 +57,7 @@ class KeyManagementControlTest {
                 var routes = KeyRouteAdminServiceGrpc.newBlockingStub(admin);
 
                 // The controller sees the three key managers and both links' lanes filling at both ends.
-                eventually(Duration.ofSeconds(30), () -> {
+                Await.until(Duration.ofSeconds(30), () -> {
                     GetKmTopologyResponse t = routes.getKmTopology(GetKmTopologyRequest.getDefaultInstance());
                     return t.getKmNodesCount() == 3 && t.getKmNodesList().stream().allMatch(n -> n.getConnected())
                             && t.getKmLinksCount() == 2 && t.getKmLinksList().stream().allMatch(
@@ -98,7 +95,7 @@ class KeyManagementControlTest {
                             assertThat(s.getDescription()).startsWith("route.buffer_bits");
                         });
 
-                assertSaesShareKeys(chain, 5);
+                Sae.assertAliceAndBobShareKeys(chain, 5);
 
                 // Controller restart: the route is durable; a key manager that lost it gets it again.
                 int port = chain.controller.sqPort();
@@ -111,9 +108,9 @@ class KeyManagementControlTest {
                 assertThat(km.getKeyRoute(serviceId.toString())).get()
                         .satisfies(e -> assertThat(e.getState()).isEqualTo(KeyRouteState.KEY_ROUTE_STATE_INSTALLED));
                 assertThat(km.getKmNodes()).hasSize(3);
-                eventually(Duration.ofSeconds(30), () -> chain.kms[1].services().services().contains(expected)
+                Await.until(Duration.ofSeconds(30), () -> chain.kms[1].services().services().contains(expected)
                         && km.getKmNodes().stream().allMatch(n -> n.getConnected()));
-                assertSaesShareKeys(chain, 3);
+                Sae.assertAliceAndBobShareKeys(chain, 3);
 
                 // Removal through the northbound: every key manager forgets the service.
                 routes.withDeadlineAfter(30, TimeUnit.SECONDS).removeKeyRoute(RemoveKeyRouteRequest.newBuilder()
@@ -139,39 +136,5 @@ class KeyManagementControlTest {
 
     private static boolean filled(List<PoolLevel> lanes) {
         return lanes.size() == 2 && lanes.stream().allMatch(p -> p.getAvailableBits() > 0);
-    }
-
-    /** Alice takes keys at the first node, Bob gets the same keys at the last one (ETSI GS QKD 014). */
-    private static void assertSaesShareKeys(KeyChain chain, int count) throws Exception {
-        HttpClient alice = KeyDeliveryTest.client(chain, "sae-alice");
-        HttpClient bob = KeyDeliveryTest.client(chain, "sae-bob");
-        String source = "https://localhost:" + chain.kms[0].etsi014Port() + "/api/v1/keys/";
-        String destination = "https://localhost:" + chain.kms[chain.kms.length - 1].etsi014Port() + "/api/v1/keys/";
-        eventually(Duration.ofSeconds(60), () -> {
-            try {
-                return KeyDeliveryTest.JSON.readTree(KeyDeliveryTest.get(alice, source + "sae-bob/status").body())
-                        .get("stored_key_count").asLong() >= count;
-            } catch (Exception e) {
-                return false;
-            }
-        });
-        for (int i = 0; i < count; i++) {
-            var enc = KeyDeliveryTest.get(alice, source + "sae-bob/enc_keys");
-            assertThat(enc.statusCode()).as(enc.body()).isEqualTo(200);
-            JsonNode k = KeyDeliveryTest.JSON.readTree(enc.body()).get("keys").get(0);
-            var dec = KeyDeliveryTest.get(bob, destination + "sae-alice/dec_keys?key_ID=" + k.get("key_ID").asText());
-            assertThat(dec.statusCode()).as(dec.body()).isEqualTo(200);
-            JsonNode d = KeyDeliveryTest.JSON.readTree(dec.body()).get("keys").get(0);
-            assertThat(d.get("key_ID").asText()).isEqualTo(k.get("key_ID").asText());
-            assertThat(d.get("key").asText()).isEqualTo(k.get("key").asText());
-        }
-    }
-
-    private static void eventually(Duration limit, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition met within " + limit).isLessThan(deadline);
-            Thread.sleep(100);
-        }
     }
 }

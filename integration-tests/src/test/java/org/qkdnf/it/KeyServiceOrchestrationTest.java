@@ -2,16 +2,13 @@ package org.qkdnf.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -66,7 +63,7 @@ class KeyServiceOrchestrationTest {
                 var services = KeyServiceServiceGrpc.newBlockingStub(nc);
                 var admission = chain.controller.admissionController();
                 // Key managers registered, links measured and admitted.
-                eventually(Duration.ofSeconds(30), () -> chain.controller.keyManagementService().getKmNodes().size() == 3
+                Await.until(Duration.ofSeconds(30), () -> chain.controller.keyManagementService().getKmNodes().size() == 3
                         && chain.controller.keyManagementService().getKmNodes().stream().allMatch(n -> n.getConnected())
                         && chain.links.stream().allMatch(l -> admission.admissibleBps(l) > 4 * RATE_BPS));
                 Iterator<WatchKeyServicesResponse> watch = watchContext.call(() -> KeyServiceServiceGrpc
@@ -100,7 +97,7 @@ class KeyServiceOrchestrationTest {
                 assertThat(seen.getService().getServiceId()).isEqualTo(created.getServiceId());
                 assertThat(seen.getService().getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE);
 
-                assertSaesShareKeys(chain, 5);
+                Sae.assertAliceAndBobShareKeys(chain, 5);
                 watchContext.cancel(null);
 
                 // Controller restart: the service, its reservation and its route come back as they were.
@@ -113,11 +110,11 @@ class KeyServiceOrchestrationTest {
                 assertThat(restarted.keyServiceManager().get(created.getServiceId())).contains(created);
                 assertThat(chain.links).allMatch(l -> restoredAdmission.reservedBps(l) == RATE_BPS);
                 StandaloneController r = restarted;
-                eventually(Duration.ofSeconds(30), () -> r.keyManagementService().getKmNodes().stream()
+                Await.until(Duration.ofSeconds(30), () -> r.keyManagementService().getKmNodes().stream()
                         .allMatch(n -> n.getConnected()) && chain.links.stream().allMatch(l -> r.topologyService()
                         .getLink(l).map(x -> x.hasPerformance()).orElse(false)));
                 assertThat(restarted.keyServiceManager().get(created.getServiceId())).contains(created);
-                assertSaesShareKeys(chain, 3);
+                Sae.assertAliceAndBobShareKeys(chain, 3);
                 Context.CancellableContext watch2 = Context.current().withCancellation();
                 watchContext = watch2;
                 watch = watch2.call(() -> KeyServiceServiceGrpc.newBlockingStub(nc)
@@ -159,7 +156,7 @@ class KeyServiceOrchestrationTest {
             chain.connectKeyManagersToController(Duration.ofMillis(200));
             var admission = chain.controller.admissionController();
             var manager = chain.controller.keyServiceManager();
-            eventually(Duration.ofSeconds(30), () -> chain.controller.keyManagementService().getKmNodes().size() == 3
+            Await.until(Duration.ofSeconds(30), () -> chain.controller.keyManagementService().getKmNodes().size() == 3
                     && chain.controller.keyManagementService().getKmNodes().stream().allMatch(n -> n.getConnected())
                     && chain.links.stream().allMatch(l -> admission.admissibleBps(l) > 4 * RATE_BPS));
             KeyService created = manager.create(KeyServiceSpec.newBuilder()
@@ -167,11 +164,11 @@ class KeyServiceOrchestrationTest {
                     .setSlaveSaeId("sae-bob").setSlaveQkdnId(chain.nodes.get(2))
                     .setQos(AppQos.newBuilder().setMinBandwidthBps(RATE_BPS))
                     .setProtection(Protection.PROTECTION_RESTORATION).build()).get(30, TimeUnit.SECONDS);
-            assertSaesShareKeys(chain, 2);
+            Sae.assertAliceAndBobShareKeys(chain, 2);
 
             String cut = chain.links.get(1);
             setEnabled(chain, chain.nodes.get(1), cut, false);
-            eventually(Duration.ofSeconds(30), () -> manager.get(created.getServiceId()).map(
+            Await.until(Duration.ofSeconds(30), () -> manager.get(created.getServiceId()).map(
                     s -> s.getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED).orElse(false));
             assertThat(manager.get(created.getServiceId()).get().getReason()).contains(cut);
             assertThat(chain.links).allMatch(l -> admission.reservedBps(l) == 0);
@@ -180,13 +177,13 @@ class KeyServiceOrchestrationTest {
             }
 
             setEnabled(chain, chain.nodes.get(1), cut, true);
-            eventually(Duration.ofSeconds(30), () -> manager.get(created.getServiceId()).map(
+            Await.until(Duration.ofSeconds(30), () -> manager.get(created.getServiceId()).map(
                     s -> s.getState() == KeyServiceState.KEY_SERVICE_STATE_ACTIVE).orElse(false));
             KeyService restored = manager.get(created.getServiceId()).get();
             assertThat(restored.getReason()).isEqualTo("restored");
             assertThat(restored.getRoutes(0).getRouteId()).isNotEqualTo(created.getRoutes(0).getRouteId());
             assertThat(chain.links).allMatch(l -> admission.reservedBps(l) == RATE_BPS);
-            assertSaesShareKeys(chain, 2);
+            Sae.assertAliceAndBobShareKeys(chain, 2);
 
             manager.delete(created.getServiceId()).get(30, TimeUnit.SECONDS);
             assertThat(chain.links).allMatch(l -> admission.reservedBps(l) == 0);
@@ -199,39 +196,5 @@ class KeyServiceOrchestrationTest {
                 .setModifyLink(ModifyLinkCommand.newBuilder().setQkdlId(link).setQkdlEnable(enabled)).build(),
                 Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
         assertThat(r.getResult().getCode()).as(r.toString()).isZero();
-    }
-
-    /** Alice takes keys at the first node, Bob gets the same keys at the last one (ETSI GS QKD 014). */
-    private static void assertSaesShareKeys(KeyChain chain, int count) throws Exception {
-        HttpClient alice = KeyDeliveryTest.client(chain, "sae-alice");
-        HttpClient bob = KeyDeliveryTest.client(chain, "sae-bob");
-        String source = "https://localhost:" + chain.kms[0].etsi014Port() + "/api/v1/keys/";
-        String destination = "https://localhost:" + chain.kms[chain.kms.length - 1].etsi014Port() + "/api/v1/keys/";
-        eventually(Duration.ofSeconds(60), () -> {
-            try {
-                return KeyDeliveryTest.JSON.readTree(KeyDeliveryTest.get(alice, source + "sae-bob/status").body())
-                        .get("stored_key_count").asLong() >= count;
-            } catch (Exception e) {
-                return false;
-            }
-        });
-        for (int i = 0; i < count; i++) {
-            var enc = KeyDeliveryTest.get(alice, source + "sae-bob/enc_keys");
-            assertThat(enc.statusCode()).as(enc.body()).isEqualTo(200);
-            JsonNode k = KeyDeliveryTest.JSON.readTree(enc.body()).get("keys").get(0);
-            var dec = KeyDeliveryTest.get(bob, destination + "sae-alice/dec_keys?key_ID=" + k.get("key_ID").asText());
-            assertThat(dec.statusCode()).as(dec.body()).isEqualTo(200);
-            JsonNode d = KeyDeliveryTest.JSON.readTree(dec.body()).get("keys").get(0);
-            assertThat(d.get("key_ID").asText()).isEqualTo(k.get("key_ID").asText());
-            assertThat(d.get("key").asText()).isEqualTo(k.get("key").asText());
-        }
-    }
-
-    private static void eventually(Duration limit, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition met within " + limit).isLessThan(deadline);
-            Thread.sleep(100);
-        }
     }
 }

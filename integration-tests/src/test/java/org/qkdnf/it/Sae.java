@@ -1,5 +1,7 @@
 package org.qkdnf.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,6 +46,32 @@ final class Sae {
     Key decKey(KmsAgent kme, String master, String keyId) throws Exception {
         HttpResponse<String> r = get(kme, master + "/dec_keys?key_ID=" + keyId);
         return r.statusCode() == 200 ? Key.of(JSON.readTree(r.body()).get("keys").get(0), r) : Key.refused(r);
+    }
+
+    /**
+     * {@code sae-alice} (master, at the chain's first key manager) takes {@code count} keys for
+     * {@code sae-bob}, who gets each of them, identical, at the last one.
+     */
+    static void assertAliceAndBobShareKeys(KeyChain chain, int count) throws Exception {
+        Sae alice = new Sae(chain, "sae-alice");
+        Sae bob = new Sae(chain, "sae-bob");
+        KmsAgent source = chain.kms[0];
+        KmsAgent destination = chain.kms[chain.kms.length - 1];
+        Await.until(Duration.ofSeconds(60), () -> {
+            try {
+                return alice.storedKeyCount(source, bob.id) >= count;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        for (int i = 0; i < count; i++) {
+            Key k = alice.encKey(source, bob.id);
+            assertThat(k.status).as(k.toString()).isEqualTo(200);
+            Key d = bob.decKey(destination, alice.id, k.id);
+            assertThat(d.status).as(d.toString()).isEqualTo(200);
+            assertThat(d.id).isEqualTo(k.id);
+            assertThat(d.key).isEqualTo(k.key);
+        }
     }
 
     private HttpResponse<String> get(KmsAgent kme, String path) throws Exception {
