@@ -3,6 +3,7 @@ package org.qkdnf.controller.keyservice;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Objects;
@@ -33,19 +34,23 @@ import org.qkdnf.proto.northbound.v1.WatchTopologyRequest;
 import org.qkdnf.proto.northbound.v1.WatchTopologyResponse;
 
 /**
- * Nc, the key-service northbound: a thin gRPC face of {@link KeyServiceManager}. Unary calls
- * answer when the manager's future completes (no thread waits meanwhile). A watch gets every
+ * Nc, the key-service northbound: a thin gRPC face of a {@link KeyServiceBackend} (the
+ * {@link KeyServiceManager}, or inside ONOS the cluster's front to the leader's manager). Unary
+ * calls answer when the backend's future completes (no thread waits meanwhile). A watch gets every
  * service, then every change, until the client cancels (a topology watch: the snapshot, then the
- * node and link changes); a watcher that does not keep up is not
- * throttled (changes are rare next to the stream's buffer; flow control is left for later).
+ * node and link changes) or the backend ends it with a status; a watcher that does not keep up is
+ * not throttled (changes are rare next to the stream's buffer; flow control is left for later).
  * Runs behind the identity interceptor admitting {@link SkServerFactory#ADMIN_ROLES}.
+ *
+ * <p>Threads: a watch's messages are written under the call's lock, since a backend may call its
+ * listener from several threads.
  */
 public final class KeyServiceGrpcService extends KeyServiceServiceGrpc.KeyServiceServiceImplBase {
 
-    private final KeyServiceManager manager;
+    private final KeyServiceBackend backend;
 
-    public KeyServiceGrpcService(KeyServiceManager manager) {
-        this.manager = Objects.requireNonNull(manager, "manager");
+    public KeyServiceGrpcService(KeyServiceBackend backend) {
+        this.backend = Objects.requireNonNull(backend, "backend");
     }
 
     /** This service behind the identity interceptor admitting the roles controller and operator. */
@@ -59,7 +64,7 @@ public final class KeyServiceGrpcService extends KeyServiceServiceGrpc.KeyServic
             out.onError(KeyServiceValidator.invalid("spec: required"));
             return;
         }
-        answer(manager.create(request.getSpec()).thenApply(s -> CreateKeyServiceResponse.newBuilder().setService(s).build()),
+        answer(backend.create(request.getSpec()).thenApply(s -> CreateKeyServiceResponse.newBuilder().setService(s).build()),
                 out);
     }
 
@@ -69,14 +74,14 @@ public final class KeyServiceGrpcService extends KeyServiceServiceGrpc.KeyServic
             out.onError(KeyServiceValidator.invalid("qos: required"));
             return;
         }
-        answer(manager.modify(request.getServiceId(), request.getQos(),
+        answer(backend.modify(request.getServiceId(), request.getQos(),
                         request.hasConstraints() ? request.getConstraints() : null)
                 .thenApply(s -> ModifyKeyServiceResponse.newBuilder().setService(s).build()), out);
     }
 
     @Override
     public void deleteKeyService(DeleteKeyServiceRequest request, StreamObserver<DeleteKeyServiceResponse> out) {
-        answer(manager.delete(request.getServiceId()).thenApply(v -> DeleteKeyServiceResponse.getDefaultInstance()), out);
+        answer(backend.delete(request.getServiceId()).thenApply(v -> DeleteKeyServiceResponse.getDefaultInstance()), out);
     }
 
     @Override
@@ -87,7 +92,7 @@ public final class KeyServiceGrpcService extends KeyServiceServiceGrpc.KeyServic
             out.onError(e);
             return;
         }
-        var s = manager.get(request.getServiceId());
+        var s = backend.get(request.getServiceId());
         if (s.isEmpty()) {
             out.onError(KeyServiceValidator.notFound("service_id: no key service " + request.getServiceId()));
             return;
@@ -98,7 +103,7 @@ public final class KeyServiceGrpcService extends KeyServiceServiceGrpc.KeyServic
 
     @Override
     public void listKeyServices(ListKeyServicesRequest request, StreamObserver<ListKeyServicesResponse> out) {
-        out.onNext(ListKeyServicesResponse.newBuilder().addAllServices(manager.list()).build());
+        out.onNext(ListKeyServicesResponse.newBuilder().addAllServices(backend.list()).build());
         out.onCompleted();
     }
 
@@ -108,15 +113,17 @@ public final class KeyServiceGrpcService extends KeyServiceServiceGrpc.KeyServic
         KeyServiceListener listener = new KeyServiceListener() {
             @Override
             public void keyServiceChanged(KeyService service, boolean removed) {
-                if (call.isCancelled()) {
-                    manager.removeListener(this);
-                    return;
+                synchronized (call) {
+                    if (call.isCancelled()) {
+                        backend.removeListener(this);
+                        return;
+                    }
+                    call.onNext(WatchKeyServicesResponse.newBuilder().setService(service).setRemoved(removed).build());
                 }
-                call.onNext(WatchKeyServicesResponse.newBuilder().setService(service).setRemoved(removed).build());
             }
         };
-        call.setOnCancelHandler(() -> manager.removeListener(listener));
-        manager.subscribe(listener);
+        call.setOnCancelHandler(() -> backend.removeListener(listener));
+        endOnFailure(backend.subscribe(listener), call, () -> backend.removeListener(listener));
     }
 
     @Override
@@ -125,14 +132,13 @@ public final class KeyServiceGrpcService extends KeyServiceServiceGrpc.KeyServic
             out.onError(KeyServiceValidator.invalid("spec: required"));
             return;
         }
-        answer(manager.queryPaths(request.getSpec()).thenApply(r -> QueryPathsResponse.newBuilder().addAllRoutes(r).build()),
+        answer(backend.queryPaths(request.getSpec()).thenApply(r -> QueryPathsResponse.newBuilder().addAllRoutes(r).build()),
                 out);
     }
 
     @Override
     public void getTopology(GetTopologyRequest request, StreamObserver<GetTopologyResponse> out) {
-        out.onNext(manager.topologySnapshot());
-        out.onCompleted();
+        answer(backend.topology(), out);
     }
 
     @Override
@@ -141,29 +147,51 @@ public final class KeyServiceGrpcService extends KeyServiceServiceGrpc.KeyServic
         Consumer<WatchTopologyResponse> watcher = new Consumer<WatchTopologyResponse>() {
             @Override
             public void accept(WatchTopologyResponse r) {
-                if (call.isCancelled()) {
-                    manager.unwatchTopology(this);
-                    return;
+                synchronized (call) {
+                    if (call.isCancelled()) {
+                        backend.unwatchTopology(this);
+                        return;
+                    }
+                    call.onNext(r);
                 }
-                call.onNext(r);
             }
         };
-        call.setOnCancelHandler(() -> manager.unwatchTopology(watcher));
-        manager.watchTopology(watcher);
+        call.setOnCancelHandler(() -> backend.unwatchTopology(watcher));
+        endOnFailure(backend.watchTopology(watcher), call, () -> backend.unwatchTopology(watcher));
+    }
+
+    /** A watch the backend cannot start, or ends: the client gets the backend's status. */
+    private static void endOnFailure(CompletableFuture<Void> watch, ServerCallStreamObserver<?> call, Runnable unwatch) {
+        watch.whenComplete((v, error) -> {
+            if (error == null) {
+                return;
+            }
+            unwatch.run();
+            synchronized (call) {
+                if (!call.isCancelled()) {
+                    call.onError(status(error));
+                }
+            }
+        });
     }
 
     private static <T> void answer(CompletableFuture<T> future, StreamObserver<T> out) {
         future.whenComplete((value, error) -> {
             if (error != null) {
-                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-                Status s = Status.fromThrowable(cause);
-                out.onError(s.getCode() == Status.Code.UNKNOWN
-                        ? Status.INTERNAL.withDescription("internal error").asRuntimeException()
-                        : s.asRuntimeException());
+                out.onError(status(error));
             } else {
                 out.onNext(value);
                 out.onCompleted();
             }
         });
+    }
+
+    /** The backend's status; anything that is not one is answered INTERNAL without its detail. */
+    private static StatusRuntimeException status(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Status s = Status.fromThrowable(cause);
+        return s.getCode() == Status.Code.UNKNOWN
+                ? Status.INTERNAL.withDescription("internal error").asRuntimeException()
+                : s.asRuntimeException();
     }
 }

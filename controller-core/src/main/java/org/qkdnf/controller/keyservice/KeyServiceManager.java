@@ -106,7 +106,7 @@ import org.slf4j.LoggerFactory;
  * there, in order. Public methods may be called from any thread; mutations answer through a
  * future. Reads ({@link #get}, {@link #list}) see the last committed change.
  */
-public final class KeyServiceManager implements AutoCloseable {
+public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KeyServiceManager.class);
 
@@ -248,6 +248,12 @@ public final class KeyServiceManager implements AutoCloseable {
             b.addLinks(topologyLink(l));
         }
         return b.build();
+    }
+
+    /** {@link #topologySnapshot()}, as {@link KeyServiceBackend} asks for it. */
+    @Override
+    public CompletableFuture<GetTopologyResponse> topology() {
+        return CompletableFuture.completedFuture(topologySnapshot());
     }
 
     private TopologyLink topologyLink(QkdLinkInfo l) {

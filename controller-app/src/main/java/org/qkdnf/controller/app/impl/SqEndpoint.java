@@ -70,8 +70,8 @@ final class SqEndpoint implements AutoCloseable {
             }
             if (keyServices != null) {
                 // Nc (roles controller, operator) on the same port, as the standalone controller serves it.
-                builder.addService(org.qkdnf.controller.app.keyservice.ClusterKeyServiceGrpcService
-                        .intercepted(keyServices));
+                builder.addService(org.qkdnf.controller.keyservice.KeyServiceGrpcService.intercepted(
+                        new org.qkdnf.controller.keyservice.KeyServiceGrpcService(keyServices)));
             }
             Server server = builder.build().start();
             SqEndpoint endpoint = new SqEndpoint(service, executor, server);

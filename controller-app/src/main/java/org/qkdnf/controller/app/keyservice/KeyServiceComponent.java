@@ -1,5 +1,6 @@
 package org.qkdnf.controller.app.keyservice;
 
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -13,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -59,6 +61,7 @@ import org.qkdnf.proto.northbound.v1.PathConstraints;
 import org.qkdnf.proto.northbound.v1.QueryPathsRequest;
 import org.qkdnf.proto.northbound.v1.QueryPathsResponse;
 import org.qkdnf.proto.northbound.v1.ServiceRoute;
+import org.qkdnf.proto.northbound.v1.WatchTopologyResponse;
 import org.qkdnf.proto.southbound.v1.PerformanceReport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,6 +92,8 @@ public class KeyServiceComponent implements KeyServicesService {
     static final String RESERVATIONS_MAP = "qkdnf-controller-reservations";
     static final String OWNER_MAP = "qkdnf-controller-key-services-owner";
     static final MessageSubject REQUESTS = new MessageSubject("qkdnf-key-services-request");
+    /** The leader's topology changes for the other instances' Nc watches: its term (8 bytes), then the message. */
+    static final MessageSubject TOPOLOGY_CHANGES = new MessageSubject("qkdnf-key-services-topology");
     /** Longer than the manager's own wait for the key managers (30 s), so its answer comes first. */
     static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(45);
     /** Share of a link's measured SKR key services may reserve until netcfg says otherwise (as standalone). */
@@ -125,6 +130,9 @@ public class KeyServiceComponent implements KeyServicesService {
     private PerformanceRelay performanceRelay;
     private volatile LeaderRun run;
     private volatile double admissibleFraction = ADMISSIBLE_FRACTION_DEFAULT;
+    /** The leader this instance last heard of (leadership thread). */
+    private Leader knownLeader;
+    private final ClusterTopologyWatch topologyWatches = new ClusterTopologyWatch();
     private final List<KeyServiceListener> listeners = new CopyOnWriteArrayList<>();
     private final LeadershipEventListener leadershipListener = this::leadershipChanged;
     private final MapEventListener<String, byte[]> serviceListener = this::serviceMapChanged;
@@ -145,6 +153,8 @@ public class KeyServiceComponent implements KeyServicesService {
         communicationService.addSubscriber(REQUESTS, Function.identity(), this::handleForwarded, Function.identity());
         communicationService.addSubscriber(PerformanceRelay.SUBJECT, Function.identity(), this::performanceRelayed,
                 leadershipThread);
+        communicationService.addSubscriber(TOPOLOGY_CHANGES, Function.identity(), this::topologyChangeRelayed,
+                leadershipThread);
         performanceRelay = new PerformanceRelay(topology, communicationService, localNode,
                 () -> leadershipService.getLeader(TOPIC));
         leadershipService.addListener(leadershipListener);
@@ -158,7 +168,9 @@ public class KeyServiceComponent implements KeyServicesService {
         leadershipService.removeListener(leadershipListener);
         communicationService.removeSubscriber(REQUESTS);
         communicationService.removeSubscriber(PerformanceRelay.SUBJECT);
+        communicationService.removeSubscriber(TOPOLOGY_CHANGES);
         performanceRelay.close();
+        topologyWatches.endAll("key services stopping on " + localNode + "; watch the topology again");
         // Close the manager before withdrawing, so that no two managers overlap on a graceful handover.
         try {
             leadershipThread.submit(this::stopRun).get(10, TimeUnit.SECONDS);
@@ -190,6 +202,11 @@ public class KeyServiceComponent implements KeyServicesService {
         Leadership leadership = leadershipService.getLeadership(TOPIC);
         Leader leader = leadership == null ? null : leadership.leader();
         boolean mine = leader != null && localNode.equals(leader.nodeId());
+        if (knownLeader != null && !sameTerm(knownLeader, leader)) {
+            topologyWatches.endAll((leader == null ? "no key-service leader now"
+                    : "key-service leader changed to " + leader.nodeId()) + "; watch the topology again");
+        }
+        knownLeader = leader;
         LeaderRun current = run;
         if (mine && current != null && current.term() == leader.term()) {
             return;
@@ -199,11 +216,44 @@ public class KeyServiceComponent implements KeyServicesService {
             try {
                 run = LeaderRun.start(leader.term(), admissibleFraction, owner, services, reservations,
                         relayedTopology, keyManagement).orElse(null);
+                if (run != null) {
+                    long term = leader.term();
+                    run.manager().watchTopology(change -> topologyChanged(term, change));
+                }
             } catch (RuntimeException e) {
                 // The maps were unreachable or a former leader's record broke the load: stay a
                 // follower that forwards to nobody; the next leadership or policy event retries.
                 log.error("key services: cannot take over as leader for term {}: {}", leader.term(), e.toString(), e);
             }
+        }
+    }
+
+    private static boolean sameTerm(Leader a, Leader b) {
+        return b != null && a.nodeId().equals(b.nodeId()) && a.term() == b.term();
+    }
+
+    /** The leader's manager thread: a change for this instance's watches and, broadcast, everyone else's. */
+    private void topologyChanged(long term, WatchTopologyResponse change) {
+        if (change.hasSnapshot()) {
+            return;  // each watch gets its own snapshot when it starts
+        }
+        topologyWatches.changed(change);
+        byte[] message = change.toByteArray();
+        communicationService.broadcast(ByteBuffer.allocate(Long.BYTES + message.length).putLong(term).put(message).array(),
+                TOPOLOGY_CHANGES, Function.identity());
+    }
+
+    /** Leadership thread: a change the leader broadcast; one from a term this instance knows is over is dropped. */
+    private void topologyChangeRelayed(byte[] bytes) {
+        try {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            long term = b.getLong();
+            if (knownLeader != null && knownLeader.term() != term) {
+                return;
+            }
+            topologyWatches.changed(WatchTopologyResponse.parseFrom(b));
+        } catch (InvalidProtocolBufferException | java.nio.BufferUnderflowException e) {
+            log.warn("relayed topology change does not parse; dropped");
         }
     }
 
@@ -427,6 +477,30 @@ public class KeyServiceComponent implements KeyServicesService {
     @Override
     public void addListener(KeyServiceListener listener) {
         listeners.add(listener);
+    }
+
+    @Override
+    public CompletableFuture<Void> subscribe(KeyServiceListener listener) {
+        listeners.add(listener);
+        try {
+            for (KeyService s : list()) {
+                listener.keyServiceChanged(s, false);
+            }
+        } catch (RuntimeException e) {  // the map unreachable (StorageException)
+            listeners.remove(listener);
+            return CompletableFuture.failedFuture(ForwardedRequests.unavailable("key services cannot be read: " + e));
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletableFuture<Void> watchTopology(Consumer<WatchTopologyResponse> watcher) {
+        return topologyWatches.watch(watcher, this::topology);
+    }
+
+    @Override
+    public void unwatchTopology(Consumer<WatchTopologyResponse> watcher) {
+        topologyWatches.unwatch(watcher);
     }
 
     @Override

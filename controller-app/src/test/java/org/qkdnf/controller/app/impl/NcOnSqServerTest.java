@@ -30,18 +30,25 @@ import org.qkdnf.controller.app.testing.TestComponentContext;
 import org.qkdnf.pki.DevCertificateAuthority;
 import org.qkdnf.pki.DevCertificateAuthority.Role;
 import org.qkdnf.pki.IssuedCredential.PemFiles;
+import org.qkdnf.controller.app.testing.TestTopology;
 import org.qkdnf.proto.northbound.v1.CreateKeyServiceRequest;
 import org.qkdnf.proto.northbound.v1.DeleteKeyServiceRequest;
+import org.qkdnf.proto.northbound.v1.GetTopologyResponse;
 import org.qkdnf.proto.northbound.v1.KeyService;
 import org.qkdnf.proto.northbound.v1.KeyServiceServiceGrpc;
 import org.qkdnf.proto.northbound.v1.KeyServiceState;
 import org.qkdnf.proto.northbound.v1.ListKeyServicesRequest;
 import org.qkdnf.proto.northbound.v1.WatchKeyServicesRequest;
 import org.qkdnf.proto.northbound.v1.WatchKeyServicesResponse;
+import org.qkdnf.proto.northbound.v1.TopologyLink;
+import org.qkdnf.proto.northbound.v1.WatchTopologyRequest;
+import org.qkdnf.proto.northbound.v1.WatchTopologyResponse;
+import org.qkdnf.proto.southbound.v1.QkdlStatus;
 
 /**
  * Nc over the Sq server's mutual TLS on the follower of a two-instance {@link KeyServiceCluster}:
- * a client with role controller creates, lists, watches and deletes; an agent's certificate is refused.
+ * a client with role controller creates, lists, watches and deletes, watches the topology (the
+ * leader's changes, the end when the leader changes); an agent's certificate is refused.
  */
 class NcOnSqServerTest {
 
@@ -108,6 +115,42 @@ class NcOnSqServerTest {
         WatchKeyServicesResponse removed = watch.next();
         assertThat(removed.getRemoved()).isTrue();
         assertThat(removed.getService().getServiceId()).isEqualTo(s.getServiceId());
+    }
+
+    @Test
+    void aTopologyWatchThroughAFollowerGetsTheLeadersChangesAndEndsWhenTheLeaderChanges() {
+        stub(client);
+        Iterator<WatchTopologyResponse> watch = KeyServiceServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(30, TimeUnit.SECONDS).watchTopology(WatchTopologyRequest.getDefaultInstance());
+        GetTopologyResponse snapshot = watch.next().getSnapshot();
+        assertThat(snapshot.getLinksList()).extracting(TopologyLink::getQkdlId)
+                .containsExactlyInAnyOrderElementsOf(KeyServiceCluster.LINKS);
+        assertThat(snapshot.getLinksList()).extracting(TopologyLink::getAdmissibleBps)
+                .containsOnly(KeyServiceCluster.ADMISSIBLE);
+
+        String ab = KeyServiceCluster.AB;
+        cluster.instance(0).topology.applyPerformance(cluster.instance(0).topology.getLink(ab).orElseThrow().nodeIdA(),
+                TestTopology.perf(ab, QkdlStatus.QKDL_STATUS_OFF, 0, 0.01));
+        WatchTopologyResponse change;
+        do {
+            change = watch.next();  // the stream's deadline fails the test if the change never comes
+        } while (!change.getLink().getQkdlId().equals(ab));
+        assertThat(change.getLink().getStatus()).isEqualTo(QkdlStatus.QKDL_STATUS_OFF);
+        assertThat(change.getLink().getAdmissibleBps()).isZero();
+
+        cluster.instance(0).stopKeyServices();
+        try {
+            assertThatThrownBy(() -> {
+                while (true) {
+                    watch.next();
+                }
+            }).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                assertThat(e.getStatus().getDescription()).contains("leader changed to instance-2");
+            });
+        } finally {
+            cluster.instance(0).startKeyServices();
+        }
     }
 
     @Test

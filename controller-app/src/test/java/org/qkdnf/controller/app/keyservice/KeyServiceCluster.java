@@ -95,12 +95,12 @@ public final class KeyServiceCluster implements AutoCloseable {
         }
 
         /** Deactivates the key-service component, as when the app stops; {@link #startKeyServices} brings it back. */
-        void stopKeyServices() {
+        public void stopKeyServices() {
             services.deactivate();
         }
 
         /** Activates a new key-service component after {@link #stopKeyServices}. */
-        void startKeyServices() {
+        public void startKeyServices() {
             services = wired();
             services.activate();
         }

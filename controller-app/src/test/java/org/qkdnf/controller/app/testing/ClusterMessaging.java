@@ -61,6 +61,18 @@ public final class ClusterMessaging implements AutoCloseable {
                 return CompletableFuture.runAsync(() -> h.apply(bytes), network);
             }
 
+            /** Handed to every other instance's subscriber at once, so its executor keeps the sender's order. */
+            @Override
+            public <M> void broadcast(M message, MessageSubject subject, Function<M, byte[]> encoder) {
+                byte[] bytes = encoder.apply(message);
+                handlers.forEach((to, subjects) -> {
+                    Function<byte[], CompletableFuture<byte[]>> h = subjects.get(subject);
+                    if (!to.equals(node) && h != null) {
+                        h.apply(bytes);
+                    }
+                });
+            }
+
             @Override
             public void removeSubscriber(MessageSubject subject) {
                 handlers.getOrDefault(node, Map.of()).remove(subject);
