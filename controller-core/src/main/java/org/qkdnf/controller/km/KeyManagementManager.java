@@ -71,6 +71,8 @@ public final class KeyManagementManager implements KeyManagementAdminService {
     private final ConcurrentHashMap<String, KmNode> nodes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, KeyRouteEntry> routes = new ConcurrentHashMap<>();
     private final Object routeLock = new Object();
+    /** Key managers connected to other instances (a cluster host sets it once, before the streams start). */
+    private volatile RemoteKeyManagers remote = RemoteKeyManagers.NONE;
 
     /**
      * Loads the store; routes found INSTALLING become REMOVING.
@@ -152,7 +154,23 @@ public final class KeyManagementManager implements KeyManagementAdminService {
                 : Optional.ofNullable(routes.get(serviceId.toLowerCase(Locale.ROOT)));
     }
 
-    /** Whether the key manager of that node has a live stream now. */
+    /**
+     * Inside a cluster: routes through key managers connected to other instances are installed
+     * and removed through {@code remote}, and it is told where streams start and end here.
+     */
+    public void useRemote(RemoteKeyManagers remote) {
+        this.remote = Objects.requireNonNull(remote, "remote");
+    }
+
+    /**
+     * Sends a command another instance forwarded to a key manager connected here (see
+     * {@link RemoteKeyManagers#submit}); fails UNAVAILABLE, naming the node, when it is not.
+     */
+    public CompletableFuture<CommandResult> submitLocal(String qkdnId, KmsCommand command, Duration timeout) {
+        return commands.submit(qkdnId, command, timeout);
+    }
+
+    /** Whether the key manager of that node has a live stream here now. */
     public boolean isConnected(String qkdnId) {
         return commands.isConnected(qkdnId);
     }
@@ -185,7 +203,7 @@ public final class KeyManagementManager implements KeyManagementAdminService {
                             + " already has a key route; remove it first").asRuntimeException();
                 }
                 for (int i = 0; i < r.getRouteQkdnIdsCount(); i++) {
-                    if (!commands.isConnected(r.getRouteQkdnIds(i))) {
+                    if (!commands.isConnected(r.getRouteQkdnIds(i)) && !remote.isConnected(r.getRouteQkdnIds(i))) {
                         throw Status.UNAVAILABLE.withDescription("route.route_qkdn_ids[" + i + "]: the key manager of node "
                                 + r.getRouteQkdnIds(i) + " is not connected").asRuntimeException();
                     }
@@ -317,7 +335,8 @@ public final class KeyManagementManager implements KeyManagementAdminService {
     private List<CompletableFuture<CommandResult>> sendToAll(KeyRoute r, KmsCommand command, Duration t) {
         List<CompletableFuture<CommandResult>> acks = new ArrayList<>(r.getRouteQkdnIdsCount());
         for (String node : r.getRouteQkdnIdsList()) {
-            acks.add(commands.submit(node, command, t));
+            acks.add(commands.isConnected(node) || !remote.isConnected(node) ? commands.submit(node, command, t)
+                    : remote.submit(node, command, t));
         }
         return acks;
     }
@@ -363,6 +382,7 @@ public final class KeyManagementManager implements KeyManagementAdminService {
     void kmsConnected(KmsHello hello, KmCommandDispatcher.KmsChannel channel) {
         String id = hello.getQkdnId();
         commands.connected(id, channel);
+        remote.localSession(id, true);
         KmNode n = nodes.compute(id, (k, old) -> (old == null ? KmNode.newBuilder() : old.toBuilder())
                 .setHello(hello).setConnected(true).build());
         store.putNode(n);
@@ -415,6 +435,7 @@ public final class KeyManagementManager implements KeyManagementAdminService {
     void kmsDisconnected(String qkdnId, KmCommandDispatcher.KmsChannel channel, boolean wasLive) {
         commands.disconnected(qkdnId, channel);
         if (wasLive) {
+            remote.localSession(qkdnId, false);
             nodes.computeIfPresent(qkdnId, (k, old) -> old.toBuilder().setConnected(false).build());
         }
     }

@@ -8,6 +8,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
+import org.onosproject.cluster.ClusterService;
+import org.onosproject.store.cluster.messaging.ClusterCommunicationService;
+import org.onosproject.store.service.StorageService;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -31,10 +34,10 @@ import org.slf4j.LoggerFactory;
  * {@link KeyManagementAdminService} (CLI, REST) and as itself for {@link SqServerManager}, which
  * serves the key managers' streams on the Sq server.
  *
- * <p>Cluster note: routes and registrations are shared through the store, but a key manager's
- * stream ends at one instance, whose manager alone can command it; a route is installed through
- * the instance its key managers are connected to (others answer UNAVAILABLE naming the node), and
- * an instance learns routes written by others when it starts.
+ * <p>Cluster note: routes and registrations are shared through the store; a key manager's stream
+ * ends at one instance, and a command for a key manager connected to another instance is sent
+ * there ({@link ClusterKeyManagers}), so the key-service leader installs routes whatever instance
+ * their key managers chose. An instance learns routes written by others when it starts.
  *
  * <p>Threads: SCR calls activate and deactivate one at a time; {@code manager} is set in activate
  * before the services are registered and read by any thread afterwards.
@@ -51,7 +54,17 @@ public class KeyManagementComponent implements KeyManagementAdminService {
     @Reference(cardinality = ReferenceCardinality.MANDATORY)
     protected QkdTopologyService topology;
 
+    @Reference(cardinality = ReferenceCardinality.MANDATORY)
+    protected StorageService storageService;
+
+    @Reference(cardinality = ReferenceCardinality.MANDATORY)
+    protected ClusterService clusterService;
+
+    @Reference(cardinality = ReferenceCardinality.MANDATORY)
+    protected ClusterCommunicationService communicationService;
+
     private ScheduledExecutorService scheduler;
+    private ClusterKeyManagers remote;
     private volatile KeyManagementManager manager;
 
     @Activate
@@ -61,12 +74,17 @@ public class KeyManagementComponent implements KeyManagementAdminService {
             t.setDaemon(true);
             return t;
         });
-        manager = new KeyManagementManager(store, scheduler, topology::settings, Clock.systemUTC());
+        KeyManagementManager m = new KeyManagementManager(store, scheduler, topology::settings, Clock.systemUTC());
+        remote = new ClusterKeyManagers(storageService, clusterService, communicationService, m);
+        remote.start();
+        m.useRemote(remote);
+        manager = m;
         log.info("Started");
     }
 
     @Deactivate
     protected void deactivate() {
+        remote.close();
         scheduler.shutdownNow();
         log.info("Stopped");
     }

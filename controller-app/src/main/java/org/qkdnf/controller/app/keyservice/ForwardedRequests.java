@@ -17,9 +17,10 @@ import io.grpc.StatusRuntimeException;
  * The wire form of requests forwarded to the key-service leader and of its answers, over ONOS's
  * ClusterCommunicationService: one byte naming the operation, then the Nc request message; the
  * answer is one byte (0 ok, 1 error), then the Nc response message or a gRPC status code and
- * description. Only protobuf bytes cross: ONOS's Kryo never sees our protobuf 4 classes.
+ * description. Only protobuf bytes cross: ONOS's Kryo never sees our protobuf 4 classes. The
+ * answer's form also carries Sk commands forwarded to the instance holding a key manager's stream.
  */
-final class ForwardedRequests {
+public final class ForwardedRequests {
 
     enum Op { CREATE, MODIFY, DELETE, QUERY_PATHS, TOPOLOGY }
 
@@ -57,7 +58,7 @@ final class ForwardedRequests {
         return new Request(Op.values()[bytes[0]], m);
     }
 
-    static byte[] ok(MessageLite response) {
+    public static byte[] ok(MessageLite response) {
         byte[] m = response.toByteArray();
         byte[] out = new byte[m.length + 1];
         out[0] = OK;
@@ -65,7 +66,7 @@ final class ForwardedRequests {
         return out;
     }
 
-    static byte[] error(Throwable t) {
+    public static byte[] error(Throwable t) {
         Status s = Status.fromThrowable(t);
         if (s.getCode() == Status.Code.UNKNOWN) {
             s = Status.INTERNAL.withDescription("internal error");  // never a stack trace or cause across
@@ -81,13 +82,13 @@ final class ForwardedRequests {
         return b.toByteArray();
     }
 
-    /** Parses a reply into the response message, or throws the leader's status. */
-    static <T> T decodeReply(byte[] bytes, Parser<T> parser) {
+    /** Parses a reply into the response message, or throws the answering instance's status. */
+    public static <T> T decodeReply(byte[] bytes, Parser<T> parser) {
         if (bytes.length > 0 && bytes[0] == OK) {
             try {
                 return parser.parse(java.util.Arrays.copyOfRange(bytes, 1, bytes.length));
             } catch (InvalidProtocolBufferException e) {
-                throw Status.INTERNAL.withDescription("leader's reply does not parse").asRuntimeException();
+                throw Status.INTERNAL.withDescription("forwarded reply does not parse").asRuntimeException();
             }
         }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
@@ -95,12 +96,12 @@ final class ForwardedRequests {
             Status.Code code = Status.fromCodeValue(in.readInt()).getCode();
             throw Status.fromCode(code).withDescription(in.readUTF()).asRuntimeException();
         } catch (IOException e) {
-            throw Status.INTERNAL.withDescription("leader's reply does not parse").asRuntimeException();
+            throw Status.INTERNAL.withDescription("forwarded reply does not parse").asRuntimeException();
         }
     }
 
     /** A protobuf parser (Parser#parseFrom without the generics of protobuf's own). */
-    interface Parser<T> {
+    public interface Parser<T> {
         T parse(byte[] bytes) throws InvalidProtocolBufferException;
     }
 

@@ -17,6 +17,7 @@ import java.util.function.BooleanSupplier;
 import org.onosproject.cluster.NodeId;
 import org.qkdnf.controller.api.ControllerSettings;
 import org.qkdnf.controller.api.QkdTopologyStore;
+import org.qkdnf.controller.app.impl.ClusterKeyManagers;
 import org.qkdnf.controller.app.store.StoreTestAccess;
 import org.qkdnf.controller.app.testing.AckingKeyManagers;
 import org.qkdnf.controller.app.testing.ClusterLeadership;
@@ -33,7 +34,8 @@ import org.qkdnf.proto.northbound.v1.Protection;
 /**
  * ONOS instances sharing one storage, one leadership election and one messaging fabric (built on
  * the onos-api adapters), each with the real topology store and manager, key management with
- * acknowledging key managers on a real Sk stream, and a {@link KeyServiceComponent}. Topology: a
+ * acknowledging key managers on a real Sk stream (to every instance, or to one: then commands
+ * reach them through {@link ClusterKeyManagers}), and a {@link KeyServiceComponent}. Topology: a
  * square A-B-D, A-C-D at {@value #SKR_BPS} bit/s per link; at the default 90 % that is
  * {@link #ADMISSIBLE} bit/s per link, so four 2 kbit/s services fill a side exactly (the core splits
  * a rate over both sides when no single route carries it, so any capacity left over on both sides
@@ -68,18 +70,23 @@ public final class KeyServiceCluster implements AutoCloseable {
         public final QkdTopologyManager topology;
         final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
         final KeyManagementManager km;
+        final ClusterKeyManagers remoteKms;
+        /** Null when the key managers are connected to another instance. */
         final AckingKeyManagers kms;
         public KeyServiceComponent services;
         private final TestClusterService cluster;
 
-        Instance(String name) throws Exception {
+        Instance(String name, boolean withKeyManagers) throws Exception {
             id = new NodeId(name);
             cluster = new TestClusterService(name);
             store = StoreTestAccess.activated(storage, cluster);
             topology = new QkdTopologyManager(store);
             km = new KeyManagementManager(new SimpleKeyManagementStore(), scheduler, ControllerSettings::defaults,
                     Clock.systemUTC());
-            kms = new AckingKeyManagers(km, List.of(A, B, C, D));
+            remoteKms = new ClusterKeyManagers(storage, cluster, messaging.view(id), km);
+            remoteKms.start();
+            km.useRemote(remoteKms);
+            kms = withKeyManagers ? new AckingKeyManagers(km, List.of(A, B, C, D)) : null;
             services = wired();
         }
 
@@ -120,7 +127,10 @@ public final class KeyServiceCluster implements AutoCloseable {
 
         void stop() {
             services.deactivate();
-            kms.close();
+            if (kms != null) {
+                kms.close();
+            }
+            remoteKms.close();
             scheduler.shutdownNow();
             topology.close();
             StoreTestAccess.deactivate(store);
@@ -137,10 +147,18 @@ public final class KeyServiceCluster implements AutoCloseable {
      * {@code reporting} (every instance when negative), as when all agents connect there.
      */
     static KeyServiceCluster start(int count, int reporting) throws Exception {
+        return start(count, reporting, -1);
+    }
+
+    /**
+     * As {@link #start(int, int)}, with the key managers connected only to the instance of index
+     * {@code keyManagersAt} (every instance when negative).
+     */
+    static KeyServiceCluster start(int count, int reporting, int keyManagersAt) throws Exception {
         KeyServiceCluster c = new KeyServiceCluster();
         try {
             for (int n = 1; n <= count; n++) {
-                c.instances.add(c.new Instance("instance-" + n));
+                c.instances.add(c.new Instance("instance-" + n, keyManagersAt < 0 || keyManagersAt == n - 1));
             }
             QkdTopologyManager t = c.instances.get(0).topology;
             t.applyInventory(node(A, linkEnd(AB, A, B, QKDL_STATUS_ACTIVE), linkEnd(AC, A, C, QKDL_STATUS_ACTIVE)));

@@ -3,6 +3,7 @@ package org.qkdnf.controller.app.testing;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -43,6 +44,8 @@ public final class AckingKeyManagers implements AutoCloseable {
     private final Server server;
     private final ManagedChannel channel;
     private final List<StreamObserver<ConnectRequest>> streams = new ArrayList<>();
+    /** Node id, then the service id of every route it was told to install. */
+    private final List<String> installs = new CopyOnWriteArrayList<>();
 
     /** Connects one acknowledging key manager per node and waits until each reported its pools. */
     public AckingKeyManagers(KeyManagementManager km, List<String> nodes) throws Exception {
@@ -66,6 +69,11 @@ public final class AckingKeyManagers implements AutoCloseable {
         }
     }
 
+    /** {@code node + " " + service id} of every InstallRoute acknowledged so far, in arrival order. */
+    public List<String> installs() {
+        return installs;
+    }
+
     @Override
     public void close() {
         channel.shutdownNow();
@@ -86,8 +94,10 @@ public final class AckingKeyManagers implements AutoCloseable {
         final CompletableFuture<Void> acked = new CompletableFuture<>();
         final AtomicLong seq = new AtomicLong();
         final StreamObserver<ConnectRequest> out;
+        final String node;
 
         Kms(String node) {
+            this.node = node;
             Metadata h = new Metadata();
             h.put(PEER, node);
             out = KeyManagementServiceGrpc.newStub(channel)
@@ -106,6 +116,9 @@ public final class AckingKeyManagers implements AutoCloseable {
             if (r.hasHelloAck()) {
                 acked.complete(null);
             } else {
+                if (r.getCommand().hasInstallRoute()) {
+                    installs.add(node + " " + r.getCommand().getInstallRoute().getRoute().getServiceId());
+                }
                 send(ConnectRequest.newBuilder().setCommandResult(CommandResult.newBuilder()
                         .setRequestId(r.getCommand().getRequestId())
                         .setResult(OperationResult.newBuilder().setCode(Status.Code.OK.value()).setMessage("ok"))));
