@@ -5,6 +5,7 @@ import java.util.Optional;
 import org.onosproject.net.DeviceId;
 import org.onosproject.net.MastershipRole;
 import org.onosproject.net.PortNumber;
+import org.onosproject.net.device.DeviceAdminService;
 import org.onosproject.net.device.DeviceProvider;
 import org.onosproject.net.device.DeviceProviderService;
 import org.onosproject.net.provider.AbstractProvider;
@@ -26,11 +27,13 @@ final class QkdDeviceProvider extends AbstractProvider implements DeviceProvider
     private static final Logger log = LoggerFactory.getLogger(QkdDeviceProvider.class);
 
     private final QkdTopologyService topology;
+    private final DeviceAdminService admin;
     private volatile DeviceProviderService service;
 
-    QkdDeviceProvider(QkdTopologyService topology) {
+    QkdDeviceProvider(QkdTopologyService topology, DeviceAdminService admin) {
         super(QkdDescriptions.PROVIDER_ID);
         this.topology = topology;
+        this.admin = admin;
     }
 
     void attach(DeviceProviderService s) {
@@ -43,8 +46,14 @@ final class QkdDeviceProvider extends AbstractProvider implements DeviceProvider
         service.updatePorts(id, QkdDescriptions.ports(n));
     }
 
+    /**
+     * A node removed from the QKD topology: its device goes offline, then is deleted from ONOS's
+     * store (a provider service cannot delete a device; ONOS's own providers ask the admin service).
+     */
     void remove(String qkdnId) {
-        service.deviceDisconnected(QkdDescriptions.deviceId(qkdnId));
+        DeviceId id = QkdDescriptions.deviceId(qkdnId);
+        service.deviceDisconnected(id);
+        admin.removeDevice(id);
     }
 
     @Override

@@ -8,6 +8,7 @@ import org.onosproject.cluster.LeadershipEvent;
 import org.onosproject.cluster.LeadershipEventListener;
 import org.onosproject.cluster.LeadershipService;
 import org.onosproject.cluster.NodeId;
+import org.onosproject.net.device.DeviceAdminService;
 import org.onosproject.net.device.DeviceProviderRegistry;
 import org.onosproject.net.link.LinkProviderRegistry;
 import org.osgi.service.component.annotations.Activate;
@@ -49,6 +50,9 @@ public class QkdTopologyPublisher {
     protected LinkProviderRegistry linkProviderRegistry;
 
     @Reference(cardinality = ReferenceCardinality.MANDATORY)
+    protected DeviceAdminService deviceAdminService;
+
+    @Reference(cardinality = ReferenceCardinality.MANDATORY)
     protected QkdTopologyService topology;
 
     @Reference(cardinality = ReferenceCardinality.MANDATORY)
@@ -68,7 +72,7 @@ public class QkdTopologyPublisher {
     @Activate
     protected void activate() {
         localNode = clusterService.getLocalNode().id();
-        devices = new QkdDeviceProvider(topology);
+        devices = new QkdDeviceProvider(topology, deviceAdminService);
         links = new QkdLinkProvider();
         devices.attach(deviceProviderRegistry.register(devices));
         links.attach(linkProviderRegistry.register(links));

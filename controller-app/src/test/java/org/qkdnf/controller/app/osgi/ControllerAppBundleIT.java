@@ -405,7 +405,7 @@ class ControllerAppBundleIT {
             j.closeEntry();
             for (String cls : List.of(StandInOnosServices.class.getSimpleName(), StandInCoreService.class.getSimpleName(),
                     StandInAuditService.class.getSimpleName(), StandInApiDocService.class.getSimpleName(),
-                    StandInProviderRegistries.class.getSimpleName())) {
+                    StandInProviderRegistries.class.getSimpleName(), StandInDeviceAdminService.class.getSimpleName())) {
                 j.putNextEntry(new JarEntry(pkg + "/" + cls + ".class"));
                 try (InputStream in = Files.newInputStream(classes.resolve(pkg + "/" + cls + ".class"))) {
                     in.transferTo(j);

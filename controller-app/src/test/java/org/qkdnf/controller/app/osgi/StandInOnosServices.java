@@ -9,6 +9,7 @@ import org.onosproject.cluster.LeadershipServiceAdapter;
 import org.onosproject.core.CoreService;
 import org.onosproject.net.config.NetworkConfigRegistry;
 import org.onosproject.net.config.NetworkConfigRegistryAdapter;
+import org.onosproject.net.device.DeviceAdminService;
 import org.onosproject.net.device.DeviceProviderRegistry;
 import org.onosproject.net.link.LinkProviderRegistry;
 import org.onosproject.net.link.LinkProviderRegistryAdapter;
@@ -41,6 +42,7 @@ public class StandInOnosServices implements BundleActivator {
         context.registerService(ClusterCommunicationService.class, new ClusterCommunicationServiceAdapter(), null);
         context.registerService(NetworkConfigRegistry.class, new NetworkConfigRegistryAdapter(), null);
         context.registerService(DeviceProviderRegistry.class, new StandInProviderRegistries(), null);
+        context.registerService(DeviceAdminService.class, StandInDeviceAdminService.create(), null);
         context.registerService(LinkProviderRegistry.class, new LinkProviderRegistryAdapter(), null);
     }
 

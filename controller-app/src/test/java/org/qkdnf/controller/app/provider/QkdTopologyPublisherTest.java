@@ -52,6 +52,7 @@ class QkdTopologyPublisherTest {
         topology = new QkdTopologyManager(store);
         publisher.deviceProviderRegistry = devices;
         publisher.linkProviderRegistry = links;
+        publisher.deviceAdminService = devices.adminService();
         publisher.topology = topology;
         publisher.leadershipService = leadership.view(new NodeId("instance-1"));
         publisher.clusterService = cluster;
@@ -102,7 +103,7 @@ class QkdTopologyPublisherTest {
     }
 
     @Test
-    void aLinkThatGoesDownVanishesAndARemovedNodeGoesOffline() throws Exception {
+    void aLinkThatGoesDownVanishes() throws Exception {
         publisher.activate();
         topology.applyInventory(node(A, linkEnd(AB, A, B, QKDL_STATUS_ACTIVE)));
         topology.applyInventory(node(B, linkEnd(AB, B, A, QKDL_STATUS_ACTIVE)));
@@ -110,10 +111,23 @@ class QkdTopologyPublisherTest {
 
         topology.applyInventory(node(B, linkEnd(AB, B, A, QKDL_STATUS_OFF)));
         eventually(() -> onosLinks().discoveredLinkDescriptions().isEmpty());
+        assertThat(devices.online).containsOnly(QkdDescriptions.deviceId(A), QkdDescriptions.deviceId(B));
+    }
+
+    @Test
+    void aRemovedNodesLinksVanishAndItsDeviceIsDeleted() throws Exception {
+        publisher.activate();
+        topology.applyInventory(node(A, linkEnd(AB, A, B, QKDL_STATUS_ACTIVE)));
+        topology.applyInventory(node(B, linkEnd(AB, B, A, QKDL_STATUS_ACTIVE)));
+        eventually(() -> onosLinks().discoveredLinkDescriptions().size() == 2);
 
         topology.removeNode(B);
-        eventually(() -> !devices.online.contains(QkdDescriptions.deviceId(B)));
+
+        eventually(() -> !devices.devices.containsKey(QkdDescriptions.deviceId(B)));
+        assertThat(onosLinks().vanishedDpid()).as("its links vanished").containsExactly(QkdDescriptions.deviceId(B));
+        assertThat(devices.devices).containsOnlyKeys(QkdDescriptions.deviceId(A));
         assertThat(devices.online).containsOnly(QkdDescriptions.deviceId(A));
+        assertThat(devices.removals).hasValue(1);
     }
 
     @Test
