@@ -140,6 +140,8 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
     /** Latest state of links whose event the executor has not handled yet (see onTopologyEventAsync). */
     private final Map<String, PendingLink> pendingLinks = new ConcurrentHashMap<>();
     private final QkdTopologyListener topologyListener = this::onTopologyEventAsync;
+    /** Executor only: bumped by {@link #degradedRetryWindowChanged}; FAILED checks of an older one do nothing. */
+    private long failureSchedule;
     private volatile boolean started;
 
     /** Restores the services of {@code store}; {@link #start()} begins to follow the topology. */
@@ -495,6 +497,26 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
                 log.info("admissible fraction {}: {} key services displaced", fraction, displaced.size());
             }
             return durable();
+        });
+    }
+
+    /**
+     * Applies the settings' {@code degradedRetryWindow} now in force to the services already
+     * DEGRADED (otherwise a service keeps the deadline it was given when it became DEGRADED): each
+     * becomes FAILED once the new window has passed since it became DEGRADED, at once if that is
+     * already past, never with a zero window. Completes once re-scheduled.
+     */
+    public CompletableFuture<Void> degradedRetryWindowChanged() {
+        return submit(() -> {
+            failureSchedule++;
+            for (KeyService s : services.values()) {
+                if (s.getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED) {
+                    scheduleFailure(s);
+                }
+            }
+            log.info("degraded retry window {} applied to the DEGRADED key services",
+                    topology.settings().degradedRetryWindow());
+            return CompletableFuture.completedFuture(null);
         });
     }
 
@@ -879,9 +901,11 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
         long delayMs = Math.max(0, Instant.ofEpochSecond(since.getSeconds(), since.getNanos()).plus(window).toEpochMilli()
                 - clock.millis());
         String id = degraded.getServiceId();
+        long schedule = failureSchedule;
         executor.schedule(() -> serial.run(id, () -> {
             KeyService s = services.get(id);
-            if (s != null && s.getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED && s.getUpdatedAt().equals(since)) {
+            if (schedule == failureSchedule && s != null && s.getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED
+                    && s.getUpdatedAt().equals(since)) {
                 admission.release(id);
                 commit(s.toBuilder().setState(KeyServiceState.KEY_SERVICE_STATE_FAILED)
                         .setReason("degraded for longer than " + window + ": " + s.getReason())

@@ -758,6 +758,23 @@ class KeyServiceManagerTest {
         ok(services.delete(s.getServiceId()));
         assertThat(services.list()).isEmpty();
     }
+
+    /** A shorter retry window applied to a service already DEGRADED under a long one makes it FAILED. */
+    @Test
+    void aNewRetryWindowReachesServicesAlreadyDegraded() throws Exception {
+        topology.updateSettings(topology.settings().withDegradedRetryWindow(java.time.Duration.ofHours(1)));
+        KeyService s = ok(services.create(spec(A, B, 1_000, Protection.PROTECTION_NONE)));
+        topology.applyPerformance(A, perf(s.getRoutes(0).getQkdlIds(0), QKDL_STATUS_OFF, 0, 0.5));
+        eventually(() -> services.get(s.getServiceId()).get().getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED);
+
+        topology.updateSettings(topology.settings().withDegradedRetryWindow(java.time.Duration.ofMillis(200)));
+        ok(services.degradedRetryWindowChanged());
+
+        eventually(() -> services.get(s.getServiceId()).get().getState() == KeyServiceState.KEY_SERVICE_STATE_FAILED);
+        assertThat(services.get(s.getServiceId()).get().getReason()).contains("degraded for longer than PT0.2S");
+        assertNothingReserved();
+    }
+
     /**
      * A lowered admissible fraction displaces the newest services over the new limit while the
      * manager keeps serving; raising it restores them; a fraction out of range is refused naming it.

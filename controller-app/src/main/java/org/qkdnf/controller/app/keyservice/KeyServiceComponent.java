@@ -303,6 +303,24 @@ public class KeyServiceComponent implements KeyServicesService {
         });
     }
 
+    /**
+     * The settings' degraded retry window changed: the leader's running manager applies it to the
+     * services already DEGRADED (a manager started later schedules them with it anyway).
+     */
+    public void degradedRetryWindowChanged() {
+        leadershipThread.execute(() -> {
+            LeaderRun current = run;
+            if (current != null) {
+                current.manager().degradedRetryWindowChanged().whenComplete((v, e) -> {
+                    if (e != null) {
+                        log.warn("key services: new degraded retry window not applied by term {}: {}", current.term(),
+                                e.toString());
+                    }
+                });
+            }
+        });
+    }
+
     /** The fraction in force (the netcfg policy's, else the default). */
     public double admissibleFraction() {
         return admissibleFraction;

@@ -66,6 +66,8 @@ public class QkdPolicyManager {
     private final NetworkConfigListener listener = this::configChanged;
     private ApplicationId appId;
     private ExecutorService thread;
+    /** The retry window this instance last applied (policy thread); null before the first policy. */
+    private Duration appliedRetryWindow;
 
     @Activate
     protected void activate() {
@@ -111,6 +113,7 @@ public class QkdPolicyManager {
         if (config == null) {
             updateSettings(ControllerSettings.KEY_SERVICE_PREEMPTION_DEFAULT,
                     ControllerSettings.DEGRADED_RETRY_WINDOW_DEFAULT, Optional.empty());
+            retryWindowApplied(ControllerSettings.DEGRADED_RETRY_WINDOW_DEFAULT);
             keyServices.setAdmissibleFraction(KeyServiceComponent.ADMISSIBLE_FRACTION_DEFAULT);
             log.info("netcfg {} removed: default key-service policy", QkdPolicyConfig.KEY);
             return;
@@ -123,12 +126,25 @@ public class QkdPolicyManager {
             return;
         }
         // Settings first: the services a lower fraction degrades then get this policy's retry window.
-        updateSettings(config.preemption().orElse(ControllerSettings.KEY_SERVICE_PREEMPTION_DEFAULT),
-                config.degradedRetryWindow().orElse(ControllerSettings.DEGRADED_RETRY_WINDOW_DEFAULT),
+        Duration window = config.degradedRetryWindow().orElse(ControllerSettings.DEGRADED_RETRY_WINDOW_DEFAULT);
+        updateSettings(config.preemption().orElse(ControllerSettings.KEY_SERVICE_PREEMPTION_DEFAULT), window,
                 config.qberDegradedThreshold());
+        retryWindowApplied(window);
         keyServices.setAdmissibleFraction(config.admissibleFraction()
                 .orElse(KeyServiceComponent.ADMISSIBLE_FRACTION_DEFAULT));
         log.info("Applied netcfg {}: {}", QkdPolicyConfig.KEY, config.node());
+    }
+
+    /**
+     * Hands a changed window to the key services, whose leader re-schedules the services already
+     * DEGRADED. Tracked per instance, not from the settings: another instance applying the same
+     * netcfg event may have written them first. Policy thread only.
+     */
+    private void retryWindowApplied(Duration window) {
+        if (!window.equals(appliedRetryWindow)) {
+            appliedRetryWindow = window;
+            keyServices.degradedRetryWindowChanged();
+        }
     }
 
     /** One settings write, and none when nothing changes (every write is an event on every instance). */

@@ -147,6 +147,25 @@ class QkdPolicyManagerTest {
         eventually(() -> cluster.instance(0).topology.settings().degradedRetryWindow().isZero());
     }
 
+    /** A window changed later reaches the services already DEGRADED, without a leader change. */
+    @Test
+    void aChangedRetryWindowReachesServicesAlreadyDegraded() throws Exception {
+        var services = cluster.instance(0).services;
+        for (int n = 0; n < 8; n++) {
+            services.create(KeyServiceCluster.spec(2_000)).get(20, TimeUnit.SECONDS);
+        }
+        netcfg.applyConfig(APP, QkdPolicyConfig.class, json("{\"admissibleFraction\": 0.5}"));
+        eventually(() -> services.list().stream()
+                .filter(s -> s.getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED).count() == 4);
+
+        netcfg.applyConfig(APP, QkdPolicyConfig.class, json("{\"admissibleFraction\": 0.5, \"degradedRetryWindowS\": 1}"));
+
+        eventually(() -> services.list().stream()
+                .filter(s -> s.getState() == KeyServiceState.KEY_SERVICE_STATE_FAILED).count() == 4);
+        assertThat(services.list()).extracting(KeyService::getState).containsOnly(
+                KeyServiceState.KEY_SERVICE_STATE_ACTIVE, KeyServiceState.KEY_SERVICE_STATE_FAILED);
+    }
+
     @Test
     void anInvalidPolicyIsRefusedNamingTheField() {
         assertThatThrownBy(() -> netcfg.applyConfig(APP, QkdPolicyConfig.class, json("{\"admissibleFraction\": 1.5}")))
