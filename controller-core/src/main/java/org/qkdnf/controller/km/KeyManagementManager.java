@@ -335,8 +335,7 @@ public final class KeyManagementManager implements KeyManagementAdminService {
     private List<CompletableFuture<CommandResult>> sendToAll(KeyRoute r, KmsCommand command, Duration t) {
         List<CompletableFuture<CommandResult>> acks = new ArrayList<>(r.getRouteQkdnIdsCount());
         for (String node : r.getRouteQkdnIdsList()) {
-            acks.add(commands.isConnected(node) || !remote.isConnected(node) ? commands.submit(node, command, t)
-                    : remote.submit(node, command, t));
+            acks.add(commands.isConnected(node) ? commands.submit(node, command, t) : remote.submit(node, command, t));
         }
         return acks;
     }

@@ -87,15 +87,21 @@ public final class ClusterKeyManagers implements RemoteKeyManagers, AutoCloseabl
         messaging.removeSubscriber(COMMANDS);
     }
 
+    /** Called on the stream's thread: a failed map write is logged, never thrown into the stream. */
     @Override
     public void localSession(String qkdnId, boolean connected) {
-        if (connected) {
-            sessions.put(qkdnId, self.id().getBytes(StandardCharsets.UTF_8));
-            return;
-        }
-        Versioned<byte[]> v = sessions.get(qkdnId);
-        if (v != null && self.equals(holder(v))) {  // not a newer stream at another instance
-            sessions.remove(qkdnId, v.version());
+        try {
+            if (connected) {
+                sessions.put(qkdnId, self.id().getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            Versioned<byte[]> v = sessions.get(qkdnId);
+            if (v != null && self.equals(holder(v))) {  // not a newer stream at another instance
+                sessions.remove(qkdnId, v.version());
+            }
+        } catch (RuntimeException e) {  // StorageException: the cluster's map is unreachable now
+            log.warn("key manager of node {}: its stream {} here could not be recorded in {} ({}); other instances "
+                    + "reach it once it reconnects", qkdnId, connected ? "starting" : "ending", SESSIONS_MAP, e.toString());
         }
     }
 
