@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 import io.grpc.Status;
@@ -21,6 +22,8 @@ import org.onosproject.cluster.NodeId;
 import org.onosproject.store.cluster.messaging.ClusterCommunicationService;
 import org.onosproject.store.cluster.messaging.MessageSubject;
 import org.onosproject.store.service.ConsistentMap;
+import org.onosproject.store.service.MapEvent;
+import org.onosproject.store.service.MapEventListener;
 import org.onosproject.store.service.Serializer;
 import org.onosproject.store.service.StorageService;
 import org.onosproject.store.service.Versioned;
@@ -41,7 +44,14 @@ import org.slf4j.LoggerFactory;
  * and sends back the key manager's CommandResult, or the status it failed with (UNAVAILABLE when
  * the stream ended, DEADLINE_EXCEEDED naming the node), in {@link ForwardedRequests}' answer form.
  *
- * <p>Threads: any; the map is the cluster's and the local manager is thread-safe. Forwarded
+ * <p>Which instance holds a stream is read from {@code holders}, a copy of the map kept by its
+ * events, since the leader asks for every node of every route it installs (a consensus read each
+ * would slow setups down). An event still on its way makes a command fail UNAVAILABLE at worst
+ * (the instance asked answers that the key manager is not connected there), as when the stream
+ * ends while the command travels.
+ *
+ * <p>Threads: any; the map is the cluster's, {@code holders} is concurrent and written by the
+ * map's event thread (and {@link #start}), and the local manager is thread-safe. Forwarded
  * commands are handled on ONOS's messaging threads and never block them (the result completes
  * on the stream's inbound thread or the timeout scheduler).
  */
@@ -61,6 +71,8 @@ public final class ClusterKeyManagers implements RemoteKeyManagers, AutoCloseabl
     private final KeyManagementManager local;
     private final NodeId self;
     private final ConsistentMap<String, byte[]> sessions;
+    private final Map<String, NodeId> holders = new ConcurrentHashMap<>();
+    private final MapEventListener<String, byte[]> sessionListener = this::sessionChanged;
 
     public ClusterKeyManagers(StorageService storage, ClusterService cluster, ClusterCommunicationService messaging,
                               KeyManagementManager local) {
@@ -74,9 +86,13 @@ public final class ClusterKeyManagers implements RemoteKeyManagers, AutoCloseabl
 
     /** Forgets the streams a previous life of this instance held, then serves forwarded commands. */
     public void start() {
+        sessions.addListener(sessionListener);
         for (Map.Entry<String, Versioned<byte[]>> e : sessions.entrySet()) {
-            if (self.equals(holder(e.getValue()))) {
+            NodeId at = holder(e.getValue());
+            if (self.equals(at)) {
                 sessions.remove(e.getKey(), e.getValue().version());
+            } else {
+                holders.putIfAbsent(e.getKey(), at);  // an event handled meanwhile is as new or newer
             }
         }
         messaging.addSubscriber(COMMANDS, Function.identity(), this::forwarded, Function.identity());
@@ -85,6 +101,15 @@ public final class ClusterKeyManagers implements RemoteKeyManagers, AutoCloseabl
     @Override
     public void close() {
         messaging.removeSubscriber(COMMANDS);
+        sessions.removeListener(sessionListener);
+    }
+
+    private void sessionChanged(MapEvent<String, byte[]> event) {
+        if (event.type() == MapEvent.Type.REMOVE) {
+            holders.remove(event.key());
+        } else if (event.newValue() != null) {
+            holders.put(event.key(), holder(event.newValue()));
+        }
     }
 
     /** Called on the stream's thread: a failed map write is logged, never thrown into the stream. */
@@ -156,8 +181,7 @@ public final class ClusterKeyManagers implements RemoteKeyManagers, AutoCloseabl
 
     /** The other, live instance holding {@code qkdnId}'s stream; null when none does. */
     private NodeId elsewhere(String qkdnId) {
-        Versioned<byte[]> v = sessions.get(qkdnId);
-        NodeId at = v == null ? null : holder(v);
+        NodeId at = holders.get(qkdnId);
         if (at == null || at.equals(self)) {
             return null;
         }
