@@ -76,12 +76,15 @@ import org.slf4j.LoggerFactory;
  * leader cannot write any more; the former leader closes its manager when it hears of the change.
  * Performance figures stay on the instance whose agent reported them, so every instance relays its
  * figures to the leader ({@link PerformanceRelay}), whose manager sees them through
- * {@link RelayedPerformanceTopology}.
+ * {@link RelayedPerformanceTopology}. Nc topology watches on every instance are fed with the
+ * leader's manager's changes ({@link ClusterTopologyWatch}).
  *
  * <p>Threads: leadership changes and policy changes run on the {@code qkdnf-key-services-leadership}
  * thread, which alone writes {@code run} and {@code admissibleFraction} (volatile for the request
- * threads). Forwarded requests are answered on the manager's thread (through its futures). Map
- * listeners run on ONOS's event threads and only decode and hand on.
+ * threads) and owns {@code knownLeader}; topology changes another instance broadcast are handled
+ * there too, in order. Forwarded requests are answered on the manager's thread (through its
+ * futures), which also hands its topology changes on. Map listeners run on ONOS's event threads and
+ * only decode and hand on.
  */
 @Component(immediate = true, service = {KeyServicesService.class, KeyServiceComponent.class})
 public class KeyServiceComponent implements KeyServicesService {
