@@ -2,6 +2,7 @@ package org.qkdnf.kms.relay;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.List;
 
 import org.qkdnf.proto.keyrelay.v1.PoolRange;
@@ -47,6 +48,11 @@ public final class HopCipher {
     public static final int TAG_BYTES = 16;
 
     private static final byte[] DOMAIN = "qkdnf.keyrelay.v1/hop".getBytes(StandardCharsets.US_ASCII);
+    /**
+     * Piece of a message encrypted and MACed together: a multiple of Poly1305's 16-byte block
+     * (so no piece leaves a partial block behind) small enough to stay in the L1/L2 cache.
+     */
+    static final int PIECE_BYTES = 16 * 1024;
 
     private HopCipher() {
     }
@@ -59,6 +65,59 @@ public final class HopCipher {
      * @param ciphertext the ciphertext the message carries (or will carry)
      */
     public static byte[] tag(byte[] macKey, RelayHopRequestOrBuilder header, byte[] ciphertext) {
+        Poly1305 mac = begin(macKey, header, ciphertext.length);
+        mac.update(ciphertext, 0, ciphertext.length);
+        return finish(mac);
+    }
+
+    /**
+     * Encrypts and tags in one pass over memory: writes {@code data XOR pad[padOffset ..)} into
+     * {@code out} (also XOR {@code strip} when not null: a relay node swaps the previous hop's pad
+     * for this one's without writing the plaintext out) and returns the tag of {@link #tag} over
+     * the header and {@code out}. It works in pieces of {@link #PIECE_BYTES}, each MACed while it
+     * is still in the CPU cache, instead of a second pass over the whole message.
+     * {@code out} may be {@code data}.
+     */
+    static byte[] encryptAndTag(byte[] macKey, RelayHopRequestOrBuilder header, byte[] out, byte[] data,
+                                KeySlice strip, byte[] pad, int padOffset) {
+        int n = data.length;
+        Poly1305 mac = begin(macKey, header, n);
+        for (int off = 0; off < n; off += PIECE_BYTES) {
+            int len = Math.min(PIECE_BYTES, n - off);
+            if (strip == null) {
+                OneTimePad.xorInto(out, off, data, off, pad, padOffset + off, len);
+            } else {
+                OneTimePad.xorInPlace(out, off, strip.bytes(), strip.offset() + off, pad, padOffset + off, len);
+            }
+            mac.update(out, off, len);
+        }
+        return finish(mac);
+    }
+
+    /**
+     * Checks the tag over the header and {@code data} and decrypts {@code data} in place with
+     * {@code pad}, in the same pieces as {@link #encryptAndTag}. On a bad tag {@code data} is
+     * zeroed (it was decrypted with key that is now discarded) and false returned: the caller must
+     * not use it. The tag check is constant-time as in {@link #verify}.
+     */
+    static boolean verifyAndDecrypt(byte[] macKey, RelayHopRequestOrBuilder header, byte[] data, KeySlice pad,
+                                    byte[] tag) {
+        int n = data.length;
+        Poly1305 mac = begin(macKey, header, n);
+        for (int off = 0; off < n; off += PIECE_BYTES) {
+            int len = Math.min(PIECE_BYTES, n - off);
+            mac.update(data, off, len);
+            OneTimePad.xorInto(data, off, data, off, pad.bytes(), pad.offset() + off, len);
+        }
+        boolean ok = tag.length == TAG_BYTES && MessageDigest.isEqual(finish(mac), tag);
+        if (!ok) {
+            Arrays.fill(data, (byte) 0);
+        }
+        return ok;
+    }
+
+    /** A Poly1305 that has absorbed the canonical encoding up to the ciphertext's bytes. */
+    private static Poly1305 begin(byte[] macKey, RelayHopRequestOrBuilder header, int ciphertextLength) {
         if (macKey.length != MAC_KEY_BYTES) {
             throw new IllegalArgumentException("macKey: must be " + MAC_KEY_BYTES + " bytes, got " + macKey.length);
         }
@@ -75,8 +134,11 @@ public final class HopCipher {
         in.u32(header.getHopIndex());
         in.range(header.getPadRange());
         in.range(header.getMacKeyRange());
-        in.u64(ciphertext.length);
-        mac.update(ciphertext, 0, ciphertext.length);
+        in.u64(ciphertextLength);
+        return mac;
+    }
+
+    private static byte[] finish(Poly1305 mac) {
         byte[] out = new byte[TAG_BYTES];
         mac.doFinal(out, 0);
         return out;

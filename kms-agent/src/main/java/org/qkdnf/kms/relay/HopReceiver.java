@@ -134,7 +134,7 @@ final class HopReceiver {
             counters.authBitsReceived.add(HopCipher.MAC_KEY_BITS);
             cursor.inOrder(claim, new LaneCursor.Work() {
                 @Override
-                public void run(byte[] macKey, byte[] pad) {
+                public void run(byte[] macKey, KeySlice pad) {
                     CompletableFuture<RelayHopResponse> r;
                     try {
                         r = deliver(request, hop, serviceId, macKey, pad, counters);
@@ -172,16 +172,24 @@ final class HopReceiver {
 
     /**
      * The part of a message that uses its key, run once the key's watermark is durable, in the
-     * lane's order: verifies the tag, decrypts, and delivers or forwards the key.
+     * lane's order: verifies the tag, then decrypts and delivers the key (last hop) or swaps this
+     * hop's pad for the next hop's in one pass and forwards it.
      */
     private CompletableFuture<RelayHopResponse> deliver(RelayHopRequest request, Hop hop, UUID serviceId, byte[] macKey,
-                                                        byte[] pad, RelayCounters.Link counters) {
+                                                        KeySlice pad, RelayCounters.Link counters) {
         long sequence = request.getSequence();
         List<String> route = request.getRouteQkdnIdsList();
         int index = request.getHopIndex();
-        long padBits = pad.length * 8L;
+        long padBits = pad.length() * 8L;
         byte[] data = request.getCiphertext().toByteArray();
-        if (!HopCipher.verify(macKey, request, data, request.getTag().toByteArray())) {
+        byte[] tag = request.getTag().toByteArray();
+        // Last hop: check and decrypt in one pass (data is zeroed if the tag fails). Otherwise data
+        // stays ciphertext until the forward swaps the pads, so the plaintext is never written here.
+        boolean lastHop = index == route.size() - 1;
+        boolean decrypted = lastHop && data.length == pad.length();
+        boolean tagOk = decrypted ? HopCipher.verifyAndDecrypt(macKey, request, data, pad, tag)
+                : HopCipher.verify(macKey, request, data, tag);
+        if (!tagOk) {
             throw RelayException.at(hop, Status.Code.DATA_LOSS, "tag: the Poly1305 tag does not verify over the "
                     + "header and " + data.length + " bytes of ciphertext (altered or truncated in transit); "
                     + "its key (pad_range, mac_key_range) is spent at both ends and not used");
@@ -191,15 +199,15 @@ final class HopReceiver {
         }
         long last = sequences.accept(serviceId, sequence);
         if (last != 0) {
+            Arrays.fill(data, (byte) 0);
             throw RelayException.at(hop, Status.Code.FAILED_PRECONDITION, "sequence: "
                     + Long.toUnsignedString(sequence) + " is not above " + Long.toUnsignedString(last)
                     + ", the last accepted for service " + serviceId + " (a replayed message)");
         }
-        OneTimePad.xorInPlace(data, pad);  // data is the key from here on
         counters.messagesReceived.increment();
         counters.bitsReceived.add(padBits);
 
-        if (index == route.size() - 1) {
+        if (lastHop) {  // data is the key from here on
             try {
                 sink.accept(serviceId, sequence, data);
             } catch (RelayException e) {
@@ -213,18 +221,12 @@ final class HopReceiver {
         String next = route.get(index + 1);
         HopSender sender = senderByNode.apply(next);
         if (sender == null) {
-            Arrays.fill(data, (byte) 0);
             Hop nextHop = new Hop(index + 1, ctx.selfId, next, "?");
             RelayException e = RelayException.at(nextHop, Status.Code.FAILED_PRECONDITION,
                     "route_qkdn_ids: this node has no link to node " + next);
             return CompletableFuture.completedFuture(fail(request, nextHop, serviceId, e));
         }
-        CompletableFuture<RelayHopResponse> forwarded;
-        try {
-            forwarded = sender.send(serviceId, sequence, route, index + 1, data);
-        } finally {
-            Arrays.fill(data, (byte) 0);
-        }
+        CompletableFuture<RelayHopResponse> forwarded = sender.forward(serviceId, sequence, route, index + 1, data, pad);
         return forwarded.handle((r, t) -> {
             if (t == null) {
                 // the downstream result, success or the hop that failed, passes through unchanged

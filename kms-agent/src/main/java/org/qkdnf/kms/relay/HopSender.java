@@ -17,9 +17,9 @@ import java.util.concurrent.TimeoutException;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.ClientInterceptor;
-import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import org.qkdnf.common.tls.GrpcTls;
 import org.qkdnf.common.tls.TlsFiles;
@@ -84,7 +84,8 @@ final class HopSender implements AutoCloseable {
         this.lane = Lanes.laneId(neighbor.qkdlId(), ctx.selfId);
         List<ClientInterceptor> all = new ArrayList<>(interceptors);
         all.add(new ServerIdentityCheck(neighbor.qkdnId()));
-        this.channel = Grpc.newChannelBuilderForAddress(neighbor.host(), neighbor.port(), GrpcTls.channelCredentials(tls))
+        this.channel = NettyChannelBuilder.forAddress(neighbor.host(), neighbor.port(), GrpcTls.channelCredentials(tls))
+                .flowControlWindow(RelayNode.FLOW_CONTROL_WINDOW_BYTES)
                 .intercept(all)
                 .build();
         this.stub = KeyRelayServiceGrpc.newStub(channel);
@@ -108,6 +109,29 @@ final class HopSender implements AutoCloseable {
      */
     CompletableFuture<RelayHopResponse> send(UUID serviceId, long sequence, List<String> route, int hopIndex,
                                              byte[] plaintext) {
+        return send(serviceId, sequence, route, hopIndex, plaintext, null);
+    }
+
+    /**
+     * Re-encrypts a key that arrived as {@code ciphertext} under {@code inboundPad} (the previous
+     * hop's pad, lent for this call) for hop {@code hopIndex} and sends it: both pads in one pass,
+     * so the plaintext key is never written out on this node. {@code ciphertext} becomes the
+     * outgoing message's ciphertext; the caller must not use or change it afterwards.
+     *
+     * @return as {@link #send(UUID, long, List, int, byte[])}
+     */
+    CompletableFuture<RelayHopResponse> forward(UUID serviceId, long sequence, List<String> route, int hopIndex,
+                                                byte[] ciphertext, KeySlice inboundPad) {
+        if (inboundPad.length() != ciphertext.length) {
+            throw new IllegalArgumentException("inboundPad: " + inboundPad.length() + " bytes for "
+                    + ciphertext.length + " bytes of ciphertext");
+        }
+        return send(serviceId, sequence, route, hopIndex, ciphertext, inboundPad);
+    }
+
+    /** {@code strip} null: {@code data} is the plaintext, kept unchanged; else see {@link #forward}. */
+    private CompletableFuture<RelayHopResponse> send(UUID serviceId, long sequence, List<String> route, int hopIndex,
+                                                     byte[] data, KeySlice strip) {
         Hop hop = new Hop(hopIndex, ctx.selfId, neighbor.qkdnId(), neighbor.qkdlId());
         try {
             inFlight.acquire();
@@ -120,7 +144,7 @@ final class HopSender implements AutoCloseable {
         Pending sent;
         try {
             synchronized (laneLock) {
-                sent = sendLocked(hop, serviceId, sequence, route, plaintext, result);
+                sent = sendLocked(hop, serviceId, sequence, route, data, strip, result);
             }
         } catch (RelayException e) {
             ctx.failure(hop, serviceId, sequence, e);
@@ -148,8 +172,8 @@ final class HopSender implements AutoCloseable {
         });
     }
 
-    private Pending sendLocked(Hop hop, UUID serviceId, long sequence, List<String> route, byte[] plaintext,
-                               CompletableFuture<RelayHopResponse> result) {
+    private Pending sendLocked(Hop hop, UUID serviceId, long sequence, List<String> route, byte[] data,
+                               KeySlice strip, CompletableFuture<RelayHopResponse> result) {
         if (closed) {
             throw RelayException.at(hop, Status.Code.UNAVAILABLE, "this node is shutting down");
         }
@@ -162,7 +186,7 @@ final class HopSender implements AutoCloseable {
         long messageId = ++s.lastMessageId;
         Pending mine = new Pending(hop, serviceId, sequence, result, s, messageId);
         s.pending.put(messageId, mine);
-        long padBits = plaintext.length * 8L;
+        long padBits = data.length * 8L;
         long need = HopCipher.MAC_KEY_BITS + padBits;
         ReservedKey res = null;
         byte[] macKey = null;
@@ -171,13 +195,13 @@ final class HopSender implements AutoCloseable {
             res = ensureReservation(hop, need);
             long macOffset = reservationUsedBits;
             long padOffset = macOffset + HopCipher.MAC_KEY_BITS;
-            // taken whatever happens next: a slice is never offered twice
+            from = (int) (macOffset / 8);
+            // taken whatever happens next: a slice is never offered twice (and is erased below)
             reservationUsedBits += need;
             prefetchNextReservation(need);
             mine.reservation = res;
             counters.authBitsSent.add(HopCipher.MAC_KEY_BITS);
             byte[] chunk = res.key();
-            from = (int) (macOffset / 8);
             macKey = Arrays.copyOfRange(chunk, from, from + HopCipher.MAC_KEY_BYTES);
             RelayHopRequest.Builder b = RelayHopRequest.newBuilder()
                     .setServiceId(serviceId.toString())
@@ -188,9 +212,8 @@ final class HopSender implements AutoCloseable {
                     .setPadRange(RangeCodec.toProto(res.range(), neighbor.qkdlId(), padOffset, padBits))
                     .setMacKeyRange(RangeCodec.toProto(res.range(), neighbor.qkdlId(), macOffset,
                             HopCipher.MAC_KEY_BITS));
-            byte[] ciphertext = plaintext.clone();
-            OneTimePad.xorInPlace(ciphertext, chunk, (int) (padOffset / 8));
-            byte[] tag = HopCipher.tag(macKey, b, ciphertext);
+            byte[] ciphertext = strip == null ? new byte[data.length] : data;
+            byte[] tag = HopCipher.encryptAndTag(macKey, b, ciphertext, data, strip, chunk, (int) (padOffset / 8));
             b.setCiphertext(UnsafeByteOperations.unsafeWrap(ciphertext)).setTag(ByteString.copyFrom(tag));
             s.requests.onNext(b.build());
             counters.messagesSent.increment();
@@ -202,6 +225,8 @@ final class HopSender implements AutoCloseable {
         } finally {
             if (macKey != null) {
                 Arrays.fill(macKey, (byte) 0);
+            }
+            if (res != null) {
                 Arrays.fill(res.key(), from, from + (int) (need / 8), (byte) 0);
             }
         }
@@ -283,10 +308,14 @@ final class HopSender implements AutoCloseable {
         }
     }
 
-    /** Erases the current reservation; its unused rest is never used. Guarded by laneLock. */
+    /**
+     * Erases the unused rest of the current reservation, which is never used (each message erased
+     * the slices it used, so the whole reservation is zero afterwards). Guarded by laneLock.
+     */
     private void dropReservation() {
         if (reservation != null) {
-            reservation.erase();
+            byte[] key = reservation.key();
+            Arrays.fill(key, (int) (reservationUsedBits / 8), key.length, (byte) 0);
             reservation = null;
             reservationUsedBits = 0;
         }

@@ -51,9 +51,12 @@ final class LaneCursor {
         }
     }
 
-    /** The message's work: gets the MAC key and pad (erased after it returns), or why there are none. */
+    /**
+     * The message's work: gets the MAC key and a view of the pad in the reservation (both erased
+     * after it returns), or why there are none.
+     */
     interface Work {
-        void run(byte[] macKey, byte[] pad);
+        void run(byte[] macKey, KeySlice pad);
 
         void failed(Throwable cause);
     }
@@ -117,11 +120,11 @@ final class LaneCursor {
 
     private static void run(Claim claim, Work work) {
         byte[] macKey;
-        byte[] pad;
+        KeySlice pad;
         try {
-            macKey = read(claim.mac);
+            macKey = copy(lend(claim.mac));
             try {
-                pad = read(claim.pad);
+                pad = lend(claim.pad);
             } catch (RuntimeException e) {
                 Arrays.fill(macKey, (byte) 0);
                 throw e;
@@ -140,18 +143,23 @@ final class LaneCursor {
             work.run(macKey, pad);
         } finally {
             Arrays.fill(macKey, (byte) 0);
-            Arrays.fill(pad, (byte) 0);
+            Arrays.fill(pad.bytes(), pad.offset(), pad.offset() + pad.length(), (byte) 0);
         }
     }
 
-    /** Copies the slice's bits and erases them and the bits skipped before them. */
-    private static byte[] read(SliceClaim c) {
+    /** Erases the bits skipped before the slice and returns a view of the slice in its reservation. */
+    private static KeySlice lend(SliceClaim c) {
         byte[] key = c.reservation().join().key();
         int from = (int) (c.from() / 8);
         int to = (int) (c.to() / 8);
         Arrays.fill(key, (int) (c.skipFrom() / 8), from, (byte) 0);  // skipped by the peer: never used
-        byte[] out = Arrays.copyOfRange(key, from, to);
-        Arrays.fill(key, from, to, (byte) 0);
+        return new KeySlice(key, from, to - from);
+    }
+
+    /** Copies a (small) slice out of its reservation and erases it there. */
+    private static byte[] copy(KeySlice s) {
+        byte[] out = Arrays.copyOfRange(s.bytes(), s.offset(), s.offset() + s.length());
+        Arrays.fill(s.bytes(), s.offset(), s.offset() + s.length(), (byte) 0);
         return out;
     }
 

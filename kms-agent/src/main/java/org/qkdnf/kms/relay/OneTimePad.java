@@ -46,4 +46,36 @@ public final class OneTimePad {
             data[i] ^= pad[padOffset + i];
         }
     }
+
+    /**
+     * Writes {@code data[dataOffset ..) XOR pad[padOffset ..)}, {@code length} bytes, into
+     * {@code out} at {@code outOffset}; {@code out} may be {@code data} at the same offset.
+     *
+     * @throws IndexOutOfBoundsException when an array is too short
+     */
+    static void xorInto(byte[] out, int outOffset, byte[] data, int dataOffset, byte[] pad, int padOffset,
+                        int length) {
+        java.util.Objects.checkFromIndexSize(outOffset, length, out.length);
+        java.util.Objects.checkFromIndexSize(dataOffset, length, data.length);
+        java.util.Objects.checkFromIndexSize(padOffset, length, pad.length);
+        for (int i = 0; i < length; i++) {
+            out[outOffset + i] = (byte) (data[dataOffset + i] ^ pad[padOffset + i]);
+        }
+    }
+
+    /**
+     * XORs {@code padA[offsetA ..)} and {@code padB[offsetB ..)} into {@code data[offset ..)},
+     * {@code length} bytes: a relay node takes one hop's pad off and puts the next hop's on in one
+     * pass, so the plaintext key is never written to memory there.
+     *
+     * @throws IndexOutOfBoundsException when an array is too short
+     */
+    static void xorInPlace(byte[] data, int offset, byte[] padA, int offsetA, byte[] padB, int offsetB, int length) {
+        java.util.Objects.checkFromIndexSize(offset, length, data.length);
+        java.util.Objects.checkFromIndexSize(offsetA, length, padA.length);
+        java.util.Objects.checkFromIndexSize(offsetB, length, padB.length);
+        for (int i = 0; i < length; i++) {
+            data[offset + i] ^= (byte) (padA[offsetA + i] ^ padB[offsetB + i]);
+        }
+    }
 }

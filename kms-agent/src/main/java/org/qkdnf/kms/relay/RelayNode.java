@@ -44,6 +44,12 @@ public final class RelayNode implements AutoCloseable {
 
     /** Largest key one message carries, bytes (1 MiB: one message stays far below gRPC's 4 MiB limit). */
     public static final int MAX_PAYLOAD_BYTES = 1024 * 1024;
+    /**
+     * HTTP/2 flow-control window of a Kk stream and connection, both directions: several 1 MiB
+     * messages in flight, so a sender is not held to one message per window update (gRPC's
+     * default, 1 MiB tuned by bandwidth-delay pings, stays near 1 MiB on a short path).
+     */
+    static final int FLOW_CONTROL_WINDOW_BYTES = 16 * 1024 * 1024;
 
     private final RelayContext ctx;
     private final Builder config;
@@ -67,6 +73,7 @@ public final class RelayNode implements AutoCloseable {
         HopReceiver receiver = new HopReceiver(ctx, neighborsByLink::get, sendersByNode::get, config.sink, sequences);
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost, config.port),
                         GrpcTls.serverCredentials(config.tls))
+                .flowControlWindow(FLOW_CONTROL_WINDOW_BYTES)
                 .addService(ServerInterceptors.intercept(new KeyRelayGrpcService(receiver),
                         new PeerIdentityInterceptor(Set.of("kms"))))
                 .build();

@@ -41,6 +41,46 @@ class HopCipherTest {
     }
 
     @Test
+    void encryptAndTagInPiecesEqualsPadThenTag() {
+        byte[] macKey = bytes(32);
+        RelayHopRequest h = header();
+        int n = 2 * HopCipher.PIECE_BYTES + 40;  // two whole pieces and a short one
+        byte[] key = bytes(n);
+        byte[] reservation = bytes(n + 100);
+        byte[] ct = new byte[n];
+        byte[] tag = HopCipher.encryptAndTag(macKey, h, ct, key, null, reservation, 100);
+        assertThat(ct).isEqualTo(OneTimePad.xor(key, Arrays.copyOfRange(reservation, 100, 100 + n)));
+        assertThat(tag).isEqualTo(HopCipher.tag(macKey, h, ct));
+
+        // a relay node: the incoming pad off, the outgoing one on, in place
+        byte[] next = bytes(n);
+        byte[] forwarded = ct.clone();
+        byte[] tag2 = HopCipher.encryptAndTag(macKey, h, forwarded, forwarded, new KeySlice(reservation, 100, n), next, 0);
+        assertThat(forwarded).isEqualTo(OneTimePad.xor(key, next));
+        assertThat(tag2).isEqualTo(HopCipher.tag(macKey, h, forwarded));
+    }
+
+    @Test
+    void verifyAndDecryptReturnsTheKeyOrZerosOnABadTag() {
+        byte[] macKey = bytes(32);
+        RelayHopRequest h = header();
+        int n = HopCipher.PIECE_BYTES + 16;
+        byte[] key = bytes(n);
+        byte[] pad = bytes(n + 8);
+        byte[] ct = new byte[n];
+        byte[] tag = HopCipher.encryptAndTag(macKey, h, ct, key, null, pad, 8);
+
+        byte[] data = ct.clone();
+        assertThat(HopCipher.verifyAndDecrypt(macKey, h, data, new KeySlice(pad, 8, n), tag)).isTrue();
+        assertThat(data).isEqualTo(key);
+
+        byte[] tampered = ct.clone();
+        tampered[n - 1] ^= 1;
+        assertThat(HopCipher.verifyAndDecrypt(macKey, h, tampered, new KeySlice(pad, 8, n), tag)).isFalse();
+        assertThat(tampered).containsOnly(0);
+    }
+
+    @Test
     void tagVerifiesOverUntouchedMessage() {
         byte[] macKey = bytes(32);
         RelayHopRequest h = header();

@@ -55,8 +55,8 @@ class LaneCursorTest {
                 HOP, this::consume);
         cursor.inOrder(c, new LaneCursor.Work() {
             @Override
-            public void run(byte[] macKey, byte[] pad) {
-                ran.add(name + ":" + macKey[0] + "/" + pad[0] + "/" + pad.length);
+            public void run(byte[] macKey, KeySlice pad) {
+                ran.add(name + ":" + macKey[0] + "/" + pad.bytes()[pad.offset()] + "/" + pad.length());
             }
 
             @Override

@@ -27,8 +27,18 @@ import org.qkdnf.proto.keyrelay.v1.RelayHopRequest;
  *     org.qkdnf.kms.relay.RelayThroughputMain HOPS MESSAGE_BYTES MESSAGES [RESERVATION_BYTES]
  * </pre>
  * {@code -Drelay.jfr=FILE} records a JFR profile ("profile" settings) of the measured phase only.
+ * The first tenth of the messages warm up the JIT and are not measured; {@code -Drelay.warmup=N}
+ * sends N warm-up messages before the measured nine tenths instead, and {@code -Drelay.warmup.small=N}
+ * sends N 4 KiB messages before those. Why: the per-message code (gRPC, Netty, TLS, store) runs
+ * once per message, so after a few dozen 1 MiB messages a fresh JVM is still compiling it (the
+ * JIT threads then take a third of the measured CPU, see the thread breakdown printed at the end),
+ * which a long-running kms-agent does not; small messages reach those compile thresholds without
+ * gigabytes of key in the test stores.
  */
 public final class RelayThroughputMain {
+
+    /** Size of the small warm-up messages, bytes. */
+    private static final int SMALL = 4096;
 
     private RelayThroughputMain() {
     }
@@ -42,9 +52,13 @@ public final class RelayThroughputMain {
         storeOnly(dir.resolve("store-probe"));
 
         int reservationBytes = args.length > 3 ? Integer.parseInt(args[3]) : 8 * 1024 * 1024;
+        int measured = messages - messages / 10;
+        int warmup = Integer.getInteger("relay.warmup", messages / 10);
+        int warmupSmall = Integer.getInteger("relay.warmup.small", 0);
         // a margin over what the messages need: a reservation's unused rest is dropped when a
         // message no longer fits, and reservations shrink when the lane runs low
-        long laneBytes = (long) (1.25 * messages * (messageBytes + 64)) + 3L * reservationBytes;
+        long laneBytes = (long) (1.25 * ((warmup + measured) * (messageBytes + 64L) + warmupSmall * (SMALL + 64L)))
+                + 3L * reservationBytes;
         int blockBytes = 4 * 1024 * 1024;
         int blocks = (int) ((laneBytes + blockBytes - 1) / blockBytes);
         long t0 = System.nanoTime();
@@ -56,8 +70,10 @@ public final class RelayThroughputMain {
             byte[] key = new byte[messageBytes];
             random.nextBytes(key);
             UUID service = UUID.randomUUID();
-            // warm-up: a tenth of the messages
-            run(net, service, key, messages / 10);
+            byte[] small = new byte[SMALL];
+            random.nextBytes(small);
+            run(net, service, small, warmupSmall);
+            run(net, service, key, warmup);
             com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
                     java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             // -Drelay.jfr=FILE profiles the measured phase only (not setup, warm-up or the cipher probe)
@@ -68,22 +84,25 @@ public final class RelayThroughputMain {
                 recording.start();
             }
             long cpu0 = os.getProcessCpuTime();
+            java.util.Map<String, Double> threads0 = ThreadCpu.snapshot();
             long start = System.nanoTime();
-            run(net, service, key, messages - messages / 10);
+            run(net, service, key, measured);
             double secs = (System.nanoTime() - start) / 1e9;
             double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
+            java.util.Map<String, Double> threads1 = ThreadCpu.snapshot();
             if (recording != null) {
                 recording.stop();
                 recording.dump(Path.of(jfr));
                 recording.close();
             }
-            long bits = (long) (messages - messages / 10) * messageBytes * 8;
+            long bits = (long) measured * messageBytes * 8;
             System.out.printf("relay %d hop(s), %d messages of %d bytes: %.2f s, %.1f Mbit/s of key end to end; "
                     + "all nodes together used %.2f CPU-seconds (%.0f Mbit of key per CPU-second, %.1f cores busy; "
                     + "load average %.1f on %d cores)%n",
-                    hops, messages - messages / 10, messageBytes, secs, bits / secs / 1e6, cpu, bits / cpu / 1e6,
+                    hops, measured, messageBytes, secs, bits / secs / 1e6, cpu, bits / cpu / 1e6,
                     cpu / secs, os.getSystemLoadAverage(), os.getAvailableProcessors());
             System.out.println(net.nodes.get(0).counters());
+            ThreadCpu.print(threads0, threads1);
         } finally {
             deleteTree(dir);  // the stores of a long run take gigabytes
         }
