@@ -435,6 +435,7 @@ public final class KeyServiceManager implements AutoCloseable {
                     .setReason(routes.size() < expectedRoutes(spec) ? "unprotected: no disjoint backup route" : "")
                     .clearRoutes().addAllRoutes(installed).setUpdatedAt(ts(now)).build();
             commit(next);
+            retire(s, installed);
             cancelExpiry(serviceId);
             scheduleExpiry(next);
             return next;
@@ -512,10 +513,11 @@ public final class KeyServiceManager implements AutoCloseable {
 
     /**
      * Installs the routes of {@code wanted} that {@code s} does not already have installed on the
-     * same path (those are kept, with their route ids), after writing them ahead in its record;
-     * once all are acknowledged, removes the installed routes of {@code s} not kept
-     * (make-before-break). Completes on the owner thread with {@code wanted} as installed; on
-     * failure nothing new stays installed and the record is back to {@code s}.
+     * same path (those are kept, with their route ids), after writing them ahead in its record.
+     * Completes on the owner thread with {@code wanted} as installed, once all are acknowledged;
+     * the caller commits the new record, then removes the routes of {@code s} not kept with
+     * {@link #retire} (make-before-break). On failure nothing new stays installed and the record
+     * is back to {@code s}.
      */
     private CompletableFuture<List<ServiceRoute>> installRoutes(KeyService s, KeyServiceSpec spec, List<ServiceRoute> wanted) {
         List<ServiceRoute> result = new ArrayList<>();
@@ -537,14 +539,7 @@ public final class KeyServiceManager implements AutoCloseable {
                 result.add(fresh);
             }
         }
-        List<ServiceRoute> toRemove = new ArrayList<>();
-        for (ServiceRoute r : s.getRoutesList()) {
-            if (r.getInstalled() && !kept.contains(r)) {
-                toRemove.add(r);
-            }
-        }
         if (toInstall.isEmpty()) {
-            installer.uninstallAll(toRemove);
             return CompletableFuture.completedFuture(result);
         }
         // Write-ahead: after a crash start() removes these from the key managers.
@@ -554,7 +549,6 @@ public final class KeyServiceManager implements AutoCloseable {
                 store.saveDeferred(services.getOrDefault(s.getServiceId(), s)); // drop the write-ahead entries
                 throw RouteInstaller.asStatus(e);
             }
-            installer.uninstallAll(toRemove);
             List<ServiceRoute> out = new ArrayList<>(result.size());
             for (ServiceRoute r : result) {
                 ServiceRoute done = r;
@@ -567,6 +561,35 @@ public final class KeyServiceManager implements AutoCloseable {
             }
             return out;
         });
+    }
+
+    /**
+     * Removes from the key managers the installed routes of {@code before} that {@code now} does
+     * not keep (make-before-break), once the record naming {@code now}, committed just before, is
+     * durable: removed earlier, a crash would leave a record naming routes the key managers no
+     * longer have, and restart repair would drop the new routes as interrupted installs. When the
+     * store is committed with the key routes, key management's sync before it sends the removal
+     * covers the record. Executor only.
+     */
+    private void retire(KeyService before, List<ServiceRoute> now) {
+        List<ServiceRoute> old = new ArrayList<>();
+        for (ServiceRoute r : before.getRoutesList()) {
+            boolean kept = false;
+            for (ServiceRoute n : now) {
+                kept |= n.getRouteId().equals(r.getRouteId());
+            }
+            if (r.getInstalled() && !kept) {
+                old.add(r);
+            }
+        }
+        if (old.isEmpty()) {
+            return;
+        }
+        if (store.flushedWithKeyRoutes()) {
+            installer.uninstallAll(old);
+        } else {
+            stored().thenRun(() -> installer.uninstallAll(old));
+        }
     }
 
     /**
@@ -823,6 +846,7 @@ public final class KeyServiceManager implements AutoCloseable {
                     .clearRoutes().addAllRoutes(installed).setReroutes(from.getReroutes() + (moved ? 1 : 0))
                     .setUpdatedAt(ts(clock.instant())).build();
             commit(next);
+            retire(from, installed);
             log.debug("key service {} {}", serviceId, next.getReason());
             return durable();
         }).thenCompose(f -> f);
@@ -870,6 +894,7 @@ public final class KeyServiceManager implements AutoCloseable {
             String reason = s.getReason().replace("; unprotected: no disjoint backup route", "; protected again");
             commit(services.get(serviceId).toBuilder().setReason(reason).clearRoutes().addAllRoutes(installed)
                     .setUpdatedAt(ts(clock.instant())).build());
+            retire(s, installed);
             return durable();
         }).thenCompose(f -> f);
     }
@@ -955,6 +980,7 @@ public final class KeyServiceManager implements AutoCloseable {
                     .clearRoutes().addAllRoutes(installed)
                     .setReroutes(s.getReroutes() + 1).setUpdatedAt(ts(clock.instant())).build();
             commit(next);
+            retire(s, installed);
             log.info("key service {} restored on {}", serviceId, describe(installed));
             return durable();
         }).thenCompose(f -> f);
