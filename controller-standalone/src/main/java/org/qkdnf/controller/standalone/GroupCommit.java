@@ -1,7 +1,9 @@
 package org.qkdnf.controller.standalone;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -22,7 +24,8 @@ import org.h2.mvstore.MVStore;
  * staged before it, so the key-service manager need not wait for a sync of its own before handing
  * the install on ({@link org.qkdnf.controller.keyservice.KeyServiceStore#flushedWithKeyRoutes()}).
  *
- * <p>Threads: one daemon thread runs commit and sync; {@code next} is guarded by {@code this}. The
+ * <p>Threads: one daemon thread runs the commits and the first member's sync, daemon pool threads
+ * the other members' syncs, in parallel; {@code next} is guarded by {@code this}. The
  * commit does not take the writers' lock: an MVStore map takes writes while a commit runs (each
  * lands in the version being committed or the next one), and every member store changes a single
  * map per call, so a commit never sees half a change. Holding the lock made every writer (the
@@ -33,6 +36,11 @@ final class GroupCommit implements AutoCloseable {
 
     private final List<MVStore> members = new CopyOnWriteArrayList<>();
     private final ExecutorService thread;
+    /**
+     * Syncs the members after the first, so one batch costs the slowest fsync, not the sum of
+     * them (tens of ms each on a busy disk).
+     */
+    private final ExecutorService syncers;
     /** The future of the flush not started yet; null when none is queued. Guarded by this. */
     private CompletableFuture<Void> next;
 
@@ -40,6 +48,11 @@ final class GroupCommit implements AutoCloseable {
     GroupCommit(String name) {
         this.thread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "group-commit-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+        this.syncers = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "group-commit-" + name + "-sync");
             t.setDaemon(true);
             return t;
         });
@@ -78,10 +91,15 @@ final class GroupCommit implements AutoCloseable {
                 mv.commit();
             }
             // force() covers everything written before it started.
-            for (MVStore mv : members) {
-                mv.sync();
+            List<CompletableFuture<Void>> others = new ArrayList<>();
+            for (int i = 1; i < members.size(); i++) {
+                others.add(CompletableFuture.runAsync(members.get(i)::sync, syncers));
             }
+            members.get(0).sync();
+            CompletableFuture.allOf(others.toArray(new CompletableFuture<?>[0])).join();
             f.complete(null);
+        } catch (CompletionException e) {
+            f.completeExceptionally(e.getCause());
         } catch (RuntimeException e) {
             f.completeExceptionally(e);
         }
@@ -96,5 +114,6 @@ final class GroupCommit implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        syncers.shutdown();
     }
 }
