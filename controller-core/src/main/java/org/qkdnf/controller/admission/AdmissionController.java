@@ -309,6 +309,24 @@ public final class AdmissionController {
         }
     }
 
+    /**
+     * Admissible minus reserved rate of each link (negative when a restored reservation exceeds a
+     * link not measured yet), indexed like {@code qkdlIds}: one consistent snapshot, one lock for
+     * all links (the key-service planner asks for every link on every request).
+     */
+    public long[] freeBps(String[] qkdlIds) {
+        long[] out = new long[qkdlIds.length];
+        lock.lock();
+        try {
+            for (int i = 0; i < qkdlIds.length; i++) {
+                out[i] = admissible(qkdlIds[i]) - reserved(qkdlIds[i]);
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public long reservedBps(String qkdlId) {
         lock.lock();
         try {

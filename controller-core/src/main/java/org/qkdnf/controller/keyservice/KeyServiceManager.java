@@ -62,12 +62,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Pipeline.</b> A setup is planned, reserved and written ahead (a PENDING record naming its
  * routes) on the owner thread, which then moves on to the next request; once the write-ahead is
- * durable the installs are sent, and each acknowledgement completes its service back on the owner
- * thread (commit ACTIVE, or release and answer the error). Stores are written deferred and made
+ * durable the installs are sent, straight from the store's commit thread (so they stream out while
+ * the owner thread is still planning the next ones), and each acknowledgement completes its service
+ * back on the owner thread (commit ACTIVE, or release and answer the error); the answer leaves once
+ * ACTIVE is durable. Stores are written deferred and made
  * durable in batches ({@code flush()}), so a thousand setups in flight share a few device syncs;
  * nothing leaves the controller (an install, an answer) before what it depends on is durable.
  * Recovery works the same way: every service a link event displaces is re-planned and its installs
- * sent in one pass, acknowledgements handled as they come. {@link PerServiceSerializer} keeps one
+ * sent in one pass, the first ones leaving while the pass goes on, acknowledgements handled as they come. {@link PerServiceSerializer} keeps one
  * operation in flight per service, so a later delete, modify or recovery of a service waits for the
  * install before it: a route is never removed while its own install is on the wire.
  *
@@ -329,11 +331,13 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
             KeyServiceValidator.spec(requested, topology, now);
             KeyServiceSpec spec = withExpiry(requested, now);
             String id = UUID.randomUUID().toString();
-            return serial.run(id, () -> setup(id, spec, now));
+            // The answer waits for ACTIVE to be durable, the service's next operation does not:
+            // whatever it changes is made durable by a later flush, which covers this one too.
+            return serial.run(id, () -> setup(id, spec, now)).thenCompose(s -> stored().thenApply(v -> s));
         });
     }
 
-    /** Executor only: the create pipeline (class comment). */
+    /** Executor only: the create pipeline (class comment); completes on the owner thread once ACTIVE is committed. */
     private CompletableFuture<KeyService> setup(String id, KeyServiceSpec spec, Instant now) {
         List<ServiceRoute> routes = new ArrayList<>();
         for (ServiceRoute r : admit(id, spec)) {
@@ -344,7 +348,7 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
         store.saveDeferred(KeyService.newBuilder().setServiceId(id).setSpec(spec)
                 .setState(KeyServiceState.KEY_SERVICE_STATE_PENDING).setReason("being set up")
                 .addAllRoutes(routes).setUpdatedAt(ts(now)).build());
-        return durable().thenCompose(v -> onOwner(installer.installAll(spec, routes))).handle((installed, e) -> {
+        return onOwner(installWhenStored(spec, routes)).handle((installed, e) -> {
             if (e != null) {
                 admission.release(id);
                 store.removeDeferred(id);
@@ -360,7 +364,7 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
             scheduleExpiry(s);
             log.debug("key service {} ACTIVE on {}", id, describe(installed));
             return s;
-        }).thenCompose(s -> durable().thenApply(v -> s));
+        });
     }
 
     /**
@@ -439,6 +443,7 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
                     .setReason(routes.size() < expectedRoutes(spec) ? "unprotected: no disjoint backup route" : "")
                     .clearRoutes().addAllRoutes(installed).setUpdatedAt(ts(now)).build();
             commit(next);
+            retire(s, installed);
             cancelExpiry(serviceId);
             scheduleExpiry(next);
             return next;
@@ -536,10 +541,11 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
 
     /**
      * Installs the routes of {@code wanted} that {@code s} does not already have installed on the
-     * same path (those are kept, with their route ids), after writing them ahead in its record;
-     * once all are acknowledged, removes the installed routes of {@code s} not kept
-     * (make-before-break). Completes on the owner thread with {@code wanted} as installed; on
-     * failure nothing new stays installed and the record is back to {@code s}.
+     * same path (those are kept, with their route ids), after writing them ahead in its record.
+     * Completes on the owner thread with {@code wanted} as installed, once all are acknowledged;
+     * the caller commits the new record, then removes the routes of {@code s} not kept with
+     * {@link #retire} (make-before-break). On failure nothing new stays installed and the record
+     * is back to {@code s}.
      */
     private CompletableFuture<List<ServiceRoute>> installRoutes(KeyService s, KeyServiceSpec spec, List<ServiceRoute> wanted) {
         List<ServiceRoute> result = new ArrayList<>();
@@ -561,24 +567,16 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
                 result.add(fresh);
             }
         }
-        List<ServiceRoute> toRemove = new ArrayList<>();
-        for (ServiceRoute r : s.getRoutesList()) {
-            if (r.getInstalled() && !kept.contains(r)) {
-                toRemove.add(r);
-            }
-        }
         if (toInstall.isEmpty()) {
-            installer.uninstallAll(toRemove);
             return CompletableFuture.completedFuture(result);
         }
         // Write-ahead: after a crash start() removes these from the key managers.
         store.saveDeferred(s.toBuilder().addAllRoutes(toInstall).build());
-        return durable().thenCompose(v -> onOwner(installer.installAll(spec, toInstall))).handle((installed, e) -> {
+        return onOwner(installWhenStored(spec, toInstall)).handle((installed, e) -> {
             if (e != null) {
                 store.saveDeferred(services.getOrDefault(s.getServiceId(), s)); // drop the write-ahead entries
                 throw RouteInstaller.asStatus(e);
             }
-            installer.uninstallAll(toRemove);
             List<ServiceRoute> out = new ArrayList<>(result.size());
             for (ServiceRoute r : result) {
                 ServiceRoute done = r;
@@ -591,6 +589,35 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
             }
             return out;
         });
+    }
+
+    /**
+     * Removes from the key managers the installed routes of {@code before} that {@code now} does
+     * not keep (make-before-break), once the record naming {@code now}, committed just before, is
+     * durable: removed earlier, a crash would leave a record naming routes the key managers no
+     * longer have, and restart repair would drop the new routes as interrupted installs. When the
+     * store is committed with the key routes, key management's sync before it sends the removal
+     * covers the record. Executor only.
+     */
+    private void retire(KeyService before, List<ServiceRoute> now) {
+        List<ServiceRoute> old = new ArrayList<>();
+        for (ServiceRoute r : before.getRoutesList()) {
+            boolean kept = false;
+            for (ServiceRoute n : now) {
+                kept |= n.getRouteId().equals(r.getRouteId());
+            }
+            if (r.getInstalled() && !kept) {
+                old.add(r);
+            }
+        }
+        if (old.isEmpty()) {
+            return;
+        }
+        if (store.flushedWithKeyRoutes()) {
+            installer.uninstallAll(old);
+        } else {
+            stored().thenRun(() -> installer.uninstallAll(old));
+        }
     }
 
     /**
@@ -648,7 +675,31 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
 
     /** Completes on the owner thread once every change staged so far (services, reservations) is durable. */
     private CompletableFuture<Void> durable() {
-        return onOwner(CompletableFuture.allOf(store.flush(), admission.flush()));
+        return onOwner(stored());
+    }
+
+    /**
+     * Completes on a store's commit thread once every change staged so far (services,
+     * reservations) is durable; for continuations that touch no owner state.
+     */
+    private CompletableFuture<Void> stored() {
+        return CompletableFuture.allOf(store.flush(), admission.flush());
+    }
+
+    /**
+     * Sends the installs of {@code routes} as soon as their write-ahead (staged before this call)
+     * is durable. When the store is committed together with the key routes
+     * ({@link KeyServiceStore#flushedWithKeyRoutes()}) they are handed on at once: key management
+     * sends nothing before its own sync, which covers the write-ahead. Otherwise they go from the
+     * commit thread once the write-ahead's sync is done: the owner thread may still be planning the
+     * rest of a recovery pass or a burst of setups, and the installs should not queue behind it.
+     * The installer and the key-management service are thread-safe. Completes on any thread.
+     */
+    private CompletableFuture<List<ServiceRoute>> installWhenStored(KeyServiceSpec spec, List<ServiceRoute> routes) {
+        if (store.flushedWithKeyRoutes()) {
+            return installer.installAll(spec, routes);
+        }
+        return stored().thenCompose(v -> installer.installAll(spec, routes));
     }
 
     private void notifyListeners(KeyService s, boolean removed) {
@@ -823,6 +874,7 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
                     .clearRoutes().addAllRoutes(installed).setReroutes(from.getReroutes() + (moved ? 1 : 0))
                     .setUpdatedAt(ts(clock.instant())).build();
             commit(next);
+            retire(from, installed);
             log.debug("key service {} {}", serviceId, next.getReason());
             return durable();
         }).thenCompose(f -> f);
@@ -870,6 +922,7 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
             String reason = s.getReason().replace("; unprotected: no disjoint backup route", "; protected again");
             commit(services.get(serviceId).toBuilder().setReason(reason).clearRoutes().addAllRoutes(installed)
                     .setUpdatedAt(ts(clock.instant())).build());
+            retire(s, installed);
             return durable();
         }).thenCompose(f -> f);
     }
@@ -957,6 +1010,7 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
                     .clearRoutes().addAllRoutes(installed)
                     .setReroutes(s.getReroutes() + 1).setUpdatedAt(ts(clock.instant())).build();
             commit(next);
+            retire(s, installed);
             log.info("key service {} restored on {}", serviceId, describe(installed));
             return durable();
         }).thenCompose(f -> f);

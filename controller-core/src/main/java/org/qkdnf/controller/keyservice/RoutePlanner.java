@@ -12,7 +12,6 @@ import org.qkdnf.controller.admission.AdmissionController;
 import org.qkdnf.controller.admission.AdmissionDecision;
 import org.qkdnf.controller.admission.Reservation;
 import org.qkdnf.controller.api.QkdLinkInfo;
-import org.qkdnf.controller.api.QkdNodeInfo;
 import org.qkdnf.controller.api.QkdTopologyService;
 import org.qkdnf.controller.path.CostFunction;
 import org.qkdnf.controller.path.DisjointPair;
@@ -38,19 +37,19 @@ import org.qkdnf.proto.southbound.v1.QkdlStatus;
  * request takes, plus a pool term from the key managers' reported pool levels ({@link PoolLevels}).
  *
  * <p>Threads: the key-service manager's thread only (it reads the topology and the admission
- * controller, both thread-safe; {@link PoolLevels} caches on that thread).
+ * controller, both thread-safe; {@link PoolLevels} and {@link PlanningGraph} cache on that thread).
  */
 final class RoutePlanner {
 
     private final QkdTopologyService topology;
     private final AdmissionController admission;
     private final CostFunction costFunction = CostFunction.DEFAULT;
-    private final PoolLevels pools;
+    private final PlanningGraph graphs;
 
     RoutePlanner(QkdTopologyService topology, AdmissionController admission, PoolLevels pools) {
         this.topology = topology;
         this.admission = admission;
-        this.pools = pools;
+        this.graphs = new PlanningGraph(topology, admission, pools);
     }
 
     /**
@@ -199,24 +198,12 @@ final class RoutePlanner {
      */
     private PathGraph graph(String serviceId, Set<String> excludedLinks, Map<String, Long> alsoFree) {
         Map<String, Long> own = admission.reservation(serviceId).map(Reservation::rateBpsByLink).orElse(Map.of());
-        PathGraph.Builder b = PathGraph.builder();
-        for (QkdNodeInfo n : topology.getNodes()) {
-            b.addNode(n.qkdnId());
+        if (alsoFree.isEmpty()) {
+            return graphs.graph(excludedLinks, own);
         }
-        for (QkdLinkInfo l : topology.getLinks()) {
-            if (!usable(l) || excludedLinks.contains(l.qkdlId())) {
-                continue;
-            }
-            long free = admission.admissibleBps(l.qkdlId()) - admission.reservedBps(l.qkdlId())
-                    + own.getOrDefault(l.qkdlId(), 0L) + alsoFree.getOrDefault(l.qkdlId(), 0L);
-            if (free > 0) {
-                // Pool term of the cost (CostFunction): key already stored on the link absorbs
-                // bursts and short outages, so among equally short routes the fuller pools win;
-                // the term is at most half a hop, so it never buys a longer route.
-                b.addLink(l.qkdlId(), l.nodeIdA(), l.nodeIdB(), free, free, pools.bits(l.qkdlId()), 0);
-            }
-        }
-        return b.build();
+        Map<String, Long> free = new java.util.HashMap<>(own);
+        alsoFree.forEach((l, bps) -> free.merge(l, bps, Long::sum));
+        return graphs.graph(excludedLinks, free);
     }
 
     private ServiceRoute route(Path p) {

@@ -96,8 +96,42 @@ public final class PathGraph {
         }
     }
 
+    /** Same structure, other edge attributes (see {@link #withEdgeAttributes}). */
+    private PathGraph(PathGraph structure, double[] availableRate, double[] poolBits) {
+        this.nodeIds = structure.nodeIds;
+        this.nodeIndex = structure.nodeIndex;
+        this.outStart = structure.outStart;
+        this.from = structure.from;
+        this.to = structure.to;
+        this.inStart = structure.inStart;
+        this.inEdges = structure.inEdges;
+        this.latencyMs = structure.latencyMs;
+        this.linkIds = structure.linkIds;
+        this.availableRate = availableRate;
+        this.poolBits = poolBits;
+    }
+
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * This graph's nodes and edges (same numbering, shared) with other available rates and pool
+     * levels, indexed by edge: for a caller whose rates change between requests (the key-service
+     * planner, after every reservation) while the topology does not, so it need not rebuild and
+     * re-sort the graph each time. An edge with rate 0 carries nothing ({@link CostFunction}).
+     * The arrays are copied.
+     */
+    public PathGraph withEdgeAttributes(double[] availableRate, double[] poolBits) {
+        if (availableRate.length != from.length || poolBits.length != from.length) {
+            throw new IllegalArgumentException("one rate and one pool level per edge: " + from.length + " edges");
+        }
+        for (int e = 0; e < from.length; e++) {
+            if (!(availableRate[e] >= 0) || Double.isNaN(poolBits[e])) {
+                throw new IllegalArgumentException("bad attributes on link " + linkIds[e]);
+            }
+        }
+        return new PathGraph(this, availableRate.clone(), poolBits.clone());
     }
 
     public int nodeCount() {

@@ -23,6 +23,7 @@ import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -49,6 +50,7 @@ import org.qkdnf.proto.common.v1.OperationResult;
 import org.qkdnf.proto.keymgmt.v1.CommandResult;
 import org.qkdnf.proto.keymgmt.v1.ConnectRequest;
 import org.qkdnf.proto.keymgmt.v1.ConnectResponse;
+import org.qkdnf.proto.keymgmt.v1.KeyRouteState;
 import org.qkdnf.proto.keymgmt.v1.KeyManagementServiceGrpc;
 import org.qkdnf.proto.keymgmt.v1.KmsCommand;
 import org.qkdnf.proto.keymgmt.v1.KmsHello;
@@ -599,6 +601,87 @@ class KeyServiceManagerTest {
         ok(services.delete(s.getServiceId()));
         assertNothingReserved();
     }
+    /** A store whose flushes complete only when the test says so (while {@code hold} is set). */
+    static final class HeldFlushStore implements KeyServiceStore {
+        private final SimpleKeyServiceStore records = new SimpleKeyServiceStore();
+        private final List<CompletableFuture<Void>> held = new ArrayList<>();
+        private boolean hold;
+
+        @Override
+        public Collection<KeyService> loadAll() {
+            return records.loadAll();
+        }
+
+        @Override
+        public void save(KeyService service) {
+            records.save(service);
+        }
+
+        @Override
+        public void remove(String serviceId) {
+            records.remove(serviceId);
+        }
+
+        @Override
+        public synchronized CompletableFuture<Void> flush() {
+            if (!hold) {
+                return CompletableFuture.completedFuture(null);
+            }
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            held.add(f);
+            return f;
+        }
+
+        synchronized void hold() {
+            hold = true;
+        }
+
+        synchronized int waiting() {
+            return held.size();
+        }
+
+        /** Completes the flushes asked for so far; later ones are held again. */
+        void releaseHeld() {
+            List<CompletableFuture<Void>> now;
+            synchronized (this) {
+                now = new ArrayList<>(held);
+                held.clear();
+            }
+            now.forEach(f -> f.complete(null));
+        }
+    }
+
+    /**
+     * Make-before-break with a crash in mind: a reroute's old route leaves the key managers only
+     * once the record naming the new route is durable (before, a crash would leave a record whose
+     * only installed route is gone, and restart repair would drop the new one as interrupted).
+     */
+    @Test
+    void aReroutesOldRouteIsRemovedOnlyOnceTheNewRecordIsDurable() throws Exception {
+        services.close();
+        HeldFlushStore store = new HeldFlushStore();
+        services = new KeyServiceManager(topology, admission, km, store, Clock.systemUTC());
+        services.start();
+        KeyService s = ok(services.create(spec(A, D, 1_000, Protection.PROTECTION_RESTORATION)));
+        String oldRoute = s.getRoutes(0).getRouteId();
+        String cut = s.getRoutes(0).getQkdlIds(0);
+
+        store.hold();
+        topology.applyPerformance(A, perf(cut, QKDL_STATUS_OFF, 0, 0.5));
+        eventually(() -> store.waiting() > 0); // the new route's write-ahead
+        store.releaseHeld();
+        eventually(() -> services.get(s.getServiceId()).orElseThrow().getReroutes() == 1);
+        eventually(() -> store.waiting() > 0); // the record naming the new route
+        Thread.sleep(50);
+        assertThat(km.getKeyRoute(oldRoute)).as("old route kept until the new record is durable").isPresent();
+        assertThat(km.getKeyRoute(oldRoute).get().getState()).isEqualTo(KeyRouteState.KEY_ROUTE_STATE_INSTALLED);
+
+        store.releaseHeld();
+        eventually(() -> km.getKeyRoute(oldRoute).isEmpty());
+        String newRoute = services.get(s.getServiceId()).orElseThrow().getRoutes(0).getRouteId();
+        assertThat(km.getKeyRoute(newRoute)).isPresent();
+    }
+
     /**
      * The owner thread does not wait for acknowledgements: with the key managers holding every
      * answer, all the setups' installs reach them; once they answer, every setup completes ACTIVE.

@@ -23,6 +23,7 @@ import org.qkdnf.proto.keymgmt.v1.KmNode;
  * before the route is sent or acknowledged. Either way an acknowledged route survives a kill -9.
  *
  * <p>Threads: MVStore maps are thread-safe; {@code synchronized} serializes put-commit-sync.
+ * Each write call changes one map, which lets {@link GroupCommit} commit without this lock.
  */
 public final class MvStoreKeyManagementStore implements KeyManagementStore, AutoCloseable {
 
@@ -33,28 +34,39 @@ public final class MvStoreKeyManagementStore implements KeyManagementStore, Auto
     private final MVMap<String, byte[]> routes;
 
     private final GroupCommit groupCommit;
+    /** Whether {@link #close()} closes {@link #groupCommit} (false: shared, its creator closes it). */
+    private final boolean ownsGroupCommit;
 
-    private MvStoreKeyManagementStore(MVStore mv) {
+    private MvStoreKeyManagementStore(MVStore mv, GroupCommit shared) {
         this.mv = mv;
         this.nodes = mv.openMap("km-nodes");
         this.routes = mv.openMap("key-routes");
-        this.groupCommit = new GroupCommit(mv, this, "keymgmt");
+        this.ownsGroupCommit = shared == null;
+        this.groupCommit = shared == null ? new GroupCommit("keymgmt") : shared;
+        groupCommit.add(mv);
     }
 
     /** @throws IOException when the file cannot be opened or a record does not parse */
     public static MvStoreKeyManagementStore open(Path file) throws IOException {
+        return open(file, null);
+    }
+
+    /** Like {@link #open(Path)}, made durable by {@code shared} together with its other stores (null: its own). */
+    static MvStoreKeyManagementStore open(Path file, GroupCommit shared) throws IOException {
         MVStore mv;
         try {
             mv = new MVStore.Builder().fileName(file.toString()).open();
         } catch (MVStoreException e) {
             throw new IOException("cannot open key management store " + file + ": " + e.getMessage(), e);
         }
-        MvStoreKeyManagementStore s = new MvStoreKeyManagementStore(mv);
+        MvStoreKeyManagementStore s = new MvStoreKeyManagementStore(mv, shared);
         try {
             s.loadNodes();
             s.loadRoutes();
         } catch (RuntimeException e) {
-            s.groupCommit.close();
+            if (s.ownsGroupCommit) {
+                s.groupCommit.close();
+            }
             mv.closeImmediately();
             throw new IOException("corrupt key management store " + file, e);
         }
@@ -129,7 +141,9 @@ public final class MvStoreKeyManagementStore implements KeyManagementStore, Auto
 
     @Override
     public void close() {
-        groupCommit.close();
+        if (ownsGroupCommit) {
+            groupCommit.close();
+        }
         synchronized (this) {
             if (!mv.isClosed()) {
                 mv.close();

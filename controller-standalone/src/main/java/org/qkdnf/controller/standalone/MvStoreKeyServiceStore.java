@@ -23,6 +23,7 @@ import org.qkdnf.proto.northbound.v1.KeyService;
  * batch, on a {@link GroupCommit} thread), so a service the controller acknowledged survives a crash.
  *
  * <p>Threads: called from the key-service manager's one thread; synchronized anyway.
+ * Each write call changes one map, which lets {@link GroupCommit} commit without this lock.
  */
 public final class MvStoreKeyServiceStore implements KeyServiceStore, AutoCloseable {
 
@@ -32,19 +33,35 @@ public final class MvStoreKeyServiceStore implements KeyServiceStore, AutoClosea
     private final MVMap<String, byte[]> services;
 
     private final GroupCommit groupCommit;
+    /** Whether {@link #close()} closes {@link #groupCommit} (false: shared, its creator closes it). */
+    private final boolean ownsGroupCommit;
+    /** Whether {@link #groupCommit} also commits the key-management and reservation stores. */
+    private final boolean sharedWithKeyRoutes;
 
-    private MvStoreKeyServiceStore(MVStore mv) {
+    private MvStoreKeyServiceStore(MVStore mv, GroupCommit shared) {
         this.mv = mv;
         this.services = mv.openMap("key-services");
-        this.groupCommit = new GroupCommit(mv, this, "key-services");
+        this.ownsGroupCommit = shared == null;
+        this.sharedWithKeyRoutes = shared != null;
+        this.groupCommit = shared == null ? new GroupCommit("key-services") : shared;
+        groupCommit.add(mv);
     }
 
     public static MvStoreKeyServiceStore open(Path dataDir) throws IOException {
+        return open(dataDir, null);
+    }
+
+    /**
+     * Like {@link #open(Path)}, made durable by {@code shared} (null: its own group commit), which
+     * must also commit the controller's key-management and reservation stores: see
+     * {@link #flushedWithKeyRoutes()}.
+     */
+    static MvStoreKeyServiceStore open(Path dataDir, GroupCommit shared) throws IOException {
         Files.createDirectories(dataDir);
         Path file = dataDir.resolve(FILE_NAME);
         try {
             return new MvStoreKeyServiceStore(new MVStore.Builder().fileName(file.toString()).autoCommitDisabled()
-                    .open());
+                    .open(), shared);
         } catch (MVStoreException e) {
             throw new IOException("cannot open key-service store " + file + ": " + e.getMessage(), e);
         }
@@ -91,6 +108,11 @@ public final class MvStoreKeyServiceStore implements KeyServiceStore, AutoClosea
         return groupCommit.flush();
     }
 
+    @Override
+    public boolean flushedWithKeyRoutes() {
+        return sharedWithKeyRoutes;
+    }
+
     private void durable() {
         mv.commit();
         mv.sync();
@@ -98,7 +120,9 @@ public final class MvStoreKeyServiceStore implements KeyServiceStore, AutoClosea
 
     @Override
     public void close() {
-        groupCommit.close();
+        if (ownsGroupCommit) {
+            groupCommit.close();
+        }
         synchronized (this) {
             mv.close();
         }

@@ -23,6 +23,7 @@ import org.qkdnf.controller.admission.ReservationStore;
  * survives a crash. Encoding per service: {@code priority;admittedSeq;link=bps,link=bps}.
  *
  * <p>Threads: called by {@code AdmissionController} under its lock; synchronized anyway.
+ * Each write call changes one map, which lets {@link GroupCommit} commit without this lock.
  */
 public final class MvStoreReservationStore implements ReservationStore, AutoCloseable {
 
@@ -30,19 +31,28 @@ public final class MvStoreReservationStore implements ReservationStore, AutoClos
     private final MVMap<String, String> reservations;
 
     private final GroupCommit groupCommit;
+    /** Whether {@link #close()} closes {@link #groupCommit} (false: shared, its creator closes it). */
+    private final boolean ownsGroupCommit;
 
-    private MvStoreReservationStore(MVStore mv) {
+    private MvStoreReservationStore(MVStore mv, GroupCommit shared) {
         this.mv = mv;
         this.reservations = mv.openMap("reservations");
-        this.groupCommit = new GroupCommit(mv, this, "reservations");
+        this.ownsGroupCommit = shared == null;
+        this.groupCommit = shared == null ? new GroupCommit("reservations") : shared;
+        groupCommit.add(mv);
     }
 
     public static MvStoreReservationStore open(Path dataDir) throws IOException {
+        return open(dataDir, null);
+    }
+
+    /** Like {@link #open(Path)}, made durable by {@code shared} together with its other stores (null: its own). */
+    static MvStoreReservationStore open(Path dataDir, GroupCommit shared) throws IOException {
         Files.createDirectories(dataDir);
         Path file = dataDir.resolve("reservations.mv.db");
         try {
             return new MvStoreReservationStore(new MVStore.Builder().fileName(file.toString()).autoCommitDisabled()
-                    .open());
+                    .open(), shared);
         } catch (MVStoreException e) {
             throw new IOException("cannot open reservation store " + file + ": " + e.getMessage(), e);
         }
@@ -108,7 +118,9 @@ public final class MvStoreReservationStore implements ReservationStore, AutoClos
 
     @Override
     public void close() {
-        groupCommit.close();
+        if (ownsGroupCommit) {
+            groupCommit.close();
+        }
         synchronized (this) {
             mv.close();
         }

@@ -71,6 +71,8 @@ public final class StandaloneController implements AutoCloseable {
     private final KeyManagementGrpcService skService;
     private final MvStoreReservationStore reservationStore;
     private final MvStoreKeyServiceStore keyServiceStore;
+    /** Makes kmStore, reservationStore and keyServiceStore durable together. */
+    private final GroupCommit storeCommits;
     private final AdmissionController admission;
     private final KeyServiceManager keyServices;
     private final ThreadPoolExecutor callExecutor;
@@ -84,12 +86,15 @@ public final class StandaloneController implements AutoCloseable {
         MvStoreKeyManagementStore km = null;
         MvStoreReservationStore rs = null;
         MvStoreKeyServiceStore ks = null;
+        // One group commit for the three stores a key service's setup writes in a chain (see GroupCommit).
+        storeCommits = new GroupCommit("controller");
         try {
-            km = MvStoreKeyManagementStore.open(config.dataDir().resolve(MvStoreKeyManagementStore.FILE_NAME));
+            km = MvStoreKeyManagementStore.open(config.dataDir().resolve(MvStoreKeyManagementStore.FILE_NAME),
+                    storeCommits);
             kmStore = km;
-            rs = MvStoreReservationStore.open(config.dataDir());
+            rs = MvStoreReservationStore.open(config.dataDir(), storeCommits);
             reservationStore = rs;
-            ks = MvStoreKeyServiceStore.open(config.dataDir());
+            ks = MvStoreKeyServiceStore.open(config.dataDir(), storeCommits);
             keyServiceStore = ks;
             manager = new QkdTopologyManager(store);
             ControllerSettings s = manager.settings();
@@ -131,6 +136,7 @@ public final class StandaloneController implements AutoCloseable {
             server.start();
             keyServices.start();
         } catch (IOException | RuntimeException e) {
+            storeCommits.close();
             if (km != null) {
                 km.close();
             }
@@ -219,6 +225,7 @@ public final class StandaloneController implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         manager.close();
+        storeCommits.close();
         kmStore.close();
         keyServiceStore.close();
         reservationStore.close();

@@ -1,0 +1,124 @@
+package org.qkdnf.controller.keyservice;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.qkdnf.controller.admission.AdmissionController;
+import org.qkdnf.controller.api.QkdLinkInfo;
+import org.qkdnf.controller.api.QkdNodeInfo;
+import org.qkdnf.controller.api.QkdTopologyService;
+import org.qkdnf.controller.path.PathGraph;
+
+/**
+ * The key-relay graph {@link RoutePlanner} searches, kept between requests. Its structure (the
+ * nodes and the usable links) is rebuilt only when the topology's nodes or usable links differ
+ * from the last request's; a request only fills in each link's free rate and pool level
+ * ({@link PathGraph#withEdgeAttributes}). A recovery pass or a burst of setups plans thousands of
+ * routes on one topology while every reservation changes the rates, and building and sorting a
+ * graph per route was most of the planning cost.
+ *
+ * <p>Same answers as a graph built from scratch per request: a link without free rate stays an
+ * edge, of rate 0, which no search takes (its cost is +infinity, its capacity 0), and node and
+ * edge numbering keep their canonical order, so ties break as before.
+ *
+ * <p>Threads: the key-service manager's thread only (it owns every field here).
+ */
+final class PlanningGraph {
+
+    private static final String[] NONE = new String[0];
+
+    private final QkdTopologyService topology;
+    private final AdmissionController admission;
+    private final PoolLevels pools;
+    /** Node ids of the last request, in the topology's order. */
+    private String[] nodeKey = NONE;
+    /** Id, end A and end B of each usable link of the last request, in the topology's order. */
+    private String[] linkKey = NONE;
+    /** Null until the first request. */
+    private PathGraph structure;
+    /** Distinct link ids of {@link #structure}. */
+    private String[] links = NONE;
+    /** Per edge of {@link #structure}, its link's index in {@link #links}. */
+    private int[] edgeLink = new int[0];
+
+    PlanningGraph(QkdTopologyService topology, AdmissionController admission, PoolLevels pools) {
+        this.topology = topology;
+        this.admission = admission;
+        this.pools = pools;
+    }
+
+    /**
+     * Usable links weighted by their free admissible rate now, counting {@code alsoFree} (per link)
+     * as free; {@code excludedLinks} carry nothing.
+     */
+    PathGraph graph(Set<String> excludedLinks, Map<String, Long> alsoFree) {
+        refresh();
+        long[] free = admission.freeBps(links);
+        double[] linkRate = new double[links.length];
+        double[] linkPool = new double[links.length];
+        for (int i = 0; i < links.length; i++) {
+            long f = excludedLinks.contains(links[i]) ? 0 : free[i] + alsoFree.getOrDefault(links[i], 0L);
+            if (f > 0) {
+                linkRate[i] = f;
+                // Pool term of the cost (CostFunction): key already stored on the link absorbs
+                // bursts and short outages, so among equally short routes the fuller pools win;
+                // the term is at most half a hop, so it never buys a longer route.
+                linkPool[i] = pools.bits(links[i]);
+            }
+        }
+        double[] rate = new double[edgeLink.length];
+        double[] pool = new double[edgeLink.length];
+        for (int e = 0; e < edgeLink.length; e++) {
+            rate[e] = linkRate[edgeLink[e]];
+            pool[e] = linkPool[edgeLink[e]];
+        }
+        return structure.withEdgeAttributes(rate, pool);
+    }
+
+    private void refresh() {
+        Collection<QkdNodeInfo> nodes = topology.getNodes();
+        String[] nk = new String[nodes.size()];
+        int i = 0;
+        for (QkdNodeInfo n : nodes) {
+            nk[i++] = n.qkdnId();
+        }
+        List<String> lk = new ArrayList<>();
+        for (QkdLinkInfo l : topology.getLinks()) {
+            if (RoutePlanner.usable(l)) {
+                lk.add(l.qkdlId());
+                lk.add(l.nodeIdA());
+                lk.add(l.nodeIdB());
+            }
+        }
+        String[] lka = lk.toArray(NONE);
+        if (structure != null && Arrays.equals(nk, nodeKey) && Arrays.equals(lka, linkKey)) {
+            return;
+        }
+        PathGraph.Builder b = PathGraph.builder();
+        for (String n : nk) {
+            b.addNode(n);
+        }
+        for (int k = 0; k < lka.length; k += 3) {
+            b.addLink(lka[k], lka[k + 1], lka[k + 2], 0, 0, 0, 0);
+        }
+        PathGraph g = b.build();
+        Map<String, Integer> index = new HashMap<>();
+        List<String> ids = new ArrayList<>();
+        int[] el = new int[g.edgeCount()];
+        for (int e = 0; e < el.length; e++) {
+            el[e] = index.computeIfAbsent(g.linkId(e), id -> {
+                ids.add(id);
+                return ids.size() - 1;
+            });
+        }
+        structure = g;
+        links = ids.toArray(NONE);
+        edgeLink = el;
+        nodeKey = nk;
+        linkKey = lka;
+    }
+}
