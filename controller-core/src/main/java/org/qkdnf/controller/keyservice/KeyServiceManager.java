@@ -610,13 +610,21 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
                 old.add(r);
             }
         }
-        if (old.isEmpty()) {
+        removeOnceCommitted(old);
+    }
+
+    /**
+     * Removes {@code routes} from the key managers once the record committed just before, which no
+     * longer names them, is durable (see {@link #retire} for why not earlier). Executor only.
+     */
+    private void removeOnceCommitted(List<ServiceRoute> routes) {
+        if (routes.isEmpty()) {
             return;
         }
         if (store.flushedWithKeyRoutes()) {
-            installer.uninstallAll(old);
+            installer.uninstallAll(routes);
         } else {
-            stored().thenRun(() -> installer.uninstallAll(old));
+            stored().thenRun(() -> installer.uninstallAll(routes));
         }
     }
 
@@ -888,12 +896,12 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
         boolean moved = !samePath(survivor, s.getRoutes(0));
         List<ServiceRoute> dead = new ArrayList<>(s.getRoutesList());
         dead.remove(survivor);
-        installer.uninstallAll(dead);
         KeyService next = s.toBuilder().setState(KeyServiceState.KEY_SERVICE_STATE_ACTIVE)
                 .setReason((moved ? "rerouted: " : "kept route: ") + cause + "; unprotected: no disjoint backup route")
                 .clearRoutes().addRoutes(survivor).setReroutes(s.getReroutes() + (moved ? 1 : 0))
                 .setUpdatedAt(ts(clock.instant())).build();
         commit(next);
+        removeOnceCommitted(dead);
         serial.run(s.getServiceId(), () -> protectAgain(s.getServiceId()));
         return durable();
     }
@@ -929,12 +937,12 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
 
     /** Executor only: no reservation, no route, state DEGRADED with the cause. */
     private CompletableFuture<Void> degrade(KeyService s, String cause) {
-        installer.uninstallAll(s.getRoutesList());
         admission.release(s.getServiceId());
         KeyService next = s.toBuilder().setState(KeyServiceState.KEY_SERVICE_STATE_DEGRADED)
                 .setReason("no route carries the service: " + cause).clearRoutes()
                 .setUpdatedAt(ts(clock.instant())).build();
         commit(next);
+        removeOnceCommitted(s.getRoutesList());
         scheduleFailure(next);
         log.info("key service {} DEGRADED: {}", s.getServiceId(), cause);
         return durable();

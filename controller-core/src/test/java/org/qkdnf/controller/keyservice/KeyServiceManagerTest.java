@@ -682,6 +682,27 @@ class KeyServiceManagerTest {
         assertThat(km.getKeyRoute(newRoute)).isPresent();
     }
 
+    /** The same crash window at a 1+1 switch: the dead route stays installed until the switch is durable. */
+    @Test
+    void aOnePlusOneSwitchRemovesTheDeadRouteOnlyOnceTheSwitchIsDurable() throws Exception {
+        services.close();
+        HeldFlushStore store = new HeldFlushStore();
+        services = new KeyServiceManager(topology, admission, km, store, Clock.systemUTC());
+        services.start();
+        KeyService s = ok(services.create(spec(A, D, 1_000, Protection.PROTECTION_ONE_PLUS_ONE)));
+        String dead = s.getRoutes(0).getRouteId();
+
+        store.hold();
+        topology.applyPerformance(A, perf(s.getRoutes(0).getQkdlIds(0), QKDL_STATUS_OFF, 0, 0.5));
+        eventually(() -> services.get(s.getServiceId()).orElseThrow().getReroutes() == 1);
+        eventually(() -> store.waiting() > 0); // the record naming the survivor alone
+        Thread.sleep(50);
+        assertThat(km.getKeyRoute(dead)).as("dead route kept until the switch is durable").isPresent();
+
+        store.releaseHeld();
+        eventually(() -> km.getKeyRoute(dead).isEmpty());
+    }
+
     /**
      * The owner thread does not wait for acknowledgements: with the key managers holding every
      * answer, all the setups' installs reach them; once they answer, every setup completes ACTIVE.
