@@ -13,6 +13,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 
@@ -68,6 +69,7 @@ public final class KeyManagementManager implements KeyManagementAdminService {
     private final KeyManagementStore store;
     private final Supplier<ControllerSettings> settings;
     private final KmCommandDispatcher commands;
+    private final ScheduledExecutorService scheduler;
     private final ConcurrentHashMap<String, KmNode> nodes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, KeyRouteEntry> routes = new ConcurrentHashMap<>();
     private final Object routeLock = new Object();
@@ -82,6 +84,7 @@ public final class KeyManagementManager implements KeyManagementAdminService {
                                 Supplier<ControllerSettings> settings, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.commands = new KmCommandDispatcher(scheduler, clock);
         for (KmNode n : store.loadNodes().values()) {
             nodes.put(n.getHello().getQkdnId(), n.toBuilder().setConnected(false).build());
@@ -355,6 +358,15 @@ public final class KeyManagementManager implements KeyManagementAdminService {
     }
 
     // --- key manager streams (KmSession) ---------------------------------------------------------
+
+    /**
+     * Where sessions flush their command batches: the timeout scheduler, whose tasks are as short
+     * (one protobuf write per batch); a flush must not run on the thread that queued the command,
+     * or nothing would pile up behind it.
+     */
+    Executor sendExecutor() {
+        return scheduler;
+    }
 
     int reportIntervalMs() {
         return settings.get().reportIntervalMs();
