@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * holds {@code sendLock}, and a flush drains the outbox under it, so commands leave in the order
  * they were queued.
  */
-final class KmSession implements StreamObserver<ConnectRequest>, KmCommandDispatcher.KmsChannel {
+final class KmSession implements StreamObserver<ConnectRequest>, KmsChannel {
 
     /** Commands per KmsCommandBatch at most: about 300 bytes each, well under the 4 MiB message limit. */
     static final int MAX_BATCH = 2048;
