@@ -10,6 +10,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import org.qkdnf.common.tls.PeerIdentity;
+import org.qkdnf.controller.impl.StreamSender;
 import org.qkdnf.proto.keymgmt.v1.CommandResult;
 import org.qkdnf.proto.keymgmt.v1.ConnectRequest;
 import org.qkdnf.proto.keymgmt.v1.ConnectResponse;
@@ -35,9 +36,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: {@code qkdnId} and {@code lastSeq} are confined to the inbound callbacks, which gRPC
  * serializes per call. Outbound messages come from those callbacks, from route commands (any
- * thread), from the send executor (flushes) and from a replacing session: every use of {@code out}
- * holds {@code sendLock}, and a flush drains the outbox under it, so commands leave in the order
- * they were queued.
+ * thread), from the send executor (flushes) and from a replacing session, all through
+ * {@link StreamSender} (thread-safe). A flush drains the outbox and sends under {@code flushLock},
+ * so commands leave in the order they were queued even if two flushes overlap.
  */
 final class KmSession implements StreamObserver<ConnectRequest>, KmsChannel {
 
@@ -47,15 +48,14 @@ final class KmSession implements StreamObserver<ConnectRequest>, KmsChannel {
 
     private final KeyManagementGrpcService service;
     private final PeerIdentity identity;
-    private final ServerCallStreamObserver<ConnectResponse> out;
+    private final StreamSender<ConnectResponse> out;
     private final Executor sendExecutor;
-    private final Object sendLock = new Object();
-    private boolean closed; // guarded by sendLock
     private volatile boolean ended;
     /** Set by the hello, before the session is registered as a channel. */
     private volatile boolean batches;
     private final ConcurrentLinkedQueue<KmsCommand> outbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean flushQueued = new AtomicBoolean();
+    private final Object flushLock = new Object();
 
     private String qkdnId; // set by hello; confined to inbound callbacks
     private long lastSeq;  // confined to inbound callbacks
@@ -63,7 +63,7 @@ final class KmSession implements StreamObserver<ConnectRequest>, KmsChannel {
     KmSession(KeyManagementGrpcService service, PeerIdentity identity, ServerCallStreamObserver<ConnectResponse> out) {
         this.service = service;
         this.identity = identity;
-        this.out = out;
+        this.out = new StreamSender<>(out, "key manager stream");
         this.sendExecutor = service.manager().sendExecutor();
     }
 
@@ -154,33 +154,15 @@ final class KmSession implements StreamObserver<ConnectRequest>, KmsChannel {
 
     @Override
     public void onCompleted() {
-        synchronized (sendLock) {
-            if (!closed) {
-                closed = true;
-                out.onCompleted();
-            }
-        }
+        out.complete();
         ended();
     }
 
     /** Closes the stream with {@code status} (idempotent; any thread). */
     void closeWith(Status status) {
-        synchronized (sendLock) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            if (status.getCode() != Status.Code.ABORTED && status.getCode() != Status.Code.UNAVAILABLE) {
-                log.warn("closing key manager stream of node {}: {} {}", qkdnId != null ? qkdnId
-                        : identity != null ? identity.id() : "?", status.getCode(), status.getDescription());
-            }
-            try {
-                out.onError(status.asRuntimeException());
-            } catch (RuntimeException e) {
-                log.debug("stream already gone", e);
-            }
+        if (out.closeWith(status, qkdnId != null ? qkdnId : identity != null ? identity.id() : "?")) {
+            ended();
         }
-        ended();
     }
 
     @Override
@@ -209,7 +191,7 @@ final class KmSession implements StreamObserver<ConnectRequest>, KmsChannel {
      */
     private void flushOutbox() {
         flushQueued.set(false);
-        synchronized (sendLock) {
+        synchronized (flushLock) {
             KmsCommandBatch.Builder batch = KmsCommandBatch.newBuilder();
             for (KmsCommand c = outbox.poll(); c != null; c = outbox.poll()) {
                 batch.addCommands(c);
@@ -233,18 +215,11 @@ final class KmSession implements StreamObserver<ConnectRequest>, KmsChannel {
     }
 
     private void send(ConnectResponse response) {
-        synchronized (sendLock) {
-            if (closed || out.isCancelled()) {
-                throw Status.UNAVAILABLE.withDescription("key manager stream closed").asRuntimeException();
-            }
-            out.onNext(response);
-        }
+        out.send(response);
     }
 
     private boolean isClosed() {
-        synchronized (sendLock) {
-            return closed;
-        }
+        return out.isClosed();
     }
 
     private void ended() {
