@@ -10,15 +10,17 @@ import org.qkdnf.common.tls.GrpcTls;
 import org.qkdnf.common.tls.TlsFiles;
 import org.qkdnf.proto.common.v1.OperationResult;
 import org.qkdnf.proto.keymgmt.v1.CommandResult;
+import org.qkdnf.proto.keymgmt.v1.CommandResults;
 import org.qkdnf.proto.keymgmt.v1.ConnectRequest;
 import org.qkdnf.proto.keymgmt.v1.ConnectResponse;
 import org.qkdnf.proto.keymgmt.v1.KeyManagementServiceGrpc;
+import org.qkdnf.proto.keymgmt.v1.KmsCommand;
 import org.qkdnf.proto.keymgmt.v1.KmsHello;
 
 /**
  * {@code --kms acking}: the Sk side of a key manager reduced to what the controller needs from it,
  * over the same mTLS Sk stream as a real one (its own KMS certificate and connection): Hello, then
- * an OK answer to every command at once, executing nothing. It isolates the controller's own
+ * an OK answer to every command at once (a batch of commands gets one batch of results), executing nothing. It isolates the controller's own
  * setup and recovery cost from the key managers' (see bench/README.md); the figures with real
  * kms-agents are the ones the goals are about.
  *
@@ -36,9 +38,11 @@ final class AckingKeyManager implements AutoCloseable {
             @Override
             public void onNext(ConnectResponse r) {
                 if (r.hasCommand()) {
-                    send(ConnectRequest.newBuilder().setCommandResult(CommandResult.newBuilder()
-                            .setRequestId(r.getCommand().getRequestId())
-                            .setResult(OperationResult.newBuilder().setCode(Status.Code.OK.value()).setMessage("ok"))));
+                    send(ConnectRequest.newBuilder().setCommandResult(ok(r.getCommand())));
+                } else if (r.hasCommands()) {
+                    CommandResults.Builder results = CommandResults.newBuilder();
+                    r.getCommands().getCommandsList().forEach(c -> results.addResults(ok(c)));
+                    send(ConnectRequest.newBuilder().setCommandResults(results));
                 }
             }
 
@@ -51,7 +55,12 @@ final class AckingKeyManager implements AutoCloseable {
             }
         });
         send(ConnectRequest.newBuilder().setHello(KmsHello.newBuilder().setQkdnId(qkdnId).setKmeId("kme-" + qkdnId)
-                .setEtsi014Address("127.0.0.1:1")));
+                .setEtsi014Address("127.0.0.1:1").setAcceptsCommandBatches(true)));
+    }
+
+    private static CommandResult ok(KmsCommand c) {
+        return CommandResult.newBuilder().setRequestId(c.getRequestId())
+                .setResult(OperationResult.newBuilder().setCode(Status.Code.OK.value()).setMessage("ok")).build();
     }
 
     private synchronized void send(ConnectRequest.Builder r) {

@@ -1,5 +1,6 @@
 package org.qkdnf.bench.nc;
 
+import java.lang.management.ManagementFactory;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -71,6 +72,9 @@ public final class NcProvisionCommand implements Callable<Integer> {
                     services, secs, (services - m.failed.get()) / secs, m.failed.get(),
                     m.latency.getValueAtPercentile(50) / 1000.0, m.latency.getValueAtPercentile(99) / 1000.0,
                     m.latency.getMaxValue() / 1000.0, inFlight);
+            // On a shared machine the rate follows the other loads; CPU per setup much less so.
+            System.out.printf(Locale.ROOT, "cpu: %.0f us per setup (this JVM: client, controller and key managers)%n",
+                    m.cpuNanos / 1e3 / services);
             long active = 0;
             long missing = 0;
             for (KeyService s : bed.controller.keyServiceManager().list()) {
@@ -97,6 +101,7 @@ public final class NcProvisionCommand implements Callable<Integer> {
         final Histogram latency = new Histogram(3_600_000_000L, 3);
         final AtomicLong failed = new AtomicLong();
         long elapsedNanos;
+        long cpuNanos;
     }
 
     private Run run(NcBed bed, Random rnd, int offset, int count) throws InterruptedException {
@@ -104,6 +109,7 @@ public final class NcProvisionCommand implements Callable<Integer> {
         Semaphore window = new Semaphore(inFlight);
         CountDownLatch done = new CountDownLatch(count);
         long start = System.nanoTime();
+        long cpuStart = processCpuNanos();
         for (int i = 0; i < count; i++) {
             int a = rnd.nextInt(bedOptions.nodes);
             int b = (a + 1 + rnd.nextInt(bedOptions.nodes - 1)) % bedOptions.nodes;
@@ -145,6 +151,12 @@ public final class NcProvisionCommand implements Callable<Integer> {
         }
         done.await();
         r.elapsedNanos = System.nanoTime() - start;
+        r.cpuNanos = processCpuNanos() - cpuStart;
         return r;
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 }

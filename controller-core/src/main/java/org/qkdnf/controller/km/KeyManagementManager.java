@@ -2,6 +2,7 @@ package org.qkdnf.controller.km;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -10,11 +11,15 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
+
+import com.google.protobuf.Timestamp;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -22,6 +27,7 @@ import org.qkdnf.controller.api.ControllerSettings;
 import org.qkdnf.controller.api.KeyManagementAdminService;
 import org.qkdnf.controller.api.KeyManagementStore;
 import org.qkdnf.controller.api.QkdIds;
+import org.qkdnf.controller.impl.PendingCommands;
 import org.qkdnf.proto.keymgmt.v1.CommandResult;
 import org.qkdnf.proto.keymgmt.v1.InstallRoute;
 import org.qkdnf.proto.keymgmt.v1.KeyRoute;
@@ -58,7 +64,7 @@ import org.slf4j.LoggerFactory;
  * {@code flush()} makes a batch of them durable off the caller's thread (key services install
  * thousands of routes a second), and what depends on durability (sending the install or the
  * removal, acknowledging INSTALLED) waits for it without blocking a thread. No thread waits for a
- * key manager either: commands go out through {@link KmCommandDispatcher} and the futures complete
+ * key manager either: commands go out through {@link PendingCommands} and the futures complete
  * on the stream's inbound thread, the timeout scheduler or the store's commit thread.
  */
 public final class KeyManagementManager implements KeyManagementAdminService {
@@ -67,7 +73,9 @@ public final class KeyManagementManager implements KeyManagementAdminService {
 
     private final KeyManagementStore store;
     private final Supplier<ControllerSettings> settings;
-    private final KmCommandDispatcher commands;
+    private final PendingCommands<KmsChannel, CommandResult> commands;
+    private final ScheduledExecutorService scheduler;
+    private final Clock clock;
     private final ConcurrentHashMap<String, KmNode> nodes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, KeyRouteEntry> routes = new ConcurrentHashMap<>();
     private final Object routeLock = new Object();
@@ -84,7 +92,9 @@ public final class KeyManagementManager implements KeyManagementAdminService {
                                 Supplier<ControllerSettings> settings, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.commands = new KmCommandDispatcher(scheduler, clock);
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.commands = new PendingCommands<>("key manager", scheduler);
         for (KmNode n : store.loadNodes().values()) {
             nodes.put(n.getHello().getQkdnId(), n.toBuilder().setConnected(false).build());
         }
@@ -167,7 +177,7 @@ public final class KeyManagementManager implements KeyManagementAdminService {
      * {@link RemoteKeyManagers#submit}); fails UNAVAILABLE, naming the node, when it is not.
      */
     public CompletableFuture<CommandResult> submitLocal(String qkdnId, KmsCommand command, Duration timeout) {
-        return commands.submit(qkdnId, command, timeout);
+        return submit(qkdnId, command, timeout);
     }
 
     /** Whether the key manager of that node has a live stream here now. */
@@ -335,9 +345,19 @@ public final class KeyManagementManager implements KeyManagementAdminService {
     private List<CompletableFuture<CommandResult>> sendToAll(KeyRoute r, KmsCommand command, Duration t) {
         List<CompletableFuture<CommandResult>> acks = new ArrayList<>(r.getRouteQkdnIdsCount());
         for (String node : r.getRouteQkdnIdsList()) {
-            acks.add(commands.isConnected(node) ? commands.submit(node, command, t) : remote.submit(node, command, t));
+            acks.add(commands.isConnected(node) ? submit(node, command, t) : remote.submit(node, command, t));
         }
         return acks;
+    }
+
+    /** Sends {@code command} with a fresh request_id and its deadline; never throws. */
+    private CompletableFuture<CommandResult> submit(String qkdnId, KmsCommand command, Duration timeout) {
+        String requestId = UUID.randomUUID().toString();
+        Instant deadline = clock.instant().plus(timeout);
+        KmsCommand toSend = command.toBuilder().setRequestId(requestId)
+                .setDeadline(Timestamp.newBuilder().setSeconds(deadline.getEpochSecond()).setNanos(deadline.getNano()))
+                .build();
+        return commands.send(qkdnId, requestId, timeout, channel -> channel.sendCommand(toSend));
     }
 
     private static CompletableFuture<Void> whenAll(List<CompletableFuture<CommandResult>> acks) {
@@ -374,11 +394,20 @@ public final class KeyManagementManager implements KeyManagementAdminService {
 
     // --- key manager streams (KmSession) ---------------------------------------------------------
 
+    /**
+     * Where sessions flush their command batches: the timeout scheduler, whose tasks are as short
+     * (one protobuf write per batch); a flush must not run on the thread that queued the command,
+     * or nothing would pile up behind it.
+     */
+    Executor sendExecutor() {
+        return scheduler;
+    }
+
     int reportIntervalMs() {
         return settings.get().reportIntervalMs();
     }
 
-    void kmsConnected(KmsHello hello, KmCommandDispatcher.KmsChannel channel) {
+    void kmsConnected(KmsHello hello, KmsChannel channel) {
         String id = hello.getQkdnId();
         commands.connected(id, channel);
         remote.localSession(id, true);
@@ -398,7 +427,7 @@ public final class KeyManagementManager implements KeyManagementAdminService {
             if (e.getState() == KeyRouteState.KEY_ROUTE_STATE_REMOVING) {
                 removeEverywhere(id, t);
             } else {
-                commands.submit(qkdnId, KmsCommand.newBuilder().setInstallRoute(InstallRoute.newBuilder()
+                submit(qkdnId, KmsCommand.newBuilder().setInstallRoute(InstallRoute.newBuilder()
                         .setRoute(e.getRoute())).build(), t).whenComplete((r, x) -> {
                             if (x != null || r.getResult().getCode() != 0) {
                                 log.warn("re-sending key route of service {} to node {} failed: {}", id, qkdnId,
@@ -427,11 +456,11 @@ public final class KeyManagementManager implements KeyManagementAdminService {
     }
 
     boolean onResult(String qkdnId, CommandResult result) {
-        return commands.onResult(qkdnId, result);
+        return commands.onResult(qkdnId, result.getRequestId(), result);
     }
 
     /** The stream behind {@code channel} ended; {@code wasLive}: no newer stream took over. */
-    void kmsDisconnected(String qkdnId, KmCommandDispatcher.KmsChannel channel, boolean wasLive) {
+    void kmsDisconnected(String qkdnId, KmsChannel channel, boolean wasLive) {
         commands.disconnected(qkdnId, channel);
         if (wasLive) {
             remote.localSession(qkdnId, false);

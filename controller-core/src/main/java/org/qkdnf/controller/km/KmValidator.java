@@ -9,6 +9,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.qkdnf.controller.api.QkdIds;
 import org.qkdnf.proto.keymgmt.v1.CommandResult;
+import org.qkdnf.proto.keymgmt.v1.CommandResults;
 import org.qkdnf.proto.keymgmt.v1.KeyRoute;
 import org.qkdnf.proto.keymgmt.v1.KmLink;
 import org.qkdnf.proto.keymgmt.v1.KmsHello;
@@ -90,12 +91,25 @@ final class KmValidator {
     }
 
     static void commandResult(CommandResult r) {
-        uuid(r.getRequestId(), "command_result.request_id");
+        commandResult(r, "command_result");
+    }
+
+    static void commandResults(CommandResults r) {
+        if (r.getResultsCount() == 0) {
+            throw invalid("command_results.results: at least one expected");
+        }
+        for (int i = 0; i < r.getResultsCount(); i++) {
+            commandResult(r.getResults(i), "command_results.results[" + i + "]");
+        }
+    }
+
+    private static void commandResult(CommandResult r, String f) {
+        uuid(r.getRequestId(), f + ".request_id");
         if (!r.hasResult()) {
-            throw invalid("command_result.result: required");
+            throw invalid(f + ".result: required");
         }
         if (Status.fromCodeValue(r.getResult().getCode()).getCode().value() != r.getResult().getCode()) {
-            throw invalid("command_result.result.code: not a google.rpc.Code, got " + r.getResult().getCode());
+            throw invalid(f + ".result.code: not a google.rpc.Code, got " + r.getResult().getCode());
         }
     }
 

@@ -7,6 +7,7 @@ import io.grpc.stub.StreamObserver;
 import org.qkdnf.common.tls.PeerIdentity;
 import org.qkdnf.controller.api.QkdTopologyException;
 import org.qkdnf.controller.impl.CommandDispatcher;
+import org.qkdnf.controller.impl.StreamSender;
 import org.qkdnf.proto.southbound.v1.ConnectRequest;
 import org.qkdnf.proto.southbound.v1.ConnectResponse;
 import org.qkdnf.proto.southbound.v1.ControllerCommand;
@@ -30,8 +31,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: {@code qkdnId}, {@code lastSeq} and the protocol state are confined to the inbound
  * callbacks ({@link #onNext}, {@link #onError}, {@link #onCompleted}), which gRPC serializes per
  * call. Outbound messages come from those callbacks, from command submitters and from a replacing
- * session: every use of {@code out} holds {@code sendLock} (a StreamObserver is not thread-safe),
- * and {@code closed} (guarded by it) makes closing idempotent.
+ * session, all through {@link StreamSender} (thread-safe, closes once).
  */
 final class AgentSession implements StreamObserver<ConnectRequest>, CommandDispatcher.AgentChannel {
 
@@ -39,9 +39,7 @@ final class AgentSession implements StreamObserver<ConnectRequest>, CommandDispa
 
     private final QuantumLayerGrpcService service;
     private final PeerIdentity identity;
-    private final ServerCallStreamObserver<ConnectResponse> out;
-    private final Object sendLock = new Object();
-    private boolean closed; // guarded by sendLock
+    private final StreamSender<ConnectResponse> out;
     private volatile boolean ended;
 
     private String qkdnId; // set by Hello; confined to inbound callbacks
@@ -51,7 +49,7 @@ final class AgentSession implements StreamObserver<ConnectRequest>, CommandDispa
     AgentSession(QuantumLayerGrpcService service, PeerIdentity identity, ServerCallStreamObserver<ConnectResponse> out) {
         this.service = service;
         this.identity = identity;
-        this.out = out;
+        this.out = new StreamSender<>(out, "agent stream");
     }
 
     @Override
@@ -190,33 +188,15 @@ final class AgentSession implements StreamObserver<ConnectRequest>, CommandDispa
 
     @Override
     public void onCompleted() {
-        synchronized (sendLock) {
-            if (!closed) {
-                closed = true;
-                out.onCompleted();
-            }
-        }
+        out.complete();
         ended();
     }
 
     /** Closes the stream with {@code status} (idempotent; callable from any thread). */
     void closeWith(Status status) {
-        synchronized (sendLock) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            if (status.getCode() != Status.Code.ABORTED && status.getCode() != Status.Code.UNAVAILABLE) {
-                log.warn("closing agent stream of node {}: {} {}", qkdnId != null ? qkdnId
-                        : identity != null ? identity.id() : "?", status.getCode(), status.getDescription());
-            }
-            try {
-                out.onError(status.asRuntimeException());
-            } catch (RuntimeException e) {
-                log.debug("stream already gone", e);
-            }
+        if (out.closeWith(status, qkdnId != null ? qkdnId : identity != null ? identity.id() : "?")) {
+            ended();
         }
-        ended();
     }
 
     @Override
@@ -225,18 +205,11 @@ final class AgentSession implements StreamObserver<ConnectRequest>, CommandDispa
     }
 
     private void send(ConnectResponse response) {
-        synchronized (sendLock) {
-            if (closed || out.isCancelled()) {
-                throw Status.UNAVAILABLE.withDescription("agent stream closed").asRuntimeException();
-            }
-            out.onNext(response);
-        }
+        out.send(response);
     }
 
     private boolean isClosed() {
-        synchronized (sendLock) {
-            return closed;
-        }
+        return out.isClosed();
     }
 
     /**

@@ -39,6 +39,7 @@ import org.qkdnf.controller.api.ControllerSettings;
 import org.qkdnf.controller.impl.SimpleKeyManagementStore;
 import org.qkdnf.proto.common.v1.OperationResult;
 import org.qkdnf.proto.keymgmt.v1.CommandResult;
+import org.qkdnf.proto.keymgmt.v1.CommandResults;
 import org.qkdnf.proto.keymgmt.v1.ConnectRequest;
 import org.qkdnf.proto.keymgmt.v1.ConnectResponse;
 import org.qkdnf.proto.keymgmt.v1.KeyManagementServiceGrpc;
@@ -74,7 +75,10 @@ class KeyManagementManagerTest {
         }
     }
 
-    /** A scripted key manager: records commands; answers them OK when {@code autoAck}. */
+    /**
+     * A scripted key manager: records commands; answers them OK when {@code autoAck}. With
+     * {@code batches} its hello accepts KmsCommandBatch and it answers each batch with one CommandResults.
+     */
     final class FakeKms implements StreamObserver<ConnectResponse> {
         final String node;
         final BlockingQueue<KmsCommand> commands = new LinkedBlockingQueue<>();
@@ -82,6 +86,9 @@ class KeyManagementManagerTest {
         final CompletableFuture<Void> acked = new CompletableFuture<>();
         final AtomicLong seq = new AtomicLong();
         volatile boolean autoAck = true;
+        boolean batches;
+        final AtomicLong singleCommandMessages = new AtomicLong();
+        final AtomicLong batchMessages = new AtomicLong();
         StreamObserver<ConnectRequest> out;
 
         FakeKms(String certificateNode, String node) {
@@ -94,7 +101,7 @@ class KeyManagementManagerTest {
 
         FakeKms hello() {
             send(ConnectRequest.newBuilder().setHello(KmsHello.newBuilder().setQkdnId(node).setKmeId("kme-" + node)
-                    .setEtsi014Address("127.0.0.1:8443")));
+                    .setEtsi014Address("127.0.0.1:8443").setAcceptsCommandBatches(batches)));
             return this;
         }
 
@@ -111,7 +118,19 @@ class KeyManagementManagerTest {
         public void onNext(ConnectResponse r) {
             if (r.hasHelloAck()) {
                 acked.complete(null);
+            } else if (r.hasCommands()) {
+                batchMessages.incrementAndGet();
+                commands.addAll(r.getCommands().getCommandsList());
+                if (autoAck) {
+                    CommandResults.Builder results = CommandResults.newBuilder();
+                    for (KmsCommand c : r.getCommands().getCommandsList()) {
+                        results.addResults(CommandResult.newBuilder().setRequestId(c.getRequestId())
+                                .setResult(OperationResult.newBuilder().setCode(0).setMessage("test")));
+                    }
+                    send(ConnectRequest.newBuilder().setCommandResults(results));
+                }
             } else {
+                singleCommandMessages.incrementAndGet();
                 commands.add(r.getCommand());
                 if (autoAck) {
                     answer(r.getCommand(), Status.Code.OK);
@@ -172,7 +191,13 @@ class KeyManagementManagerTest {
     }
 
     private FakeKms connected(String node) throws Exception {
-        FakeKms k = new FakeKms(node, node).hello();
+        return connected(node, false);
+    }
+
+    private FakeKms connected(String node, boolean batches) throws Exception {
+        FakeKms k = new FakeKms(node, node);
+        k.batches = batches;
+        k.hello();
         k.acked.get(5, TimeUnit.SECONDS);
         // Inbound messages of a stream are handled in order: once this report is applied, the
         // hello's handling (with its re-send of routes) is over.
@@ -300,6 +325,35 @@ class KeyManagementManagerTest {
                 .as("the same route again").isEqualTo(KeyRouteState.KEY_ROUTE_STATE_INSTALLED);
         Status s = statusOf(manager.installRoute(route().toBuilder().setBufferBits(8).build(), null));
         assertThat(s.getCode()).isEqualTo(Status.Code.ALREADY_EXISTS);
+    }
+
+    @Test
+    void aKeyManagerThatAcceptsBatchesGetsOnlyBatchesAndMayAnswerThemInOne() throws Exception {
+        FakeKms a = connected(A, true);
+        FakeKms b = connected(B, true);
+        FakeKms c = connected(C, false);
+        List<CompletableFuture<KeyRouteEntry>> installs = new java.util.ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            String id = String.format("5e000000-0000-4000-8000-%012d", 100 + i);
+            installs.add(manager.installRoute(route().toBuilder().setServiceId(id).build(), Duration.ofSeconds(5)));
+        }
+        for (CompletableFuture<KeyRouteEntry> f : installs) {
+            assertThat(f.get(5, TimeUnit.SECONDS).getState()).isEqualTo(KeyRouteState.KEY_ROUTE_STATE_INSTALLED);
+        }
+        assertThat(a.commands).hasSize(200);
+        assertThat(b.commands).hasSize(200);
+        assertThat(a.singleCommandMessages.get() + b.singleCommandMessages.get()).isZero();
+        assertThat(c.commands).as("a key manager without batches gets one command per message").hasSize(200);
+        assertThat(c.batchMessages.get()).isZero();
+    }
+
+    @Test
+    void emptyCommandResultsAreRefusedNamingTheField() throws Exception {
+        FakeKms k = connected(A, true);
+        k.send(ConnectRequest.newBuilder().setCommandResults(CommandResults.getDefaultInstance()));
+        Status s = k.closed.get(5, TimeUnit.SECONDS);
+        assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(s.getDescription()).startsWith("command_results.results");
     }
 
     @Test

@@ -22,7 +22,6 @@ import org.qkdnf.kms.api.KeyPoolStore;
 import org.qkdnf.kms.api.KeyServiceDefinition;
 import org.qkdnf.kms.api.KeySupplyStatus;
 import org.qkdnf.kms.api.ReservedKey;
-import org.qkdnf.kms.kq.LinkLanes;
 import org.qkdnf.kms.relay.RelayNode;
 import org.qkdnf.kms.relay.RelayedKeySink;
 import org.qkdnf.kms.store.ServiceKeyStore;
@@ -46,6 +45,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Who gets what: a key id goes to the master SAE of its service once (when carved) and to the
  * slave SAE once; every other SAE is refused (401), as is a service's SAE at the wrong key manager.
+ *
+ * <p>The refill loop visits only the source services that can move ({@link RefillSchedule}): one
+ * whose lane is dry waits, without a pass touching it, until the lane holds a chunk.
  *
  * <p>Threads: request threads (ETSI 014) and the relay's receiver call in concurrently; the
  * stores are thread-safe. The refill loop runs on its own thread and owns {@link #inFlight};
@@ -79,6 +81,7 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
     private final KeyAssignmentClient assignments;
     private final KeyPreparer prepared;
     private final ScheduledExecutorService refill;
+    private final RefillSchedule schedule;
     private final Map<UUID, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     private final Map<UUID, Long> retryAfterNanos = new ConcurrentHashMap<>();
     private final ServiceCounters counters = new ServiceCounters();
@@ -92,6 +95,8 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
         this.relay = relay;
         this.assignments = assignments;
         this.prepared = new KeyPreparer(selfQkdnId, keys, assignments::assign, KEY_SIZE_BITS, PREPARE_THREADS);
+        this.schedule = new RefillSchedule(selfQkdnId, pools);
+        keys.services().forEach(schedule::add);
         this.refill = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "key-service-refill");
             t.setDaemon(true);
@@ -107,6 +112,7 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
     public void install(KeyServiceDefinition d) {
         checkOnRoute(d);
         keys.putService(d);
+        schedule.add(d);
         logInstalled(d);
     }
 
@@ -119,7 +125,9 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
      */
     public CompletableFuture<Void> installAsync(KeyServiceDefinition d) {
         checkOnRoute(d);
-        return keys.putServiceAsync(d).thenRun(() -> logInstalled(d));
+        CompletableFuture<Void> durable = keys.putServiceAsync(d);
+        schedule.add(d);
+        return durable.thenRun(() -> logInstalled(d));
     }
 
     private void checkOnRoute(KeyServiceDefinition d) {
@@ -138,6 +146,7 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
      * for the slave SAE (see {@link ServiceKeyStore#removeService}). A no-op when it is not installed.
      */
     public boolean remove(UUID serviceId) {
+        schedule.remove(serviceId);
         relay.forgetService(serviceId);
         inFlight.remove(serviceId);
         prepared.forget(serviceId);
@@ -322,19 +331,26 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
 
     private void refillOnce() {
         long now = System.nanoTime();
-        for (KeyServiceDefinition d : keys.services()) {
-            if (!d.sourceQkdnId().equals(selfQkdnId) || now < retryAfterNanos.getOrDefault(d.serviceId(), 0L)) {
+        for (RefillSchedule.Source s : schedule.active()) {
+            KeyServiceDefinition d = s.definition;
+            if (!retryAfterNanos.isEmpty() && now < retryAfterNanos.getOrDefault(d.serviceId(), 0L)) {
                 continue;
             }
             prepared.topUp(d);
             AtomicInteger flying = inFlight.computeIfAbsent(d.serviceId(), k -> new AtomicInteger());
             long have = keys.availableBits(d.serviceId()) + prepared.readyKeys(d.serviceId()) * KEY_SIZE_BITS
-                    + (long) flying.get() * chunkBytes(d) * 8;
+                    + flying.get() * s.chunkBits;
+            boolean dry = false;
             while (have < d.bufferBits() && flying.get() < MAX_IN_FLIGHT_PER_SERVICE) {
-                if (!relayChunk(d, flying)) {
+                if (!relayChunk(s, flying)) {
+                    dry = true;
                     break;
                 }
-                have += chunkBytes(d) * 8L;
+                have += s.chunkBits;
+            }
+            // Nothing in flight and nothing left to carve: only key in the lane can move it.
+            if (dry && flying.get() == 0 && keys.availableBits(d.serviceId()) < KEY_SIZE_BITS) {
+                schedule.park(s);
             }
         }
     }
@@ -344,10 +360,14 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
     }
 
     /** Starts relaying one chunk of fresh first-link key; false when there is none to take now. */
-    private boolean relayChunk(KeyServiceDefinition d, AtomicInteger flying) {
+    private boolean relayChunk(RefillSchedule.Source s, AtomicInteger flying) {
+        KeyServiceDefinition d = s.definition;
+        if (schedule.laneBits(s.lane) < s.chunkBits) {
+            return false;  // the normal "no key yet", checked without the cost of a refused reserve
+        }
         ReservedKey fresh;
         try {
-            fresh = pools.reserve(LinkLanes.poolId(d.routeQkdlIds().get(0), selfQkdnId), chunkBytes(d) * 8L);
+            fresh = pools.reserve(s.lane, s.chunkBits);
         } catch (KeyPoolException e) {
             if (e.reason() != KeyPoolException.Reason.INSUFFICIENT_KEY && e.reason() != KeyPoolException.Reason.UNKNOWN_POOL) {
                 log.warn("node {}: key service {}: cannot take link key: {}", selfQkdnId, d.serviceId(), e.getMessage());

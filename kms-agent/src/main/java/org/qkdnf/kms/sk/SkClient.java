@@ -8,10 +8,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.google.protobuf.Timestamp;
 
@@ -27,13 +29,14 @@ import org.qkdnf.kms.api.KeyPoolStore;
 import org.qkdnf.kms.api.PoolLevels;
 import org.qkdnf.kms.relay.LinkRelayCounters;
 import org.qkdnf.kms.service.KeyServiceManager;
-import org.qkdnf.proto.common.v1.OperationResult;
 import org.qkdnf.proto.keymgmt.v1.CommandResult;
+import org.qkdnf.proto.keymgmt.v1.CommandResults;
 import org.qkdnf.proto.keymgmt.v1.ConnectRequest;
 import org.qkdnf.proto.keymgmt.v1.ConnectResponse;
 import org.qkdnf.proto.keymgmt.v1.KeyManagementServiceGrpc;
 import org.qkdnf.proto.keymgmt.v1.KeyServiceCounters;
 import org.qkdnf.proto.keymgmt.v1.KmLink;
+import org.qkdnf.proto.keymgmt.v1.KmsCommand;
 import org.qkdnf.proto.keymgmt.v1.KmsHello;
 import org.qkdnf.proto.keymgmt.v1.KmsInventory;
 import org.qkdnf.proto.keymgmt.v1.PoolLevel;
@@ -51,6 +54,11 @@ import org.slf4j.LoggerFactory;
  * its request_id once its change is durable). When the stream ends it reconnects with exponential
  * back-off ({@value #BACKOFF_MIN_MS} ms doubling to {@value #BACKOFF_MAX_MS} ms, reset by a HelloAck).
  *
+ * <p>Batches: the hello says this key manager takes KmsCommandBatch. Results wait in their
+ * stream's outbox; the first one into an empty outbox queues a flush on the client thread, which
+ * sends everything that finished meanwhile (typically every install one sync made durable) as one
+ * CommandResults, or one by one to a controller that never sent a batch.
+ *
  * <p>Threads: one thread ({@code sk-client-<node>}) owns the stream state and does all sending and
  * reporting; gRPC callbacks and finished commands only hand work to it, tagged with the stream
  * they came from so that a late callback of an old stream is ignored. Commands are executed
@@ -60,6 +68,8 @@ public final class SkClient implements AutoCloseable {
 
     static final long BACKOFF_MIN_MS = 250;
     static final long BACKOFF_MAX_MS = 10_000;
+    /** Results per CommandResults at most: about 80 bytes each, far under the message limit. */
+    static final int MAX_RESULTS_PER_MESSAGE = 4096;
     private static final Logger log = LoggerFactory.getLogger(SkClient.class);
 
     private final String qkdnId;
@@ -86,6 +96,11 @@ public final class SkClient implements AutoCloseable {
     private final class Stream implements ClientResponseObserver<ConnectRequest, ConnectResponse> {
         StreamObserver<ConnectRequest> out;
         long seq;
+        /** The controller sent a batch, so it reads CommandResults. Client thread only. */
+        boolean controllerBatches;
+        /** Results not yet sent, from any thread; {@code flushQueued} while a flush is posted. */
+        final ConcurrentLinkedQueue<CommandResult> results = new ConcurrentLinkedQueue<>();
+        final AtomicBoolean flushQueued = new AtomicBoolean();
 
         @Override
         public void beforeStart(ClientCallStreamObserver<ConnectRequest> requestStream) {
@@ -166,7 +181,7 @@ public final class SkClient implements AutoCloseable {
             KeyManagementServiceGrpc.newStub(channel).connect(s);
             s.send(ConnectRequest.newBuilder().setHello(KmsHello.newBuilder().setQkdnId(qkdnId).setKmeId(kmeId)
                     .setEtsi014Address(etsi014Address).setAgentVersion("qkdnf-kms-agent")
-                    .setAgentInstanceId(instanceId)));
+                    .setAgentInstanceId(instanceId).setAcceptsCommandBatches(true)));
             sendInventoryIfChanged(s);
         } catch (RuntimeException e) {
             ended(s, Status.fromThrowable(e));
@@ -189,22 +204,49 @@ public final class SkClient implements AutoCloseable {
             }
             reports = thread.scheduleWithFixedDelay(() -> report(s), 0, ms, TimeUnit.MILLISECONDS);
         } else if (r.hasCommand()) {
-            String requestId = r.getCommand().getRequestId();
-            commands.submit(r.getCommand()).thenAccept(result -> post(() -> answer(s, requestId, result)));
+            execute(s, r.getCommand());
+        } else if (r.hasCommands()) {
+            s.controllerBatches = true;
+            r.getCommands().getCommandsList().forEach(c -> execute(s, c));
         }
     }
 
-    /** Sends a command's result on the stream that brought the command, if it is still the current one. */
-    private void answer(Stream s, String requestId, OperationResult result) {
+    private void execute(Stream s, KmsCommand c) {
+        String requestId = c.getRequestId();
+        commands.submit(c).thenAccept(result -> {
+            s.results.add(CommandResult.newBuilder().setRequestId(requestId).setResult(result).build());
+            if (s.flushQueued.compareAndSet(false, true)) {
+                post(() -> flushResults(s));
+            }
+        });
+    }
+
+    /** Sends the finished results on the stream that brought their commands, if it is still the current one. */
+    private void flushResults(Stream s) {
+        s.flushQueued.set(false);
         if (s != stream || closed) {
-            log.debug("node {}: result of request {} not sent, its stream is gone", qkdnId, requestId);
+            log.debug("node {}: {} results not sent, their stream is gone", qkdnId, s.results.size());
+            s.results.clear();
             return;
         }
         try {
-            s.send(ConnectRequest.newBuilder().setCommandResult(CommandResult.newBuilder()
-                    .setRequestId(requestId).setResult(result)));
+            CommandResults.Builder batch = CommandResults.newBuilder();
+            for (CommandResult r = s.results.poll(); r != null; r = s.results.poll()) {
+                if (!s.controllerBatches) {
+                    s.send(ConnectRequest.newBuilder().setCommandResult(r));
+                    continue;
+                }
+                batch.addResults(r);
+                if (batch.getResultsCount() == MAX_RESULTS_PER_MESSAGE) {
+                    s.send(ConnectRequest.newBuilder().setCommandResults(batch));
+                    batch = CommandResults.newBuilder();
+                }
+            }
+            if (batch.getResultsCount() > 0) {
+                s.send(ConnectRequest.newBuilder().setCommandResults(batch));
+            }
         } catch (RuntimeException e) {
-            log.debug("node {}: result not sent, stream gone", qkdnId, e);
+            log.debug("node {}: results not sent, stream gone", qkdnId, e);
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 import com.google.protobuf.Timestamp;
@@ -33,6 +34,7 @@ import org.qkdnf.kms.api.KeyServiceDefinition;
 import org.qkdnf.pki.DevCertificateAuthority;
 import org.qkdnf.pki.IssuedCredential;
 import org.qkdnf.proto.common.v1.OperationResult;
+import org.qkdnf.proto.keymgmt.v1.CommandResult;
 import org.qkdnf.proto.keymgmt.v1.ConnectRequest;
 import org.qkdnf.proto.keymgmt.v1.ConnectResponse;
 import org.qkdnf.proto.keymgmt.v1.HelloAck;
@@ -40,6 +42,7 @@ import org.qkdnf.proto.keymgmt.v1.InstallRoute;
 import org.qkdnf.proto.keymgmt.v1.KeyManagementServiceGrpc;
 import org.qkdnf.proto.keymgmt.v1.KeyRoute;
 import org.qkdnf.proto.keymgmt.v1.KmsCommand;
+import org.qkdnf.proto.keymgmt.v1.KmsCommandBatch;
 import org.qkdnf.proto.keymgmt.v1.RemoveRoute;
 
 /**
@@ -60,6 +63,19 @@ class SkClientCommandsTest {
 
     @Test
     void aBurstOfCommandsIsAnsweredInOrderPerServiceAndDurable() throws Exception {
+        ScriptedController controller = runBurst(false);
+        assertThat(controller.resultBatches.get()).as("one result per message to a controller that sent no batch")
+                .isZero();
+    }
+
+    @Test
+    void aBurstSentInBatchesIsAnsweredInBatchesInOrderPerServiceAndDurable() throws Exception {
+        ScriptedController controller = runBurst(true);
+        assertThat(controller.singleResults.get()).isZero();
+        assertThat(controller.resultBatches.get()).isPositive();
+    }
+
+    private ScriptedController runBurst(boolean batched) throws Exception {
         List<KmsCommand> burst = new ArrayList<>();
         Set<UUID> expectInstalled = new HashSet<>();
         for (int i = 0; i < 300; i++) {
@@ -87,7 +103,7 @@ class SkClientCommandsTest {
         burst.add(install(late, SELF).toBuilder().setDeadline(Timestamp.newBuilder()
                 .setSeconds(Instant.now().minusSeconds(5).getEpochSecond())).build());
 
-        ScriptedController controller = new ScriptedController(burst);
+        ScriptedController controller = new ScriptedController(burst, batched);
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0),
                         GrpcTls.serverCredentials(issue("controller", DevCertificateAuthority.Role.CONTROLLER)))
                 .addService(controller).build().start();
@@ -118,6 +134,7 @@ class SkClientCommandsTest {
         } finally {
             server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
+        return controller;
     }
 
     private KmsAgentConfig config(TlsFiles tls) {
@@ -152,15 +169,30 @@ class SkClientCommandsTest {
         return Timestamp.newBuilder().setSeconds(Instant.now().plusSeconds(60).getEpochSecond()).build();
     }
 
-    /** The controller's end of Sk: on the hello, acknowledges it and sends the whole burst at once. */
+    /**
+     * The controller's end of Sk: on the hello, acknowledges it and sends the whole burst at once,
+     * one command per message or (when {@code batched} and the hello accepts them) in batches of
+     * {@value #BATCH}.
+     */
     private static final class ScriptedController extends KeyManagementServiceGrpc.KeyManagementServiceImplBase {
+        static final int BATCH = 64;
         final List<KmsCommand> burst;
+        final boolean batched;
         final Map<String, OperationResult> results = new ConcurrentHashMap<>();
         final CountDownLatch allAnswered;
+        final AtomicLong singleResults = new AtomicLong();
+        final AtomicLong resultBatches = new AtomicLong();
 
-        ScriptedController(List<KmsCommand> burst) {
+        ScriptedController(List<KmsCommand> burst, boolean batched) {
             this.burst = burst;
+            this.batched = batched;
             this.allAnswered = new CountDownLatch(burst.size());
+        }
+
+        private void answered(CommandResult r) {
+            if (results.putIfAbsent(r.getRequestId(), r.getResult()) == null) {
+                allAnswered.countDown();
+            }
         }
 
         @Override
@@ -171,11 +203,20 @@ class SkClientCommandsTest {
                     if (r.hasHello()) {
                         out.onNext(ConnectResponse.newBuilder().setHelloAck(HelloAck.newBuilder()
                                 .setControllerId("scripted")).build());
-                        burst.forEach(c -> out.onNext(ConnectResponse.newBuilder().setCommand(c).build()));
-                    } else if (r.hasCommandResult()
-                            && results.putIfAbsent(r.getCommandResult().getRequestId(), r.getCommandResult().getResult())
-                            == null) {
-                        allAnswered.countDown();
+                        if (batched && r.getHello().getAcceptsCommandBatches()) {
+                            for (int i = 0; i < burst.size(); i += BATCH) {
+                                out.onNext(ConnectResponse.newBuilder().setCommands(KmsCommandBatch.newBuilder()
+                                        .addAllCommands(burst.subList(i, Math.min(burst.size(), i + BATCH)))).build());
+                            }
+                        } else {
+                            burst.forEach(c -> out.onNext(ConnectResponse.newBuilder().setCommand(c).build()));
+                        }
+                    } else if (r.hasCommandResult()) {
+                        singleResults.incrementAndGet();
+                        answered(r.getCommandResult());
+                    } else if (r.hasCommandResults()) {
+                        resultBatches.incrementAndGet();
+                        r.getCommandResults().getResultsList().forEach(ScriptedController.this::answered);
                     }
                 }
 
