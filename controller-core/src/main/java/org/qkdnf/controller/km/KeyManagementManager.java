@@ -416,27 +416,38 @@ public final class KeyManagementManager implements KeyManagementAdminService {
         store.putNode(n);
     }
 
-    /** Re-sends the routes through a node whose key manager just connected (after its HelloAck). */
+    /**
+     * Re-sends the routes through a node whose key manager just connected (after its HelloAck).
+     * They are read from the store, not from {@code routes}: inside a cluster the store is the
+     * cluster's map, written by the instance that installs routes (the key-service leader), while
+     * this instance's {@code routes} holds what it loaded at start and changed itself; re-sending
+     * from it would miss newer routes and re-install removed ones. A removal another instance left
+     * pending is sent to this node too; that instance clears its record when it retries.
+     */
     void resync(String qkdnId) {
         Duration t = settings.get().commandTimeout();
-        for (KeyRouteEntry e : getKeyRoutes()) {
+        for (KeyRouteEntry e : store.loadRoutes().values()) {
             if (!e.getRoute().getRouteQkdnIdsList().contains(qkdnId)) {
                 continue;
             }
             String id = e.getRoute().getServiceId();
-            if (e.getState() == KeyRouteState.KEY_ROUTE_STATE_REMOVING) {
+            boolean removing = e.getState() == KeyRouteState.KEY_ROUTE_STATE_REMOVING;
+            if (removing && routes.containsKey(id)) {
                 removeEverywhere(id, t);
-            } else {
-                submit(qkdnId, KmsCommand.newBuilder().setInstallRoute(InstallRoute.newBuilder()
-                        .setRoute(e.getRoute())).build(), t).whenComplete((r, x) -> {
-                            if (x != null || r.getResult().getCode() != 0) {
-                                log.warn("re-sending key route of service {} to node {} failed: {}", id, qkdnId,
-                                        x != null ? Status.fromThrowable(x) : r.getResult().getMessage());
-                            } else {
-                                log.info("key route of service {} re-sent to node {}", id, qkdnId);
-                            }
-                        });
+                continue;
             }
+            KmsCommand command = removing
+                    ? KmsCommand.newBuilder().setRemoveRoute(RemoveRoute.newBuilder().setServiceId(id)).build()
+                    : KmsCommand.newBuilder().setInstallRoute(InstallRoute.newBuilder().setRoute(e.getRoute())).build();
+            String what = removing ? "removal" : "install";
+            submit(qkdnId, command, t).whenComplete((r, x) -> {
+                if (x != null || r.getResult().getCode() != 0) {
+                    log.warn("re-sending the {} of key route of service {} to node {} failed: {}", what, id, qkdnId,
+                            x != null ? Status.fromThrowable(x) : r.getResult().getMessage());
+                } else {
+                    log.info("{} of key route of service {} re-sent to node {}", what, id, qkdnId);
+                }
+            });
         }
     }
 

@@ -25,7 +25,6 @@ import org.qkdnf.controller.app.testing.ClusterMessaging;
 import org.qkdnf.controller.app.testing.ClusterStorageService;
 import org.qkdnf.controller.app.testing.TestClusterService;
 import org.qkdnf.controller.impl.QkdTopologyManager;
-import org.qkdnf.controller.impl.SimpleKeyManagementStore;
 import org.qkdnf.controller.km.KeyManagementManager;
 import org.qkdnf.proto.northbound.v1.AppQos;
 import org.qkdnf.proto.northbound.v1.KeyServiceSpec;
@@ -81,7 +80,8 @@ public final class KeyServiceCluster implements AutoCloseable {
             cluster = new TestClusterService(name);
             store = StoreTestAccess.activated(storage, cluster);
             topology = new QkdTopologyManager(store);
-            km = new KeyManagementManager(new SimpleKeyManagementStore(), scheduler, ControllerSettings::defaults,
+            km = new KeyManagementManager(StoreTestAccess.activatedKeyManagement(storage), scheduler,
+                    ControllerSettings::defaults,
                     Clock.systemUTC());
             remoteKms = new ClusterKeyManagers(storage, cluster, messaging.view(id), km);
             remoteKms.start();

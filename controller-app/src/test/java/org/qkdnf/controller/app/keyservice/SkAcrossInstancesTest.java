@@ -3,6 +3,8 @@ package org.qkdnf.controller.app.keyservice;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.qkdnf.controller.app.keyservice.KeyServiceCluster.A;
+import static org.qkdnf.controller.app.keyservice.KeyServiceCluster.B;
+import static org.qkdnf.controller.app.keyservice.KeyServiceCluster.C;
 import static org.qkdnf.controller.app.keyservice.KeyServiceCluster.D;
 
 import java.util.ArrayList;
@@ -16,6 +18,7 @@ import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.qkdnf.controller.app.testing.AckingKeyManagers;
 import org.qkdnf.proto.keymgmt.v1.KeyRouteEntry;
 import org.qkdnf.proto.keymgmt.v1.KeyRouteState;
 import org.qkdnf.proto.northbound.v1.KeyService;
@@ -87,5 +90,28 @@ class SkAcrossInstancesTest {
                     assertThat(st.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
                     assertThat(st.getDescription()).contains("key manager of node").contains("is not connected");
                 });
+    }
+
+    /**
+     * The follower loaded the (empty) route table at start; the leader installed and removed routes
+     * since. A key manager reconnecting to the follower gets the routes the cluster's map holds now:
+     * the living one, not the removed one.
+     */
+    @Test
+    void aKeyManagerReconnectingToTheFollowerGetsTheClustersRoutesNotRemovedOnes() throws Exception {
+        KeyService kept = leader.services.create(KeyServiceCluster.spec(1_000)).get(20, TimeUnit.SECONDS);
+        KeyService gone = leader.services.create(KeyServiceCluster.spec(1_000)).get(20, TimeUnit.SECONDS);
+        String goneRoute = gone.getRoutes(0).getRouteId();
+        leader.services.delete(gone.getServiceId()).get(20, TimeUnit.SECONDS);
+        follower.kms.close();
+        KeyServiceCluster.eventually(() -> !follower.km.isConnected(A));
+
+        try (AckingKeyManagers again = new AckingKeyManagers(follower.km, List.of(A, B, C, D))) {
+            ServiceRoute route = kept.getRoutes(0);
+            List<String> expected = new ArrayList<>();
+            route.getQkdnIdsList().forEach(n -> expected.add(n + " " + route.getRouteId()));
+            KeyServiceCluster.eventually(() -> again.installs().containsAll(expected));
+            assertThat(again.installs()).as("a removed route is not installed again").noneMatch(i -> i.endsWith(goneRoute));
+        }
     }
 }

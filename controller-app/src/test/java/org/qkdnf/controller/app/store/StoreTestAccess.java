@@ -2,6 +2,7 @@ package org.qkdnf.controller.app.store;
 
 import org.onlab.junit.TestUtils;
 import org.onosproject.store.service.StorageService;
+import org.qkdnf.controller.api.KeyManagementStore;
 import org.qkdnf.controller.api.QkdTopologyStore;
 import org.qkdnf.controller.app.testing.TestClusterService;
 
@@ -20,6 +21,14 @@ public final class StoreTestAccess {
         DistributedQkdTopologyStore store = new DistributedQkdTopologyStore();
         TestUtils.setField(store, "storageService", storage);
         TestUtils.setField(store, "clusterService", cluster);
+        store.activate();
+        return store;
+    }
+
+    /** The key-management store of one instance of the cluster whose storage is {@code storage}. */
+    public static KeyManagementStore activatedKeyManagement(StorageService storage) throws Exception {
+        DistributedKeyManagementStore store = new DistributedKeyManagementStore();
+        TestUtils.setField(store, "storageService", storage);
         store.activate();
         return store;
     }
