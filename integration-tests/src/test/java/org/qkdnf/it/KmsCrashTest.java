@@ -256,7 +256,11 @@ class KmsCrashTest {
                 return null;
             }
         }).get(60, TimeUnit.SECONDS);
-        assertThat(ready).as("middle key manager started").isEqualTo("READY");
+        if (!"READY".equals(ready)) {
+            p.destroyForcibly();
+            throw new AssertionError("key manager process did not start (first line: " + ready + "); its log:\n"
+                    + java.nio.file.Files.readString(dir.resolve("kms-1.log")));
+        }
         return p;
     }
 
