@@ -57,16 +57,18 @@ public final class KeyAssignmentGrpcService extends KeyAssignmentServiceGrpc.Key
             List<ServiceKeyStore.Assignment> batch = new ArrayList<>(request.getAssignmentsCount());
             for (int i = 0; i < request.getAssignmentsCount(); i++) {
                 KeyAssignment a = request.getAssignments(i);
-                String f = "assignments[" + i + "]";
-                uuid(a.getKeyId(), f + ".key_id");
+                if (!Uuids.isUuid(a.getKeyId())) {  // the field path only on failure: this loop runs per key
+                    uuid(a.getKeyId(), "assignments[" + i + "].key_id");
+                }
                 if (a.getSegmentsCount() == 0) {
-                    throw Status.INVALID_ARGUMENT.withDescription(f + ".segments: at least one").asRuntimeException();
+                    throw Status.INVALID_ARGUMENT.withDescription("assignments[" + i + "].segments: at least one")
+                            .asRuntimeException();
                 }
                 List<ServiceKeyStore.Segment> segments = new ArrayList<>();
                 for (int j = 0; j < a.getSegmentsCount(); j++) {
                     ChunkSegment s = a.getSegments(j);
                     if (s.getLengthBytes() == 0 || s.getSequence() == 0) {
-                        throw Status.INVALID_ARGUMENT.withDescription(f + ".segments[" + j
+                        throw Status.INVALID_ARGUMENT.withDescription("assignments[" + i + "].segments[" + j
                                 + "]: sequence and length_bytes must be positive").asRuntimeException();
                     }
                     segments.add(new ServiceKeyStore.Segment(s.getSequence(), s.getOffsetBytes(), s.getLengthBytes()));

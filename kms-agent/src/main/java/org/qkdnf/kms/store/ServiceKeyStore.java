@@ -453,6 +453,7 @@ public final class ServiceKeyStore implements AutoCloseable {
             long now = System.currentTimeMillis();
             byte[] random = new byte[number * 10];  // one call for the batch: per key it dominated carving
             keyIdRandom.nextBytes(random);
+            long[] sequences = ids.stream().mapToLong(ServiceKeyStore::sequenceOf).toArray();
             int chunkIndex = 0;
             byte[] plain = ids.isEmpty() ? null : open(ids.get(0), chunks.get(ids.get(0)));
             int used = ids.isEmpty() ? 0 : taken.getOrDefault(ids.get(0), 0);
@@ -472,7 +473,7 @@ public final class ServiceKeyStore implements AutoCloseable {
                     }
                     int len = Math.min(sizeBytes - filled, plain.length - used);
                     System.arraycopy(plain, used, key, filled, len);
-                    segments.add(new Segment(sequenceOf(ids.get(chunkIndex)), used, len));
+                    segments.add(new Segment(sequences[chunkIndex], used, len));
                     used += len;
                     filled += len;
                 }
@@ -614,6 +615,9 @@ public final class ServiceKeyStore implements AutoCloseable {
         synchronized (lock) {
             Map<String, BitSet> used = new LinkedHashMap<>();
             Map<String, byte[]> plain = new HashMap<>();
+            // Per batch, not per key: a batch of 1,024 keys names a handful of chunks.
+            Map<Long, String> chunkIds = new HashMap<>();
+            String servicePrefix = serviceId + "|";
             List<String> newIds = new ArrayList<>(batch.size());
             List<String> newMeta = new ArrayList<>(batch.size());
             List<byte[]> sealedKeys = new ArrayList<>(batch.size());
@@ -622,7 +626,7 @@ public final class ServiceKeyStore implements AutoCloseable {
                 java.util.Set<String> inBatch = new java.util.HashSet<>();
                 for (Assignment a : batch) {
                     String keyId = a.keyId().toString();
-                    String meta = meta(serviceId, a.segments());
+                    String meta = meta(servicePrefix, a.segments());
                     String earlier = assignedMeta.get(keyId);
                     if (earlier != null) {
                         if (!earlier.equals(meta)) {
@@ -635,7 +639,7 @@ public final class ServiceKeyStore implements AutoCloseable {
                         throw new ServiceKeyException(ServiceKeyException.Reason.CONFLICT, "key_ID " + keyId
                                 + " appears twice in one assignment batch");
                     }
-                    byte[] key = gather(serviceId, a.segments(), used, plain);
+                    byte[] key = gather(serviceId, a.segments(), used, plain, chunkIds);
                     sealedKeys.add(cipher.seal(aad(keyId), key, 0, key.length));
                     takenBytes += key.length;
                     Arrays.fill(key, (byte) 0);
@@ -677,7 +681,7 @@ public final class ServiceKeyStore implements AutoCloseable {
      * from what is stored) and opening each chunk once into {@code plain}. Changes no map.
      */
     private byte[] gather(UUID serviceId, List<Segment> segments, Map<String, BitSet> used,
-                          Map<String, byte[]> plain) {
+                          Map<String, byte[]> plain, Map<Long, String> chunkIds) {
         int size = 0;
         for (Segment s : segments) {
             size += s.lengthBytes();
@@ -685,7 +689,7 @@ public final class ServiceKeyStore implements AutoCloseable {
         byte[] key = new byte[size];
         int filled = 0;
         for (Segment s : segments) {
-            String id = chunkId(serviceId, s.sequence());
+            String id = chunkIds.computeIfAbsent(s.sequence(), q -> chunkId(serviceId, q));
             byte[] chunk = plain.get(id);
             if (chunk == null) {
                 byte[] sealed = chunks.get(id);
@@ -871,8 +875,8 @@ public final class ServiceKeyStore implements AutoCloseable {
     }
 
     /** "service|sequence:offset:length,...": what a key id was assigned, to recognise a repeat. */
-    private static String meta(UUID serviceId, List<Segment> segments) {
-        StringBuilder b = new StringBuilder(64).append(serviceId).append('|');
+    private static String meta(String servicePrefix, List<Segment> segments) {
+        StringBuilder b = new StringBuilder(64).append(servicePrefix);
         for (int i = 0; i < segments.size(); i++) {
             Segment s = segments.get(i);
             b.append(i == 0 ? "" : ",").append(s.sequence()).append(':').append(s.offsetBytes()).append(':')
