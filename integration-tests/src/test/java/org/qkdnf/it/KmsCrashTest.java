@@ -11,6 +11,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -40,8 +41,10 @@ import org.qkdnf.controller.standalone.StandaloneController;
 import org.qkdnf.controller.standalone.StandaloneControllerConfig;
 import org.qkdnf.kms.KmsAgent;
 import org.qkdnf.kms.KmsAgentConfig;
+import org.qkdnf.kms.api.KeyDeliveryException;
 import org.qkdnf.kms.api.KeyServiceDefinition;
 import org.qkdnf.kms.relay.RelayNeighbor;
+import org.qkdnf.kms.store.ServiceKeyStore;
 import org.qkdnf.pki.DevCertificateAuthority;
 import org.qkdnf.pki.DevCertificateAuthority.Role;
 import org.qkdnf.pki.IssuedCredential;
@@ -51,7 +54,8 @@ import org.qkdnf.proto.southbound.v1.PhysQkdRole;
  * A key manager in its own JVM is killed with SIGKILL and restarted on its data directory while
  * SAEs fetch key: the middle of a two-hop service while key is relayed through it, or the source
  * while it prepares and serves batches of keys from memory. The service resumes, both SAEs keep
- * getting the same keys, and no key id or key is ever handed out twice.
+ * getting the same keys, and no key id or key is ever handed out twice; the keys the source
+ * prepared and lost are discarded at the destination, and none the master SAE got.
  */
 class KmsCrashTest {
 
@@ -152,31 +156,135 @@ class KmsCrashTest {
     @Test
     void killedWhileServingFromItsReadyRunTheSourceRestartsAndNoKeyIsHandedOutTwice() throws Exception {
         ca = DevCertificateAuthority.create(PROVIDER);
-        String[] n = {node("s0"), node("s1")};
-        String[] l = {node("sl0")};
-        KeySeed[] seeds = {KeySeed.random()};
-        int[] p0 = {freePort(), freePort(), freePort()};
-        List<AutoCloseable> open = new ArrayList<>();
-        Process source = null;
-        try (StandaloneController controller = StandaloneController.start(StandaloneControllerConfig.builder()
-                .sqHost("127.0.0.1").sqPort(0).tls(issue("controller", Role.CONTROLLER))
-                .dataDir(dir.resolve("controller")).build())) {
-            KmsAgent k1 = kms(n[1], 1);
+        try (SourceBed bed = new SourceBed()) {
+            // Four SAE pairs at once, so that requests race for the ready run.
+            HttpClient alice = client("sae-alice");
+            HttpClient bob = client("sae-bob");
+            Set<String> keyBytes = ConcurrentHashMap.newKeySet();
+            Map<String, Boolean> keyIds = new ConcurrentHashMap<>();
+            List<Saes> all = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                Saes saes = new Saes(alice, bob, bed.encUri(), bed.decUri(), keyIds, keyBytes);
+                Thread t = new Thread(saes, "saes-" + i);
+                t.start();
+                bed.open.add(() -> {
+                    saes.stop.set(true);
+                    t.join(10_000);
+                });
+                all.add(saes);
+            }
+            awaitDelivered(all, 100, Duration.ofSeconds(60));
+
+            bed.killSource(); // SIGKILL with a ready run in memory and batches in flight
+            long before = delivered(all);
+            bed.startSource();
+            awaitDelivered(all, before + 100, Duration.ofSeconds(60));
+
+            assertThat(all.stream().mapToLong(x -> x.mismatches.get()).sum())
+                    .as("keys that differed between master and slave, or key ids given twice").isZero();
+            assertThat(keyIds).as("every key id is new").hasSize((int) delivered(all));
+            assertThat(keyBytes).as("every key's bits are new").hasSize((int) delivered(all));
+        }
+    }
+
+    @Test
+    void restartedTheSourceHasTheDestinationDiscardTheKeysOfItsLostReadyRun() throws Exception {
+        ca = DevCertificateAuthority.create(PROVIDER);
+        try (SourceBed bed = new SourceBed()) {
+            HttpClient alice = client("sae-alice");
+            HttpClient bob = client("sae-bob");
+            // The master SAE takes keys and keeps them; the slave SAE asks only at the end.
+            Map<String, String> masterGot = new java.util.LinkedHashMap<>();
+            while (masterGot.size() < 20) {
+                HttpResponse<String> e = alice.send(HttpRequest.newBuilder(URI.create(bed.encUri()))
+                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                if (e.statusCode() == 200) {
+                    JsonNode k = JSON.readTree(e.body()).get("keys").get(0);
+                    masterGot.put(k.get("key_ID").asText(), k.get("key").asText());
+                } else {
+                    Thread.sleep(50);
+                }
+            }
+            // The ready run refills (512 keys in batches of 128): then some batches wait unopened.
+            Await.until(Duration.ofSeconds(60), () -> bed.waitingAtDestination() >= masterGot.size() + 512,
+                    () -> bed.waitingAtDestination() + " keys waiting at the destination");
+
+            bed.killSource();
+            List<ServiceKeyStore.PreparedBatch> batches;
+            try (ServiceKeyStore sourceStore = ServiceKeyStore.open(dir.resolve("kms-0").resolve("services.mv.db"),
+                    dir.resolve("kms-0").resolve("store.key"))) {
+                batches = sourceStore.preparedBatches();
+            }
+            List<UUID> lost = batches.stream().flatMap(b -> b.keyIds().stream()).toList();
+            assertThat(lost).as("key ids of batches assigned and never opened").isNotEmpty();
+            assertThat(lost.stream().map(UUID::toString).toList()).doesNotContainAnyElementsOf(masterGot.keySet());
+
+            // The source logs each batch the destination acknowledged as discarded; a dec_keys probe
+            // before that would take the key.
+            long logFrom = Files.size(bed.log());
+            bed.startSource();
+            Await.until(Duration.ofSeconds(30), () -> bed.logLinesSince(logFrom, "of a lost batch of") >= batches.size(),
+                    () -> batches.size() + " lost batches, discarded: " + bed.logLinesSince(logFrom, "of a lost batch of"));
+
+            for (UUID id : lost) {
+                HttpResponse<String> d = bob.send(HttpRequest.newBuilder(URI.create(bed.decUri() + id))
+                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(d.statusCode()).as("dec_keys for a discarded key id").isEqualTo(400);
+                assertThat(JSON.readTree(d.body()).get("message").asText()).contains(id.toString());
+            }
+            for (Map.Entry<String, String> got : masterGot.entrySet()) {
+                HttpResponse<String> d = bob.send(HttpRequest.newBuilder(URI.create(bed.decUri() + got.getKey()))
+                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(d.statusCode()).as("dec_keys for a key the master got: " + d.body()).isEqualTo(200);
+                assertThat(JSON.readTree(d.body()).get("keys").get(0).get("key").asText()).isEqualTo(got.getValue());
+            }
+        }
+    }
+
+    /**
+     * A one-hop key service whose source key manager runs in its own JVM (killed and restarted by
+     * the test) and whose destination runs in the test's JVM, fed by two simulated QKD modules.
+     * 1024 keys of buffer: the source keeps up to 512 ready, prepared in batches of 128.
+     */
+    private final class SourceBed implements AutoCloseable {
+        final List<AutoCloseable> open = new ArrayList<>();
+        final String[] n = {node("s0"), node("s1")};
+        final int[] p0 = {freePort(), freePort(), freePort()};
+        KmsAgent k1;
+        List<String> sourceArgs;
+        Process source;
+
+        SourceBed() throws Exception {
+            try {
+                start();
+            } catch (Exception | Error e) {
+                close();
+                throw e;
+            }
+        }
+
+        private void start() throws Exception {
+            String[] l = {node("sl0")};
+            KeySeed[] seeds = {KeySeed.random()};
+            StandaloneController controller = StandaloneController.start(StandaloneControllerConfig.builder()
+                    .sqHost("127.0.0.1").sqPort(0).tls(issue("controller", Role.CONTROLLER))
+                    .dataDir(dir.resolve("controller")).build());
+            open.add(controller);
+            k1 = kms(n[1], 1);
             open.add(k1);
             UUID serviceId = UUID.randomUUID();
-            // 1024 keys of buffer: the source keeps up to 512 ready, prepared in batches of 128.
             long buffer = 1024L * 256;
             k1.addNeighbor(new RelayNeighbor(n[0], l[0], "127.0.0.1", p0[1]));
             k1.addPeer(n[0], "127.0.0.1:" + p0[0]);
             k1.services().install(new KeyServiceDefinition(serviceId, "sae-alice", "sae-bob", List.of(n), List.of(l),
                     buffer));
             TlsFiles tls0 = issue(n[0], Role.KMS);
-            List<String> sourceArgs = List.of(n[0], dir.resolve("kms-0").toString(), tls0.certificateChain().toString(),
+            sourceArgs = List.of(n[0], dir.resolve("kms-0").toString(), tls0.certificateChain().toString(),
                     tls0.privateKey().toString(), tls0.trustedCa().toString(), Integer.toString(p0[0]),
                     Integer.toString(p0[1]), Integer.toString(p0[2]),
                     "neighbor=" + n[1] + "," + l[0] + "," + k1.relayPort(), "peer=" + n[1] + "," + k1.controlPort(),
                     "service=" + serviceId + ",sae-alice,sae-bob," + String.join(";", n) + "," + l[0] + "," + buffer);
-            source = startMiddle(sourceArgs);
+            startSource();
             String[] kq = {"127.0.0.1:" + p0[0], "127.0.0.1:" + k1.controlPort()};
             for (int i = 0; i < 2; i++) {
                 List<AgentConfig.Module> modules = List.of(module(n, l, seeds, i, 1 - i, i == 0
@@ -185,38 +293,52 @@ class KmsCrashTest {
                         "127.0.0.1:" + controller.sqPort(), issue(n[i], Role.QKD_NODE), 500, 0.08, null, null,
                         modules, kq[i]), Clock.systemUTC()));
             }
+        }
 
-            // Four SAE pairs at once, so that requests race for the ready run.
-            HttpClient alice = client("sae-alice");
-            HttpClient bob = client("sae-bob");
-            Set<String> keyBytes = ConcurrentHashMap.newKeySet();
-            Map<String, Boolean> keyIds = new ConcurrentHashMap<>();
-            List<Saes> all = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                Saes saes = new Saes(alice, bob, "https://localhost:" + p0[2] + "/api/v1/keys/sae-bob/enc_keys",
-                        "https://localhost:" + k1.etsi014Port() + "/api/v1/keys/sae-alice/dec_keys?key_ID=",
-                        keyIds, keyBytes);
-                Thread t = new Thread(saes, "saes-" + i);
-                t.start();
-                open.add(() -> {
-                    saes.stop.set(true);
-                    t.join(10_000);
-                });
-                all.add(saes);
+        String encUri() {
+            return "https://localhost:" + p0[2] + "/api/v1/keys/sae-bob/enc_keys";
+        }
+
+        String decUri() {
+            return "https://localhost:" + k1.etsi014Port() + "/api/v1/keys/sae-alice/dec_keys?key_ID=";
+        }
+
+        /** Keys stored at the destination for the slave SAE (its status's stored_key_count). */
+        long waitingAtDestination() {
+            try {
+                return k1.services().status("sae-alice", "sae-bob").storedKeyCount();
+            } catch (KeyDeliveryException e) {
+                throw new IllegalStateException(e);
             }
-            awaitDelivered(all, 100, Duration.ofSeconds(60));
+        }
 
-            source.destroyForcibly(); // SIGKILL with a ready run in memory and batches in flight
-            assertThat(source.waitFor(10, TimeUnit.SECONDS)).isTrue();
-            long before = delivered(all);
+        Path log() {
+            return dir.resolve("kms-1.log");
+        }
+
+        /** Lines of the source's log written after {@code offset} that contain {@code text}. */
+        long logLinesSince(long offset, String text) {
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(log().toFile(), "r")) {
+                f.seek(offset);
+                byte[] rest = new byte[(int) (f.length() - offset)];
+                f.readFully(rest);
+                return new String(rest, StandardCharsets.UTF_8).lines().filter(l -> l.contains(text)).count();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        void startSource() throws Exception {
             source = startMiddle(sourceArgs);
-            awaitDelivered(all, before + 100, Duration.ofSeconds(60));
+        }
 
-            assertThat(all.stream().mapToLong(x -> x.mismatches.get()).sum())
-                    .as("keys that differed between master and slave, or key ids given twice").isZero();
-            assertThat(keyIds).as("every key id is new").hasSize((int) delivered(all));
-            assertThat(keyBytes).as("every key's bits are new").hasSize((int) delivered(all));
-        } finally {
+        void killSource() throws InterruptedException {
+            source.destroyForcibly();
+            assertThat(source.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        }
+
+        @Override
+        public void close() throws Exception {
             for (int i = open.size() - 1; i >= 0; i--) {
                 open.get(i).close();
             }

@@ -36,6 +36,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import org.qkdnf.common.tls.TlsFiles;
@@ -111,10 +112,12 @@ final class Etsi014LoadDriver {
      * @param failures        connections lost, responses that could not be read, keys that differed
      * @param firstErrorBody  the body of the first answer of each non-200 status (the ETSI error message)
      * @param cpuSeconds      CPU time of this whole JVM in the window (servers, driver, relay, GC, JIT)
+     * @param cpuByThreads    CPU seconds in the window per thread group ({@link ThreadCpu}), largest first;
+     *                        the driver's own event loops are {@code etsi014-driver-#-#}
      */
     record Result(Settings settings, long operations, double seconds, long p50Micros, long p99Micros,
                   long p999Micros, long maxMicros, Map<Integer, Long> errorsByStatus, long failures,
-                  Map<Integer, String> firstErrorBody, double cpuSeconds) {
+                  Map<Integer, String> firstErrorBody, double cpuSeconds, Map<String, Double> cpuByThreads) {
 
         double operationsPerSecond() {
             return operations / seconds;
@@ -146,6 +149,7 @@ final class Etsi014LoadDriver {
     private volatile boolean stopping;
     private long cpuStart;
     private long cpuEnd;
+    private Map<String, Double> cpuByThreads = Map.of();
     private final AtomicLong idleLanes = new AtomicLong();
     private final String encUri;
     private final String decUriPrefix;
@@ -164,7 +168,8 @@ final class Etsi014LoadDriver {
     private Result execute() throws Exception {
         SslContext masterSsl = client(s.masterTls());
         SslContext slaveSsl = s.mode() == Mode.PAIR ? client(s.slaveTls()) : null;
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(s.clientThreads(), NioIoHandler.newFactory());
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(s.clientThreads(),
+                new DefaultThreadFactory("etsi014-driver"), NioIoHandler.newFactory());
         List<Lane> lanes = new ArrayList<>();
         try {
             for (int i = 0; i < s.connections(); i++) {
@@ -180,11 +185,13 @@ final class Etsi014LoadDriver {
                 lane.enc.eventLoop().execute(lane::next);
             }
             Thread.sleep(s.warmupMillis());
+            ThreadCpu threads = ThreadCpu.start();
             cpuStart = processCpuNanos();
             windowStart = System.nanoTime();
             Thread.sleep(s.measureMillis());
             windowEnd = System.nanoTime();
             cpuEnd = processCpuNanos();
+            cpuByThreads = threads.secondsByGroup();
             stopping = true;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (idleLanes.get() < lanes.size() && System.nanoTime() < deadline) {
@@ -202,7 +209,7 @@ final class Etsi014LoadDriver {
         return new Result(s, operations.get(), (windowEnd - windowStart) / 1e9,
                 latency.getValueAtPercentile(50), latency.getValueAtPercentile(99),
                 latency.getValueAtPercentile(99.9), latency.getMaxValue(), byStatus, failures.get(),
-                new TreeMap<>(errorBodies), (cpuEnd - cpuStart) / 1e9);
+                new TreeMap<>(errorBodies), (cpuEnd - cpuStart) / 1e9, cpuByThreads);
     }
 
     private static long processCpuNanos() {

@@ -8,6 +8,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine;
@@ -74,6 +75,10 @@ public final class Etsi014LoadMain implements Callable<Integer> {
     @Option(names = "--prefill-timeout", defaultValue = "240", description = "give up waiting for prefill after, s")
     double prefillTimeout;
 
+    @Option(names = "--cpu-by-thread", description = "after each point, print the JVM CPU per operation of each "
+            + "thread group (driver, ETSI 014 event loops, relay, preparation, stores; the rest is GC, JIT, VM)")
+    boolean cpuByThread;
+
     @Option(names = "--hold", defaultValue = "0",
             description = "after prefill, print the KMEs' ports and the SAE certificate files and keep serving "
                     + "this many seconds (for curl by hand) before the load points")
@@ -123,6 +128,9 @@ public final class Etsi014LoadMain implements Callable<Integer> {
                     System.out.println(row(r, bed.storedKeys()) + String.format(Locale.ROOT, " %.1f |",
                             java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
                     r.firstErrorBody().forEach((status, body) -> System.err.println("first " + status + ": " + body));
+                    if (cpuByThread) {
+                        printCpuByThread(r);
+                    }
                     System.out.flush();
                 }
             }
@@ -139,6 +147,22 @@ public final class Etsi014LoadMain implements Callable<Integer> {
         return new Etsi014LoadDriver.Settings("127.0.0.1", bed.masterPort(), "127.0.0.1", bed.slavePort(),
                 bed.master, bed.slave, Etsi014Bed.MASTER, Etsi014Bed.SLAVE, mode, c, keySize,
                 (long) (warmup * 1000), (long) (seconds * 1000), clientThreads);
+    }
+
+    /** The JVM CPU per operation of each thread group that took at least 0.5 µs/op, then the rest. */
+    private static void printCpuByThread(Etsi014LoadDriver.Result r) {
+        double perOp = r.operations() == 0 ? Double.NaN : 1e6 / r.operations();
+        double accounted = 0;
+        StringBuilder b = new StringBuilder("  CPU µs/op by thread:");
+        for (Map.Entry<String, Double> e : r.cpuByThreads().entrySet()) {
+            accounted += e.getValue();
+            if (e.getValue() * perOp >= 0.5) {
+                b.append(String.format(Locale.ROOT, " %s %.1f;", e.getKey(), e.getValue() * perOp));
+            }
+        }
+        b.append(String.format(Locale.ROOT, " not in a Java thread (GC, JIT, VM) %.1f",
+                (r.cpuSeconds() - accounted) * perOp));
+        System.out.println(b);
     }
 
     /** Waits for the source to relay key ahead, printing the relay's rate (the key supply limit). */

@@ -25,6 +25,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutorGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.qkdnf.common.tls.TlsFiles;
@@ -37,10 +38,11 @@ import org.slf4j.LoggerFactory;
  * against the provider's CA, HTTP/1.1 keep-alive. The SAE's identity is its certificate's subject
  * (CN the SAE id, OU {@code sae}).
  *
- * <p>Threads: Netty's event loops do TLS and HTTP, and answer on the spot what needs no disk or
- * network ({@link InlineKeyDelivery}: status and keys ready in memory); every other request is
- * handed to a separate pool of {@code workerThreads}, because serving it may wait for durable
- * storage or another key manager and must not stall the connections sharing an event loop.
+ * <p>Threads: Netty's event loops (one per core) do TLS and HTTP, and answer on the spot what
+ * needs no disk or network ({@link InlineKeyDelivery}: status and keys ready in memory); every
+ * other request is handed to a separate pool of {@code workerThreads}, because serving it may wait
+ * for durable storage or another key manager and must not stall the connections sharing an event
+ * loop. TLS is BoringSSL when netty-tcnative is on the class path, else the JDK's (Netty's choice).
  */
 public final class Etsi014Server implements AutoCloseable {
 
@@ -93,9 +95,15 @@ public final class Etsi014Server implements AutoCloseable {
                 .protocols("TLSv1.3", "TLSv1.2")
                 .build();
         Etsi014Api api = new Etsi014Api(keys, inline);
-        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(0, NioIoHandler.newFactory());
-        EventExecutorGroup blocking = new DefaultEventExecutorGroup(workerThreads);
+        // Named, so that a profile or a thread dump tells the KME's threads from others in the JVM.
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("etsi014-accept"),
+                NioIoHandler.newFactory());
+        // One event loop per core, not Netty's default of two: the loops never block (what might is
+        // handed to `blocking`), so more loops than cores only add context switches to the tail.
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
+                new DefaultThreadFactory("etsi014-io"), NioIoHandler.newFactory());
+        EventExecutorGroup blocking = new DefaultEventExecutorGroup(workerThreads,
+                new DefaultThreadFactory("etsi014-blocking"));
         ChannelGroup connections = new DefaultChannelGroup("etsi014", GlobalEventExecutor.INSTANCE);
         try {
             Channel ch = new ServerBootstrap()
@@ -117,8 +125,9 @@ public final class Etsi014Server implements AutoCloseable {
                         }
                     })
                     .bind(address).sync().channel();
-            log.info("ETSI GS QKD 014 interface on https://{}:{}{}", address.getHostString(),
-                    ((InetSocketAddress) ch.localAddress()).getPort(), Etsi014Api.PREFIX);
+            log.info("ETSI GS QKD 014 interface on https://{}:{}{} (TLS: {})", address.getHostString(),
+                    ((InetSocketAddress) ch.localAddress()).getPort(), Etsi014Api.PREFIX,
+                    SslContext.defaultServerProvider());
             return new Etsi014Server(boss, workers, blocking, ch, connections);
         } catch (InterruptedException | RuntimeException e) {
             boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);

@@ -16,6 +16,7 @@ import org.qkdnf.kms.api.KeyDeliveryException;
 import org.qkdnf.kms.store.ServiceKeyStore;
 import org.qkdnf.proto.keyservice.v1.AssignRequest;
 import org.qkdnf.proto.keyservice.v1.ChunkSegment;
+import org.qkdnf.proto.keyservice.v1.DiscardRequest;
 import org.qkdnf.proto.keyservice.v1.KeyAssignment;
 import org.qkdnf.proto.keyservice.v1.KeyAssignmentServiceGrpc;
 
@@ -43,8 +44,6 @@ public final class KeyAssignmentClient implements AutoCloseable {
 
     void assign(String destinationQkdnId, UUID serviceId, List<ServiceKeyStore.CarvedKey> keys)
             throws KeyDeliveryException {
-        String target = targetOf.apply(destinationQkdnId).orElseThrow(() -> new KeyDeliveryException(
-                KeyDeliveryException.Reason.UNAVAILABLE, "no address for the key manager of node " + destinationQkdnId));
         AssignRequest.Builder req = AssignRequest.newBuilder().setServiceId(serviceId.toString());
         for (ServiceKeyStore.CarvedKey k : keys) {
             KeyAssignment.Builder a = KeyAssignment.newBuilder().setKeyId(k.keyId().toString());
@@ -54,7 +53,7 @@ public final class KeyAssignmentClient implements AutoCloseable {
             }
             req.addAssignments(a);
         }
-        ManagedChannel ch = channels.computeIfAbsent(target, t -> Grpc.newChannelBuilder(t, credentials).build());
+        ManagedChannel ch = channel(destinationQkdnId);
         try {
             KeyAssignmentServiceGrpc.newBlockingStub(ch).withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS)
                     .assign(req.build());
@@ -63,6 +62,29 @@ public final class KeyAssignmentClient implements AutoCloseable {
                     + destinationQkdnId + ") did not take the key assignment: " + e.getStatus().getCode() + " "
                     + e.getStatus().getDescription());
         }
+    }
+
+    /**
+     * Asks the destination to erase the keys of {@code keyIds} that wait there (see the Discard
+     * RPC); returns how many it erased.
+     */
+    int discard(String destinationQkdnId, UUID serviceId, List<UUID> keyIds) throws KeyDeliveryException {
+        DiscardRequest.Builder req = DiscardRequest.newBuilder().setServiceId(serviceId.toString());
+        keyIds.forEach(id -> req.addKeyIds(id.toString()));
+        try {
+            return KeyAssignmentServiceGrpc.newBlockingStub(channel(destinationQkdnId))
+                    .withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).discard(req.build()).getDiscardedCount();
+        } catch (StatusRuntimeException e) {
+            throw new KeyDeliveryException(KeyDeliveryException.Reason.UNAVAILABLE, "the slave SAE's key manager (node "
+                    + destinationQkdnId + ") did not discard the keys: " + e.getStatus().getCode() + " "
+                    + e.getStatus().getDescription());
+        }
+    }
+
+    private ManagedChannel channel(String destinationQkdnId) throws KeyDeliveryException {
+        String target = targetOf.apply(destinationQkdnId).orElseThrow(() -> new KeyDeliveryException(
+                KeyDeliveryException.Reason.UNAVAILABLE, "no address for the key manager of node " + destinationQkdnId));
+        return channels.computeIfAbsent(target, t -> Grpc.newChannelBuilder(t, credentials).build());
     }
 
     @Override

@@ -8,19 +8,23 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import org.qkdnf.common.ids.Uuids;
 import org.qkdnf.common.tls.PeerIdentity;
+import org.qkdnf.kms.api.KeyPoolException;
 import org.qkdnf.kms.api.KeyServiceDefinition;
 import org.qkdnf.kms.store.ServiceKeyStore;
 import org.qkdnf.kms.store.ServiceKeyStore.ServiceKeyException;
 import org.qkdnf.proto.keyservice.v1.AssignRequest;
 import org.qkdnf.proto.keyservice.v1.AssignResponse;
 import org.qkdnf.proto.keyservice.v1.ChunkSegment;
+import org.qkdnf.proto.keyservice.v1.DiscardRequest;
+import org.qkdnf.proto.keyservice.v1.DiscardResponse;
 import org.qkdnf.proto.keyservice.v1.KeyAssignment;
 import org.qkdnf.proto.keyservice.v1.KeyAssignmentServiceGrpc;
 
 /**
  * The destination key manager's side of key assignment. Only the key manager of the service's
  * source node may assign (its certificate: OU kms, CN that node's qkdn_id). A request is stored
- * all or nothing, with one sync: the source assigns its keys in batches ahead of demand. Runs on
+ * all or nothing, with one sync: the source assigns its keys in batches ahead of demand; after a
+ * restart it discards the keys of the batches it lost ({@link #discard}). Runs on
  * gRPC's executor; the store is thread-safe.
  */
 public final class KeyAssignmentGrpcService extends KeyAssignmentServiceGrpc.KeyAssignmentServiceImplBase {
@@ -53,16 +57,18 @@ public final class KeyAssignmentGrpcService extends KeyAssignmentServiceGrpc.Key
             List<ServiceKeyStore.Assignment> batch = new ArrayList<>(request.getAssignmentsCount());
             for (int i = 0; i < request.getAssignmentsCount(); i++) {
                 KeyAssignment a = request.getAssignments(i);
-                String f = "assignments[" + i + "]";
-                uuid(a.getKeyId(), f + ".key_id");
+                if (!Uuids.isUuid(a.getKeyId())) {  // the field path only on failure: this loop runs per key
+                    uuid(a.getKeyId(), "assignments[" + i + "].key_id");
+                }
                 if (a.getSegmentsCount() == 0) {
-                    throw Status.INVALID_ARGUMENT.withDescription(f + ".segments: at least one").asRuntimeException();
+                    throw Status.INVALID_ARGUMENT.withDescription("assignments[" + i + "].segments: at least one")
+                            .asRuntimeException();
                 }
                 List<ServiceKeyStore.Segment> segments = new ArrayList<>();
                 for (int j = 0; j < a.getSegmentsCount(); j++) {
                     ChunkSegment s = a.getSegments(j);
                     if (s.getLengthBytes() == 0 || s.getSequence() == 0) {
-                        throw Status.INVALID_ARGUMENT.withDescription(f + ".segments[" + j
+                        throw Status.INVALID_ARGUMENT.withDescription("assignments[" + i + "].segments[" + j
                                 + "]: sequence and length_bytes must be positive").asRuntimeException();
                     }
                     segments.add(new ServiceKeyStore.Segment(s.getSequence(), s.getOffsetBytes(), s.getLengthBytes()));
@@ -77,6 +83,48 @@ public final class KeyAssignmentGrpcService extends KeyAssignmentServiceGrpc.Key
             response.onError(e);
         } catch (ServiceKeyException e) {
             response.onError(status(e).withDescription(e.getMessage()).asRuntimeException());
+        }
+    }
+
+    /**
+     * Erases keys the source prepared and lost. A service unknown here (never installed, or removed
+     * with no key left) has nothing to discard: answered with 0, since the caller retries until it
+     * gets an answer and there is no one left to check it against.
+     */
+    @Override
+    public void discard(DiscardRequest request, StreamObserver<DiscardResponse> response) {
+        try {
+            uuid(request.getServiceId(), "service_id");
+            UUID serviceId = UUID.fromString(request.getServiceId());
+            if (request.getKeyIdsCount() == 0 || request.getKeyIdsCount() > MAX_ASSIGNMENTS) {
+                throw Status.INVALID_ARGUMENT.withDescription("key_ids: 1.." + MAX_ASSIGNMENTS + " required, got "
+                        + request.getKeyIdsCount()).asRuntimeException();
+            }
+            List<UUID> ids = new ArrayList<>(request.getKeyIdsCount());
+            for (int i = 0; i < request.getKeyIdsCount(); i++) {
+                uuid(request.getKeyIds(i), "key_ids[" + i + "]");
+                ids.add(UUID.fromString(request.getKeyIds(i)));
+            }
+            PeerIdentity peer = PeerIdentity.current().orElseThrow(() -> Status.UNAUTHENTICATED.asRuntimeException());
+            KeyServiceDefinition d = keys.serviceOrRetired(serviceId).orElse(null);
+            int discarded = 0;
+            if (d != null) {
+                if (!peer.id().equals(d.sourceQkdnId())) {
+                    throw Status.PERMISSION_DENIED.withDescription("only the key manager of node " + d.sourceQkdnId()
+                            + " discards key of service " + serviceId + "; the certificate names " + peer.id())
+                            .asRuntimeException();
+                }
+                discarded = keys.discardAssigned(serviceId, ids);
+            }
+            response.onNext(DiscardResponse.newBuilder().setDiscardedCount(discarded).build());
+            response.onCompleted();
+        } catch (io.grpc.StatusRuntimeException e) {
+            response.onError(e);
+        } catch (ServiceKeyException e) {
+            response.onError(status(e).withDescription(e.getMessage()).asRuntimeException());
+        } catch (KeyPoolException e) {
+            response.onError(Status.UNAVAILABLE.withDescription("service key store: " + e.getMessage())
+                    .asRuntimeException());
         }
     }
 

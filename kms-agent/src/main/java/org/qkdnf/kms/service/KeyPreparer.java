@@ -10,13 +10,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.qkdnf.kms.api.KeyDeliveryException;
 import org.qkdnf.kms.api.KeyServiceDefinition;
 import org.qkdnf.kms.store.ServiceKeyStore;
+import org.qkdnf.kms.store.ServiceKeyStore.CarvedBatch;
 import org.qkdnf.kms.store.ServiceKeyStore.CarvedKey;
+import org.qkdnf.kms.store.ServiceKeyStore.PreparedBatch;
 import org.qkdnf.kms.store.ServiceKeyStore.ServiceKeyException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,11 +32,14 @@ import org.slf4j.LoggerFactory;
  * demand, in this order, each step finished before the next starts:
  *
  * <ol>
- *   <li>carve a batch from the relayed key ({@link ServiceKeyStore#carve}): the source's watermark
- *       moves past the batch and is synced;</li>
+ *   <li>carve a batch from the relayed key ({@link ServiceKeyStore#carveBatch}): the source's
+ *       watermark moves past the batch and the batch is recorded as prepared, in one synced commit;</li>
  *   <li>assign the batch's key ids to the destination ({@link BatchAssigner}), which stores them
  *       durably before it answers (so the slave SAE can already ask for them);</li>
- *   <li>only then put the keys in the ready run, from which requests take them, each once.</li>
+ *   <li>put the batch in the ready run, unopened;</li>
+ *   <li>open it ({@link ServiceKeyStore#openBatch}: its record is removed, durably) before any of
+ *       its keys is handed out. The run opens the next batch while at least a batch of opened keys
+ *       is still left, so requests never wait for that sync while the run keeps up.</li>
  * </ol>
  *
  * <p>What a crash can lose, and why nothing repeats. The durable watermark is a lease ahead of
@@ -39,24 +47,27 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>Source killed (kill -9) at any point: the ready run and any batch in preparation are gone
  *       with the process. Their bytes are below the durable watermark, so the restarted source
- *       never carves them again: they are discarded (at most {@link #MAX_READY_KEYS} plus
- *       {@link #MAX_BATCHES_IN_FLIGHT} batches per service). Their key ids may be stored at the
- *       destination, but they are fresh UUIDs with 74 random bits that no SAE was ever told;
- *       the destination hands key only to the slave SAE that names a key id, so these are never
- *       served (they stay sealed until the service is removed).</li>
+ *       never carves them again. The key ids of the batches never opened are recorded: the
+ *       restarted source tells the destination to discard them ({@link BatchDiscarder}, retried
+ *       until it answers), so no key stays stored there under an id no SAE knows. The opened
+ *       batches' unserved keys (at most about two batches) stay at the destination, unreachable
+ *       (fresh UUIDs with 74 random bits that no SAE was told), until the service is removed:
+ *       knowing exactly which of them were served would cost a sync per request.</li>
  *   <li>Destination killed, or its answer lost: a batch is served only after the destination
  *       acknowledged it, and it acknowledges only what it has synced. A batch without an answer
- *       is dropped here (erased, never served), whether or not the destination stored it.</li>
+ *       is dropped here (erased, never served) and its ids discarded at the destination.</li>
  *   <li>A batch is never assigned twice (it is dropped on any failure, not retried), and the
  *       destination refuses a segment overlapping bytes it already assigned, so even a repeated
- *       assignment could not give the same key under two ids.</li>
+ *       assignment could not give the same key under two ids. A discarded id is barred at the
+ *       destination, so an assignment still on its way cannot bring it back.</li>
  * </ul>
  *
- * <p>Threads: request threads call {@link #take} (network threads) or {@link #await} (blocking
- * threads, which wait on the run's monitor for a batch); batches are prepared on {@code workers} (a
- * small pool: at most {@link #MAX_BATCHES_IN_FLIGHT} batches of a service at a time, so that one
- * batch's fsyncs and round trip overlap the next's). Each service's {@link Run} guards its own
- * state with its monitor.
+ * <p>Threads: request threads call {@link #take} (network threads: lock-free unless the run must
+ * open a batch) or {@link #await} (blocking threads, which wait on the run's monitor for keys);
+ * batches are prepared on {@code workers} (a small pool: at most {@link #MAX_BATCHES_IN_FLIGHT}
+ * batches of a service at a time, so that one batch's fsyncs and round trip overlap the next's);
+ * an opened batch joins the run on the store's sync thread; lost batches are discarded on
+ * {@code recovery}. Each {@link Run} says which of its fields its monitor guards.
  */
 final class KeyPreparer implements AutoCloseable {
 
@@ -69,6 +80,12 @@ final class KeyPreparer implements AutoCloseable {
     /** At most this many keys wait in memory per service (8 batches: ~0.2 s of the 40k/s goal). */
     static final int MAX_READY_KEYS = 8 * BATCH_KEYS;
     private static final long RETRY_AFTER_FAILURE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long RECOVERY_RETRY_MILLIS = 1000;
+    /**
+     * Batches kept opened ahead of the requests: the next one is opened while this many batches of
+     * opened keys are left, so that its sync (tens of ms on a busy disk) lands before they run out.
+     */
+    static final int OPENED_AHEAD_BATCHES = 2;
     private static final Logger log = LoggerFactory.getLogger(KeyPreparer.class);
 
     /** Tells a service's destination which bytes make each key id; returns once it stored them. */
@@ -77,24 +94,92 @@ final class KeyPreparer implements AutoCloseable {
         void assign(String destinationQkdnId, UUID serviceId, List<CarvedKey> keys) throws KeyDeliveryException;
     }
 
+    /** Tells a service's destination to erase the keys of these ids; returns once it did, durably. */
+    @FunctionalInterface
+    interface BatchDiscarder {
+        int discard(String destinationQkdnId, UUID serviceId, List<UUID> keyIds) throws KeyDeliveryException;
+    }
+
     private final String selfQkdnId;
     private final ServiceKeyStore keys;
     private final BatchAssigner assigner;
+    private final BatchDiscarder discarder;
     private final int keyBytes;
     private final ExecutorService workers;
+    private final ScheduledThreadPoolExecutor recovery;
     private final Map<UUID, Run> runs = new ConcurrentHashMap<>();
+    /** Batches a previous run of this key manager prepared and never opened; owned by {@code recovery}. */
+    private final List<PreparedBatch> lost;
 
-    KeyPreparer(String selfQkdnId, ServiceKeyStore keys, BatchAssigner assigner, int keyBits, int threads) {
+    KeyPreparer(String selfQkdnId, ServiceKeyStore keys, BatchAssigner assigner, BatchDiscarder discarder,
+                int keyBits, int threads) {
         this.selfQkdnId = selfQkdnId;
         this.keys = keys;
         this.assigner = assigner;
+        this.discarder = discarder;
         this.keyBytes = keyBits / 8;
+        // Read before any batch of this run is carved: every record now is of a run that is gone.
+        this.lost = new ArrayList<>(keys.preparedBatches());
         AtomicInteger n = new AtomicInteger();
         this.workers = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "key-service-prepare-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
+        this.recovery = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "key-service-recover");
+            t.setDaemon(true);
+            return t;
+        });
+        recovery.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);  // a retry left at close waits for the next start
+    }
+
+    /**
+     * Starts telling the destinations to discard the keys of the batches lost with the previous
+     * run (retried every second until each destination answered).
+     */
+    void recoverLostBatches() {
+        if (!lost.isEmpty()) {
+            log.info("node {}: discarding the keys of {} prepared batches lost at the last stop", selfQkdnId,
+                    lost.size());
+            recovery.execute(this::discardLost);
+        }
+    }
+
+    private void discardLost() {
+        lost.removeIf(this::discardQuietly);
+        if (!lost.isEmpty()) {
+            try {
+                recovery.schedule(this::discardLost, RECOVERY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                // closing: the records stay, and the next start discards these batches
+            }
+        }
+    }
+
+    /** Discards a batch's keys at its destination and forgets the batch; false when that failed. */
+    private boolean discardQuietly(PreparedBatch b) {
+        try {
+            int erased = discarder.discard(b.destinationQkdnId(), b.serviceId(), b.keyIds());
+            keys.forgetBatch(b.batchId());
+            log.info("node {}: key service {}: {} keys of a lost batch of {} discarded at node {}", selfQkdnId,
+                    b.serviceId(), erased, b.keyIds().size(), b.destinationQkdnId());
+            return true;
+        } catch (KeyDeliveryException | RuntimeException e) {
+            log.warn("node {}: key service {}: cannot discard a lost batch of {} keys yet: {}", selfQkdnId,
+                    b.serviceId(), b.keyIds().size(), e.getMessage());
+            return false;
+        }
+    }
+
+    private void discardLater(CarvedBatch batch, KeyServiceDefinition d) {
+        PreparedBatch b = new PreparedBatch(batch.batchId(), d.serviceId(), d.destinationQkdnId(),
+                batch.keys().stream().map(CarvedKey::keyId).toList());
+        try {
+            recovery.execute(() -> discardQuietly(b));
+        } catch (RejectedExecutionException e) {
+            // closing: the record stays, and the next start discards the batch
+        }
     }
 
     /**
@@ -108,7 +193,7 @@ final class KeyPreparer implements AutoCloseable {
             return null;
         }
         List<CarvedKey> out = run.take(number);
-        topUp(d);
+        topUp(d, run);
         return out;
     }
 
@@ -126,7 +211,7 @@ final class KeyPreparer implements AutoCloseable {
             }
             Run run = runs.get(d.serviceId());
             if (run != null) {
-                run.awaitBatch(left);
+                run.awaitKeys(number, left);
             }
         }
     }
@@ -136,7 +221,7 @@ final class KeyPreparer implements AutoCloseable {
         return targetKeys(d);
     }
 
-    /** Keys ready in memory for the service. */
+    /** Keys ready in memory for the service. Lock-free. */
     long readyKeys(UUID serviceId) {
         Run run = runs.get(serviceId);
         return run == null ? 0 : run.size();
@@ -144,9 +229,12 @@ final class KeyPreparer implements AutoCloseable {
 
     /** Starts preparing batches while the service's ready run (with batches in flight) is below its target. */
     void topUp(KeyServiceDefinition d) {
-        Run run = runs.computeIfAbsent(d.serviceId(), id -> new Run(targetKeys(d)));
+        topUp(d, runs.computeIfAbsent(d.serviceId(), id -> new Run(targetKeys(d))));
+    }
+
+    private void topUp(KeyServiceDefinition d, Run run) {
         while (true) {
-            int batch = run.claimBatch(System.nanoTime(), keys.availableBits(d.serviceId()) / 8 / keyBytes);
+            int batch = run.claimBatch(System.nanoTime(), () -> keys.availableBits(d.serviceId()) / 8 / keyBytes);
             if (batch == 0) {
                 return;
             }
@@ -173,10 +261,10 @@ final class KeyPreparer implements AutoCloseable {
     }
 
     private void prepare(KeyServiceDefinition d, Run run, int number) {
-        List<CarvedKey> carved = null;
+        CarvedBatch carved = null;
         try {
-            carved = keys.carve(d.serviceId(), number, keyBytes);
-            assigner.assign(d.destinationQkdnId(), d.serviceId(), carved);
+            carved = keys.carveBatch(d.serviceId(), number, keyBytes, d.destinationQkdnId());
+            assigner.assign(d.destinationQkdnId(), d.serviceId(), carved.keys());
             if (run.add(carved)) {
                 carved = null;
             }
@@ -193,12 +281,15 @@ final class KeyPreparer implements AutoCloseable {
                     e.getMessage());
         } finally {
             if (carved != null) {
-                carved.forEach(k -> Arrays.fill(k.key(), (byte) 0));
+                carved.keys().forEach(k -> Arrays.fill(k.key(), (byte) 0));
+                if (carved.batchId() != null) {
+                    discardLater(carved, d);
+                }
             }
             run.batchDone();
         }
         if (runs.get(d.serviceId()) == run) {
-            topUp(d);
+            topUp(d, run);
         }
     }
 
@@ -206,8 +297,10 @@ final class KeyPreparer implements AutoCloseable {
     public void close() {
         // No interrupt: an interrupted fsync closes the store's file channel (ClosedByInterruptException).
         workers.shutdown();
+        recovery.shutdown();
         try {
-            if (!workers.awaitTermination(2 * KeyAssignmentClient.DEADLINE_MS, TimeUnit.MILLISECONDS)) {
+            if (!workers.awaitTermination(2 * KeyAssignmentClient.DEADLINE_MS, TimeUnit.MILLISECONDS)
+                    || !recovery.awaitTermination(2 * KeyAssignmentClient.DEADLINE_MS, TimeUnit.MILLISECONDS)) {
                 log.warn("node {}: key preparation still running after {} ms", selfQkdnId,
                         2 * KeyAssignmentClient.DEADLINE_MS);
             }
@@ -217,85 +310,183 @@ final class KeyPreparer implements AutoCloseable {
         runs.keySet().forEach(this::forget);
     }
 
-    /** One service's ready keys and the batches being prepared for it. Guarded by its monitor. */
-    private static final class Run {
+    /** A prepared batch in the ready run, not opened yet. */
+    private record Batch(String id, List<CarvedKey> keys) {
+    }
+
+    /**
+     * One service's ready keys and the batches being prepared for it. Opened keys are taken
+     * lock-free: request threads reserve them on {@link #servableCount}, then poll them from
+     * {@link #servable}, so the event loops never wait for each other. The monitor guards
+     * {@link #unopened} and orders the writes of the volatile counters; {@link #opening} lets one
+     * thread at a time open the next batch.
+     */
+    private final class Run {
         private final long target;
-        private final ArrayDeque<CarvedKey> ready = new ArrayDeque<>();
-        private int batchesInFlight;
-        private long retryAfterNanos = Long.MIN_VALUE;
-        private boolean closed;
+        private final int batchSize;
+        private final int openAhead;
+        private final ConcurrentLinkedQueue<CarvedKey> servable = new ConcurrentLinkedQueue<>();
+        /** Keys in {@link #servable} not yet reserved by a request. */
+        private final AtomicInteger servableCount = new AtomicInteger();
+        private final ArrayDeque<Batch> unopened = new ArrayDeque<>();
+        private final AtomicBoolean opening = new AtomicBoolean();
+        private volatile int unopenedKeys;
+        private volatile int batchesInFlight;
+        private volatile long retryAfterNanos = Long.MIN_VALUE;
+        private volatile boolean closed;
 
         Run(long target) {
             this.target = target;
+            this.batchSize = (int) Math.min(BATCH_KEYS, Math.max(1, target / 4));
+            this.openAhead = OPENED_AHEAD_BATCHES * batchSize;
         }
 
-        synchronized List<CarvedKey> take(int number) {
-            if (ready.size() < number) {
-                return null;
-            }
+        List<CarvedKey> take(int number) {
+            int have;
+            do {
+                have = servableCount.get();
+                if (have < number) {
+                    openNext();
+                    return null;
+                }
+            } while (!servableCount.compareAndSet(have, have - number));
             List<CarvedKey> out = new ArrayList<>(number);
             for (int i = 0; i < number; i++) {
-                out.add(ready.poll());
+                CarvedKey k = servable.poll();
+                if (k == null) {  // closed meanwhile, and erased
+                    out.forEach(c -> Arrays.fill(c.key(), (byte) 0));
+                    return null;
+                }
+                out.add(k);
+            }
+            if (have - number < openAhead) {
+                openNext();
             }
             return out;
         }
 
-        synchronized int size() {
-            return ready.size();
+        long size() {
+            return servableCount.get() + (long) unopenedKeys;
         }
 
         /**
          * Reserves the right to prepare one more batch and returns its size, or 0 when the run is
          * full enough, enough batches are in flight, a failure asks to wait, or there is no key.
+         * Decides from the volatile counters first, so a full run costs a request no lock.
          */
-        synchronized int claimBatch(long now, long carvableKeys) {
-            int batchSize = (int) Math.min(BATCH_KEYS, Math.max(1, target / 4));
-            long coming = ready.size() + (long) batchesInFlight * batchSize;
-            if (closed || coming >= target || batchesInFlight >= MAX_BATCHES_IN_FLIGHT || now < retryAfterNanos) {
+        int claimBatch(long now, java.util.function.LongSupplier carvableKeys) {
+            if (closed || now < retryAfterNanos || batchesInFlight >= MAX_BATCHES_IN_FLIGHT
+                    || size() + (long) batchesInFlight * batchSize >= target) {
                 return 0;
             }
-            // Batches already in flight carve first: only what is left counts.
-            long left = carvableKeys - (long) batchesInFlight * batchSize;
-            int size = (int) Math.min(batchSize, Math.min(target - coming, left));
-            if (size <= 0) {
-                return 0;
+            synchronized (this) {
+                long coming = size() + (long) batchesInFlight * batchSize;
+                if (closed || coming >= target || batchesInFlight >= MAX_BATCHES_IN_FLIGHT) {
+                    return 0;
+                }
+                // Batches already in flight carve first: only what is left counts.
+                long left = carvableKeys.getAsLong() - (long) batchesInFlight * batchSize;
+                int size = (int) Math.min(batchSize, Math.min(target - coming, left));
+                if (size <= 0) {
+                    return 0;
+                }
+                batchesInFlight++;
+                return size;
             }
-            batchesInFlight++;
-            return size;
         }
 
         synchronized void batchDone() {
             batchesInFlight--;
         }
 
-        synchronized void failedAt(long retryAfter) {
+        void failedAt(long retryAfter) {
             retryAfterNanos = retryAfter;
         }
 
-        /** Adds a prepared batch; false (and nothing added) when the run was closed meanwhile. */
-        synchronized boolean add(List<CarvedKey> batch) {
-            if (closed) {
-                return false;
+        /** Adds a prepared batch, unopened; false (and nothing added) when the run was closed meanwhile. */
+        boolean add(CarvedBatch batch) {
+            synchronized (this) {
+                if (closed) {
+                    return false;
+                }
+                unopened.add(new Batch(batch.batchId(), batch.keys()));
+                unopenedKeys += batch.keys().size();
             }
-            ready.addAll(batch);
-            notifyAll();
+            if (servableCount.get() < openAhead) {
+                openNext();
+            }
             return true;
         }
 
-        /** Waits (at most {@code nanos}) until a batch lands or the run closes. */
-        synchronized void awaitBatch(long nanos) throws InterruptedException {
-            if (!closed) {
+        /**
+         * Opens the first unopened batch, unless another thread is opening one: its keys become
+         * servable once its record is durably gone. Never waits for the disk.
+         */
+        private void openNext() {
+            if (closed || unopenedKeys == 0 || !opening.compareAndSet(false, true)) {
+                return;
+            }
+            Batch b;
+            synchronized (this) {
+                b = unopened.poll();
+                if (b != null) {
+                    unopenedKeys -= b.keys().size();
+                }
+            }
+            if (b == null) {
+                opening.set(false);
+                return;
+            }
+            keys.openBatch(b.id()).whenComplete((done, failure) -> opened(b, failure));
+        }
+
+        /** On the store's sync thread (or the caller's, if the open was already durable). */
+        private void opened(Batch b, Throwable failure) {
+            boolean served = false;
+            if (failure == null) {
+                synchronized (this) {
+                    if (!closed) {
+                        servable.addAll(b.keys());
+                        servableCount.addAndGet(b.keys().size());
+                        served = true;
+                        notifyAll();
+                    }
+                }
+            } else {
+                failedAt(System.nanoTime() + RETRY_AFTER_FAILURE_NANOS);
+                log.warn("node {}: a prepared batch of {} keys cannot be opened and is dropped: {}", selfQkdnId,
+                        b.keys().size(), failure.getMessage());
+            }
+            if (!served) {
+                b.keys().forEach(k -> Arrays.fill(k.key(), (byte) 0));
+            }
+            opening.set(false);
+            if (servableCount.get() < openAhead) {
+                openNext();
+            }
+        }
+
+        /** Waits (at most {@code nanos}) until {@code number} keys are servable or the run closes. */
+        synchronized void awaitKeys(int number, long nanos) throws InterruptedException {
+            if (!closed && servableCount.get() < number) {
                 TimeUnit.NANOSECONDS.timedWait(this, nanos);
             }
         }
 
-        synchronized void close() {
-            closed = true;
-            notifyAll();
-            for (CarvedKey k : ready) {
+        void close() {
+            synchronized (this) {
+                closed = true;
+                notifyAll();
+                for (Batch b : unopened) {
+                    b.keys().forEach(k -> Arrays.fill(k.key(), (byte) 0));
+                }
+                unopened.clear();
+                unopenedKeys = 0;
+            }
+            for (CarvedKey k; (k = servable.poll()) != null; ) {
                 Arrays.fill(k.key(), (byte) 0);
             }
-            ready.clear();
+            servableCount.set(0);
         }
     }
 }

@@ -94,7 +94,8 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
         this.keys = keys;
         this.relay = relay;
         this.assignments = assignments;
-        this.prepared = new KeyPreparer(selfQkdnId, keys, assignments::assign, KEY_SIZE_BITS, PREPARE_THREADS);
+        this.prepared = new KeyPreparer(selfQkdnId, keys, assignments::assign, assignments::discard, KEY_SIZE_BITS,
+                PREPARE_THREADS);
         this.schedule = new RefillSchedule(selfQkdnId, pools);
         keys.services().forEach(schedule::add);
         this.refill = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -105,6 +106,7 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
     }
 
     public void start() {
+        prepared.recoverLostBatches();
         refill.scheduleWithFixedDelay(this::refillSafely, 0, 20, TimeUnit.MILLISECONDS);
     }
 

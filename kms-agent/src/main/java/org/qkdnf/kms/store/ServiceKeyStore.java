@@ -69,6 +69,20 @@ public final class ServiceKeyStore implements AutoCloseable {
         }
     }
 
+    /**
+     * A batch the source carved for its ready run ({@link #carveBatch}): its keys may be assigned at
+     * the destination, but none has been handed out until the batch is opened ({@link #openBatch}).
+     */
+    public record CarvedBatch(String batchId, List<CarvedKey> keys) {
+    }
+
+    /**
+     * The record of a carved batch not yet opened: after a restart, its key ids are known to no SAE
+     * and the destination may discard them.
+     */
+    public record PreparedBatch(String batchId, UUID serviceId, String destinationQkdnId, List<UUID> keyIds) {
+    }
+
     /** Why an operation failed. */
     public static final class ServiceKeyException extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -116,6 +130,11 @@ public final class ServiceKeyStore implements AutoCloseable {
     private final MVMap<String, String> retired;
     /** serviceId -> the next relay sequence number the source may use (attempts included). */
     private final MVMap<String, Long> nextSequence;
+    /**
+     * At the source: "svc/first key id" -> destination and key ids of a batch carved for the ready
+     * run and not opened yet (see {@link PreparedBatch}); removed when it is opened or discarded.
+     */
+    private final MVMap<String, byte[]> preparedBatches;
     private final Object lock = new Object();
     private final java.security.SecureRandom keyIdRandom = new java.security.SecureRandom();
     /**
@@ -166,6 +185,7 @@ public final class ServiceKeyStore implements AutoCloseable {
         this.retired = mv.openMap("retired");
         this.nextSequence = mv.openMap("nextSequence");
         this.assignedBytes = mv.openMap("assignedBytes");
+        this.preparedBatches = mv.openMap("preparedBatches");
         for (Map.Entry<String, byte[]> e : chunks.entrySet()) {
             int length = e.getValue().length - AtRestCipher.OVERHEAD;
             int used = Math.max(taken.getOrDefault(e.getKey(), 0), assignedCount(e.getKey()));
@@ -404,7 +424,21 @@ public final class ServiceKeyStore implements AutoCloseable {
      * there is not enough key ({@code INSUFFICIENT_KEY}).
      */
     public List<CarvedKey> carve(UUID serviceId, int number, int sizeBytes) {
+        return carve(serviceId, number, sizeBytes, null).keys();
+    }
+
+    /**
+     * As {@link #carve}, for the ready run: the same commit records the batch (its key ids and
+     * destination) as prepared and not opened, until {@link #openBatch} or {@link #forgetBatch}.
+     */
+    public CarvedBatch carveBatch(UUID serviceId, int number, int sizeBytes, String destinationQkdnId) {
+        return carve(serviceId, number, sizeBytes, destinationQkdnId);
+    }
+
+    /** {@code recordFor}: the destination to record the batch for, or {@code null} to record none. */
+    private CarvedBatch carve(UUID serviceId, int number, int sizeBytes, String recordFor) {
         requireService(serviceId);
+        String[] batchId = new String[1];
         List<CarvedKey> out = new ArrayList<>(number);
         long ticket;
         synchronized (lock) {
@@ -419,6 +453,7 @@ public final class ServiceKeyStore implements AutoCloseable {
             long now = System.currentTimeMillis();
             byte[] random = new byte[number * 10];  // one call for the batch: per key it dominated carving
             keyIdRandom.nextBytes(random);
+            long[] sequences = ids.stream().mapToLong(ServiceKeyStore::sequenceOf).toArray();
             int chunkIndex = 0;
             byte[] plain = ids.isEmpty() ? null : open(ids.get(0), chunks.get(ids.get(0)));
             int used = ids.isEmpty() ? 0 : taken.getOrDefault(ids.get(0), 0);
@@ -438,7 +473,7 @@ public final class ServiceKeyStore implements AutoCloseable {
                     }
                     int len = Math.min(sizeBytes - filled, plain.length - used);
                     System.arraycopy(plain, used, key, filled, len);
-                    segments.add(new Segment(sequenceOf(ids.get(chunkIndex)), used, len));
+                    segments.add(new Segment(sequences[chunkIndex], used, len));
                     used += len;
                     filled += len;
                 }
@@ -451,7 +486,12 @@ public final class ServiceKeyStore implements AutoCloseable {
             String current = chunkIndex < ids.size() ? ids.get(chunkIndex) : null;
             int currentUsed = used;
             long carvedBytes = (long) number * sizeBytes;
+            byte[] record = recordFor == null || out.isEmpty() ? null : encodeBatch(recordFor, out);
+            batchId[0] = record == null ? null : serviceId + "/" + out.get(0).keyId();
             ticket = commits.apply(() -> {
+                if (record != null) {
+                    preparedBatches.put(batchId[0], record);
+                }
                 for (String f : finished) {
                     chunks.remove(f);
                     taken.put(f, Integer.MAX_VALUE);
@@ -463,7 +503,63 @@ public final class ServiceKeyStore implements AutoCloseable {
             });
         }
         commits.awaitDurable(ticket);
+        return new CarvedBatch(batchId[0], out);
+    }
+
+    /**
+     * At the source: the batch's keys may be handed out from now on, so it is no longer discardable
+     * after a restart. The future completes once that is durable (on the store's sync thread: keep
+     * dependent stages short); no key of the batch may leave before.
+     */
+    public CompletableFuture<Void> openBatch(String batchId) {
+        long ticket;
+        try {
+            synchronized (lock) {
+                ticket = commits.apply(() -> preparedBatches.remove(batchId));
+            }
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return commits.whenDurable(ticket);
+    }
+
+    /** At the source: drops a batch's record once the destination discarded its keys; durable. */
+    public void forgetBatch(String batchId) {
+        durably(() -> preparedBatches.remove(batchId));
+    }
+
+    /** At the source: the batches carved and never opened, each with its destination and key ids. */
+    public List<PreparedBatch> preparedBatches() {
+        List<PreparedBatch> out = new ArrayList<>();
+        synchronized (lock) {
+            for (Map.Entry<String, byte[]> e : preparedBatches.entrySet()) {
+                out.add(decodeBatch(e.getKey(), e.getValue()));
+            }
+        }
         return out;
+    }
+
+    /** Destination id (length-prefixed UTF-8), then the key ids, 16 bytes each. */
+    private static byte[] encodeBatch(String destinationQkdnId, List<CarvedKey> keys) {
+        byte[] dest = destinationQkdnId.getBytes(StandardCharsets.UTF_8);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(2 + dest.length + 16 * keys.size());
+        b.putShort((short) dest.length).put(dest);
+        for (CarvedKey k : keys) {
+            b.putLong(k.keyId().getMostSignificantBits()).putLong(k.keyId().getLeastSignificantBits());
+        }
+        return b.array();
+    }
+
+    private static PreparedBatch decodeBatch(String batchId, byte[] record) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(record);
+        byte[] dest = new byte[b.getShort() & 0xffff];
+        b.get(dest);
+        List<UUID> ids = new ArrayList<>(b.remaining() / 16);
+        while (b.remaining() >= 16) {
+            ids.add(new UUID(b.getLong(), b.getLong()));
+        }
+        return new PreparedBatch(batchId, UUID.fromString(batchId.substring(0, batchId.indexOf('/'))),
+                new String(dest, StandardCharsets.UTF_8), List.copyOf(ids));
     }
 
     /**
@@ -519,6 +615,9 @@ public final class ServiceKeyStore implements AutoCloseable {
         synchronized (lock) {
             Map<String, BitSet> used = new LinkedHashMap<>();
             Map<String, byte[]> plain = new HashMap<>();
+            // Per batch, not per key: a batch of 1,024 keys names a handful of chunks.
+            Map<Long, String> chunkIds = new HashMap<>();
+            String servicePrefix = serviceId + "|";
             List<String> newIds = new ArrayList<>(batch.size());
             List<String> newMeta = new ArrayList<>(batch.size());
             List<byte[]> sealedKeys = new ArrayList<>(batch.size());
@@ -527,7 +626,7 @@ public final class ServiceKeyStore implements AutoCloseable {
                 java.util.Set<String> inBatch = new java.util.HashSet<>();
                 for (Assignment a : batch) {
                     String keyId = a.keyId().toString();
-                    String meta = meta(serviceId, a.segments());
+                    String meta = meta(servicePrefix, a.segments());
                     String earlier = assignedMeta.get(keyId);
                     if (earlier != null) {
                         if (!earlier.equals(meta)) {
@@ -540,7 +639,7 @@ public final class ServiceKeyStore implements AutoCloseable {
                         throw new ServiceKeyException(ServiceKeyException.Reason.CONFLICT, "key_ID " + keyId
                                 + " appears twice in one assignment batch");
                     }
-                    byte[] key = gather(serviceId, a.segments(), used, plain);
+                    byte[] key = gather(serviceId, a.segments(), used, plain, chunkIds);
                     sealedKeys.add(cipher.seal(aad(keyId), key, 0, key.length));
                     takenBytes += key.length;
                     Arrays.fill(key, (byte) 0);
@@ -582,7 +681,7 @@ public final class ServiceKeyStore implements AutoCloseable {
      * from what is stored) and opening each chunk once into {@code plain}. Changes no map.
      */
     private byte[] gather(UUID serviceId, List<Segment> segments, Map<String, BitSet> used,
-                          Map<String, byte[]> plain) {
+                          Map<String, byte[]> plain, Map<Long, String> chunkIds) {
         int size = 0;
         for (Segment s : segments) {
             size += s.lengthBytes();
@@ -590,7 +689,7 @@ public final class ServiceKeyStore implements AutoCloseable {
         byte[] key = new byte[size];
         int filled = 0;
         for (Segment s : segments) {
-            String id = chunkId(serviceId, s.sequence());
+            String id = chunkIds.computeIfAbsent(s.sequence(), q -> chunkId(serviceId, q));
             byte[] chunk = plain.get(id);
             if (chunk == null) {
                 byte[] sealed = chunks.get(id);
@@ -688,6 +787,44 @@ public final class ServiceKeyStore implements AutoCloseable {
         refreshRetiredCache();
     }
 
+    /**
+     * At the destination: erases the keys of {@code keyIds} assigned under {@code serviceId} that
+     * still wait for the slave SAE, and bars every one of these ids from a later assignment (an
+     * assignment still on its way from the source's previous run must not bring one back). Ids of
+     * another service are left alone. Durable before it returns; repeating it is a no-op.
+     *
+     * @return the number of keys erased
+     */
+    public int discardAssigned(UUID serviceId, List<UUID> keyIds) {
+        String barred = serviceId + "|discarded";
+        int[] erased = new int[1];
+        durably(() -> {
+            for (UUID keyId : keyIds) {
+                String id = keyId.toString();
+                String meta = assignedMeta.get(id);
+                if (meta == null) {
+                    assignedMeta.put(id, barred);
+                } else if (meta.startsWith(serviceId + "|") && assigned.remove(id) != null) {
+                    erased[0]++;
+                    assignedMeta.put(id, barred);
+                }
+            }
+            if (erased[0] > 0) {
+                long left = waitingKeys.merge(serviceId, (long) -erased[0], Long::sum);
+                if (left <= 0 && retired.remove(serviceId.toString()) != null) {
+                    forgetRetired(serviceId);
+                }
+            }
+        });
+        return erased[0];
+    }
+
+    /** The service, installed or removed with keys still waiting for its slave SAE. Lock-free. */
+    public Optional<KeyServiceDefinition> serviceOrRetired(UUID serviceId) {
+        KeyServiceDefinition d = serviceCache().get(serviceId);
+        return Optional.ofNullable(d != null ? d : retiredCache.get(serviceId));
+    }
+
     /** Keys waiting for the slave SAE of a service. Lock-free; may lag an operation in progress. */
     public long assignedKeyCount(UUID serviceId) {
         return waitingKeys.getOrDefault(serviceId, 0L);
@@ -738,8 +875,8 @@ public final class ServiceKeyStore implements AutoCloseable {
     }
 
     /** "service|sequence:offset:length,...": what a key id was assigned, to recognise a repeat. */
-    private static String meta(UUID serviceId, List<Segment> segments) {
-        StringBuilder b = new StringBuilder(64).append(serviceId).append('|');
+    private static String meta(String servicePrefix, List<Segment> segments) {
+        StringBuilder b = new StringBuilder(64).append(servicePrefix);
         for (int i = 0; i < segments.size(); i++) {
             Segment s = segments.get(i);
             b.append(i == 0 ? "" : ",").append(s.sequence()).append(':').append(s.offsetBytes()).append(':')

@@ -70,6 +70,10 @@ class KeyPreparerTest {
         return (node, service, keys) -> destination.assignAll(service, keys.stream().map(CarvedKey::assignment).toList());
     }
 
+    private static KeyPreparer.BatchDiscarder discardAt(ServiceKeyStore destination) {
+        return (node, service, ids) -> destination.discardAssigned(service, ids);
+    }
+
     /** Takes one key, waiting for the preparer while the run is empty. */
     private static CarvedKey takeOne(KeyPreparer p) throws InterruptedException {
         while (true) {
@@ -88,7 +92,7 @@ class KeyPreparerTest {
             Map<UUID, byte[]> served = new ConcurrentHashMap<>();
             Set<ByteBuffer> keyBytes = ConcurrentHashMap.newKeySet();
             AtomicBoolean repeated = new AtomicBoolean();
-            try (KeyPreparer p = new KeyPreparer("n1", source, directTo(destination), 256, 2)) {
+            try (KeyPreparer p = new KeyPreparer("n1", source, directTo(destination), discardAt(destination), 256, 2)) {
                 p.topUp(DEF);
                 int threads = 8;
                 int perThread = 250;
@@ -128,7 +132,7 @@ class KeyPreparerTest {
         Map<UUID, byte[]> servedBefore = new java.util.HashMap<>();
         try (ServiceKeyStore source = open("src"); ServiceKeyStore destination = open("dst")) {
             relay(source, destination, 16);
-            try (KeyPreparer p = new KeyPreparer("n1", source, directTo(destination), 256, 2)) {
+            try (KeyPreparer p = new KeyPreparer("n1", source, directTo(destination), discardAt(destination), 256, 2)) {
                 p.topUp(DEF);
                 for (int i = 0; i < 100; i++) {
                     CarvedKey k = takeOne(p);
@@ -146,7 +150,7 @@ class KeyPreparerTest {
             relay(source, destination, 8);
             Set<ByteBuffer> before = new HashSet<>();
             servedBefore.values().forEach(b -> before.add(ByteBuffer.wrap(b)));
-            try (KeyPreparer p = new KeyPreparer("n1", source, directTo(destination), 256, 2)) {
+            try (KeyPreparer p = new KeyPreparer("n1", source, directTo(destination), discardAt(destination), 256, 2)) {
                 p.topUp(DEF);
                 for (int i = 0; i < 500; i++) {
                     CarvedKey k = takeOne(p);
@@ -178,7 +182,7 @@ class KeyPreparerTest {
                     throw new KeyDeliveryException(KeyDeliveryException.Reason.UNAVAILABLE, "answer lost");
                 }
             };
-            try (KeyPreparer p = new KeyPreparer("n1", source, flaky, 256, 1)) {
+            try (KeyPreparer p = new KeyPreparer("n1", source, flaky, discardAt(destination), 256, 1)) {
                 p.topUp(DEF);
                 for (int i = 0; i < 600; i++) {
                     CarvedKey k = takeOne(p);
@@ -187,6 +191,49 @@ class KeyPreparerTest {
                 }
             }
             assertThat(dropped).as("the first batch failed").isNotEmpty();
+        }
+    }
+
+    @Test
+    void afterARestartTheDestinationDiscardsTheLostBatchesAndKeepsEveryServedKey() throws Exception {
+        Map<UUID, byte[]> served = new java.util.HashMap<>();
+        List<ServiceKeyStore.PreparedBatch> lost;
+        try (ServiceKeyStore source = open("src"); ServiceKeyStore destination = open("dst")) {
+            relay(source, destination, 16); // 2048 keys: 1024 ready at most, in batches of 256
+            try (KeyPreparer p = new KeyPreparer("n1", source, directTo(destination), discardAt(destination), 256, 2)) {
+                p.topUp(DEF);
+                for (int i = 0; i < 300; i++) {
+                    CarvedKey k = takeOne(p);
+                    served.put(k.keyId(), k.key().clone());
+                }
+                while (p.readyKeys(SERVICE) < 700) {  // batches waiting unopened behind the opened ones
+                    Thread.sleep(1);
+                }
+            } // the ready run dies with the preparer, as with the process
+            lost = source.preparedBatches();
+            assertThat(lost).as("batches prepared and never opened").isNotEmpty();
+        }
+        List<UUID> lostIds = lost.stream().flatMap(b -> b.keyIds().stream()).toList();
+        assertThat(lostIds).doesNotContainAnyElementsOf(served.keySet());
+        try (ServiceKeyStore source = ServiceKeyStore.open(dir.resolve("src.mv.db"), keyFile);
+             ServiceKeyStore destination = ServiceKeyStore.open(dir.resolve("dst.mv.db"), keyFile)) {
+            long before = destination.assignedKeyCount(SERVICE);
+            try (KeyPreparer p = new KeyPreparer("n1", source, directTo(destination), discardAt(destination), 256, 2)) {
+                p.recoverLostBatches();
+                while (!source.preparedBatches().isEmpty()) {
+                    Thread.sleep(5);
+                }
+            }
+            assertThat(destination.assignedKeyCount(SERVICE)).isEqualTo(before - lostIds.size());
+            for (UUID id : lostIds) {
+                assertThatThrownBy(() -> destination.takeAssigned(SERVICE, id)).hasMessageContaining("unknown");
+            }
+            // A late assignment of a discarded id cannot bring it back.
+            assertThatThrownBy(() -> destination.assign(SERVICE, lostIds.get(0),
+                    List.of(new ServiceKeyStore.Segment(1, 0, 32)))).isInstanceOf(ServiceKeyStore.ServiceKeyException.class);
+            for (Map.Entry<UUID, byte[]> e : served.entrySet()) {
+                assertThat(destination.takeAssigned(SERVICE, e.getKey())).as("a key the master got").isEqualTo(e.getValue());
+            }
         }
     }
 }
