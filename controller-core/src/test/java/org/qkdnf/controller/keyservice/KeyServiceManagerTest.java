@@ -651,6 +651,15 @@ class KeyServiceManagerTest {
         }
     }
 
+    /** Replaces the manager by one over a {@link HeldFlushStore}, returned. */
+    private HeldFlushStore managerOverHeldFlushes() {
+        services.close();
+        HeldFlushStore store = new HeldFlushStore();
+        services = new KeyServiceManager(topology, admission, km, store, Clock.systemUTC());
+        services.start();
+        return store;
+    }
+
     /**
      * Make-before-break with a crash in mind: a reroute's old route leaves the key managers only
      * once the record naming the new route is durable (before, a crash would leave a record whose
@@ -658,10 +667,7 @@ class KeyServiceManagerTest {
      */
     @Test
     void aReroutesOldRouteIsRemovedOnlyOnceTheNewRecordIsDurable() throws Exception {
-        services.close();
-        HeldFlushStore store = new HeldFlushStore();
-        services = new KeyServiceManager(topology, admission, km, store, Clock.systemUTC());
-        services.start();
+        HeldFlushStore store = managerOverHeldFlushes();
         KeyService s = ok(services.create(spec(A, D, 1_000, Protection.PROTECTION_RESTORATION)));
         String oldRoute = s.getRoutes(0).getRouteId();
         String cut = s.getRoutes(0).getQkdlIds(0);
@@ -685,10 +691,7 @@ class KeyServiceManagerTest {
     /** The same crash window at a 1+1 switch: the dead route stays installed until the switch is durable. */
     @Test
     void aOnePlusOneSwitchRemovesTheDeadRouteOnlyOnceTheSwitchIsDurable() throws Exception {
-        services.close();
-        HeldFlushStore store = new HeldFlushStore();
-        services = new KeyServiceManager(topology, admission, km, store, Clock.systemUTC());
-        services.start();
+        HeldFlushStore store = managerOverHeldFlushes();
         KeyService s = ok(services.create(spec(A, D, 1_000, Protection.PROTECTION_ONE_PLUS_ONE)));
         String dead = s.getRoutes(0).getRouteId();
 
