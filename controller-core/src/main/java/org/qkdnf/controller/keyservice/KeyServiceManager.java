@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -24,6 +23,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.qkdnf.common.ids.Uuids;
 import org.qkdnf.controller.admission.AdmissionController;
 import org.qkdnf.controller.admission.AdmissionDecision;
 import org.qkdnf.controller.admission.Reservation;
@@ -330,7 +330,7 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
             Instant now = clock.instant();
             KeyServiceValidator.spec(requested, topology, now);
             KeyServiceSpec spec = withExpiry(requested, now);
-            String id = UUID.randomUUID().toString();
+            String id = Uuids.timeOrdered().toString();
             // The answer waits for ACTIVE to be durable, the service's next operation does not:
             // whatever it changes is made durable by a later flush, which covers this one too.
             return serial.run(id, () -> setup(id, spec, now)).thenCompose(s -> stored().thenApply(v -> s));

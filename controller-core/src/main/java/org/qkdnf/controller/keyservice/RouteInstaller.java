@@ -4,9 +4,9 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import org.qkdnf.common.ids.Uuids;
 import org.qkdnf.controller.api.KeyManagementAdminService;
 import org.qkdnf.proto.keymgmt.v1.KeyRoute;
 import org.qkdnf.proto.northbound.v1.AppQos;
@@ -38,7 +38,7 @@ final class RouteInstaller {
 
     /** {@code r} with a fresh route id unless it has one. */
     static ServiceRoute withRouteId(ServiceRoute r) {
-        return r.getRouteId().isEmpty() ? r.toBuilder().setRouteId(UUID.randomUUID().toString()).build() : r;
+        return r.getRouteId().isEmpty() ? r.toBuilder().setRouteId(Uuids.timeOrdered().toString()).build() : r;
     }
 
     /**

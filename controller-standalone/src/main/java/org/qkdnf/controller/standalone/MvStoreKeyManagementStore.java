@@ -39,8 +39,8 @@ public final class MvStoreKeyManagementStore implements KeyManagementStore, Auto
 
     private MvStoreKeyManagementStore(MVStore mv, GroupCommit shared) {
         this.mv = mv;
-        this.nodes = mv.openMap("km-nodes");
-        this.routes = mv.openMap("key-routes");
+        this.nodes = mv.openMap("km-nodes", new MVMap.Builder<String, byte[]>().keyType(UuidKeyType.INSTANCE));
+        this.routes = mv.openMap("key-routes", new MVMap.Builder<String, byte[]>().keyType(UuidKeyType.INSTANCE));
         this.ownsGroupCommit = shared == null;
         this.groupCommit = shared == null ? new GroupCommit("keymgmt") : shared;
         groupCommit.add(mv);

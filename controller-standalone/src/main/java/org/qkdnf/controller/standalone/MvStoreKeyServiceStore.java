@@ -40,7 +40,7 @@ public final class MvStoreKeyServiceStore implements KeyServiceStore, AutoClosea
 
     private MvStoreKeyServiceStore(MVStore mv, GroupCommit shared) {
         this.mv = mv;
-        this.services = mv.openMap("key-services");
+        this.services = mv.openMap("key-services", new MVMap.Builder<String, byte[]>().keyType(UuidKeyType.INSTANCE));
         this.ownsGroupCommit = shared == null;
         this.sharedWithKeyRoutes = shared != null;
         this.groupCommit = shared == null ? new GroupCommit("key-services") : shared;

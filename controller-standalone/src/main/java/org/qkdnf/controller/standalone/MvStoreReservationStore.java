@@ -36,7 +36,7 @@ public final class MvStoreReservationStore implements ReservationStore, AutoClos
 
     private MvStoreReservationStore(MVStore mv, GroupCommit shared) {
         this.mv = mv;
-        this.reservations = mv.openMap("reservations");
+        this.reservations = mv.openMap("reservations", new MVMap.Builder<String, String>().keyType(UuidKeyType.INSTANCE));
         this.ownsGroupCommit = shared == null;
         this.groupCommit = shared == null ? new GroupCommit("reservations") : shared;
         groupCommit.add(mv);
