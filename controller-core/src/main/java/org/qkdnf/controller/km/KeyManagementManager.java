@@ -180,6 +180,22 @@ public final class KeyManagementManager implements KeyManagementAdminService {
         return submit(qkdnId, command, timeout);
     }
 
+    /**
+     * The key manager of {@code qkdnId} connected to another instance: this instance sends again
+     * the removals it has pending through that node (routes it left REMOVING), so their records
+     * are cleared once every node acknowledged, as a reconnect here would. Installs need nothing:
+     * the instance the key manager reached re-sends them from the store.
+     */
+    public void connectedElsewhere(String qkdnId) {
+        Duration t = settings.get().commandTimeout();
+        for (KeyRouteEntry e : getKeyRoutes()) {
+            if (e.getState() == KeyRouteState.KEY_ROUTE_STATE_REMOVING
+                    && e.getRoute().getRouteQkdnIdsList().contains(qkdnId)) {
+                removeEverywhere(e.getRoute().getServiceId(), t);
+            }
+        }
+    }
+
     /** Whether the key manager of that node has a live stream here now. */
     public boolean isConnected(String qkdnId) {
         return commands.isConnected(qkdnId);

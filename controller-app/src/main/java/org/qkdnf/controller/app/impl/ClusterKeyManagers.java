@@ -50,6 +50,10 @@ import org.slf4j.LoggerFactory;
  * (the instance asked answers that the key manager is not connected there), as when the stream
  * ends while the command travels.
  *
+ * <p>When a key manager's stream starts at another instance, this instance's manager sends again
+ * the removals it left pending through that node ({@link KeyManagementManager#connectedElsewhere}),
+ * as it would on a reconnect here; the instance reached re-sends the installs itself.
+ *
  * <p>Threads: any; the map is the cluster's, {@code holders} is concurrent and written by the
  * map's event thread (and {@link #start}), and the local manager is thread-safe. Forwarded
  * commands are handled on ONOS's messaging threads and never block them (the result completes
@@ -108,7 +112,11 @@ public final class ClusterKeyManagers implements RemoteKeyManagers, AutoCloseabl
         if (event.type() == MapEvent.Type.REMOVE) {
             holders.remove(event.key());
         } else if (event.newValue() != null) {
-            holders.put(event.key(), holder(event.newValue()));
+            NodeId at = holder(event.newValue());
+            holders.put(event.key(), at);
+            if (!self.equals(at)) {
+                local.connectedElsewhere(event.key());
+            }
         }
     }
 

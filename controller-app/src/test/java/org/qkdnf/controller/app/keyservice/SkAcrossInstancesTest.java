@@ -114,4 +114,24 @@ class SkAcrossInstancesTest {
             assertThat(again.installs()).as("a removed route is not installed again").noneMatch(i -> i.endsWith(goneRoute));
         }
     }
+
+    /**
+     * A removal the leader sent while the key managers were connected nowhere stays REMOVING; when
+     * they reconnect to the follower, the leader sends it again and clears the record.
+     */
+    @Test
+    void aRemovalLeftPendingIsCompletedWhenTheKeyManagersReconnectToTheFollower() throws Exception {
+        KeyService s = leader.services.create(KeyServiceCluster.spec(1_000)).get(20, TimeUnit.SECONDS);
+        String routeId = s.getRoutes(0).getRouteId();
+        follower.kms.close();
+        KeyServiceCluster.eventually(() -> s.getRoutes(0).getQkdnIdsList().stream().noneMatch(follower.km::isConnected));
+
+        leader.services.delete(s.getServiceId()).get(20, TimeUnit.SECONDS);
+        assertThat(leader.km.getKeyRoute(routeId)).map(KeyRouteEntry::getState)
+                .contains(KeyRouteState.KEY_ROUTE_STATE_REMOVING);
+
+        try (AckingKeyManagers again = new AckingKeyManagers(follower.km, List.of(A, B, C, D))) {
+            KeyServiceCluster.eventually(() -> leader.km.getKeyRoute(routeId).isEmpty());
+        }
+    }
 }
