@@ -151,17 +151,25 @@ public final class KeyManagementManager implements KeyManagementAdminService {
         return list;
     }
 
+    /** Inside a cluster, the shared store's routes: other instances install and remove routes too. */
     @Override
     public List<KeyRouteEntry> getKeyRoutes() {
-        List<KeyRouteEntry> list = new ArrayList<>(routes.values());
+        List<KeyRouteEntry> list = new ArrayList<>(inCluster() ? store.loadRoutes().values() : routes.values());
         list.sort(Comparator.comparing(e -> e.getRoute().getServiceId()));
         return list;
     }
 
     @Override
     public Optional<KeyRouteEntry> getKeyRoute(String serviceId) {
-        return serviceId == null ? Optional.empty()
-                : Optional.ofNullable(routes.get(serviceId.toLowerCase(Locale.ROOT)));
+        if (serviceId == null) {
+            return Optional.empty();
+        }
+        String id = serviceId.toLowerCase(Locale.ROOT);
+        return Optional.ofNullable(inCluster() ? store.loadRoutes().get(id) : routes.get(id));
+    }
+
+    private boolean inCluster() {
+        return remote != RemoteKeyManagers.NONE;
     }
 
     /**
@@ -188,7 +196,7 @@ public final class KeyManagementManager implements KeyManagementAdminService {
      */
     public void connectedElsewhere(String qkdnId) {
         Duration t = settings.get().commandTimeout();
-        for (KeyRouteEntry e : getKeyRoutes()) {
+        for (KeyRouteEntry e : routes.values()) {
             if (e.getState() == KeyRouteState.KEY_ROUTE_STATE_REMOVING
                     && e.getRoute().getRouteQkdnIdsList().contains(qkdnId)) {
                 removeEverywhere(e.getRoute().getServiceId(), t);

@@ -65,6 +65,8 @@ class SkAcrossInstancesTest {
                 .containsExactlyInAnyOrderElementsOf(expected);
         assertThat(leader.km.getKeyRoute(route.getRouteId())).map(KeyRouteEntry::getState)
                 .as("acknowledged by all, back on the leader").contains(KeyRouteState.KEY_ROUTE_STATE_INSTALLED);
+        assertThat(follower.km.getKeyRoutes()).as("the follower lists the cluster's routes, not its start-up copy")
+                .extracting(e -> e.getRoute().getServiceId()).contains(route.getRouteId());
     }
 
     @Test
