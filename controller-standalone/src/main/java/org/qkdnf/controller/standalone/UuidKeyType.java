@@ -42,10 +42,7 @@ final class UuidKeyType extends BasicDataType<String> {
 
     @Override
     public void write(WriteBuffer buff, String s) {
-        if (isCanonicalUuid(s)) {
-            UUID u = UUID.fromString(s);
-            buff.put(UUID_BYTES).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
-        } else {
+        if (!putCanonicalUuid(buff, s)) {
             buff.put(STRING).putVarInt(s.length()).putStringData(s, s.length());
         }
     }
@@ -62,18 +59,37 @@ final class UuidKeyType extends BasicDataType<String> {
         return DataUtils.readString(buff);
     }
 
-    /** 8-4-4-4-12 lowercase hex digits: exactly what {@link UUID#toString()} gives back. */
-    static boolean isCanonicalUuid(String s) {
+    /**
+     * Writes {@code s} in the compact form when it is 8-4-4-4-12 lowercase hex digits, exactly what
+     * {@link UUID#toString()} gives back; writes nothing otherwise. One pass checks and parses:
+     * it runs for every key of every page a commit writes.
+     */
+    private static boolean putCanonicalUuid(WriteBuffer buff, String s) {
         if (s.length() != 36) {
             return false;
         }
+        long msb = 0;
+        long lsb = 0;
+        int digits = 0;
         for (int i = 0; i < 36; i++) {
             char c = s.charAt(i);
-            boolean dash = i == 8 || i == 13 || i == 18 || i == 23;
-            if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            if (i == 8 || i == 13 || i == 18 || i == 23) {
+                if (c != '-') {
+                    return false;
+                }
+                continue;
+            }
+            int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+            if (d < 0) {
                 return false;
             }
+            if (digits++ < 16) {
+                msb = msb << 4 | d;
+            } else {
+                lsb = lsb << 4 | d;
+            }
         }
+        buff.put(UUID_BYTES).putLong(msb).putLong(lsb);
         return true;
     }
 }
