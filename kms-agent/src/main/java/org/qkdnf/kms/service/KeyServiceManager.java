@@ -173,7 +173,7 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
                 .orElseThrow(() -> unauthorized(masterSaeId, slaveSaeId));
         long stored = d.sourceQkdnId().equals(selfQkdnId)
                 ? keys.availableBits(d.serviceId()) / KEY_SIZE_BITS + prepared.readyKeys(d.serviceId())
-                : keys.assignedKeyCount(d.serviceId());
+                : keys.assignedKeyCount(d.masterSaeId(), d.slaveSaeId());
         return new KeySupplyStatus(kmeIdOf(d.sourceQkdnId()), kmeIdOf(d.destinationQkdnId()), d.masterSaeId(),
                 d.slaveSaeId(), KEY_SIZE_BITS, stored, Math.max(1, d.bufferBits() / KEY_SIZE_BITS),
                 MAX_KEYS_PER_REQUEST, MAX_KEY_SIZE_BITS, MIN_KEY_SIZE_BITS, 0);

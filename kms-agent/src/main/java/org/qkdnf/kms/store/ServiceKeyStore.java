@@ -830,6 +830,26 @@ public final class ServiceKeyStore implements AutoCloseable {
         return waitingKeys.getOrDefault(serviceId, 0L);
     }
 
+    /**
+     * Keys assigned at this node and not yet taken by the slave SAE of this pair, over every route
+     * of the pair: those installed now (a 1+1 pair has two, a make-before-break moment two) and
+     * removed ones whose keys still wait. What ETSI 014 status reports at the slave's KME. Lock-free.
+     */
+    public long assignedKeyCount(String masterSaeId, String slaveSaeId) {
+        long n = 0;
+        for (KeyServiceDefinition d : services()) {
+            if (d.masterSaeId().equals(masterSaeId) && d.slaveSaeId().equals(slaveSaeId)) {
+                n += assignedKeyCount(d.serviceId());
+            }
+        }
+        for (KeyServiceDefinition d : retiredCache.values()) {
+            if (d.masterSaeId().equals(masterSaeId) && d.slaveSaeId().equals(slaveSaeId)) {
+                n += assignedKeyCount(d.serviceId());
+            }
+        }
+        return n;
+    }
+
     @Override
     public void close() {
         commits.closeStore();

@@ -40,6 +40,31 @@ class ServiceKeyStoreTest {
         return b;
     }
 
+    /** ETSI 014 status at the slave's KME counts every route of the pair, a removed one's waiting keys too. */
+    @Test
+    void thePairsWaitingKeysAreCountedOverEveryRouteRemovedOnesIncluded() throws Exception {
+        UUID second = UUID.fromString("5e000000-0000-4000-8000-000000000002");
+        KeyServiceDefinition other = new KeyServiceDefinition(second, "sae-a", "sae-b", List.of("n1", "n3", "n2"),
+                List.of("l2", "l3"), 1L << 16);
+        try (ServiceKeyStore source = ServiceKeyStore.open(dir.resolve("src.mv.db"), keyFile);
+             ServiceKeyStore destination = ServiceKeyStore.open(dir.resolve("dst.mv.db"), keyFile)) {
+            for (KeyServiceDefinition d : List.of(DEF, other)) {
+                byte[] chunk = random(64);
+                for (ServiceKeyStore s : List.of(source, destination)) {
+                    s.putService(d);
+                    s.putChunk(d.serviceId(), 1, chunk.clone());
+                }
+                for (CarvedKey k : source.carve(d.serviceId(), 2, 32)) {
+                    destination.assign(d.serviceId(), k.keyId(), k.segments());
+                }
+            }
+            assertThat(destination.assignedKeyCount("sae-a", "sae-b")).isEqualTo(4);
+            destination.removeService(SERVICE);
+            assertThat(destination.assignedKeyCount("sae-a", "sae-b")).as("the removed route's keys still wait").isEqualTo(4);
+            assertThat(destination.assignedKeyCount("sae-b", "sae-a")).isZero();
+        }
+    }
+
     @Test
     void destinationAcceptsAssignmentsInAnyOrderButNeverAByteTwice() throws Exception {
         byte[] c1 = random(64);
