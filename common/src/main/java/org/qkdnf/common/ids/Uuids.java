@@ -47,7 +47,16 @@ public final class Uuids {
      */
     public static UUID timeOrdered() {
         UUID random = UUID.randomUUID();
-        long msb = (System.currentTimeMillis() << 16) | 0x7000L | (random.getMostSignificantBits() & 0x0FFFL);
-        return new UUID(msb, random.getLeastSignificantBits());  // variant bits: already RFC 4122's
+        return version7(System.currentTimeMillis(), random.getMostSignificantBits(), random.getLeastSignificantBits());
+    }
+
+    /**
+     * The version 7 UUID of {@code unixMillis} (its low 48 bits) and 74 random bits: the low 12 of
+     * {@code randomA} and the low 62 of {@code randomB}; for callers that draw random bytes in bulk.
+     */
+    public static UUID version7(long unixMillis, long randomA, long randomB) {
+        long msb = (unixMillis << 16) | 0x7000L | (randomA & 0x0FFFL);
+        long lsb = (randomB & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;  // RFC 4122 variant
+        return new UUID(msb, lsb);
     }
 }

@@ -31,4 +31,11 @@ class UuidsTest {
         }
         assertThat(many).hasSize(10_000);
     }
+
+    @Test
+    void version7KeepsTheTimeAndOnlyTheRandomBitsItHasRoomFor() {
+        UUID u = Uuids.version7(0x0123456789ABL, -1L, -1L);
+        assertThat(u.toString()).isEqualTo("01234567-89ab-7fff-bfff-ffffffffffff");
+        assertThat(Uuids.version7(0x0123456789ABL, 0, 0).toString()).isEqualTo("01234567-89ab-7000-8000-000000000000");
+    }
 }

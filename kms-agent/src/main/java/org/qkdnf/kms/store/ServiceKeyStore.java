@@ -23,6 +23,7 @@ import org.h2.mvstore.MVStore;
 import org.qkdnf.common.atrest.AtRestCipher;
 import org.qkdnf.common.atrest.KeyFile;
 import org.qkdnf.common.atrest.SealedStoreFile;
+import org.qkdnf.common.ids.Uuids;
 import org.qkdnf.kms.api.KeyServiceDefinition;
 
 /**
@@ -575,9 +576,7 @@ public final class ServiceKeyStore implements AutoCloseable {
             r = (r << 8) | (random[at + i] & 0xffL);
         }
         int r12 = ((random[at + 8] & 0x0f) << 8) | (random[at + 9] & 0xff);
-        long msb = (millis << 16) | 0x7000L | r12;
-        long lsb = (r & 0x3fffffffffffffffL) | 0x8000000000000000L;
-        return new UUID(msb, lsb);
+        return Uuids.version7(millis, r12, r);
     }
 
     /** The service's stored chunks from the first, in order, until they hold {@code bytes} unused. */
