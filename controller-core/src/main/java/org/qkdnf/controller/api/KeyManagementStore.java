@@ -1,6 +1,7 @@
 package org.qkdnf.controller.api;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 import org.qkdnf.proto.keymgmt.v1.KeyRouteEntry;
@@ -25,6 +26,11 @@ public interface KeyManagementStore {
 
     /** Routes by service_id. */
     Map<String, KeyRouteEntry> loadRoutes();
+
+    /** The route of {@code serviceId}, if stored; the default reads them all. */
+    default Optional<KeyRouteEntry> loadRoute(String serviceId) {
+        return Optional.ofNullable(loadRoutes().get(serviceId));
+    }
 
     void putRoute(KeyRouteEntry entry);
 

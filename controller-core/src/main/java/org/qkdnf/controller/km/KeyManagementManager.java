@@ -165,7 +165,7 @@ public final class KeyManagementManager implements KeyManagementAdminService {
             return Optional.empty();
         }
         String id = serviceId.toLowerCase(Locale.ROOT);
-        return Optional.ofNullable(inCluster() ? store.loadRoutes().get(id) : routes.get(id));
+        return inCluster() ? store.loadRoute(id) : Optional.ofNullable(routes.get(id));
     }
 
     private boolean inCluster() {

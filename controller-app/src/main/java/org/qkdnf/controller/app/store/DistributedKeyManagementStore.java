@@ -2,6 +2,7 @@ package org.qkdnf.controller.app.store;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 
@@ -78,15 +79,26 @@ public final class DistributedKeyManagementStore implements KeyManagementStore {
     public Map<String, KeyRouteEntry> loadRoutes() {
         Map<String, KeyRouteEntry> out = new HashMap<>();
         for (Map.Entry<String, Versioned<byte[]>> e : routes.entrySet()) {
-            String serviceId = e.getKey();
-            try {
-                out.put(serviceId, KeyRouteEntry.parseFrom(e.getValue().value()));
-            } catch (InvalidProtocolBufferException x) {
-                // A route that cannot be read cannot be re-sent or removed: say so loudly.
-                log.error("key route {}: stored record does not parse; ignored", serviceId);
-            }
+            route(e.getKey(), e.getValue()).ifPresent(r -> out.put(e.getKey(), r));
         }
         return out;
+    }
+
+    /** One consensus read of one record, not the whole map. */
+    @Override
+    public Optional<KeyRouteEntry> loadRoute(String serviceId) {
+        Versioned<byte[]> v = routes.get(serviceId);
+        return v == null ? Optional.empty() : route(serviceId, v);
+    }
+
+    private static Optional<KeyRouteEntry> route(String serviceId, Versioned<byte[]> stored) {
+        try {
+            return Optional.of(KeyRouteEntry.parseFrom(stored.value()));
+        } catch (InvalidProtocolBufferException x) {
+            // A route that cannot be read cannot be re-sent or removed: say so loudly.
+            log.error("key route {}: stored record does not parse; ignored", serviceId);
+            return Optional.empty();
+        }
     }
 
     @Override
