@@ -441,16 +441,16 @@ public final class KeyManagementManager implements KeyManagementAdminService {
     }
 
     /**
-     * Re-sends the routes through a node whose key manager just connected (after its HelloAck).
-     * They are read from the store, not from {@code routes}: inside a cluster the store is the
-     * cluster's map, written by the instance that installs routes (the key-service leader), while
-     * this instance's {@code routes} holds what it loaded at start and changed itself; re-sending
-     * from it would miss newer routes and re-install removed ones. A removal another instance left
-     * pending is sent to this node too; that instance clears its record when it retries.
+     * Re-sends the routes through a node whose key manager just connected (after its HelloAck),
+     * as {@link #getKeyRoutes} lists them: inside a cluster from the cluster's map, written by the
+     * instance that installs routes (the key-service leader), since this instance's {@code routes}
+     * holds what it loaded at start and changed itself, and re-sending from it would miss newer
+     * routes and re-install removed ones. A removal another instance left pending is sent to this
+     * node too; that instance clears its record when it retries.
      */
     void resync(String qkdnId) {
         Duration t = settings.get().commandTimeout();
-        for (KeyRouteEntry e : store.loadRoutes().values()) {
+        for (KeyRouteEntry e : getKeyRoutes()) {
             if (!e.getRoute().getRouteQkdnIdsList().contains(qkdnId)) {
                 continue;
             }
