@@ -30,7 +30,7 @@ import org.qkdnf.controller.app.testing.TestComponentContext;
 import org.qkdnf.pki.DevCertificateAuthority;
 import org.qkdnf.pki.DevCertificateAuthority.Role;
 import org.qkdnf.pki.IssuedCredential.PemFiles;
-import org.qkdnf.controller.app.testing.TestTopology;
+import org.qkdnf.controller.testing.TestTopology;
 import org.qkdnf.proto.northbound.v1.CreateKeyServiceRequest;
 import org.qkdnf.proto.northbound.v1.DeleteKeyServiceRequest;
 import org.qkdnf.proto.northbound.v1.GetTopologyResponse;

@@ -7,8 +7,8 @@ import static org.qkdnf.controller.app.impl.OsgiPropertyConstants.SQ_PORT;
 import static org.qkdnf.controller.app.impl.OsgiPropertyConstants.TLS_CERTIFICATE_CHAIN;
 import static org.qkdnf.controller.app.impl.OsgiPropertyConstants.TLS_PRIVATE_KEY;
 import static org.qkdnf.controller.app.impl.OsgiPropertyConstants.TLS_TRUSTED_CA;
-import static org.qkdnf.controller.app.testing.TestTopology.linkEnd;
-import static org.qkdnf.controller.app.testing.TestTopology.node;
+import static org.qkdnf.controller.testing.TestTopology.linkEnd;
+import static org.qkdnf.controller.testing.TestTopology.node;
 
 import java.net.ServerSocket;
 import java.nio.file.Path;

@@ -1,9 +1,9 @@
 package org.qkdnf.controller.app.keyservice;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.qkdnf.controller.app.testing.TestTopology.linkEnd;
-import static org.qkdnf.controller.app.testing.TestTopology.node;
-import static org.qkdnf.controller.app.testing.TestTopology.perf;
+import static org.qkdnf.controller.testing.TestTopology.linkEnd;
+import static org.qkdnf.controller.testing.TestTopology.node;
+import static org.qkdnf.controller.testing.TestTopology.perf;
 import static org.qkdnf.proto.southbound.v1.QkdlStatus.QKDL_STATUS_ACTIVE;
 
 import java.time.Clock;

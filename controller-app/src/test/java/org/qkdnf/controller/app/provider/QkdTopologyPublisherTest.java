@@ -1,10 +1,10 @@
 package org.qkdnf.controller.app.provider;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.qkdnf.controller.app.testing.TestTopology.ifaceId;
-import static org.qkdnf.controller.app.testing.TestTopology.linkEnd;
-import static org.qkdnf.controller.app.testing.TestTopology.node;
-import static org.qkdnf.controller.app.testing.TestTopology.perf;
+import static org.qkdnf.controller.testing.TestTopology.ifaceId;
+import static org.qkdnf.controller.testing.TestTopology.linkEnd;
+import static org.qkdnf.controller.testing.TestTopology.node;
+import static org.qkdnf.controller.testing.TestTopology.perf;
 import static org.qkdnf.proto.southbound.v1.QkdlStatus.QKDL_STATUS_ACTIVE;
 import static org.qkdnf.proto.southbound.v1.QkdlStatus.QKDL_STATUS_OFF;
 

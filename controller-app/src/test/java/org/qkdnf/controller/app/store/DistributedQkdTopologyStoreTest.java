@@ -2,9 +2,9 @@ package org.qkdnf.controller.app.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.qkdnf.controller.app.testing.TestTopology.linkEnd;
-import static org.qkdnf.controller.app.testing.TestTopology.node;
-import static org.qkdnf.controller.app.testing.TestTopology.perf;
+import static org.qkdnf.controller.testing.TestTopology.linkEnd;
+import static org.qkdnf.controller.testing.TestTopology.node;
+import static org.qkdnf.controller.testing.TestTopology.perf;
 
 import java.time.Instant;
 import java.util.List;

@@ -2,8 +2,8 @@ package org.qkdnf.controller.app.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.qkdnf.controller.app.testing.TestTopology.linkEnd;
-import static org.qkdnf.controller.app.testing.TestTopology.node;
+import static org.qkdnf.controller.testing.TestTopology.linkEnd;
+import static org.qkdnf.controller.testing.TestTopology.node;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

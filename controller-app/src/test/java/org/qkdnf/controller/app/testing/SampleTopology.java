@@ -1,8 +1,8 @@
 package org.qkdnf.controller.app.testing;
 
-import static org.qkdnf.controller.app.testing.TestTopology.linkEnd;
-import static org.qkdnf.controller.app.testing.TestTopology.node;
-import static org.qkdnf.controller.app.testing.TestTopology.perf;
+import static org.qkdnf.controller.testing.TestTopology.linkEnd;
+import static org.qkdnf.controller.testing.TestTopology.node;
+import static org.qkdnf.controller.testing.TestTopology.perf;
 
 import org.qkdnf.controller.impl.QkdTopologyManager;
 import org.qkdnf.controller.impl.SimpleQkdTopologyStore;
