@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -15,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.qkdnf.agent.driver.KeyBlock;
 import org.qkdnf.agent.driver.KeyBlockSource;
+import org.qkdnf.agent.driver.NoKeyBlocks;
 import org.qkdnf.agent.driver.ModuleInfo;
 import org.qkdnf.agent.driver.ModuleReading;
 import org.qkdnf.agent.driver.QkdModuleDriver;
@@ -219,19 +219,13 @@ public final class Etsi014DeviceDriver implements QkdModuleDriver, AutoCloseable
     @Override
     public KeyBlockSource keys() {
         DeviceLink l = link;
-        return l != null ? l : NoKeys.INSTANCE;
+        return l != null ? l : NoKeyBlocks.INSTANCE;
     }
 
     @Override
     public void close() {
-        fetcher.shutdownNow();
-        idThread.shutdownNow();
-        try {
-            fetcher.awaitTermination(5, TimeUnit.SECONDS);
-            idThread.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        stop(fetcher);
+        stop(idThread);
         if (server != null) {
             server.close();
         }
@@ -245,6 +239,24 @@ public final class Etsi014DeviceDriver implements QkdModuleDriver, AutoCloseable
             synchronized (l) { // the agent loop may still be acknowledging blocks
                 journal.close();
             }
+        }
+    }
+
+    /**
+     * Lets the running pass finish before the journal closes. Not an interrupt first: a thread
+     * interrupted inside a journal write closes the store's file channel (NIO), and the journal's
+     * close then fails; the interrupt is only the fallback for a pass stuck on the device.
+     */
+    private static void stop(ScheduledExecutorService thread) {
+        thread.shutdown();
+        try {
+            if (!thread.awaitTermination(5, TimeUnit.SECONDS)) {
+                thread.shutdownNow();
+                thread.awaitTermination(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            thread.shutdownNow();
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -372,35 +384,6 @@ public final class Etsi014DeviceDriver implements QkdModuleDriver, AutoCloseable
             }
         } catch (RuntimeException e) {
             log.error("device {}: internal error in the key_ID stream", settings.deviceName(), e);
-        }
-    }
-
-    /** Before the first link is attached. */
-    private enum NoKeys implements KeyBlockSource {
-        INSTANCE;
-
-        @Override
-        public String qkdlId() {
-            return null;
-        }
-
-        @Override
-        public int blockBits() {
-            return 0;
-        }
-
-        @Override
-        public long producedBlocks() {
-            return 0;
-        }
-
-        @Override
-        public void advanceTo(long index) {
-        }
-
-        @Override
-        public KeyBlock block(long index) {
-            throw new NoSuchElementException("no link attached");
         }
     }
 }

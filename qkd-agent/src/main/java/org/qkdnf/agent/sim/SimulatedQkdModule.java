@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 
 import org.qkdnf.agent.driver.KeyBlockSource;
+import org.qkdnf.agent.driver.NoKeyBlocks;
 import org.qkdnf.agent.driver.ModuleInfo;
 import org.qkdnf.agent.driver.ModuleReading;
 import org.qkdnf.agent.driver.QkdModuleDriver;
@@ -109,7 +110,7 @@ public final class SimulatedQkdModule implements QkdModuleDriver {
 
     @Override
     public KeyBlockSource keys() {
-        return keys != null ? keys : NoKeys.INSTANCE;
+        return keys != null ? keys : NoKeyBlocks.INSTANCE;
     }
 
     private void advance(Instant now) {
@@ -130,35 +131,6 @@ public final class SimulatedQkdModule implements QkdModuleDriver {
             t = end;
         }
         keys.produced((long) (keyVolumeBits / blockBits));
-    }
-
-    /** Before the first link is attached. */
-    private enum NoKeys implements KeyBlockSource {
-        INSTANCE;
-
-        @Override
-        public String qkdlId() {
-            return null;
-        }
-
-        @Override
-        public int blockBits() {
-            return 0;
-        }
-
-        @Override
-        public long producedBlocks() {
-            return 0;
-        }
-
-        @Override
-        public void advanceTo(long index) {
-        }
-
-        @Override
-        public org.qkdnf.agent.driver.KeyBlock block(long index) {
-            throw new java.util.NoSuchElementException("no link attached");
-        }
     }
 
     private double secondsSinceEpoch(Instant t) {
