@@ -1,19 +1,12 @@
 package org.qkdnf.controller.standalone;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import com.google.protobuf.InvalidProtocolBufferException;
 
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
@@ -22,9 +15,8 @@ import org.qkdnf.controller.api.ControllerSettings;
 import org.qkdnf.controller.api.QkdLinkInfo;
 import org.qkdnf.controller.api.QkdNodeInfo;
 import org.qkdnf.controller.impl.AbstractQkdTopologyStore;
-import org.qkdnf.proto.southbound.v1.QkdLink;
+import org.qkdnf.controller.impl.QkdLinkRecord;
 import org.qkdnf.proto.southbound.v1.QkdNode;
-import org.qkdnf.proto.southbound.v1.QkdlStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +42,6 @@ public final class MvStoreQkdTopologyStore extends AbstractQkdTopologyStore impl
 
     public static final String FILE_NAME = "controller.mv.db";
     private static final Logger log = LoggerFactory.getLogger(MvStoreQkdTopologyStore.class);
-    private static final int LINK_FORMAT = 1;
 
     private final MVStore mv;
     private final MVMap<String, byte[]> nodes;
@@ -94,7 +85,7 @@ public final class MvStoreQkdTopologyStore extends AbstractQkdTopologyStore impl
         }
         List<QkdLinkInfo> l = new ArrayList<>(links.size());
         for (Map.Entry<String, byte[]> e : links.entrySet()) {
-            l.add(decodeLink(e.getKey(), e.getValue()));
+            l.add(QkdLinkRecord.decode(e.getKey(), e.getValue()));
         }
         ControllerSettings s = settings.isEmpty() ? null : ControllerSettings.fromProperties(new HashMap<>(settings));
         load(n, l, s);
@@ -116,7 +107,7 @@ public final class MvStoreQkdTopologyStore extends AbstractQkdTopologyStore impl
         if (link == null) {
             links.remove(qkdlId);
         } else {
-            links.put(qkdlId, encodeLink(link));
+            links.put(qkdlId, QkdLinkRecord.encode(link));
         }
         durable();
     }
@@ -160,64 +151,6 @@ public final class MvStoreQkdTopologyStore extends AbstractQkdTopologyStore impl
     public void close() {
         if (!mv.isClosed()) {
             mv.close();
-        }
-    }
-
-    static byte[] encodeLink(QkdLinkInfo link) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(LINK_FORMAT);
-            out.writeUTF(link.nodeIdA());
-            out.writeUTF(link.nodeIdB());
-            writeEnd(out, link.reportA(), link.statusA());
-            writeEnd(out, link.reportB(), link.statusB());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    private static void writeEnd(DataOutputStream out, QkdLink report, QkdlStatus status) throws IOException {
-        out.writeBoolean(report != null);
-        if (report != null) {
-            byte[] b = report.toByteArray();
-            out.writeInt(b.length);
-            out.write(b);
-            out.writeInt(status.getNumber());
-        }
-    }
-
-    static QkdLinkInfo decodeLink(String qkdlId, byte[] data) throws IOException {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-            int format = in.readByte();
-            if (format != LINK_FORMAT) {
-                throw new IOException("link " + qkdlId + ": unknown record format " + format);
-            }
-            String a = in.readUTF();
-            String b = in.readUTF();
-            QkdLink reportA = null;
-            QkdlStatus statusA = null;
-            if (in.readBoolean()) {
-                reportA = readLink(in);
-                statusA = QkdlStatus.forNumber(in.readInt());
-            }
-            QkdLink reportB = null;
-            QkdlStatus statusB = null;
-            if (in.readBoolean()) {
-                reportB = readLink(in);
-                statusB = QkdlStatus.forNumber(in.readInt());
-            }
-            return QkdLinkInfo.restore(qkdlId, a, b, reportA, statusA, reportB, statusB);
-        }
-    }
-
-    private static QkdLink readLink(DataInputStream in) throws IOException {
-        byte[] b = new byte[in.readInt()];
-        in.readFully(b);
-        try {
-            return QkdLink.parseFrom(b);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IOException("stored link does not parse", e);
         }
     }
 }

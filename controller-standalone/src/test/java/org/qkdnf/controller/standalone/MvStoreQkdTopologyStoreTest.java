@@ -67,12 +67,4 @@ class MvStoreQkdTopologyStoreTest {
             assertThat(store.getLinks()).isEmpty();
         }
     }
-
-    @Test
-    void linkRecordRoundTrips() throws Exception {
-        QkdLinkInfo l = QkdLinkInfo.fromReport(link(AB, A, B));
-        QkdLinkInfo back = MvStoreQkdTopologyStore.decodeLink(AB, MvStoreQkdTopologyStore.encodeLink(l));
-        assertThat(back.sameStructure(l)).isTrue();
-        assertThat(back.nodeIds()).containsExactly(A, B);
-    }
 }

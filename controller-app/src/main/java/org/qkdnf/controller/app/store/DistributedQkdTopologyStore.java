@@ -35,6 +35,7 @@ import org.qkdnf.controller.api.QkdTopologyEvent;
 import org.qkdnf.controller.api.QkdTopologyEvents;
 import org.qkdnf.controller.api.QkdTopologyStore;
 import org.qkdnf.controller.api.QkdTopologyStoreDelegate;
+import org.qkdnf.controller.impl.QkdLinkRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,7 +110,7 @@ public final class DistributedQkdTopologyStore implements QkdTopologyStore {
     private volatile ConsistentMap<String, byte[]> links;
     private volatile ConsistentMap<String, byte[]> settings;
     private final DecodedCache<QkdNodeInfo> nodeCache = new DecodedCache<>(TopologyRecords::decodeNode);
-    private final DecodedCache<QkdLinkInfo> linkCache = new DecodedCache<>(TopologyRecords::decodeLink);
+    private final DecodedCache<QkdLinkInfo> linkCache = new DecodedCache<>(QkdLinkRecord::decode);
     /** This instance's latest view of links with performance figures (see class comment). */
     private final ConcurrentHashMap<String, QkdLinkInfo> live = new ConcurrentHashMap<>();
     private final MapEventListener<String, byte[]> nodeListener = e -> guarded(e, this::nodeMapChanged);
@@ -271,7 +272,7 @@ public final class DistributedQkdTopologyStore implements QkdTopologyStore {
                 // Before the write, so that the map event (maybe delivered on this thread) shows them.
                 live.put(qkdlId, next);
             }
-            if (write(links, qkdlId, stored, next == null ? null : TopologyRecords.encodeLink(next))) {
+            if (write(links, qkdlId, stored, next == null ? null : QkdLinkRecord.encode(next))) {
                 if (next == null) {
                     live.remove(qkdlId);
                 }
@@ -306,7 +307,7 @@ public final class DistributedQkdTopologyStore implements QkdTopologyStore {
             // The report changed its end's status: structural, shared with the cluster. The map
             // event reports LINK_STATUS_CHANGED; only LINK_PERFORMANCE is posted here.
             live.put(qkdlId, next);
-            if (links.replace(qkdlId, stored.version(), TopologyRecords.encodeLink(next))) {
+            if (links.replace(qkdlId, stored.version(), QkdLinkRecord.encode(next))) {
                 post(List.of(QkdTopologyEvent.ofLink(QkdTopologyEvent.Type.LINK_PERFORMANCE, next, current)));
                 return next;
             }
@@ -412,7 +413,7 @@ public final class DistributedQkdTopologyStore implements QkdTopologyStore {
 
     private void linkMapChanged(MapEvent<String, byte[]> event) {
         String id = event.key();
-        QkdLinkInfo before = decodeOrNull(event.oldValue(), v -> TopologyRecords.decodeLink(id, v));
+        QkdLinkInfo before = decodeOrNull(event.oldValue(), v -> QkdLinkRecord.decode(id, v));
         QkdLinkInfo after = linkCache.get(id, event.newValue());
         if (after == null) {
             linkCache.remove(id);

@@ -13,14 +13,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import org.qkdnf.controller.api.ControllerSettings;
-import org.qkdnf.controller.api.QkdLinkInfo;
 import org.qkdnf.controller.api.QkdNodeInfo;
-import org.qkdnf.proto.southbound.v1.QkdLink;
 import org.qkdnf.proto.southbound.v1.QkdNode;
-import org.qkdnf.proto.southbound.v1.QkdlStatus;
 
 /**
- * The byte form of what the cluster shares: a node record, a link's structure, the settings.
+ * The byte form of what the cluster shares: a node record and the settings (a link's structure is
+ * controller-core's {@link org.qkdnf.controller.impl.QkdLinkRecord}, as the standalone store keeps it).
  *
  * <p>Why bytes rather than Kryo-registered classes: the values carry protobuf messages of the
  * protobuf 4 runtime embedded in this bundle, which ONOS's Kryo (and its protobuf 3.10) must never
@@ -34,7 +32,6 @@ final class TopologyRecords {
     /** 2 adds the instance hosting the node's agent stream; 1 (without it) is still read. */
     static final int NODE_FORMAT = 2;
     static final int NODE_FORMAT_1 = 1;
-    static final int LINK_FORMAT = 1;
 
     private TopologyRecords() {
     }
@@ -93,51 +90,6 @@ final class TopologyRecords {
         }
     }
 
-    /**
-     * A link's structure: its ends, each end's report and status. Performance figures are not
-     * part of it (they stay with the instance that received them, see DistributedQkdTopologyStore).
-     */
-    static byte[] encodeLink(QkdLinkInfo link) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(LINK_FORMAT);
-            out.writeUTF(link.nodeIdA());
-            out.writeUTF(link.nodeIdB());
-            writeEnd(out, link.reportA(), link.statusA());
-            writeEnd(out, link.reportB(), link.statusB());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    /** @throws IllegalStateException naming the link when the record does not parse */
-    static QkdLinkInfo decodeLink(String qkdlId, byte[] data) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-            int format = in.readByte();
-            if (format != LINK_FORMAT) {
-                throw new IOException("unknown record format " + format);
-            }
-            String a = in.readUTF();
-            String b = in.readUTF();
-            QkdLink reportA = null;
-            QkdlStatus statusA = null;
-            if (in.readBoolean()) {
-                reportA = QkdLink.parseFrom(readBytes(in));
-                statusA = readStatus(in);
-            }
-            QkdLink reportB = null;
-            QkdlStatus statusB = null;
-            if (in.readBoolean()) {
-                reportB = QkdLink.parseFrom(readBytes(in));
-                statusB = readStatus(in);
-            }
-            return QkdLinkInfo.restore(qkdlId, a, b, reportA, statusA, reportB, statusB);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalStateException("stored link " + qkdlId + " does not parse: " + reason(e), e);
-        }
-    }
-
     /** Settings as sorted {@code key=value} lines (readable in an ONOS map dump). */
     static byte[] encodeSettings(ControllerSettings settings) {
         StringBuilder sb = new StringBuilder();
@@ -167,26 +119,9 @@ final class TopologyRecords {
         }
     }
 
-    private static void writeEnd(DataOutputStream out, QkdLink report, QkdlStatus status) throws IOException {
-        out.writeBoolean(report != null);
-        if (report != null) {
-            writeBytes(out, report.toByteArray());
-            out.writeInt(status.getNumber());
-        }
-    }
-
     /** An EOFException has no message; its name is the reason. */
     private static String reason(Exception e) {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    }
-
-    private static QkdlStatus readStatus(DataInputStream in) throws IOException {
-        int n = in.readInt();
-        QkdlStatus s = QkdlStatus.forNumber(n);
-        if (s == null) {
-            throw new IOException("unknown qkdl_status " + n);
-        }
-        return s;
     }
 
     private static void writeBytes(DataOutputStream out, byte[] b) throws IOException {
