@@ -4,12 +4,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import org.qkdnf.agent.driver.KeyBlock;
@@ -18,6 +19,7 @@ import org.qkdnf.agent.driver.NoKeyBlocks;
 import org.qkdnf.agent.driver.ModuleInfo;
 import org.qkdnf.agent.driver.ModuleReading;
 import org.qkdnf.agent.driver.QkdModuleDriver;
+import org.qkdnf.common.concurrent.OrderlyShutdown;
 import org.qkdnf.common.tls.GrpcTls;
 import org.qkdnf.common.tls.TlsFiles;
 import org.qkdnf.proto.southbound.v1.PhysQkdRole;
@@ -133,8 +135,8 @@ public final class Etsi014DeviceDriver implements QkdModuleDriver, AutoCloseable
         this.info = new ModuleInfo("ETSI GS QKD 014 device at " + settings.deviceName(), TYPE, settings.role(),
                 1530, 1565, 0);
         String tag = settings.qkdiId().substring(0, Math.min(8, settings.qkdiId().length()));
-        this.fetcher = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "etsi014-fetch-" + tag));
-        this.idThread = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "etsi014-ids-" + tag));
+        this.fetcher = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "etsi014-fetch-" + tag));
+        this.idThread = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "etsi014-ids-" + tag));
         if (master) {
             server = new KeyIdServer(settings.keyIdListen(), settings.nodeTls(), settings.remoteQkdnId(),
                     () -> link);
@@ -224,8 +226,9 @@ public final class Etsi014DeviceDriver implements QkdModuleDriver, AutoCloseable
 
     @Override
     public void close() {
-        stop(fetcher);
-        stop(idThread);
+        // Not interrupted first: an interrupt inside a journal write closes the journal's file channel.
+        OrderlyShutdown.stop(fetcher, Duration.ofSeconds(5));
+        OrderlyShutdown.stop(idThread, Duration.ofSeconds(5));
         if (server != null) {
             server.close();
         }
@@ -239,24 +242,6 @@ public final class Etsi014DeviceDriver implements QkdModuleDriver, AutoCloseable
             synchronized (l) { // the agent loop may still be acknowledging blocks
                 journal.close();
             }
-        }
-    }
-
-    /**
-     * Lets the running pass finish before the journal closes. Not an interrupt first: a thread
-     * interrupted inside a journal write closes the store's file channel (NIO), and the journal's
-     * close then fails; the interrupt is only the fallback for a pass stuck on the device.
-     */
-    private static void stop(ScheduledExecutorService thread) {
-        thread.shutdown();
-        try {
-            if (!thread.awaitTermination(5, TimeUnit.SECONDS)) {
-                thread.shutdownNow();
-                thread.awaitTermination(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            thread.shutdownNow();
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -8,9 +8,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import io.grpc.Grpc;
@@ -31,6 +31,7 @@ import org.qkdnf.agent.kq.KeySupplyClient;
 import org.qkdnf.agent.kq.LinkKeySource;
 import org.qkdnf.agent.sim.DecoyStateBb84;
 import org.qkdnf.agent.sim.SimulatedQkdModule;
+import org.qkdnf.common.concurrent.OrderlyShutdown;
 import org.qkdnf.common.tls.GrpcTls;
 import org.qkdnf.proto.southbound.v1.AgentCapabilities;
 import org.qkdnf.proto.southbound.v1.CommandResult;
@@ -89,7 +90,7 @@ public final class QkdAgent implements AutoCloseable {
         this.inventory = new NodeInventory(config.node());
         this.alarms = new AlarmMonitor(config.qberAlarmThreshold());
         this.commands = new CommandExecutor(inventory, new CommandEffects());
-        this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.loop = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "qkd-agent-" + config.node().name());
             t.setDaemon(true);
             return t;
@@ -408,12 +409,8 @@ public final class QkdAgent implements AutoCloseable {
         } catch (Exception e) {
             log.debug("agent loop already stopped", e);
         }
-        loop.shutdownNow();
-        try {
-            loop.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        // Not interrupted first: the loop acknowledges device key into a driver's journal (a file).
+        OrderlyShutdown.stop(loop, Duration.ofSeconds(5));
         // Drivers with threads or servers of their own (a device driver's key_ID service).
         for (ModuleSlot slot : inventory.modules()) {
             if (slot.driver instanceof AutoCloseable) {

@@ -1,13 +1,14 @@
 package org.qkdnf.agent.kq;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,6 +22,7 @@ import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import org.qkdnf.agent.driver.KeyBlock;
+import org.qkdnf.common.concurrent.OrderlyShutdown;
 import org.qkdnf.proto.keysupply.v1.BlockAck;
 import org.qkdnf.proto.keysupply.v1.KeyBlockBatch;
 import org.qkdnf.proto.keysupply.v1.KeySupplyServiceGrpc;
@@ -78,7 +80,7 @@ public final class KeySupplyClient implements AutoCloseable {
         this.qkdnId = qkdnId;
         this.links = links;
         this.channel = Grpc.newChannelBuilder(target, credentials).build();
-        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.thread = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "kq-" + qkdnId.substring(0, 8));
             t.setDaemon(true);
             return t;
@@ -248,7 +250,8 @@ public final class KeySupplyClient implements AutoCloseable {
         } catch (Exception e) {
             log.debug("key supply thread already stopped", e);
         }
-        thread.shutdownNow();
+        // Not interrupted first: acknowledgements it applies write a driver's journal (a file).
+        OrderlyShutdown.stop(thread, Duration.ofSeconds(5));
         channel.shutdown();
         try {
             if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
