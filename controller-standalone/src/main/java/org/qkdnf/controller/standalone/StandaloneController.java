@@ -6,8 +6,8 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -16,6 +16,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import org.qkdnf.common.concurrent.OrderlyShutdown;
 import org.qkdnf.controller.admission.AdmissionController;
 import org.qkdnf.controller.api.ControllerSettings;
 import org.qkdnf.controller.api.QkdCommandService;
@@ -111,7 +112,7 @@ public final class StandaloneController implements AutoCloseable {
             if (!wanted.equals(s) || store.getSettings().isEmpty()) {
                 manager.updateSettings(wanted);
             }
-            scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            scheduler = new ScheduledThreadPoolExecutor(1, r -> {
                 Thread t = new Thread(r, "qkd-command-timeouts");
                 t.setDaemon(true);
                 return t;
@@ -218,7 +219,8 @@ public final class StandaloneController implements AutoCloseable {
         skService.closeAll();
         SqServerFactory.shutdown(server, SHUTDOWN_WAIT);
         callExecutor.shutdown();
-        scheduler.shutdownNow();
+        // Not interrupted first: its command timeouts write the key-management store (a file).
+        OrderlyShutdown.stop(scheduler, SHUTDOWN_WAIT);
         try {
             callExecutor.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
