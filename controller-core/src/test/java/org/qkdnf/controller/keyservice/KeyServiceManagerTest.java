@@ -651,6 +651,15 @@ class KeyServiceManagerTest {
         }
     }
 
+    /**
+     * Returns once the owner thread ran everything queued so far, such as the publication of a
+     * setup's ACTIVE, which asks for a flush of its own: asked while nothing is held, so a test
+     * holding flushes afterwards holds only those of what it does next.
+     */
+    private void ownerThreadCaughtUp() throws Exception {
+        ok(services.queryPaths(spec(A, D, 1, Protection.PROTECTION_NONE)));
+    }
+
     /** Replaces the manager by one over a {@link HeldFlushStore}, returned. */
     private HeldFlushStore managerOverHeldFlushes() {
         services.close();
@@ -671,6 +680,7 @@ class KeyServiceManagerTest {
         KeyService s = ok(services.create(spec(A, D, 1_000, Protection.PROTECTION_RESTORATION)));
         String oldRoute = s.getRoutes(0).getRouteId();
         String cut = s.getRoutes(0).getQkdlIds(0);
+        ownerThreadCaughtUp();
 
         store.hold();
         topology.applyPerformance(A, perf(cut, QKDL_STATUS_OFF, 0, 0.5));
@@ -694,6 +704,7 @@ class KeyServiceManagerTest {
         HeldFlushStore store = managerOverHeldFlushes();
         KeyService s = ok(services.create(spec(A, D, 1_000, Protection.PROTECTION_ONE_PLUS_ONE)));
         String dead = s.getRoutes(0).getRouteId();
+        ownerThreadCaughtUp();
 
         store.hold();
         topology.applyPerformance(A, perf(s.getRoutes(0).getQkdlIds(0), QKDL_STATUS_OFF, 0, 0.5));
@@ -704,6 +715,47 @@ class KeyServiceManagerTest {
 
         store.releaseHeld();
         eventually(() -> km.getKeyRoute(dead).isEmpty());
+    }
+
+    /**
+     * A listener (the Nc watch) hears of a state only once it is durable: with the store's flush
+     * of a setup's ACTIVE record held, the service is committed (reads see it) but neither
+     * answered nor told to a listener, nor to a watcher subscribing meanwhile; once the flush
+     * completes, all three hear of it. The same for a delete.
+     */
+    @Test
+    void listenersHearOfAStateOnlyOnceItIsDurable() throws Exception {
+        HeldFlushStore store = managerOverHeldFlushes();
+        List<String> heard = new CopyOnWriteArrayList<>();
+        services.addListener((x, removed) -> heard.add((removed ? "removed " : "") + x.getState()));
+        store.hold();
+        CompletableFuture<KeyService> created = services.create(spec(A, D, 1_000, Protection.PROTECTION_NONE));
+        eventually(() -> store.waiting() > 0); // the write-ahead
+        store.releaseHeld();
+        eventually(() -> !services.list().isEmpty());
+        eventually(() -> store.waiting() > 0); // the ACTIVE record
+        List<String> subscriber = new CopyOnWriteArrayList<>();
+        ok(services.subscribe((x, removed) -> subscriber.add(x.getServiceId())));
+        Thread.sleep(50);
+        assertThat(services.list().get(0).getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE);
+        assertThat(created).isNotDone();
+        assertThat(heard).as("told before durable").isEmpty();
+        assertThat(subscriber).as("shown to a new watcher before durable").isEmpty();
+
+        store.releaseHeld();
+        KeyService s = ok(created);
+        eventually(() -> heard.size() == 1 && subscriber.size() == 1);
+        assertThat(heard).containsExactly("KEY_SERVICE_STATE_ACTIVE");
+        assertThat(subscriber).containsExactly(s.getServiceId());
+
+        CompletableFuture<Void> deleted = services.delete(s.getServiceId());
+        eventually(() -> services.list().isEmpty() && store.waiting() > 0);
+        Thread.sleep(50);
+        assertThat(heard).as("removal told before durable").hasSize(1);
+        store.releaseHeld();
+        ok(deleted);
+        assertThat(heard).as("told before the delete is answered")
+                .containsExactly("KEY_SERVICE_STATE_ACTIVE", "removed KEY_SERVICE_STATE_ACTIVE");
     }
 
     /**
