@@ -1,6 +1,7 @@
 package org.qkdnf.controller.keyservice;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.qkdnf.controller.testing.TestTopology.linkEnd;
 import static org.qkdnf.controller.testing.TestTopology.node;
 import static org.qkdnf.controller.testing.TestTopology.perf;
@@ -56,6 +57,10 @@ import org.qkdnf.proto.keymgmt.v1.KmsCommand;
 import org.qkdnf.proto.keymgmt.v1.KmsHello;
 import org.qkdnf.proto.keymgmt.v1.PoolReport;
 import org.qkdnf.proto.northbound.v1.AppQos;
+import org.qkdnf.proto.northbound.v1.BatchCreateKeyServicesRequest;
+import org.qkdnf.proto.northbound.v1.CreateKeyServiceRequest;
+import org.qkdnf.proto.northbound.v1.CreateKeyServiceResult;
+import org.qkdnf.proto.northbound.v1.KeyServiceServiceGrpc;
 import org.qkdnf.proto.northbound.v1.KeyService;
 import org.qkdnf.proto.northbound.v1.KeyServiceSpec;
 import org.qkdnf.proto.northbound.v1.KeyServiceState;
@@ -326,6 +331,59 @@ class KeyServiceManagerTest {
         assertThat(s.getDescription()).contains(E);
         assertNothingReserved();
         assertThat(services.list()).isEmpty();
+    }
+
+    /**
+     * BatchCreateKeyServices through the gRPC face: each request is set up or refused on its own,
+     * and the answer holds one result per request, in order, the refusals naming the request and
+     * the field; refused requests leave nothing reserved or installed. A malformed batch is
+     * refused whole.
+     */
+    @Test
+    void batchCreateAnswersEachRequestInOrderAndRefusedOnesLeaveNothing() throws Exception {
+        String name = InProcessServerBuilder.generateName();
+        Server nc = InProcessServerBuilder.forName(name).addService(new KeyServiceGrpcService(services)).build().start();
+        ManagedChannel ch = InProcessChannelBuilder.forName(name).directExecutor().build();
+        try {
+            var stub = KeyServiceServiceGrpc.newBlockingStub(ch);
+            BatchCreateKeyServicesRequest.Builder batch = BatchCreateKeyServicesRequest.newBuilder()
+                    .addRequests(CreateKeyServiceRequest.newBuilder().setSpec(spec(A, D, 1_000, Protection.PROTECTION_NONE)))
+                    .addRequests(CreateKeyServiceRequest.getDefaultInstance())
+                    .addRequests(CreateKeyServiceRequest.newBuilder().setSpec(spec(A, E, 1_000, Protection.PROTECTION_NONE)))
+                    .addRequests(CreateKeyServiceRequest.newBuilder().setSpec(spec(A, B, 50_000, Protection.PROTECTION_NONE)))
+                    .addRequests(CreateKeyServiceRequest.newBuilder().setSpec(spec(B, C, 1_000, Protection.PROTECTION_NONE)));
+            List<CreateKeyServiceResult> results = stub.batchCreateKeyServices(batch.build()).getResultsList();
+
+            assertThat(results).hasSize(5);
+            assertThat(results.get(0).getService().getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE);
+            assertThat(results.get(0).getService().getSpec().getSlaveQkdnId()).isEqualTo(D);
+            assertThat(results.get(1).getError().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT.value());
+            assertThat(results.get(1).getError().getMessage()).isEqualTo("requests[1].spec: required");
+            assertThat(results.get(2).getError().getCode()).isEqualTo(Status.Code.UNAVAILABLE.value());
+            assertThat(results.get(2).getError().getMessage()).startsWith("requests[2]: ").contains(E);
+            assertThat(results.get(3).getError().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED.value());
+            assertThat(results.get(3).getError().getMessage()).startsWith("requests[3]").contains("min_bandwidth_bps");
+            assertThat(results.get(4).getService().getSpec().getSlaveQkdnId()).isEqualTo(C);
+            assertThat(services.list()).extracting(KeyService::getServiceId).containsExactlyInAnyOrder(
+                    results.get(0).getService().getServiceId(), results.get(4).getService().getServiceId());
+            assertThat(km.getKeyRoutes()).hasSize(2);
+            assertThat(admission.reservations()).hasSize(2);
+
+            for (int n : new int[] {0, KeyServiceGrpcService.MAX_BATCH + 1}) {
+                BatchCreateKeyServicesRequest.Builder bad = BatchCreateKeyServicesRequest.newBuilder();
+                for (int i = 0; i < n; i++) {
+                    bad.addRequests(CreateKeyServiceRequest.newBuilder().setSpec(spec(A, D, 1, Protection.PROTECTION_NONE)));
+                }
+                assertThatThrownBy(() -> stub.batchCreateKeyServices(bad.build())).satisfies(e -> {
+                    assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(Status.fromThrowable(e).getDescription()).startsWith("requests: ");
+                });
+            }
+            assertThat(services.list()).as("a malformed batch creates nothing").hasSize(2);
+        } finally {
+            ch.shutdownNow();
+            nc.shutdownNow();
+        }
     }
 
     @Test
