@@ -179,6 +179,7 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
         }
         started = true;
         topology.addListener(topologyListener);
+        planner.topologyChanged(); // whatever changed before the listener was there
         executor.execute(this::restore);
         executor.scheduleWithFixedDelay(this::retryDegraded, DEGRADED_RETRY_INTERVAL_S, DEGRADED_RETRY_INTERVAL_S,
                 TimeUnit.SECONDS);
@@ -762,6 +763,7 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
      * performance reports queues at most one task per link, not one per report.
      */
     private void onTopologyEventAsync(QkdTopologyEvent e) {
+        planner.topologyChanged();
         if (e.node().isPresent()) {
             QkdNodeInfo n = e.node().get();
             TopologyNode node = TopologyNode.newBuilder().setQkdnId(n.qkdnId()).setAgentConnected(n.agentConnected()).build();

@@ -52,6 +52,11 @@ final class RoutePlanner {
         this.graphs = new PlanningGraph(topology, admission, pools);
     }
 
+    /** The topology changed (any thread): see {@link PlanningGraph#topologyChanged}. */
+    void topologyChanged() {
+        graphs.topologyChanged();
+    }
+
     /**
      * The route(s) for {@code spec} now; RESOURCE_EXHAUSTED when no path carries
      * min_bandwidth_bps within the constraints.
