@@ -129,15 +129,20 @@ final class KmValidator {
             throw invalid(f + ".route_qkdl_ids: " + nodes.size() + " nodes need " + (nodes.size() - 1)
                     + " links, got " + r.getRouteQkdlIdsCount());
         }
+        // Field names are built only for an error: every route the controller installs passes here.
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < nodes.size(); i++) {
-            uuid(nodes.get(i), f + ".route_qkdn_ids[" + i + "]");
+            if (!QkdIds.isUuid(nodes.get(i))) {
+                uuid(nodes.get(i), f + ".route_qkdn_ids[" + i + "]");
+            }
             if (!seen.add(nodes.get(i))) {
                 throw invalid(f + ".route_qkdn_ids[" + i + "]: node " + nodes.get(i) + " visited twice");
             }
         }
         for (int i = 0; i < r.getRouteQkdlIdsCount(); i++) {
-            uuid(r.getRouteQkdlIds(i), f + ".route_qkdl_ids[" + i + "]");
+            if (!QkdIds.isUuid(r.getRouteQkdlIds(i))) {
+                uuid(r.getRouteQkdlIds(i), f + ".route_qkdl_ids[" + i + "]");
+            }
             if (!seen.add(r.getRouteQkdlIds(i))) {
                 throw invalid(f + ".route_qkdl_ids[" + i + "]: link listed twice");
             }
