@@ -368,7 +368,9 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
                     .addAllRoutes(installed).setUpdatedAt(ts(now)).build();
             commit(s);
             scheduleExpiry(s);
-            log.debug("key service {} ACTIVE on {}", id, describe(installed));
+            if (log.isDebugEnabled()) { // describe() joins strings: not for every setup unless asked
+                log.debug("key service {} ACTIVE on {}", id, describe(installed));
+            }
             return s;
         });
     }
