@@ -1,7 +1,10 @@
 package org.qkdnf.bench.nc;
 
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -10,9 +13,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.grpc.stub.StreamObserver;
 import org.HdrHistogram.Histogram;
+import org.qkdnf.controller.keyservice.KeyServiceGrpcService;
 import org.qkdnf.proto.northbound.v1.AppQos;
+import org.qkdnf.proto.northbound.v1.BatchCreateKeyServicesRequest;
+import org.qkdnf.proto.northbound.v1.BatchCreateKeyServicesResponse;
 import org.qkdnf.proto.northbound.v1.CreateKeyServiceRequest;
-import org.qkdnf.proto.northbound.v1.CreateKeyServiceResponse;
+import org.qkdnf.proto.northbound.v1.CreateKeyServiceResult;
 import org.qkdnf.proto.northbound.v1.KeyService;
 import org.qkdnf.proto.northbound.v1.KeyServiceSpec;
 import org.qkdnf.proto.northbound.v1.KeyServiceState;
@@ -25,9 +31,12 @@ import picocli.CommandLine.Option;
  * {@code nc-provision}: key services set up per second through the real Nc gRPC API (mTLS) on the
  * stock standalone controller, each answered only once its route is installed in, and acknowledged
  * by, every real key manager on it (see {@link NcBed}). A closed loop keeps {@code --in-flight}
- * CreateKeyService calls outstanding; each service joins two random distinct nodes (seeded) with
- * its own SAE pair. The first {@code --warmup} setups are not counted. Reports setups/s over the
- * measured ones and their p50/p99/max latency (call to answer), then checks that every ACTIVE
+ * services outstanding: one unary CreateKeyService call each, or with {@code --batch n}
+ * BatchCreateKeyServices calls of n each (the first line of the output says which API ran, so a
+ * figure of one is never read as the other's); each service joins two random distinct nodes
+ * (seeded) with its own SAE pair. The first {@code --warmup} setups are not counted. Reports setups/s over the
+ * measured ones and their p50/p99/max latency (call to answer: a batch's services all count its
+ * call's), then checks that every ACTIVE
  * service's route is present in the real key managers of both its end nodes.
  *
  * <p>Threads: the caller issues calls; answers arrive on gRPC's threads (the histogram is
@@ -53,6 +62,11 @@ public final class NcProvisionCommand implements Callable<Integer> {
             description = "PROTECTION_NONE, PROTECTION_RESTORATION or PROTECTION_ONE_PLUS_ONE. Default: ${DEFAULT-VALUE}.")
     Protection protection;
 
+    @Option(names = "--batch", defaultValue = "1",
+            description = "Key services per call: 1 sends one unary CreateKeyService per service; more sends "
+                    + "BatchCreateKeyServices calls of that many (in flight still counts services). Default: ${DEFAULT-VALUE}.")
+    int batch;
+
     @Option(names = "--seed", defaultValue = "1", description = "Random seed of the node pairs. Default: ${DEFAULT-VALUE}.")
     long seed;
 
@@ -62,19 +76,34 @@ public final class NcProvisionCommand implements Callable<Integer> {
         try (NcBed bed = bedOptions.start()) {
             System.out.printf(Locale.ROOT, "bed: %d nodes, %d links, %d key managers (%s) connected over Sk%n", bedOptions.nodes,
                     bed.ring.linkCount(), bedOptions.nodes, bedOptions.kms);
+            if (batch < 1 || batch > KeyServiceGrpcService.MAX_BATCH || (batch > 1 && batch > inFlight)) {
+                throw new IllegalArgumentException("--batch: must be in 1.." + KeyServiceGrpcService.MAX_BATCH
+                        + " and at most --in-flight, got " + batch);
+            }
+            // Printed first so a figure is never read as the other API's.
+            System.out.printf(Locale.ROOT, "api: %s%n", batch == 1 ? "unary CreateKeyService, one call per service"
+                    : "BatchCreateKeyServices, " + batch + " services per call");
             Random rnd = new Random(seed);
             Run warm = run(bed, rnd, 0, warmup);
             System.out.printf(Locale.ROOT, "warmup: %,d setups, %,d failed%n", warmup, warm.failed.get());
             Run m = run(bed, rnd, warmup, services);
             double secs = m.elapsedNanos / 1e9;
             System.out.printf(Locale.ROOT, "measured: %,d setups in %.2f s = %,.0f setups/s (%,d failed), "
-                    + "latency p50 %.1f ms, p99 %.1f ms, max %.1f ms (in flight %d)%n",
+                    + "latency p50 %.1f ms, p99 %.1f ms, max %.1f ms (in flight %d, %s)%n",
                     services, secs, (services - m.failed.get()) / secs, m.failed.get(),
                     m.latency.getValueAtPercentile(50) / 1000.0, m.latency.getValueAtPercentile(99) / 1000.0,
-                    m.latency.getMaxValue() / 1000.0, inFlight);
+                    m.latency.getMaxValue() / 1000.0, inFlight, batch == 1 ? "unary" : "batches of " + batch);
             // On a shared machine the rate follows the other loads; CPU per setup much less so.
             System.out.printf(Locale.ROOT, "cpu: %.0f us per setup (this JVM: client, controller and key managers)%n",
                     m.cpuNanos / 1e3 / services);
+            StringBuilder split = new StringBuilder();
+            m.cpuByGroup.forEach((group, nanos) -> {
+                if (nanos * 100 >= m.cpuNanos) { // groups of 1 % or more
+                    split.append(String.format(Locale.ROOT, "%s%s %.0f", split.length() == 0 ? "" : ", ", group,
+                            nanos / 1e3 / services));
+                }
+            });
+            System.out.println("cpu by thread group, us per setup: " + split);
             long active = 0;
             long missing = 0;
             for (KeyService s : bed.controller.keyServiceManager().list()) {
@@ -102,6 +131,7 @@ public final class NcProvisionCommand implements Callable<Integer> {
         final AtomicLong failed = new AtomicLong();
         long elapsedNanos;
         long cpuNanos;
+        Map<String, Long> cpuByGroup;
     }
 
     private Run run(NcBed bed, Random rnd, int offset, int count) throws InterruptedException {
@@ -110,49 +140,97 @@ public final class NcProvisionCommand implements Callable<Integer> {
         CountDownLatch done = new CountDownLatch(count);
         long start = System.nanoTime();
         long cpuStart = processCpuNanos();
-        for (int i = 0; i < count; i++) {
-            int a = rnd.nextInt(bedOptions.nodes);
-            int b = (a + 1 + rnd.nextInt(bedOptions.nodes - 1)) % bedOptions.nodes;
-            int n = offset + i;
-            KeyServiceSpec spec = KeyServiceSpec.newBuilder()
-                    .setMasterSaeId("sae-m-" + n).setMasterQkdnId(bed.ring.nodeId(a))
-                    .setSlaveSaeId("sae-s-" + n).setSlaveQkdnId(bed.ring.nodeId(b))
-                    .setQos(AppQos.newBuilder().setMinBandwidthBps(bedOptions.rateBps).setPriority(1))
-                    .setProtection(protection).build();
-            window.acquire();
+        ThreadGroupCpu groups = new ThreadGroupCpu();
+        for (int i = 0; i < count; i += batch) {
+            int size = Math.min(batch, count - i);
+            List<KeyServiceSpec> specs = new ArrayList<>(size);
+            for (int k = 0; k < size; k++) {
+                specs.add(spec(bed, rnd, offset + i + k));
+            }
+            window.acquire(size);
             long t0 = System.nanoTime();
-            bed.stub.createKeyService(CreateKeyServiceRequest.newBuilder().setSpec(spec).build(),
-                    new StreamObserver<CreateKeyServiceResponse>() {
-                        @Override
-                        public void onNext(CreateKeyServiceResponse value) {
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            if (r.failed.incrementAndGet() <= 5) {
-                                System.out.println("setup failed: " + io.grpc.Status.fromThrowable(t));
-                            }
-                            finish();
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                            synchronized (r.latency) {
-                                r.latency.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
-                            }
-                            finish();
-                        }
-
-                        private void finish() {
-                            window.release();
-                            done.countDown();
-                        }
-                    });
+            if (batch == 1) {
+                bed.stub.createKeyService(CreateKeyServiceRequest.newBuilder().setSpec(specs.get(0)).build(),
+                        new Answer<>(r, window, done, t0, 1));
+            } else {
+                BatchCreateKeyServicesRequest.Builder b = BatchCreateKeyServicesRequest.newBuilder();
+                specs.forEach(sp -> b.addRequests(CreateKeyServiceRequest.newBuilder().setSpec(sp)));
+                bed.stub.batchCreateKeyServices(b.build(), new Answer<>(r, window, done, t0, size));
+            }
         }
         done.await();
         r.elapsedNanos = System.nanoTime() - start;
         r.cpuNanos = processCpuNanos() - cpuStart;
+        r.cpuByGroup = groups.sinceStart();
         return r;
+    }
+
+    private KeyServiceSpec spec(NcBed bed, Random rnd, int n) {
+        int a = rnd.nextInt(bedOptions.nodes);
+        int b = (a + 1 + rnd.nextInt(bedOptions.nodes - 1)) % bedOptions.nodes;
+        return KeyServiceSpec.newBuilder()
+                .setMasterSaeId("sae-m-" + n).setMasterQkdnId(bed.ring.nodeId(a))
+                .setSlaveSaeId("sae-s-" + n).setSlaveQkdnId(bed.ring.nodeId(b))
+                .setQos(AppQos.newBuilder().setMinBandwidthBps(bedOptions.rateBps).setPriority(1))
+                .setProtection(protection).build();
+    }
+
+    /**
+     * The answer to one call of {@code size} services: each service's latency is its call's; a
+     * failed call counts all of them failed, a batch result with an error counts that one.
+     */
+    private static final class Answer<T> implements StreamObserver<T> {
+        private final Run r;
+        private final Semaphore window;
+        private final CountDownLatch done;
+        private final long t0;
+        private final int size;
+        private int refused;
+
+        Answer(Run r, Semaphore window, CountDownLatch done, long t0, int size) {
+            this.r = r;
+            this.window = window;
+            this.done = done;
+            this.t0 = t0;
+            this.size = size;
+        }
+
+        @Override
+        public void onNext(T value) {
+            if (value instanceof BatchCreateKeyServicesResponse) {
+                for (CreateKeyServiceResult x : ((BatchCreateKeyServicesResponse) value).getResultsList()) {
+                    if (x.hasError()) {
+                        refused++;
+                        if (r.failed.incrementAndGet() <= 5) {
+                            System.out.println("setup failed: " + x.getError().getCode() + " " + x.getError().getMessage());
+                        }
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            if (r.failed.addAndGet(size) <= 5) {
+                System.out.println("setup failed: " + io.grpc.Status.fromThrowable(t));
+            }
+            finish();
+        }
+
+        @Override
+        public void onCompleted() {
+            synchronized (r.latency) {
+                r.latency.recordValueWithCount(Math.max(1, (System.nanoTime() - t0) / 1000), size - refused);
+            }
+            finish();
+        }
+
+        private void finish() {
+            window.release(size);
+            for (int k = 0; k < size; k++) {
+                done.countDown();
+            }
+        }
     }
 
     private static long processCpuNanos() {

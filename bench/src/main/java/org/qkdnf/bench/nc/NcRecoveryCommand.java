@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
  * node 1 of the ring (neighbours, so every one takes their direct link) and are created through Nc
  * over mTLS (see {@link NcBed}). The cut is what node 0's qkd-agent reports (sdqkdn_link_down)
  * applied through the controller's topology admin service. The clock starts just before that call
- * and stops when the controller has committed the last affected service again; a RESTORATION or
+ * and stops when the controller's listener hears of the last affected service's new state, which
+ * it does once that state is durable (so the figure includes the last group commit); a RESTORATION or
  * NONE service's commit waits for its new route's acknowledgement by every key manager on it
  * (a 1+1 service switches to its installed standby). Also checks that no service is left on the
  * cut link and that every new route is present in the kms-agents of both ends.

@@ -6,14 +6,20 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.qkdnf.common.tls.PeerIdentityInterceptor;
 import org.qkdnf.controller.km.SkServerFactory;
+import org.qkdnf.proto.common.v1.OperationResult;
+import org.qkdnf.proto.northbound.v1.BatchCreateKeyServicesRequest;
+import org.qkdnf.proto.northbound.v1.BatchCreateKeyServicesResponse;
 import org.qkdnf.proto.northbound.v1.CreateKeyServiceRequest;
 import org.qkdnf.proto.northbound.v1.CreateKeyServiceResponse;
+import org.qkdnf.proto.northbound.v1.CreateKeyServiceResult;
 import org.qkdnf.proto.northbound.v1.DeleteKeyServiceRequest;
 import org.qkdnf.proto.northbound.v1.DeleteKeyServiceResponse;
 import org.qkdnf.proto.northbound.v1.GetKeyServiceRequest;
@@ -47,6 +53,9 @@ import org.qkdnf.proto.northbound.v1.WatchTopologyResponse;
  */
 public final class KeyServiceGrpcService extends KeyServiceServiceGrpc.KeyServiceServiceImplBase {
 
+    /** Most creations one BatchCreateKeyServices call may carry (the proto's documented limit). */
+    public static final int MAX_BATCH = 1000;
+
     private final KeyServiceBackend backend;
 
     public KeyServiceGrpcService(KeyServiceBackend backend) {
@@ -66,6 +75,45 @@ public final class KeyServiceGrpcService extends KeyServiceServiceGrpc.KeyServic
         }
         answer(backend.create(request.getSpec()).thenApply(s -> CreateKeyServiceResponse.newBuilder().setService(s).build()),
                 out);
+    }
+
+    /**
+     * Every request goes to the backend as its own create, all at once (the backend pipelines
+     * them); the answer is assembled as they complete, on whichever thread completes the last.
+     */
+    @Override
+    public void batchCreateKeyServices(BatchCreateKeyServicesRequest request,
+                                       StreamObserver<BatchCreateKeyServicesResponse> out) {
+        int n = request.getRequestsCount();
+        if (n == 0 || n > MAX_BATCH) {
+            out.onError(KeyServiceValidator.invalid("requests: must hold 1.." + MAX_BATCH + " creations, got " + n));
+            return;
+        }
+        CreateKeyServiceResult[] results = new CreateKeyServiceResult[n];
+        AtomicInteger left = new AtomicInteger(n);
+        for (int i = 0; i < n; i++) {
+            int index = i;
+            CreateKeyServiceRequest r = request.getRequests(i);
+            CompletableFuture<KeyService> created = r.hasSpec() ? backend.create(r.getSpec())
+                    : CompletableFuture.failedFuture(KeyServiceValidator.invalid("spec: required"));
+            created.whenComplete((s, error) -> {
+                results[index] = error == null ? CreateKeyServiceResult.newBuilder().setService(s).build()
+                        : CreateKeyServiceResult.newBuilder().setError(failure(index, status(error).getStatus())).build();
+                // The decrement publishes results[index] to the thread that sees zero.
+                if (left.decrementAndGet() == 0) {
+                    out.onNext(BatchCreateKeyServicesResponse.newBuilder().addAllResults(Arrays.asList(results)).build());
+                    out.onCompleted();
+                }
+            });
+        }
+    }
+
+    /** A refused request of a batch, its message prefixed with the request's place in the batch. */
+    private static OperationResult failure(int index, Status s) {
+        String d = s.getDescription() == null ? "" : s.getDescription();
+        String at = "requests[" + index + "]";
+        return OperationResult.newBuilder().setCode(s.getCode().value())
+                .setMessage(d.startsWith("spec") ? at + "." + d : at + ": " + d).build();
     }
 
     @Override

@@ -105,7 +105,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threads.</b> All service state is owned by one thread (the {@code qkd-key-services}
  * executor): every mutation step, topology event, acknowledgement handling and listener call runs
- * there, in order. Public methods may be called from any thread; mutations answer through a
+ * there, in order. Listeners hear of a change once it is durable ({@link DurableEvents}), never
+ * of a state a crash could take back. Public methods may be called from any thread; mutations answer through a
  * future. Reads ({@link #get}, {@link #list}) see the last committed change.
  */
 public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable {
@@ -137,6 +138,8 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
     /** Executor only: services to re-plan after a restart, by the links whose capacity they wait for. */
     private final Map<String, java.util.Set<String>> awaitingCapacity = new HashMap<>();
     private final List<KeyServiceListener> listeners = new CopyOnWriteArrayList<>();
+    /** Executor only: tells {@link #listeners} of each change once it is durable. */
+    private final DurableEvents events;
     /** Executor only (removal from any thread). */
     private final TopologyWatchers topologyWatchers = new TopologyWatchers();
     /** Latest state of links whose event the executor has not handled yet (see onTopologyEventAsync). */
@@ -160,8 +163,12 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
             t.setDaemon(true);
             return t;
         });
+        this.events = new DurableEvents(executor, this::stored, listeners);
         for (KeyService s : store.loadAll()) {
             services.put(s.getServiceId(), s);
+            if (s.getState() != KeyServiceState.KEY_SERVICE_STATE_PENDING) {
+                events.restored(s); // a PENDING record is a setup's write-ahead, never told to anyone
+            }
         }
     }
 
@@ -172,6 +179,7 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
         }
         started = true;
         topology.addListener(topologyListener);
+        planner.topologyChanged(); // whatever changed before the listener was there
         executor.execute(this::restore);
         executor.scheduleWithFixedDelay(this::retryDegraded, DEGRADED_RETRY_INTERVAL_S, DEGRADED_RETRY_INTERVAL_S,
                 TimeUnit.SECONDS);
@@ -300,16 +308,14 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
     }
 
     /**
-     * Tells {@code listener} every current service (removed = false), then registers it, on the
-     * manager's thread, so it misses no change and sees none twice.
+     * Tells {@code listener} every service as last published (removed = false), then registers it,
+     * on the manager's thread, so it misses no change and sees none twice. Like every listener it
+     * hears of a change only once the change is durable.
      */
     public CompletableFuture<Void> subscribe(KeyServiceListener listener) {
         Objects.requireNonNull(listener, "listener");
         return submit(() -> {
-            for (KeyService s : list()) {
-                listener.keyServiceChanged(s, false);
-            }
-            listeners.add(listener);
+            events.subscribe(listener);
             return CompletableFuture.completedFuture(null);
         });
     }
@@ -362,7 +368,9 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
                     .addAllRoutes(installed).setUpdatedAt(ts(now)).build();
             commit(s);
             scheduleExpiry(s);
-            log.debug("key service {} ACTIVE on {}", id, describe(installed));
+            if (log.isDebugEnabled()) { // describe() joins strings: not for every setup unless asked
+                log.debug("key service {} ACTIVE on {}", id, describe(installed));
+            }
             return s;
         });
     }
@@ -535,7 +543,7 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
         services.remove(s.getServiceId());
         cancelExpiry(s.getServiceId());
         log.debug("key service {} {}", s.getServiceId(), why);
-        notifyListeners(s.toBuilder().setReason(why).build(), true);
+        events.changed(s.toBuilder().setReason(why).build(), true);
         return onOwner(CompletableFuture.allOf(removed, durable()));
     }
 
@@ -662,6 +670,7 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
         KeyService fixed = s.toBuilder().clearRoutes().addAllRoutes(keep).build();
         store.saveDeferred(fixed);
         services.put(fixed.getServiceId(), fixed);
+        events.restored(fixed); // the same service, only without routes that were never installed
         log.info("key service {}: route install interrupted by a restart, undone", s.getServiceId());
         return fixed;
     }
@@ -674,16 +683,19 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
         return s;
     }
 
-    /** Executor only. Durable once a later {@link #durable()} completes. */
+    /** Executor only. Durable, and told to the listeners, once a later {@link #durable()} completes. */
     private void commit(KeyService s) {
         store.saveDeferred(s);
         services.put(s.getServiceId(), s);
-        notifyListeners(s, false);
+        events.changed(s, false);
     }
 
-    /** Completes on the owner thread once every change staged so far (services, reservations) is durable. */
+    /**
+     * Completes on the owner thread once every change staged so far (services, reservations) is
+     * durable and the listeners were told of it.
+     */
     private CompletableFuture<Void> durable() {
-        return onOwner(stored());
+        return events.durable();
     }
 
     /**
@@ -708,16 +720,6 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
             return installer.installAll(spec, routes);
         }
         return stored().thenCompose(v -> installer.installAll(spec, routes));
-    }
-
-    private void notifyListeners(KeyService s, boolean removed) {
-        for (KeyServiceListener l : listeners) {
-            try {
-                l.keyServiceChanged(s, removed);
-            } catch (RuntimeException e) {
-                log.warn("key service listener {} failed", l, e);
-            }
-        }
     }
 
     private static int expectedRoutes(KeyServiceSpec spec) {
@@ -763,6 +765,7 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
      * performance reports queues at most one task per link, not one per report.
      */
     private void onTopologyEventAsync(QkdTopologyEvent e) {
+        planner.topologyChanged();
         if (e.node().isPresent()) {
             QkdNodeInfo n = e.node().get();
             TopologyNode node = TopologyNode.newBuilder().setQkdnId(n.qkdnId()).setAgentConnected(n.agentConnected()).build();

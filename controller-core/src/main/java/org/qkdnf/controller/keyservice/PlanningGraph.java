@@ -21,11 +21,19 @@ import org.qkdnf.controller.path.PathGraph;
  * routes on one topology while every reservation changes the rates, and building and sorting a
  * graph per route was most of the planning cost.
  *
+ * <p>Whether the structure may have changed is learnt from the topology's events
+ * ({@link #topologyChanged}), so a request after none only fills in the rates: comparing the
+ * topology's nodes and links on every request cost as much as the search on small networks. A
+ * request planned after a change but before its event was dispatched sees the structure from
+ * before the change, as it would have a moment earlier; the event then re-checks it, and the
+ * admission controller's capacities, which the same event updates, decide what may be reserved.
+ *
  * <p>Same answers as a graph built from scratch per request: a link without free rate stays an
  * edge, of rate 0, which no search takes (its cost is +infinity, its capacity 0), and node and
  * edge numbering keep their canonical order, so ties break as before.
  *
- * <p>Threads: the key-service manager's thread only (it owns every field here).
+ * <p>Threads: the key-service manager's thread owns every field here except {@link #stale}, which
+ * the topology's event thread sets.
  */
 final class PlanningGraph {
 
@@ -44,6 +52,8 @@ final class PlanningGraph {
     private String[] links = NONE;
     /** Per edge of {@link #structure}, its link's index in {@link #links}. */
     private int[] edgeLink = new int[0];
+    /** Set by {@link #topologyChanged}; cleared before the topology is read, so no change is missed. */
+    private volatile boolean stale = true;
 
     PlanningGraph(QkdTopologyService topology, AdmissionController admission, PoolLevels pools) {
         this.topology = topology;
@@ -79,7 +89,16 @@ final class PlanningGraph {
         return structure.withEdgeAttributes(rate, pool);
     }
 
+    /** A topology event happened: the next request compares the structure again. Any thread. */
+    void topologyChanged() {
+        stale = true;
+    }
+
     private void refresh() {
+        if (!stale) {
+            return;
+        }
+        stale = false;
         Collection<QkdNodeInfo> nodes = topology.getNodes();
         String[] nk = new String[nodes.size()];
         int i = 0;

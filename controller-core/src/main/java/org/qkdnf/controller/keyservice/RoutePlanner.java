@@ -52,6 +52,11 @@ final class RoutePlanner {
         this.graphs = new PlanningGraph(topology, admission, pools);
     }
 
+    /** The topology changed (any thread): see {@link PlanningGraph#topologyChanged}. */
+    void topologyChanged() {
+        graphs.topologyChanged();
+    }
+
     /**
      * The route(s) for {@code spec} now; RESOURCE_EXHAUSTED when no path carries
      * min_bandwidth_bps within the constraints.
@@ -76,7 +81,7 @@ final class RoutePlanner {
     }
 
     private List<ServiceRoute> plan(KeyServiceSpec spec, String serviceId, Map<String, Long> alsoFree) {
-        PathEngine engine = new PathEngine(graph(serviceId, Set.of(), alsoFree), costFunction);
+        PathEngine engine = new PathEngine(graph(spec, serviceId, Set.of(), alsoFree), costFunction);
         PathRequest request = request(spec, Set.of());
         if (spec.getProtection() == Protection.PROTECTION_ONE_PLUS_ONE) {
             Optional<DisjointPair> pair = engine.nodeDisjointPair(request);
@@ -125,7 +130,7 @@ final class RoutePlanner {
 
     /** A backup for {@code working}: shortest path sharing none of its links or inner nodes. */
     Optional<ServiceRoute> backupFor(KeyServiceSpec spec, String serviceId, ServiceRoute working) {
-        PathEngine engine = new PathEngine(graph(serviceId, new HashSet<>(working.getQkdlIdsList()), Map.of()),
+        PathEngine engine = new PathEngine(graph(spec, serviceId, new HashSet<>(working.getQkdlIdsList()), Map.of()),
                 costFunction);
         List<String> nodes = working.getQkdnIdsList();
         return engine.shortestPath(request(spec, new HashSet<>(nodes.subList(1, nodes.size() - 1)))).map(this::route);
@@ -196,14 +201,34 @@ final class RoutePlanner {
      * rate, counting what {@code serviceId} itself holds (it is replaced atomically) and
      * {@code alsoFree} as free.
      */
-    private PathGraph graph(String serviceId, Set<String> excludedLinks, Map<String, Long> alsoFree) {
+    private PathGraph graph(KeyServiceSpec spec, String serviceId, Set<String> excludedLinks, Map<String, Long> alsoFree) {
         Map<String, Long> own = admission.reservation(serviceId).map(Reservation::rateBpsByLink).orElse(Map.of());
-        if (alsoFree.isEmpty()) {
-            return graphs.graph(excludedLinks, own);
+        Map<String, Long> free = own;
+        if (!alsoFree.isEmpty()) {
+            Map<String, Long> sum = new java.util.HashMap<>(own);
+            alsoFree.forEach((l, bps) -> sum.merge(l, bps, Long::sum));
+            free = sum;
         }
-        Map<String, Long> free = new java.util.HashMap<>(own);
-        alsoFree.forEach((l, bps) -> free.merge(l, bps, Long::sum));
-        return graphs.graph(excludedLinks, free);
+        PathGraph g = graphs.graph(excludedLinks, free);
+        if (!knows(g, spec)) {
+            // A node the validator just found in the topology, added before its event reached
+            // the planning graph: look at the topology now rather than plan without it.
+            graphs.topologyChanged();
+            g = graphs.graph(excludedLinks, free);
+        }
+        return g;
+    }
+
+    private static boolean knows(PathGraph g, KeyServiceSpec spec) {
+        if (g.nodeIndex(spec.getMasterQkdnId()) < 0 || g.nodeIndex(spec.getSlaveQkdnId()) < 0) {
+            return false;
+        }
+        for (String via : spec.getConstraints().getViaQkdnIdsList()) {
+            if (g.nodeIndex(via) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private ServiceRoute route(Path p) {

@@ -91,7 +91,9 @@ final class KmValidator {
     }
 
     static void commandResult(CommandResult r) {
-        commandResult(r, "command_result");
+        if (!valid(r)) {
+            commandResult(r, "command_result");
+        }
     }
 
     static void commandResults(CommandResults r) {
@@ -99,8 +101,17 @@ final class KmValidator {
             throw invalid("command_results.results: at least one expected");
         }
         for (int i = 0; i < r.getResultsCount(); i++) {
-            commandResult(r.getResults(i), "command_results.results[" + i + "]");
+            // The field name is built only for an error: every acknowledgement passes here.
+            if (!valid(r.getResults(i))) {
+                commandResult(r.getResults(i), "command_results.results[" + i + "]");
+            }
         }
+    }
+
+    /** Whether {@link #commandResult(CommandResult, String)} accepts {@code r}. */
+    private static boolean valid(CommandResult r) {
+        int code = r.getResult().getCode();
+        return QkdIds.isUuid(r.getRequestId()) && r.hasResult() && Status.fromCodeValue(code).getCode().value() == code;
     }
 
     private static void commandResult(CommandResult r, String f) {
@@ -129,15 +140,20 @@ final class KmValidator {
             throw invalid(f + ".route_qkdl_ids: " + nodes.size() + " nodes need " + (nodes.size() - 1)
                     + " links, got " + r.getRouteQkdlIdsCount());
         }
+        // Field names are built only for an error: every route the controller installs passes here.
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < nodes.size(); i++) {
-            uuid(nodes.get(i), f + ".route_qkdn_ids[" + i + "]");
+            if (!QkdIds.isUuid(nodes.get(i))) {
+                uuid(nodes.get(i), f + ".route_qkdn_ids[" + i + "]");
+            }
             if (!seen.add(nodes.get(i))) {
                 throw invalid(f + ".route_qkdn_ids[" + i + "]: node " + nodes.get(i) + " visited twice");
             }
         }
         for (int i = 0; i < r.getRouteQkdlIdsCount(); i++) {
-            uuid(r.getRouteQkdlIds(i), f + ".route_qkdl_ids[" + i + "]");
+            if (!QkdIds.isUuid(r.getRouteQkdlIds(i))) {
+                uuid(r.getRouteQkdlIds(i), f + ".route_qkdl_ids[" + i + "]");
+            }
             if (!seen.add(r.getRouteQkdlIds(i))) {
                 throw invalid(f + ".route_qkdl_ids[" + i + "]: link listed twice");
             }

@@ -23,13 +23,13 @@ public final class PathEngine {
     private final PathGraph graph;
     private final CostFunction costFunction;
     private final ShortestPathSearch search;
-    private final DisjointPairSearch disjoint;
+    /** Made on first use: most requests want one path, and its workspaces are the size of the graph. */
+    private DisjointPairSearch disjoint;
 
     public PathEngine(PathGraph graph, CostFunction costFunction) {
         this.graph = graph;
         this.costFunction = costFunction;
         this.search = new ShortestPathSearch(graph);
-        this.disjoint = new DisjointPairSearch(graph, search);
     }
 
     public PathGraph graph() {
@@ -61,13 +61,13 @@ public final class PathEngine {
      */
     public Optional<DisjointPair> nodeDisjointPair(PathRequest request) {
         Resolved r = resolve(request, request.requestedRate());
-        return Optional.ofNullable(disjoint.search(r.source, r.target, true));
+        return Optional.ofNullable(disjoint().search(r.source, r.target, true));
     }
 
     /** Link-disjoint pair of minimum total cost (the two paths may share nodes). */
     public Optional<DisjointPair> linkDisjointPair(PathRequest request) {
         Resolved r = resolve(request, request.requestedRate());
-        return Optional.ofNullable(disjoint.search(r.source, r.target, false));
+        return Optional.ofNullable(disjoint().search(r.source, r.target, false));
     }
 
     /**
@@ -82,6 +82,13 @@ public final class PathEngine {
         Resolved r = resolve(request, 0.0);
         long rate = (long) Math.ceil(request.requestedRate());
         return MaxFlowSplitter.split(graph, search.costs(), r.source, r.target, rate, maxPaths);
+    }
+
+    private DisjointPairSearch disjoint() {
+        if (disjoint == null) {
+            disjoint = new DisjointPairSearch(graph, search);
+        }
+        return disjoint;
     }
 
     private Resolved resolve(PathRequest request, double rateForCosts) {

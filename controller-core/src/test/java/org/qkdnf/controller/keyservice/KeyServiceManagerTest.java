@@ -1,6 +1,7 @@
 package org.qkdnf.controller.keyservice;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.qkdnf.controller.testing.TestTopology.linkEnd;
 import static org.qkdnf.controller.testing.TestTopology.node;
 import static org.qkdnf.controller.testing.TestTopology.perf;
@@ -56,6 +57,10 @@ import org.qkdnf.proto.keymgmt.v1.KmsCommand;
 import org.qkdnf.proto.keymgmt.v1.KmsHello;
 import org.qkdnf.proto.keymgmt.v1.PoolReport;
 import org.qkdnf.proto.northbound.v1.AppQos;
+import org.qkdnf.proto.northbound.v1.BatchCreateKeyServicesRequest;
+import org.qkdnf.proto.northbound.v1.CreateKeyServiceRequest;
+import org.qkdnf.proto.northbound.v1.CreateKeyServiceResult;
+import org.qkdnf.proto.northbound.v1.KeyServiceServiceGrpc;
 import org.qkdnf.proto.northbound.v1.KeyService;
 import org.qkdnf.proto.northbound.v1.KeyServiceSpec;
 import org.qkdnf.proto.northbound.v1.KeyServiceState;
@@ -326,6 +331,59 @@ class KeyServiceManagerTest {
         assertThat(s.getDescription()).contains(E);
         assertNothingReserved();
         assertThat(services.list()).isEmpty();
+    }
+
+    /**
+     * BatchCreateKeyServices through the gRPC face: each request is set up or refused on its own,
+     * and the answer holds one result per request, in order, the refusals naming the request and
+     * the field; refused requests leave nothing reserved or installed. A malformed batch is
+     * refused whole.
+     */
+    @Test
+    void batchCreateAnswersEachRequestInOrderAndRefusedOnesLeaveNothing() throws Exception {
+        String name = InProcessServerBuilder.generateName();
+        Server nc = InProcessServerBuilder.forName(name).addService(new KeyServiceGrpcService(services)).build().start();
+        ManagedChannel ch = InProcessChannelBuilder.forName(name).directExecutor().build();
+        try {
+            var stub = KeyServiceServiceGrpc.newBlockingStub(ch);
+            BatchCreateKeyServicesRequest.Builder batch = BatchCreateKeyServicesRequest.newBuilder()
+                    .addRequests(CreateKeyServiceRequest.newBuilder().setSpec(spec(A, D, 1_000, Protection.PROTECTION_NONE)))
+                    .addRequests(CreateKeyServiceRequest.getDefaultInstance())
+                    .addRequests(CreateKeyServiceRequest.newBuilder().setSpec(spec(A, E, 1_000, Protection.PROTECTION_NONE)))
+                    .addRequests(CreateKeyServiceRequest.newBuilder().setSpec(spec(A, B, 50_000, Protection.PROTECTION_NONE)))
+                    .addRequests(CreateKeyServiceRequest.newBuilder().setSpec(spec(B, C, 1_000, Protection.PROTECTION_NONE)));
+            List<CreateKeyServiceResult> results = stub.batchCreateKeyServices(batch.build()).getResultsList();
+
+            assertThat(results).hasSize(5);
+            assertThat(results.get(0).getService().getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE);
+            assertThat(results.get(0).getService().getSpec().getSlaveQkdnId()).isEqualTo(D);
+            assertThat(results.get(1).getError().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT.value());
+            assertThat(results.get(1).getError().getMessage()).isEqualTo("requests[1].spec: required");
+            assertThat(results.get(2).getError().getCode()).isEqualTo(Status.Code.UNAVAILABLE.value());
+            assertThat(results.get(2).getError().getMessage()).startsWith("requests[2]: ").contains(E);
+            assertThat(results.get(3).getError().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED.value());
+            assertThat(results.get(3).getError().getMessage()).startsWith("requests[3]").contains("min_bandwidth_bps");
+            assertThat(results.get(4).getService().getSpec().getSlaveQkdnId()).isEqualTo(C);
+            assertThat(services.list()).extracting(KeyService::getServiceId).containsExactlyInAnyOrder(
+                    results.get(0).getService().getServiceId(), results.get(4).getService().getServiceId());
+            assertThat(km.getKeyRoutes()).hasSize(2);
+            assertThat(admission.reservations()).hasSize(2);
+
+            for (int n : new int[] {0, KeyServiceGrpcService.MAX_BATCH + 1}) {
+                BatchCreateKeyServicesRequest.Builder bad = BatchCreateKeyServicesRequest.newBuilder();
+                for (int i = 0; i < n; i++) {
+                    bad.addRequests(CreateKeyServiceRequest.newBuilder().setSpec(spec(A, D, 1, Protection.PROTECTION_NONE)));
+                }
+                assertThatThrownBy(() -> stub.batchCreateKeyServices(bad.build())).satisfies(e -> {
+                    assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(Status.fromThrowable(e).getDescription()).startsWith("requests: ");
+                });
+            }
+            assertThat(services.list()).as("a malformed batch creates nothing").hasSize(2);
+        } finally {
+            ch.shutdownNow();
+            nc.shutdownNow();
+        }
     }
 
     @Test
@@ -651,6 +709,15 @@ class KeyServiceManagerTest {
         }
     }
 
+    /**
+     * Returns once the owner thread ran everything queued so far, such as the publication of a
+     * setup's ACTIVE, which asks for a flush of its own: asked while nothing is held, so a test
+     * holding flushes afterwards holds only those of what it does next.
+     */
+    private void ownerThreadCaughtUp() throws Exception {
+        ok(services.queryPaths(spec(A, D, 1, Protection.PROTECTION_NONE)));
+    }
+
     /** Replaces the manager by one over a {@link HeldFlushStore}, returned. */
     private HeldFlushStore managerOverHeldFlushes() {
         services.close();
@@ -671,6 +738,7 @@ class KeyServiceManagerTest {
         KeyService s = ok(services.create(spec(A, D, 1_000, Protection.PROTECTION_RESTORATION)));
         String oldRoute = s.getRoutes(0).getRouteId();
         String cut = s.getRoutes(0).getQkdlIds(0);
+        ownerThreadCaughtUp();
 
         store.hold();
         topology.applyPerformance(A, perf(cut, QKDL_STATUS_OFF, 0, 0.5));
@@ -694,6 +762,7 @@ class KeyServiceManagerTest {
         HeldFlushStore store = managerOverHeldFlushes();
         KeyService s = ok(services.create(spec(A, D, 1_000, Protection.PROTECTION_ONE_PLUS_ONE)));
         String dead = s.getRoutes(0).getRouteId();
+        ownerThreadCaughtUp();
 
         store.hold();
         topology.applyPerformance(A, perf(s.getRoutes(0).getQkdlIds(0), QKDL_STATUS_OFF, 0, 0.5));
@@ -704,6 +773,47 @@ class KeyServiceManagerTest {
 
         store.releaseHeld();
         eventually(() -> km.getKeyRoute(dead).isEmpty());
+    }
+
+    /**
+     * A listener (the Nc watch) hears of a state only once it is durable: with the store's flush
+     * of a setup's ACTIVE record held, the service is committed (reads see it) but neither
+     * answered nor told to a listener, nor to a watcher subscribing meanwhile; once the flush
+     * completes, all three hear of it. The same for a delete.
+     */
+    @Test
+    void listenersHearOfAStateOnlyOnceItIsDurable() throws Exception {
+        HeldFlushStore store = managerOverHeldFlushes();
+        List<String> heard = new CopyOnWriteArrayList<>();
+        services.addListener((x, removed) -> heard.add((removed ? "removed " : "") + x.getState()));
+        store.hold();
+        CompletableFuture<KeyService> created = services.create(spec(A, D, 1_000, Protection.PROTECTION_NONE));
+        eventually(() -> store.waiting() > 0); // the write-ahead
+        store.releaseHeld();
+        eventually(() -> !services.list().isEmpty());
+        eventually(() -> store.waiting() > 0); // the ACTIVE record
+        List<String> subscriber = new CopyOnWriteArrayList<>();
+        ok(services.subscribe((x, removed) -> subscriber.add(x.getServiceId())));
+        Thread.sleep(50);
+        assertThat(services.list().get(0).getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE);
+        assertThat(created).isNotDone();
+        assertThat(heard).as("told before durable").isEmpty();
+        assertThat(subscriber).as("shown to a new watcher before durable").isEmpty();
+
+        store.releaseHeld();
+        KeyService s = ok(created);
+        eventually(() -> heard.size() == 1 && subscriber.size() == 1);
+        assertThat(heard).containsExactly("KEY_SERVICE_STATE_ACTIVE");
+        assertThat(subscriber).containsExactly(s.getServiceId());
+
+        CompletableFuture<Void> deleted = services.delete(s.getServiceId());
+        eventually(() -> services.list().isEmpty() && store.waiting() > 0);
+        Thread.sleep(50);
+        assertThat(heard).as("removal told before durable").hasSize(1);
+        store.releaseHeld();
+        ok(deleted);
+        assertThat(heard).as("told before the delete is answered")
+                .containsExactly("KEY_SERVICE_STATE_ACTIVE", "removed KEY_SERVICE_STATE_ACTIVE");
     }
 
     /**
