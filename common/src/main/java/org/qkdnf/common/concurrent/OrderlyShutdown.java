@@ -3,6 +3,7 @@ package org.qkdnf.common.concurrent;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,6 +27,21 @@ public final class OrderlyShutdown {
             scheduled.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
         }
         executor.shutdown();
+        return awaitThenInterrupt(executor, grace);
+    }
+
+    /**
+     * As {@link #stop}, but the tasks still queued are dropped rather than run (as
+     * {@link ExecutorService#shutdownNow} drops them): for a thread with a backlog of requests
+     * nobody will be answered for once the host stops.
+     */
+    public static boolean stopDroppingQueued(ThreadPoolExecutor executor, Duration grace) {
+        executor.shutdown();
+        executor.getQueue().clear();
+        return awaitThenInterrupt(executor, grace);
+    }
+
+    private static boolean awaitThenInterrupt(ExecutorService executor, Duration grace) {
         try {
             if (executor.awaitTermination(grace.toNanos(), TimeUnit.NANOSECONDS)) {
                 return true;

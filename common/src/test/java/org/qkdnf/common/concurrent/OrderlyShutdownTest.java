@@ -57,6 +57,32 @@ class OrderlyShutdownTest {
         assertThat(interrupted).isTrue();
     }
 
+    @Test
+    void queuedTasksCanBeDroppedWhileTheRunningOneFinishes() throws Exception {
+        ScheduledThreadPoolExecutor thread = new ScheduledThreadPoolExecutor(1);
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean interrupted = new AtomicBoolean();
+        AtomicBoolean queuedRan = new AtomicBoolean();
+        thread.execute(() -> {
+            running.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                interrupted.set(true);
+            }
+        });
+        thread.execute(() -> queuedRan.set(true));
+        running.await();
+        new Thread(() -> {
+            sleepQuietly(200);
+            release.countDown();
+        }).start();
+        assertThat(OrderlyShutdown.stopDroppingQueued(thread, Duration.ofSeconds(10))).isTrue();
+        assertThat(interrupted).isFalse();
+        assertThat(queuedRan).isFalse();
+    }
+
     private static void sleepQuietly(long ms) {
         try {
             Thread.sleep(ms);

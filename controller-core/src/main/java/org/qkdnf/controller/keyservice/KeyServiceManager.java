@@ -4,6 +4,7 @@ import com.google.protobuf.Timestamp;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -17,12 +18,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.qkdnf.common.concurrent.OrderlyShutdown;
 import org.qkdnf.common.ids.Uuids;
 import org.qkdnf.controller.admission.AdmissionController;
 import org.qkdnf.controller.admission.AdmissionDecision;
@@ -128,7 +129,7 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
     private final Clock clock;
     private final RoutePlanner planner;
     private final RouteInstaller installer;
-    private final ScheduledExecutorService executor;
+    private final ScheduledThreadPoolExecutor executor;
     /** Written on the executor only; concurrent for readers. */
     private final Map<String, KeyService> services = new ConcurrentHashMap<>();
     /** Executor only. */
@@ -158,7 +159,7 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
         this.clock = Objects.requireNonNull(clock, "clock");
         this.planner = new RoutePlanner(topology, admission, new PoolLevels(keyManagement, clock::millis));
         this.installer = new RouteInstaller(Objects.requireNonNull(keyManagement, "keyManagement"));
-        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "qkd-key-services");
             t.setDaemon(true);
             return t;
@@ -225,12 +226,9 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
     @Override
     public void close() {
         topology.removeListener(topologyListener);
-        executor.shutdownNow();
-        try {
-            executor.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        // Not interrupted first: a store read or write interrupted inside a FileChannel call closes
+        // the standalone store's file for good; the running task finishes, the backlog is dropped.
+        OrderlyShutdown.stopDroppingQueued(executor, Duration.ofSeconds(2));
     }
 
     // ---------------------------------------------------------------- queries
