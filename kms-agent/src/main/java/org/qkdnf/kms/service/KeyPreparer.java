@@ -50,9 +50,10 @@ import org.slf4j.LoggerFactory;
  *       never carves them again. The key ids of the batches never opened are recorded: the
  *       restarted source tells the destination to discard them ({@link BatchDiscarder}, retried
  *       until it answers), so no key stays stored there under an id no SAE knows. The opened
- *       batches' unserved keys (at most about two batches) stay at the destination, unreachable
- *       (fresh UUIDs with 74 random bits that no SAE was told), until the service is removed:
- *       knowing exactly which of them were served would cost a sync per request.</li>
+ *       batches' unserved keys (at most about two batches) stay at the destination until the
+ *       service is removed: knowing exactly which of them were served would cost a sync per
+ *       request. No SAE was told their ids, and only the pair's slave SAE could ever take one
+ *       (once), so none can reach anyone else.</li>
  *   <li>Destination killed, or its answer lost: a batch is served only after the destination
  *       acknowledged it, and it acknowledges only what it has synced. A batch without an answer
  *       is dropped here (erased, never served) and its ids discarded at the destination.</li>
@@ -88,10 +89,10 @@ final class KeyPreparer implements AutoCloseable {
     static final int OPENED_AHEAD_BATCHES = 2;
     private static final Logger log = LoggerFactory.getLogger(KeyPreparer.class);
 
-    /** Tells a service's destination which bytes make each key id; returns once it stored them. */
+    /** Tells a service's destination which bytes make the batch's keys; returns once it stored them. */
     @FunctionalInterface
     interface BatchAssigner {
-        void assign(String destinationQkdnId, UUID serviceId, List<CarvedKey> keys) throws KeyDeliveryException;
+        void assign(String destinationQkdnId, UUID serviceId, CarvedBatch batch) throws KeyDeliveryException;
     }
 
     /** Tells a service's destination to erase the keys of these ids; returns once it did, durably. */
@@ -264,7 +265,7 @@ final class KeyPreparer implements AutoCloseable {
         CarvedBatch carved = null;
         try {
             carved = keys.carveBatch(d.serviceId(), number, keyBytes, d.destinationQkdnId());
-            assigner.assign(d.destinationQkdnId(), d.serviceId(), carved.keys());
+            assigner.assign(d.destinationQkdnId(), d.serviceId(), carved);
             if (run.add(carved)) {
                 carved = null;
             }
