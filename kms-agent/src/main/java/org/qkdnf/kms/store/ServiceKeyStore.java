@@ -141,8 +141,9 @@ public final class ServiceKeyStore implements AutoCloseable {
     private final MVMap<String, byte[]> assignedBytes;
     /**
      * At the destination: first key id of an assigned batch -> its {@link BatchRecord} (service,
-     * size, segments), to check a key's pair and recognise a repeated assignment. Kept while keys of
-     * the batch wait (and while the service is installed); a discarded id's batch is barred here.
+     * size, segments), to check a key's pair and recognise a repeated assignment. Removed with the
+     * batch's last key (its bytes are then marked used, so a repeat is refused as a replay); a batch
+     * whose ids were discarded before it arrived is kept, barred, so it can never arrive.
      */
     private final MVMap<UUID, byte[]> keyBatches;
     /**
@@ -616,7 +617,8 @@ public final class ServiceKeyStore implements AutoCloseable {
     /**
      * At the destination: takes the batch's segments and keeps its keys for the slave SAE, all or
      * nothing, durable (one commit) before it returns: one batch record, and the keys sealed in
-     * pages of {@link #PAGE_KEYS}. A repeated assignment of a batch is a no-op; another one under
+     * pages of {@link #PAGE_KEYS}. A repeated assignment of a batch is a no-op while any of its
+     * keys waits ({@code REPLAY} after, its bytes being used); another one under
      * the same first key id (or one of a discarded batch) is {@code CONFLICT}; a segment overlapping
      * bytes already assigned is {@code REPLAY}; a chunk that has not arrived is
      * {@code INSUFFICIENT_KEY}; a malformed batch is an {@link IllegalArgumentException} naming
@@ -790,9 +792,11 @@ public final class ServiceKeyStore implements AutoCloseable {
             byte[] plain = openPage(pageId, page);
             key = Arrays.copyOfRange(plain, bit * b.keyBytes(), (bit + 1) * b.keyBytes());
             byte[] rest = withoutKey(pageId, page, plain, bit, b);
+            UUID batchId = batchOf(keyId);
             ticket = commits.apply(() -> {
                 if (rest == null) {
                     keyPages.remove(pageId);
+                    forgetIfEmpty(batchId, b);
                 } else {
                     keyPages.put(pageId, rest);
                 }
@@ -818,6 +822,16 @@ public final class ServiceKeyStore implements AutoCloseable {
         } finally {
             Arrays.fill(plain, (byte) 0);
         }
+    }
+
+    /** Drops the record of a batch none of whose pages is left; under lock, inside a mutation. */
+    private void forgetIfEmpty(UUID batchId, BatchRecord b) {
+        for (int first = 0; first < b.count(); first += PAGE_KEYS) {
+            if (keyPages.containsKey(keyId(batchId, first))) {
+                return;
+            }
+        }
+        keyBatches.remove(batchId);
     }
 
     /** {@code n} keys of {@code serviceId} were taken or erased; under lock, inside a mutation. */
@@ -870,8 +884,8 @@ public final class ServiceKeyStore implements AutoCloseable {
      * At the destination: erases the keys of {@code keyIds} assigned under {@code serviceId} that
      * still wait for the slave SAE, and bars every one of these ids from a later assignment (an
      * assignment still on its way from the source's previous run must not bring one back): a batch
-     * never assigned here is recorded as discarded, and a batch's record refuses any other
-     * assignment. Ids of another service are left alone. Durable before it returns; repeating it is
+     * never assigned here is recorded as discarded; an assigned one's bytes are already marked
+     * used, so a repeat is refused. Ids of another service are left alone. Durable before it returns; repeating it is
      * a no-op.
      *
      * @return the number of keys erased
@@ -917,6 +931,11 @@ public final class ServiceKeyStore implements AutoCloseable {
                         keyPages.remove(id);
                     } else {
                         keyPages.put(id, page);
+                    }
+                });
+                batches.forEach((id, b) -> {
+                    if (!b.barred() && b.serviceId().equals(serviceId)) {
+                        forgetIfEmpty(id, b);
                     }
                 });
                 if (erased[0] > 0) {

@@ -105,7 +105,10 @@ class ServiceKeyStoreTest {
                     List.of(new ServiceKeyStore.Segment(2, 16, 8))))).hasMessageContaining("overlaps");
             assertThatThrownBy(() -> destination.takeAssigned(SERVICE, carved.get(0).keys().get(0).keyId()))
                     .hasMessageContaining("already delivered");
-            destination.assignBatch(SERVICE, first); // a repeated assignment: no-op
+            assertThatThrownBy(() -> destination.assignBatch(SERVICE, first))
+                    .as("repeated once its keys are taken: its record is gone, its bytes used")
+                    .isInstanceOfSatisfying(ServiceKeyException.class,
+                            e -> assertThat(e.reason()).isEqualTo(ServiceKeyException.Reason.REPLAY));
             assertThat(destination.assignedKeyCount(SERVICE)).isZero();
         }
         // Counters are rebuilt from the files.
@@ -187,7 +190,8 @@ class ServiceKeyStoreTest {
             assertThat(destination.assignedKeyCount(SERVICE)).isZero();
             assertThatThrownBy(() -> destination.assignBatch(SERVICE, inFlight.assignment()))
                     .hasMessageContaining("discarded");
-            destination.assignBatch(SERVICE, assigned.assignment()); // a repeat: brings nothing back
+            assertThatThrownBy(() -> destination.assignBatch(SERVICE, assigned.assignment()))
+                    .as("a repeat brings nothing back").isInstanceOf(ServiceKeyException.class);
             for (UUID id : ids) {
                 assertThatThrownBy(() -> destination.takeAssigned(SERVICE, id)).hasMessageContaining("unknown");
             }
