@@ -10,10 +10,12 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import javax.net.ssl.SSLException;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -25,14 +27,6 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -58,7 +52,13 @@ import org.qkdnf.common.tls.TlsFiles;
  *
  * <p>Latency is from writing an operation's first request to reading its last response, in
  * microseconds, into an HdrHistogram; only operations that start and end inside the measurement
- * window count. Answers other than 200 are counted by status and are not operations.
+ * window count. Answers other than 200 are counted by status and are not operations. Every 200 is
+ * checked ({@link KeyContainerCheck}: one key, its key_ID a UUID, its key base64 of the size asked;
+ * status: the members asked for); a failed check counts as a failure, not an operation.
+ *
+ * <p>HTTP/1.1 is written and read by hand ({@link HttpResponseReader}; requests are constant bytes
+ * but for the key_ID), over the same TLS with client certificates and keep-alive: the driver shares
+ * the cores with the servers, so what it spends per request is taken from them.
  *
  * <p>Why Netty and not {@code java.net.http.HttpClient}: over HTTP/1.1 the JDK client opens and
  * pools connections as it likes and queues requests behind them, so "N connections" would not be
@@ -109,15 +109,18 @@ final class Etsi014LoadDriver {
      * @param p999Micros      99.9th percentile
      * @param maxMicros       worst
      * @param errorsByStatus  non-200 answers inside the window, by HTTP status
-     * @param failures        connections lost, responses that could not be read, keys that differed
+     * @param failures        connections lost, responses that could not be read or failed the check, keys
+     *                        that differed
      * @param firstErrorBody  the body of the first answer of each non-200 status (the ETSI error message)
+     * @param firstFailure    what the first failure was, or null
      * @param cpuSeconds      CPU time of this whole JVM in the window (servers, driver, relay, GC, JIT)
      * @param cpuByThreads    CPU seconds in the window per thread group ({@link ThreadCpu}), largest first;
      *                        the driver's own event loops are {@code etsi014-driver-#-#}
      */
     record Result(Settings settings, long operations, double seconds, long p50Micros, long p99Micros,
                   long p999Micros, long maxMicros, Map<Integer, Long> errorsByStatus, long failures,
-                  Map<Integer, String> firstErrorBody, double cpuSeconds, Map<String, Double> cpuByThreads) {
+                  Map<Integer, String> firstErrorBody, String firstFailure, double cpuSeconds,
+                  Map<String, Double> cpuByThreads) {
 
         double operationsPerSecond() {
             return operations / seconds;
@@ -142,6 +145,7 @@ final class Etsi014LoadDriver {
     private final Histogram latency = new ConcurrentHistogram(TimeUnit.SECONDS.toMicros(60), 3);
     private final AtomicLong operations = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    private final AtomicReference<String> firstFailure = new AtomicReference<>();
     private final Map<Integer, AtomicLong> errors = new ConcurrentHashMap<>();
     private final Map<Integer, String> errorBodies = new ConcurrentHashMap<>();
     private volatile long windowStart = Long.MAX_VALUE;
@@ -151,14 +155,18 @@ final class Etsi014LoadDriver {
     private long cpuEnd;
     private Map<String, Double> cpuByThreads = Map.of();
     private final AtomicLong idleLanes = new AtomicLong();
-    private final String encUri;
+    /** The first request of every operation, encoded once; each write sends a duplicate (own indices). */
+    private final ByteBuf encRequest;
     private final String decUriPrefix;
+    private final String statusMember;
 
     private Etsi014LoadDriver(Settings s) {
         this.s = s;
-        this.encUri = "/api/v1/keys/" + s.slaveSae() + (s.mode() == Mode.STATUS ? "/status"
-                : "/enc_keys?number=1&size=" + s.keySizeBits());
+        this.encRequest = Unpooled.unreleasableBuffer(Unpooled.directBuffer().writeBytes(request(
+                "/api/v1/keys/" + s.slaveSae() + (s.mode() == Mode.STATUS ? "/status"
+                        : "/enc_keys?number=1&size=" + s.keySizeBits())).getBytes(StandardCharsets.US_ASCII)));
         this.decUriPrefix = "/api/v1/keys/" + s.masterSae() + "/dec_keys?key_ID=";
+        this.statusMember = "\"key_size\":" + s.keySizeBits() + ",";
     }
 
     static Result run(Settings settings) throws Exception {
@@ -209,7 +217,7 @@ final class Etsi014LoadDriver {
         return new Result(s, operations.get(), (windowEnd - windowStart) / 1e9,
                 latency.getValueAtPercentile(50), latency.getValueAtPercentile(99),
                 latency.getValueAtPercentile(99.9), latency.getMaxValue(), byStatus, failures.get(),
-                new TreeMap<>(errorBodies), (cpuEnd - cpuStart) / 1e9, cpuByThreads);
+                new TreeMap<>(errorBodies), firstFailure.get(), (cpuEnd - cpuStart) / 1e9, cpuByThreads);
     }
 
     private static long processCpuNanos() {
@@ -234,8 +242,7 @@ final class Etsi014LoadDriver {
                     @Override
                     protected void initChannel(SocketChannel c) {
                         c.pipeline().addLast("tls", ssl.newHandler(c.alloc(), host, port));
-                        c.pipeline().addLast("http", new HttpClientCodec());
-                        c.pipeline().addLast("aggregate", new HttpObjectAggregator(1 << 20));
+                        c.pipeline().addLast("http", new HttpResponseReader());
                         c.pipeline().addLast("lane", lane.handler());
                     }
                 })
@@ -257,10 +264,10 @@ final class Etsi014LoadDriver {
         String encKey;
         boolean done;
 
-        SimpleChannelInboundHandler<FullHttpResponse> handler() {
+        SimpleChannelInboundHandler<HttpResponseReader.Response> handler() {
             return new SimpleChannelInboundHandler<>() {
                 @Override
-                protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse r) {
+                protected void channelRead0(ChannelHandlerContext ctx, HttpResponseReader.Response r) {
                     if (ctx.channel() == enc) {
                         onEnc(r);
                     } else {
@@ -270,14 +277,14 @@ final class Etsi014LoadDriver {
 
                 @Override
                 public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                    failures.incrementAndGet();
+                    fail("connection: " + cause);
                     ctx.close();
                 }
 
                 @Override
                 public void channelInactive(ChannelHandlerContext ctx) {
                     if (!stopping) {
-                        failures.incrementAndGet();
+                        fail("connection closed by the server");
                     }
                     finish();
                 }
@@ -290,13 +297,29 @@ final class Etsi014LoadDriver {
                 return;
             }
             started = System.nanoTime();
-            enc.writeAndFlush(request(encUri));
+            enc.writeAndFlush(encRequest.duplicate());
         }
 
-        void onEnc(FullHttpResponse r) {
-            int status = r.status().code();
-            if (status != 200) {
-                error(status, r);
+        void onEnc(HttpResponseReader.Response r) {
+            if (r.status() != 200) {
+                error(r);
+                next();
+                return;
+            }
+            if (s.mode() == Mode.STATUS) {
+                if (r.body().contains(statusMember)) {
+                    complete();
+                } else {
+                    fail("status: no " + statusMember + " in " + r.body());
+                    next();
+                }
+                return;
+            }
+            KeyContainerCheck.Key k;
+            try {
+                k = KeyContainerCheck.check(r.body(), s.keySizeBits() / 8);
+            } catch (IllegalArgumentException e) {
+                fail("enc_keys: " + e.getMessage());
                 next();
                 return;
             }
@@ -304,26 +327,25 @@ final class Etsi014LoadDriver {
                 complete();
                 return;
             }
-            String body = r.content().toString(StandardCharsets.US_ASCII);
-            String id = field(body, "key_ID");
-            encKey = field(body, "key");
-            if (id == null || encKey == null) {
-                failures.incrementAndGet();
+            encKey = k.keyBase64();
+            dec.writeAndFlush(Unpooled.wrappedBuffer(request(decUriPrefix + k.keyId())
+                    .getBytes(StandardCharsets.US_ASCII)));
+        }
+
+        void onDec(HttpResponseReader.Response r) {
+            if (r.status() != 200) {
+                error(r);
                 next();
                 return;
             }
-            dec.writeAndFlush(request(decUriPrefix + id));
-        }
-
-        void onDec(FullHttpResponse r) {
-            int status = r.status().code();
-            if (status != 200) {
-                error(status, r);
-            } else if (!encKey.equals(field(r.content().toString(StandardCharsets.US_ASCII), "key"))) {
-                failures.incrementAndGet();
-            } else {
-                complete();
-                return;
+            try {
+                if (KeyContainerCheck.check(r.body(), s.keySizeBits() / 8).keyBase64().equals(encKey)) {
+                    complete();
+                    return;
+                }
+                fail("dec_keys: another key than enc_keys gave under the same key_ID");
+            } catch (IllegalArgumentException e) {
+                fail("dec_keys: " + e.getMessage());
             }
             next();
         }
@@ -337,11 +359,11 @@ final class Etsi014LoadDriver {
             next();
         }
 
-        private void error(int status, FullHttpResponse r) {
-            errorBodies.computeIfAbsent(status, k -> r.content().toString(StandardCharsets.UTF_8));
+        private void error(HttpResponseReader.Response r) {
+            errorBodies.computeIfAbsent(r.status(), k -> r.body());
             long now = System.nanoTime();
             if (now >= windowStart && now <= windowEnd) {
-                errors.computeIfAbsent(status, k -> new AtomicLong()).incrementAndGet();
+                errors.computeIfAbsent(r.status(), k -> new AtomicLong()).incrementAndGet();
             }
         }
 
@@ -362,27 +384,13 @@ final class Etsi014LoadDriver {
         }
     }
 
-    private static FullHttpRequest request(String uri) {
-        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, uri,
-                Unpooled.EMPTY_BUFFER);
-        req.headers().set(HttpHeaderNames.HOST, "127.0.0.1");
-        req.headers().set(HttpHeaderNames.ACCEPT, "application/json");
-        return req;
+    private void fail(String what) {
+        failures.incrementAndGet();
+        firstFailure.compareAndSet(null, what);
     }
 
-    /** The first {@code "name":"value"} string value in a small JSON body; enough for 014 key containers. */
-    static String field(String json, String name) {
-        String marker = "\"" + name + "\":\"";
-        int i = json.indexOf(marker);
-        if (i < 0) {
-            marker = "\"" + name + "\" : \"";
-            i = json.indexOf(marker);
-            if (i < 0) {
-                return null;
-            }
-        }
-        int from = i + marker.length();
-        int to = json.indexOf('"', from);
-        return to < 0 ? null : json.substring(from, to);
+    /** A keep-alive HTTP/1.1 GET. */
+    private static String request(String uri) {
+        return "GET " + uri + " HTTP/1.1\r\nhost: 127.0.0.1\r\naccept: application/json\r\n\r\n";
     }
 }

@@ -128,6 +128,9 @@ public final class Etsi014LoadMain implements Callable<Integer> {
                     System.out.println(row(r, bed.storedKeys()) + String.format(Locale.ROOT, " %.1f |",
                             java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
                     r.firstErrorBody().forEach((status, body) -> System.err.println("first " + status + ": " + body));
+                    if (r.firstFailure() != null) {
+                        System.err.println("first failure: " + r.firstFailure());
+                    }
                     if (cpuByThread) {
                         printCpuByThread(r);
                     }

@@ -1,6 +1,7 @@
 package org.qkdnf.bench.etsi014;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 
@@ -33,10 +34,34 @@ class Etsi014LoadSmokeTest {
     }
 
     @Test
-    void readsStringFieldsOfAKeyContainer() {
-        String body = "{\"keys\":[{\"key_ID\":\"6f1c0a4e-0000-4000-8000-000000000001\",\"key\":\"q83v\"}]}";
-        assertThat(Etsi014LoadDriver.field(body, "key_ID")).isEqualTo("6f1c0a4e-0000-4000-8000-000000000001");
-        assertThat(Etsi014LoadDriver.field(body, "key")).isEqualTo("q83v");
-        assertThat(Etsi014LoadDriver.field(body, "nope")).isNull();
+    void acceptsAOneKeyContainerInAnyLayoutAndNamesWhatIsWrong() {
+        String id = "6f1c0a4e-0000-4000-8000-000000000001";
+        String key = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+        assertThat(KeyContainerCheck.check("{\"keys\":[{\"key_ID\":\"" + id + "\",\"key\":\"" + key + "\"}]}", 32))
+                .isEqualTo(new KeyContainerCheck.Key(id, key));
+        assertThat(KeyContainerCheck.check("{ \"keys\" : [ { \"key\" : \"" + key + "\", \"key_ID\" : \"" + id + "\" } ] }", 32))
+                .isEqualTo(new KeyContainerCheck.Key(id, key));
+        assertThatThrownBy(() -> KeyContainerCheck.check("{\"keys\":[{\"key_ID\":\"" + id + "\",\"key\":\"" + key + "\"}]}", 16))
+                .hasMessageStartingWith("key: 32 bytes");
+        assertThatThrownBy(() -> KeyContainerCheck.check("{\"keys\":[{\"key_ID\":\"" + "6f1c0a4e-0000-4000-8000-00000000000g" + "\",\"key\":\""
+                + key + "\"}]}", 32)).hasMessageStartingWith("key_ID");
+        assertThatThrownBy(() -> KeyContainerCheck.check("{\"keys\":[]}", 32)).hasMessageStartingWith("keys:");
+        assertThatThrownBy(() -> KeyContainerCheck.check("{\"keys\":[{", 32)).hasMessageStartingWith("body:");
+    }
+
+    @Test
+    void readsResponsesFramedByContentLengthAcrossReads() {
+        io.netty.channel.embedded.EmbeddedChannel ch = new io.netty.channel.embedded.EmbeddedChannel(new HttpResponseReader());
+        byte[] two = ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+                + "HTTP/1.1 400 Bad Request\r\ncontent-length: 5\r\n\r\n{\"a\"}").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        for (int i = 0; i < two.length; i += 7) {  // split anywhere, even inside "\r\n\r\n"
+            ch.writeInbound(io.netty.buffer.Unpooled.wrappedBuffer(two, i, Math.min(7, two.length - i)));
+        }
+        assertThat((Object) ch.readInbound()).isEqualTo(new HttpResponseReader.Response(200, "{}"));
+        assertThat((Object) ch.readInbound()).isEqualTo(new HttpResponseReader.Response(400, "{\"a\"}"));
+        assertThat((Object) ch.readInbound()).isNull();
+        assertThatThrownBy(() -> ch.writeInbound(io.netty.buffer.Unpooled.wrappedBuffer(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))))
+                .hasMessageContaining("content-length");
     }
 }

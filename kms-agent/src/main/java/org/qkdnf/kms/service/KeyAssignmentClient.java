@@ -17,7 +17,7 @@ import org.qkdnf.kms.store.ServiceKeyStore;
 import org.qkdnf.proto.keyservice.v1.AssignRequest;
 import org.qkdnf.proto.keyservice.v1.ChunkSegment;
 import org.qkdnf.proto.keyservice.v1.DiscardRequest;
-import org.qkdnf.proto.keyservice.v1.KeyAssignment;
+import org.qkdnf.proto.keyservice.v1.KeyBatch;
 import org.qkdnf.proto.keyservice.v1.KeyAssignmentServiceGrpc;
 
 /**
@@ -42,17 +42,16 @@ public final class KeyAssignmentClient implements AutoCloseable {
         this.credentials = credentials;
     }
 
-    void assign(String destinationQkdnId, UUID serviceId, List<ServiceKeyStore.CarvedKey> keys)
+    void assign(String destinationQkdnId, UUID serviceId, ServiceKeyStore.CarvedBatch carved)
             throws KeyDeliveryException {
-        AssignRequest.Builder req = AssignRequest.newBuilder().setServiceId(serviceId.toString());
-        for (ServiceKeyStore.CarvedKey k : keys) {
-            KeyAssignment.Builder a = KeyAssignment.newBuilder().setKeyId(k.keyId().toString());
-            for (ServiceKeyStore.Segment s : k.segments()) {
-                a.addSegments(ChunkSegment.newBuilder().setSequence(s.sequence()).setOffsetBytes(s.offsetBytes())
-                        .setLengthBytes(s.lengthBytes()));
-            }
-            req.addAssignments(a);
+        ServiceKeyStore.AssignedBatch b = carved.assignment();
+        KeyBatch.Builder batch = KeyBatch.newBuilder().setFirstKeyId(b.firstKeyId().toString()).setCount(b.count())
+                .setKeyBytes(b.keyBytes());
+        for (ServiceKeyStore.Segment s : b.segments()) {
+            batch.addSegments(ChunkSegment.newBuilder().setSequence(s.sequence()).setOffsetBytes(s.offsetBytes())
+                    .setLengthBytes(s.lengthBytes()));
         }
+        AssignRequest.Builder req = AssignRequest.newBuilder().setServiceId(serviceId.toString()).setBatch(batch);
         ManagedChannel ch = channel(destinationQkdnId);
         try {
             KeyAssignmentServiceGrpc.newBlockingStub(ch).withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS)

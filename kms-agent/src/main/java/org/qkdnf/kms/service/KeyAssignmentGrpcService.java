@@ -17,13 +17,14 @@ import org.qkdnf.proto.keyservice.v1.AssignResponse;
 import org.qkdnf.proto.keyservice.v1.ChunkSegment;
 import org.qkdnf.proto.keyservice.v1.DiscardRequest;
 import org.qkdnf.proto.keyservice.v1.DiscardResponse;
-import org.qkdnf.proto.keyservice.v1.KeyAssignment;
+import org.qkdnf.proto.keyservice.v1.KeyBatch;
 import org.qkdnf.proto.keyservice.v1.KeyAssignmentServiceGrpc;
 
 /**
  * The destination key manager's side of key assignment. Only the key manager of the service's
  * source node may assign (its certificate: OU kms, CN that node's qkdn_id). A request is stored
- * all or nothing, with one sync: the source assigns its keys in batches ahead of demand; after a
+ * all or nothing, with one sync: the source assigns its keys in batches ahead of demand (one
+ * record per batch, see {@link ServiceKeyStore#assignBatch}); after a
  * restart it discards the keys of the batches it lost ({@link #discard}). Runs on
  * gRPC's executor; the store is thread-safe.
  */
@@ -50,39 +51,37 @@ public final class KeyAssignmentGrpcService extends KeyAssignmentServiceGrpc.Key
                         + " assigns key of service " + serviceId + "; the certificate names " + peer.id())
                         .asRuntimeException();
             }
-            if (request.getAssignmentsCount() == 0 || request.getAssignmentsCount() > MAX_ASSIGNMENTS) {
-                throw Status.INVALID_ARGUMENT.withDescription("assignments: 1.." + MAX_ASSIGNMENTS + " required, got "
-                        + request.getAssignmentsCount()).asRuntimeException();
+            if (request.getAssignmentsCount() > 0) {
+                throw Status.INVALID_ARGUMENT.withDescription("assignments: per-key assignment is not taken here;"
+                        + " send the keys as one batch").asRuntimeException();
             }
-            List<ServiceKeyStore.Assignment> batch = new ArrayList<>(request.getAssignmentsCount());
-            for (int i = 0; i < request.getAssignmentsCount(); i++) {
-                KeyAssignment a = request.getAssignments(i);
-                if (!Uuids.isUuid(a.getKeyId())) {  // the field path only on failure: this loop runs per key
-                    uuid(a.getKeyId(), "assignments[" + i + "].key_id");
-                }
-                if (a.getSegmentsCount() == 0) {
-                    throw Status.INVALID_ARGUMENT.withDescription("assignments[" + i + "].segments: at least one")
+            if (!request.hasBatch()) {
+                throw Status.INVALID_ARGUMENT.withDescription("batch: required").asRuntimeException();
+            }
+            KeyBatch b = request.getBatch();
+            uuid(b.getFirstKeyId(), "batch.first_key_id");
+            List<ServiceKeyStore.Segment> segments = new ArrayList<>(b.getSegmentsCount());
+            for (int j = 0; j < b.getSegmentsCount(); j++) {
+                ChunkSegment s = b.getSegments(j);
+                if (s.getLengthBytes() <= 0 || s.getSequence() == 0 || s.getOffsetBytes() < 0) {
+                    throw Status.INVALID_ARGUMENT.withDescription("batch.segments[" + j
+                            + "]: sequence and length_bytes must be positive, offset_bytes below 2^31")
                             .asRuntimeException();
                 }
-                List<ServiceKeyStore.Segment> segments = new ArrayList<>();
-                for (int j = 0; j < a.getSegmentsCount(); j++) {
-                    ChunkSegment s = a.getSegments(j);
-                    if (s.getLengthBytes() == 0 || s.getSequence() == 0) {
-                        throw Status.INVALID_ARGUMENT.withDescription("assignments[" + i + "].segments[" + j
-                                + "]: sequence and length_bytes must be positive").asRuntimeException();
-                    }
-                    segments.add(new ServiceKeyStore.Segment(s.getSequence(), s.getOffsetBytes(), s.getLengthBytes()));
-                }
-                batch.add(new ServiceKeyStore.Assignment(UUID.fromString(a.getKeyId()), segments));
+                segments.add(new ServiceKeyStore.Segment(s.getSequence(), s.getOffsetBytes(), s.getLengthBytes()));
             }
-            // One durable commit for the whole request, all or nothing.
-            keys.assignAll(serviceId, batch);
-            response.onNext(AssignResponse.newBuilder().setAssignedCount(request.getAssignmentsCount()).build());
+            // One durable commit for the whole batch, all or nothing; the store checks its shape
+            // (count, key_bytes, first_key_id, segments), naming the field.
+            keys.assignBatch(serviceId, new ServiceKeyStore.AssignedBatch(UUID.fromString(b.getFirstKeyId()),
+                    b.getCount(), b.getKeyBytes(), segments));
+            response.onNext(AssignResponse.newBuilder().setAssignedCount(request.getBatch().getCount()).build());
             response.onCompleted();
         } catch (io.grpc.StatusRuntimeException e) {
             response.onError(e);
         } catch (ServiceKeyException e) {
             response.onError(status(e).withDescription(e.getMessage()).asRuntimeException());
+        } catch (IllegalArgumentException e) {
+            response.onError(Status.INVALID_ARGUMENT.withDescription("batch." + e.getMessage()).asRuntimeException());
         }
     }
 

@@ -50,9 +50,10 @@ import org.slf4j.LoggerFactory;
  *       never carves them again. The key ids of the batches never opened are recorded: the
  *       restarted source tells the destination to discard them ({@link BatchDiscarder}, retried
  *       until it answers), so no key stays stored there under an id no SAE knows. The opened
- *       batches' unserved keys (at most about two batches) stay at the destination, unreachable
- *       (fresh UUIDs with 74 random bits that no SAE was told), until the service is removed:
- *       knowing exactly which of them were served would cost a sync per request.</li>
+ *       batches' unserved keys (at most about two batches) stay at the destination until the
+ *       service is removed: knowing exactly which of them were served would cost a sync per
+ *       request. No SAE was told their ids, and only the pair's slave SAE could ever take one
+ *       (once), so none can reach anyone else.</li>
  *   <li>Destination killed, or its answer lost: a batch is served only after the destination
  *       acknowledged it, and it acknowledges only what it has synced. A batch without an answer
  *       is dropped here (erased, never served) and its ids discarded at the destination.</li>
@@ -62,12 +63,13 @@ import org.slf4j.LoggerFactory;
  *       destination, so an assignment still on its way cannot bring it back.</li>
  * </ul>
  *
- * <p>Threads: request threads call {@link #take} (network threads: lock-free unless the run must
- * open a batch) or {@link #await} (blocking threads, which wait on the run's monitor for keys);
- * batches are prepared on {@code workers} (a small pool: at most {@link #MAX_BATCHES_IN_FLIGHT}
- * batches of a service at a time, so that one batch's fsyncs and round trip overlap the next's);
- * an opened batch joins the run on the store's sync thread; lost batches are discarded on
- * {@code recovery}. Each {@link Run} says which of its fields its monitor guards.
+ * <p>Threads: request threads call {@link #take} (network threads: never a lock held across work
+ * elsewhere; a run's monitor only for a few reads when a batch may be claimed) or {@link #await}
+ * (blocking threads, which wait on the run's monitor for keys); batches are prepared on
+ * {@code workers} (a small pool: at most {@link #MAX_BATCHES_IN_FLIGHT} batches of a service at a
+ * time, so that one batch's fsyncs and round trip overlap the next's) and opened on
+ * {@code opener} (the store's lock stays off the network threads); an opened batch joins the run on
+ * the store's sync thread; lost batches are discarded on {@code recovery}. Each {@link Run} says which of its fields its monitor guards.
  */
 final class KeyPreparer implements AutoCloseable {
 
@@ -88,10 +90,10 @@ final class KeyPreparer implements AutoCloseable {
     static final int OPENED_AHEAD_BATCHES = 2;
     private static final Logger log = LoggerFactory.getLogger(KeyPreparer.class);
 
-    /** Tells a service's destination which bytes make each key id; returns once it stored them. */
+    /** Tells a service's destination which bytes make the batch's keys; returns once it stored them. */
     @FunctionalInterface
     interface BatchAssigner {
-        void assign(String destinationQkdnId, UUID serviceId, List<CarvedKey> keys) throws KeyDeliveryException;
+        void assign(String destinationQkdnId, UUID serviceId, CarvedBatch batch) throws KeyDeliveryException;
     }
 
     /** Tells a service's destination to erase the keys of these ids; returns once it did, durably. */
@@ -107,6 +109,12 @@ final class KeyPreparer implements AutoCloseable {
     private final int keyBytes;
     private final ExecutorService workers;
     private final ScheduledThreadPoolExecutor recovery;
+    /**
+     * Opens batches ({@link ServiceKeyStore#openBatch}): that takes the store's lock, which a
+     * carve or a commit may hold for milliseconds, so the event loops that take keys never call it
+     * themselves. One thread: opening only applies a small change and returns.
+     */
+    private final ExecutorService opener;
     private final Map<UUID, Run> runs = new ConcurrentHashMap<>();
     /** Batches a previous run of this key manager prepared and never opened; owned by {@code recovery}. */
     private final List<PreparedBatch> lost;
@@ -132,6 +140,11 @@ final class KeyPreparer implements AutoCloseable {
             return t;
         });
         recovery.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);  // a retry left at close waits for the next start
+        this.opener = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "key-service-open");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**
@@ -264,7 +277,7 @@ final class KeyPreparer implements AutoCloseable {
         CarvedBatch carved = null;
         try {
             carved = keys.carveBatch(d.serviceId(), number, keyBytes, d.destinationQkdnId());
-            assigner.assign(d.destinationQkdnId(), d.serviceId(), carved.keys());
+            assigner.assign(d.destinationQkdnId(), d.serviceId(), carved);
             if (run.add(carved)) {
                 carved = null;
             }
@@ -298,9 +311,11 @@ final class KeyPreparer implements AutoCloseable {
         // No interrupt: an interrupted fsync closes the store's file channel (ClosedByInterruptException).
         workers.shutdown();
         recovery.shutdown();
+        opener.shutdown();
         try {
             if (!workers.awaitTermination(2 * KeyAssignmentClient.DEADLINE_MS, TimeUnit.MILLISECONDS)
-                    || !recovery.awaitTermination(2 * KeyAssignmentClient.DEADLINE_MS, TimeUnit.MILLISECONDS)) {
+                    || !recovery.awaitTermination(2 * KeyAssignmentClient.DEADLINE_MS, TimeUnit.MILLISECONDS)
+                    || !opener.awaitTermination(2 * KeyAssignmentClient.DEADLINE_MS, TimeUnit.MILLISECONDS)) {
                 log.warn("node {}: key preparation still running after {} ms", selfQkdnId,
                         2 * KeyAssignmentClient.DEADLINE_MS);
             }
@@ -319,7 +334,7 @@ final class KeyPreparer implements AutoCloseable {
      * lock-free: request threads reserve them on {@link #servableCount}, then poll them from
      * {@link #servable}, so the event loops never wait for each other. The monitor guards
      * {@link #unopened} and orders the writes of the volatile counters; {@link #opening} lets one
-     * thread at a time open the next batch.
+     * batch at a time be opened (on the opener).
      */
     private final class Run {
         private final long target;
@@ -346,7 +361,7 @@ final class KeyPreparer implements AutoCloseable {
             do {
                 have = servableCount.get();
                 if (have < number) {
-                    openNext();
+                    openSoon();
                     return null;
                 }
             } while (!servableCount.compareAndSet(have, have - number));
@@ -360,7 +375,7 @@ final class KeyPreparer implements AutoCloseable {
                 out.add(k);
             }
             if (have - number < openAhead) {
-                openNext();
+                openSoon();
             }
             return out;
         }
@@ -413,19 +428,28 @@ final class KeyPreparer implements AutoCloseable {
                 unopenedKeys += batch.keys().size();
             }
             if (servableCount.get() < openAhead) {
-                openNext();
+                openSoon();
             }
             return true;
         }
 
         /**
-         * Opens the first unopened batch, unless another thread is opening one: its keys become
-         * servable once its record is durably gone. Never waits for the disk.
+         * Has the opener open the first unopened batch, unless a batch is being opened: its keys
+         * become servable once its record is durably gone. Never blocks: any thread may call it.
          */
-        private void openNext() {
+        private void openSoon() {
             if (closed || unopenedKeys == 0 || !opening.compareAndSet(false, true)) {
                 return;
             }
+            try {
+                opener.execute(this::openFirst);
+            } catch (RejectedExecutionException e) {
+                opening.set(false);  // closing
+            }
+        }
+
+        /** On the opener, which {@link #opening} lets one batch at a time; never waits for the disk. */
+        private void openFirst() {
             Batch b;
             synchronized (this) {
                 b = unopened.poll();
@@ -462,7 +486,7 @@ final class KeyPreparer implements AutoCloseable {
             }
             opening.set(false);
             if (servableCount.get() < openAhead) {
-                openNext();
+                openSoon();
             }
         }
 

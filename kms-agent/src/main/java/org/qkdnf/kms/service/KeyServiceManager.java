@@ -220,7 +220,7 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
     /** The slow path: carve on this thread and wait for the destination's durable assignment. */
     private List<ServiceKeyStore.CarvedKey> carveAndAssign(KeyServiceDefinition d, int number, int sizeBits)
             throws KeyDeliveryException {
-        List<ServiceKeyStore.CarvedKey> carved;
+        ServiceKeyStore.CarvedBatch carved;
         try {
             carved = keys.carve(d.serviceId(), number, sizeBits / 8);
         } catch (ServiceKeyException e) {
@@ -234,10 +234,10 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
             assignments.assign(d.destinationQkdnId(), d.serviceId(), carved);
         } catch (KeyDeliveryException e) {
             // The carved key is lost (never handed out): the safe direction.
-            carved.forEach(c -> Arrays.fill(c.key(), (byte) 0));
+            carved.keys().forEach(c -> Arrays.fill(c.key(), (byte) 0));
             throw e;
         }
-        return carved;
+        return carved.keys();
     }
 
     @Override

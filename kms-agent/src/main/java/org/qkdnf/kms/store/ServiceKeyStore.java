@@ -33,12 +33,13 @@ import org.qkdnf.kms.api.KeyServiceDefinition;
  *
  * <p>A service's key is a sequence of chunks, each relayed end to end under a sequence number.
  * Both ends keep the chunks the relay delivered. The source carves keys out of them in order
- * ({@link #carve}), the watermark durable before any key leaves, and tells the destination which
- * chunk segments make each key id; the destination takes exactly those segments ({@link #assign}),
- * in whatever order the assignments arrive but never a byte twice (each chunk keeps a bit per byte
- * assigned), and keeps the key until the slave SAE asks for it once ({@link #takeAssigned}).
- * The source carves and assigns whole batches of keys ahead of demand ({@link #carve},
- * {@link #assignAll}: one durable commit at each end per batch).
+ * in batches ({@link #carve}), the watermark durable before any key leaves, and tells the
+ * destination which chunk segments make each batch; the destination takes exactly those segments
+ * ({@link #assignBatch}), in whatever order the batches arrive but never a byte twice (each chunk
+ * keeps a bit per byte assigned), and keeps each key until the slave SAE asks for it once
+ * ({@link #takeAssigned}). A batch's key ids derive from its first (the last bits number the keys),
+ * so each end keeps one record per batch, not per key, and the destination seals the keys in pages
+ * ({@link #PAGE_KEYS}): one durable commit at each end per batch.
  * Bytes of a chunk that no assignment ever names (key the source carved but could not assign)
  * stay sealed until the service is removed. Key material is erased as soon as
  * it is handed out.
@@ -54,27 +55,46 @@ public final class ServiceKeyStore implements AutoCloseable {
     public record Segment(long sequence, int offsetBytes, int lengthBytes) {
     }
 
-    /** One key id and the chunk segments that make its key, as the source assigns it. */
-    public record Assignment(UUID keyId, List<Segment> segments) {
+    /**
+     * Keys carved together, as the source tells the destination ({@link #assignBatch}): {@code count}
+     * keys of {@code keyBytes}, made of the segments' bytes one after the other, key {@code i}
+     * (from 0) under {@link #keyId keyId(firstKeyId, i)}. One record per batch at each end, not one
+     * per key.
+     */
+    public record AssignedBatch(UUID firstKeyId, int count, int keyBytes, List<Segment> segments) {
     }
 
-    /** A key carved at the source: its id, where it came from, and the key. */
-    public record CarvedKey(UUID keyId, List<Segment> segments, byte[] key) {
+    /** A key carved at the source: its id and the key. */
+    public record CarvedKey(UUID keyId, byte[] key) {
         @Override
         public String toString() {
             return "CarvedKey[" + keyId + ", " + key.length * 8 + " bits]";
         }
-
-        public Assignment assignment() {
-            return new Assignment(keyId, segments);
-        }
     }
 
     /**
-     * A batch the source carved for its ready run ({@link #carveBatch}): its keys may be assigned at
-     * the destination, but none has been handed out until the batch is opened ({@link #openBatch}).
+     * A batch the source carved ({@link #carve}, {@link #carveBatch}). For the ready run
+     * ({@code batchId} not null) its keys may be assigned at the destination, but none has been
+     * handed out until the batch is opened ({@link #openBatch}).
      */
-    public record CarvedBatch(String batchId, List<CarvedKey> keys) {
+    public record CarvedBatch(String batchId, AssignedBatch assignment, List<CarvedKey> keys) {
+    }
+
+    /** Keys per batch at most: a key's index in its batch is the last {@value #INDEX_BITS} bits of its id. */
+    public static final int MAX_BATCH_KEYS = 1024;
+    static final int INDEX_BITS = 10;
+    /**
+     * Keys sealed together at the destination: a batch is stored as pages of this many keys, so
+     * that assigning it costs a seal per page and taking a key opens and re-seals one small page.
+     */
+    static final int PAGE_KEYS = 32;
+    /** Bounds of an assigned batch, so that its bytes fit one array and its record stays small. */
+    static final int MAX_KEY_BYTES = 64 * 1024;
+    static final int MAX_SEGMENTS = 65_535;
+
+    /** The id of key {@code index} of the batch whose first key is {@code firstKeyId}. */
+    public static UUID keyId(UUID firstKeyId, int index) {
+        return new UUID(firstKeyId.getMostSignificantBits(), firstKeyId.getLeastSignificantBits() | index);
     }
 
     /**
@@ -119,10 +139,19 @@ public final class ServiceKeyStore implements AutoCloseable {
      * (one bit per byte): assignments may arrive in any order, each byte is taken at most once.
      */
     private final MVMap<String, byte[]> assignedBytes;
-    /** keyId -> sealed key, waiting for the slave SAE. */
-    private final MVMap<String, byte[]> assigned;
-    /** keyId -> "svc|segments", to recognise a repeated assignment. */
-    private final MVMap<String, String> assignedMeta;
+    /**
+     * At the destination: first key id of an assigned batch -> its {@link BatchRecord} (service,
+     * size, segments), to check a key's pair and recognise a repeated assignment. Removed with the
+     * batch's last key (its bytes are then marked used, so a repeat is refused as a replay); a batch
+     * whose ids were discarded before it arrived is kept, barred, so it can never arrive.
+     */
+    private final MVMap<UUID, byte[]> keyBatches;
+    /**
+     * At the destination: first key id of a page ({@link #PAGE_KEYS} keys of a batch) -> the keys
+     * not yet taken by the slave SAE: a bit per key taken (int), then the page's keys sealed, the
+     * taken ones zeroed. Removed with its last key.
+     */
+    private final MVMap<UUID, byte[]> keyPages;
     /**
      * serviceId -> definition of a removed service (route) whose assigned keys still wait for the
      * slave SAE: a route replaced by the controller (reroute, 1+1 switch) must not take with it key
@@ -132,8 +161,9 @@ public final class ServiceKeyStore implements AutoCloseable {
     /** serviceId -> the next relay sequence number the source may use (attempts included). */
     private final MVMap<String, Long> nextSequence;
     /**
-     * At the source: "svc/first key id" -> destination and key ids of a batch carved for the ready
-     * run and not opened yet (see {@link PreparedBatch}); removed when it is opened or discarded.
+     * At the source: "svc/first key id" -> destination, first key id and count of a batch carved
+     * for the ready run and not opened yet (see {@link PreparedBatch}); removed when it is opened or
+     * discarded.
      */
     private final MVMap<String, byte[]> preparedBatches;
     private final Object lock = new Object();
@@ -181,21 +211,23 @@ public final class ServiceKeyStore implements AutoCloseable {
         this.services = mv.openMap("services");
         this.chunks = mv.openMap("chunks");
         this.taken = mv.openMap("taken");
-        this.assigned = mv.openMap("assigned");
-        this.assignedMeta = mv.openMap("assignedMeta");
+        // New names, not the per-key maps of earlier builds ("assigned", "assignedMeta"), which
+        // are no longer read.
+        this.keyBatches = mv.openMap("keyBatches", new MVMap.Builder<UUID, byte[]>().keyType(UuidDataType.INSTANCE));
+        this.keyPages = mv.openMap("keyPages", new MVMap.Builder<UUID, byte[]>().keyType(UuidDataType.INSTANCE));
         this.retired = mv.openMap("retired");
         this.nextSequence = mv.openMap("nextSequence");
         this.assignedBytes = mv.openMap("assignedBytes");
-        this.preparedBatches = mv.openMap("preparedBatches");
+        this.preparedBatches = mv.openMap("preparedKeyBatches");
         for (Map.Entry<String, byte[]> e : chunks.entrySet()) {
             int length = e.getValue().length - AtRestCipher.OVERHEAD;
             int used = Math.max(taken.getOrDefault(e.getKey(), 0), assignedCount(e.getKey()));
             unusedBytes.merge(serviceOf(e.getKey()), (long) (length - used), Long::sum);
         }
-        for (Map.Entry<String, String> e : assignedMeta.entrySet()) {
-            if (assigned.containsKey(e.getKey())) {
-                waitingKeys.merge(UUID.fromString(e.getValue().substring(0, e.getValue().indexOf('|'))), 1L, Long::sum);
-            }
+        for (Map.Entry<UUID, byte[]> e : keyPages.entrySet()) {
+            BatchRecord b = BatchRecord.decode(keyBatches.get(batchOf(e.getKey())));
+            int left = b.keysInPage(e.getKey()) - Integer.bitCount(takenBits(e.getValue()));
+            waitingKeys.merge(b.serviceId(), (long) left, Long::sum);
         }
         refreshServiceCache();
         refreshRetiredCache();
@@ -336,16 +368,7 @@ public final class ServiceKeyStore implements AutoCloseable {
                 assignedBytes.remove(k);
             }
             unusedBytes.remove(serviceId);
-            long waiting = 0;
-            for (Map.Entry<String, String> e : new ArrayList<>(assignedMeta.entrySet())) {
-                if (e.getValue().startsWith(serviceId + "|")) {
-                    if (assigned.containsKey(e.getKey())) {
-                        waiting++;
-                    } else {
-                        assignedMeta.remove(e.getKey());
-                    }
-                }
-            }
+            long waiting = forgetTakenBatches(serviceId);
             if (waiting > 0 && definition != null) {
                 retired.put(serviceId.toString(), definition);
                 refreshRetiredCache();
@@ -420,12 +443,13 @@ public final class ServiceKeyStore implements AutoCloseable {
     }
 
     /**
-     * At the source: carves {@code number} keys of {@code sizeBytes} from the service's chunks in
-     * sequence order, each under a fresh key id. Durable before it returns; nothing is carved when
-     * there is not enough key ({@code INSUFFICIENT_KEY}).
+     * At the source: carves {@code number} keys (at most {@link #MAX_BATCH_KEYS}) of
+     * {@code sizeBytes} from the service's chunks in sequence order, as one batch under fresh key
+     * ids. Durable before it returns; nothing is carved when there is not enough key
+     * ({@code INSUFFICIENT_KEY}).
      */
-    public List<CarvedKey> carve(UUID serviceId, int number, int sizeBytes) {
-        return carve(serviceId, number, sizeBytes, null).keys();
+    public CarvedBatch carve(UUID serviceId, int number, int sizeBytes) {
+        return carve(serviceId, number, sizeBytes, null);
     }
 
     /**
@@ -439,72 +463,71 @@ public final class ServiceKeyStore implements AutoCloseable {
     /** {@code recordFor}: the destination to record the batch for, or {@code null} to record none. */
     private CarvedBatch carve(UUID serviceId, int number, int sizeBytes, String recordFor) {
         requireService(serviceId);
-        String[] batchId = new String[1];
-        List<CarvedKey> out = new ArrayList<>(number);
+        if (number < 1 || number > MAX_BATCH_KEYS || sizeBytes < 1) {
+            throw new IllegalArgumentException("number: 1.." + MAX_BATCH_KEYS + " keys of at least 1 byte, got "
+                    + number + " of " + sizeBytes);
+        }
+        String batchId;
+        CarvedBatch out;
         long ticket;
         synchronized (lock) {
             long available = unusedBytes.getOrDefault(serviceId, 0L);
-            if (available < (long) number * sizeBytes) {
-                throw new ServiceKeyException(ServiceKeyException.Reason.INSUFFICIENT_KEY, "service " + serviceId
-                        + " holds " + available * 8 + " bits of relayed key, " + (long) number * sizeBytes * 8
-                        + " asked");
-            }
-            // Only the chunks this request needs, in sequence order.
-            List<String> ids = firstChunks(serviceId, (long) number * sizeBytes);
-            long now = System.currentTimeMillis();
-            byte[] random = new byte[number * 10];  // one call for the batch: per key it dominated carving
-            keyIdRandom.nextBytes(random);
-            long[] sequences = ids.stream().mapToLong(ServiceKeyStore::sequenceOf).toArray();
-            int chunkIndex = 0;
-            byte[] plain = ids.isEmpty() ? null : open(ids.get(0), chunks.get(ids.get(0)));
-            int used = ids.isEmpty() ? 0 : taken.getOrDefault(ids.get(0), 0);
-            List<String> finished = new ArrayList<>();
-            for (int n = 0; n < number; n++) {
-                byte[] key = new byte[sizeBytes];
-                List<Segment> segments = new ArrayList<>(2);
-                int filled = 0;
-                while (filled < sizeBytes) {
-                    if (used == plain.length) {
-                        finished.add(ids.get(chunkIndex));
-                        Arrays.fill(plain, (byte) 0);
-                        chunkIndex++;
-                        plain = open(ids.get(chunkIndex), chunks.get(ids.get(chunkIndex)));
-                        used = taken.getOrDefault(ids.get(chunkIndex), 0);
-                        continue;
-                    }
-                    int len = Math.min(sizeBytes - filled, plain.length - used);
-                    System.arraycopy(plain, used, key, filled, len);
-                    segments.add(new Segment(sequences[chunkIndex], used, len));
-                    used += len;
-                    filled += len;
-                }
-                out.add(new CarvedKey(newKeyId(now, random, n * 10), List.copyOf(segments), key));
-            }
-            if (used == plain.length) {
-                finished.add(ids.get(chunkIndex));
-            }
-            Arrays.fill(plain, (byte) 0);
-            String current = chunkIndex < ids.size() ? ids.get(chunkIndex) : null;
-            int currentUsed = used;
             long carvedBytes = (long) number * sizeBytes;
-            byte[] record = recordFor == null || out.isEmpty() ? null : encodeBatch(recordFor, out);
-            batchId[0] = record == null ? null : serviceId + "/" + out.get(0).keyId();
+            if (available < carvedBytes) {
+                throw new ServiceKeyException(ServiceKeyException.Reason.INSUFFICIENT_KEY, "service " + serviceId
+                        + " holds " + available * 8 + " bits of relayed key, " + carvedBytes * 8 + " asked");
+            }
+            // Only the chunks this request needs, in sequence order; the batch's bytes in one array.
+            List<String> ids = firstChunks(serviceId, carvedBytes);
+            byte[] all = new byte[(int) carvedBytes];
+            List<Segment> segments = new ArrayList<>(ids.size());
+            List<String> finished = new ArrayList<>();
+            String current = null;
+            int currentUsed = 0;
+            int filled = 0;
+            for (String id : ids) {
+                byte[] plain = open(id, chunks.get(id));
+                int used = taken.getOrDefault(id, 0);
+                int len = Math.min(all.length - filled, plain.length - used);
+                System.arraycopy(plain, used, all, filled, len);
+                Arrays.fill(plain, (byte) 0);
+                segments.add(new Segment(sequenceOf(id), used, len));
+                filled += len;
+                if (used + len == plain.length) {
+                    finished.add(id);
+                } else {
+                    current = id;
+                    currentUsed = used + len;
+                }
+            }
+            UUID first = newFirstKeyId();
+            List<CarvedKey> keys = new ArrayList<>(number);
+            for (int n = 0; n < number; n++) {
+                keys.add(new CarvedKey(keyId(first, n), Arrays.copyOfRange(all, n * sizeBytes, (n + 1) * sizeBytes)));
+            }
+            Arrays.fill(all, (byte) 0);
+            batchId = recordFor == null ? null : serviceId + "/" + first;
+            byte[] record = recordFor == null ? null : encodeBatch(recordFor, first, number);
+            out = new CarvedBatch(batchId, new AssignedBatch(first, number, sizeBytes, List.copyOf(segments)),
+                    List.copyOf(keys));
+            String partial = current;
+            int partialUsed = currentUsed;
             ticket = commits.apply(() -> {
                 if (record != null) {
-                    preparedBatches.put(batchId[0], record);
+                    preparedBatches.put(batchId, record);
                 }
                 for (String f : finished) {
                     chunks.remove(f);
                     taken.put(f, Integer.MAX_VALUE);
                 }
-                if (current != null && !finished.contains(current)) {
-                    taken.put(current, currentUsed);
+                if (partial != null) {
+                    taken.put(partial, partialUsed);
                 }
                 unusedBytes.merge(serviceId, -carvedBytes, Long::sum);
             });
         }
         commits.awaitDurable(ticket);
-        return new CarvedBatch(batchId[0], out);
+        return out;
     }
 
     /**
@@ -540,43 +563,39 @@ public final class ServiceKeyStore implements AutoCloseable {
         return out;
     }
 
-    /** Destination id (length-prefixed UTF-8), then the key ids, 16 bytes each. */
-    private static byte[] encodeBatch(String destinationQkdnId, List<CarvedKey> keys) {
+    /** Destination id (length-prefixed UTF-8), the first key id, the number of keys. */
+    private static byte[] encodeBatch(String destinationQkdnId, UUID first, int count) {
         byte[] dest = destinationQkdnId.getBytes(StandardCharsets.UTF_8);
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(2 + dest.length + 16 * keys.size());
-        b.putShort((short) dest.length).put(dest);
-        for (CarvedKey k : keys) {
-            b.putLong(k.keyId().getMostSignificantBits()).putLong(k.keyId().getLeastSignificantBits());
-        }
-        return b.array();
+        return java.nio.ByteBuffer.allocate(2 + dest.length + 16 + 4).putShort((short) dest.length).put(dest)
+                .putLong(first.getMostSignificantBits()).putLong(first.getLeastSignificantBits()).putInt(count).array();
     }
 
     private static PreparedBatch decodeBatch(String batchId, byte[] record) {
         java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(record);
         byte[] dest = new byte[b.getShort() & 0xffff];
         b.get(dest);
-        List<UUID> ids = new ArrayList<>(b.remaining() / 16);
-        while (b.remaining() >= 16) {
-            ids.add(new UUID(b.getLong(), b.getLong()));
+        UUID first = new UUID(b.getLong(), b.getLong());
+        int count = b.getInt();
+        List<UUID> ids = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            ids.add(keyId(first, i));
         }
         return new PreparedBatch(batchId, UUID.fromString(batchId.substring(0, batchId.indexOf('/'))),
                 new String(dest, StandardCharsets.UTF_8), List.copyOf(ids));
     }
 
     /**
-     * A fresh key id: a version 7 UUID (RFC 9562), 48 bits of Unix time in milliseconds, then 74
-     * random bits. The random bits make ids unguessable, as random (version 4) ids are, so the
-     * destination can hand a key only to the slave SAE told its id; the time prefix makes the ids
-     * of a batch neighbours in the destination's maps, so storing a batch dirties a few B-tree pages
-     * instead of one page per key.
+     * The first key id of a new batch: a version 7 UUID (RFC 9562), 48 bits of Unix time in
+     * milliseconds, then 64 random bits and {@value #INDEX_BITS} zero bits, which number the batch's
+     * keys. Ids of different batches are unguessable, as random ids are; the ids of one batch are
+     * not, which gives nothing away: every key id of a batch belongs to one SAE pair, and the
+     * destination hands each to that pair's slave SAE only, once. The time prefix keeps new batches
+     * in the rightmost pages of the destination's maps.
      */
-    private static UUID newKeyId(long millis, byte[] random, int at) {
-        long r = 0;
-        for (int i = 0; i < 8; i++) {
-            r = (r << 8) | (random[at + i] & 0xffL);
-        }
-        int r12 = ((random[at + 8] & 0x0f) << 8) | (random[at + 9] & 0xff);
-        return Uuids.version7(millis, r12, r);
+    private UUID newFirstKeyId() {
+        long a = keyIdRandom.nextLong();
+        long b = keyIdRandom.nextLong() & -(1L << INDEX_BITS);
+        return Uuids.version7(System.currentTimeMillis(), a, b);
     }
 
     /** The service's stored chunks from the first, in order, until they hold {@code bytes} unused. */
@@ -595,65 +614,49 @@ public final class ServiceKeyStore implements AutoCloseable {
         return out;
     }
 
-    /** At the destination: {@link #assignAll} for one key. */
-    public void assign(UUID serviceId, UUID keyId, List<Segment> segments) {
-        assignAll(serviceId, List.of(new Assignment(keyId, segments)));
-    }
-
     /**
-     * At the destination: takes the named segments for each key id and keeps the keys for the
-     * slave SAE, all or nothing, durable (one commit) before it returns. A repeated assignment of
-     * a key id with the same segments is a no-op; the same key id with other segments is
-     * {@code CONFLICT}; a segment overlapping bytes already assigned, before or in this batch, is
-     * {@code REPLAY}; a chunk that has not arrived is {@code INSUFFICIENT_KEY}. Assignments may come
-     * in any order. Each chunk is opened once per batch.
+     * At the destination: takes the batch's segments and keeps its keys for the slave SAE, all or
+     * nothing, durable (one commit) before it returns: one batch record, and the keys sealed in
+     * pages of {@link #PAGE_KEYS}. A repeated assignment of a batch is a no-op while any of its
+     * keys waits ({@code REPLAY} after, its bytes being used); another one under
+     * the same first key id (or one of a discarded batch) is {@code CONFLICT}; a segment overlapping
+     * bytes already assigned is {@code REPLAY}; a chunk that has not arrived is
+     * {@code INSUFFICIENT_KEY}; a malformed batch is an {@link IllegalArgumentException} naming
+     * the field.
+     * Batches may come in any order. Each chunk is opened once.
      */
-    public void assignAll(UUID serviceId, List<Assignment> batch) {
+    public void assignBatch(UUID serviceId, AssignedBatch batch) {
         requireService(serviceId);
+        checkShape(batch);
+        BatchRecord record = new BatchRecord(serviceId, batch.count(), batch.keyBytes(), false, batch.segments());
+        byte[] encoded = record.encode();
         long ticket;
         synchronized (lock) {
-            Map<String, BitSet> used = new LinkedHashMap<>();
-            Map<String, byte[]> plain = new HashMap<>();
-            // Per batch, not per key: a batch of 1,024 keys names a handful of chunks.
-            Map<Long, String> chunkIds = new HashMap<>();
-            String servicePrefix = serviceId + "|";
-            List<String> newIds = new ArrayList<>(batch.size());
-            List<String> newMeta = new ArrayList<>(batch.size());
-            List<byte[]> sealedKeys = new ArrayList<>(batch.size());
-            long takenBytes = 0;
-            try {
-                java.util.Set<String> inBatch = new java.util.HashSet<>();
-                for (Assignment a : batch) {
-                    String keyId = a.keyId().toString();
-                    String meta = meta(servicePrefix, a.segments());
-                    String earlier = assignedMeta.get(keyId);
-                    if (earlier != null) {
-                        if (!earlier.equals(meta)) {
-                            throw new ServiceKeyException(ServiceKeyException.Reason.CONFLICT, "key_ID " + keyId
-                                    + " is already assigned to other key");
-                        }
-                        continue;
-                    }
-                    if (!inBatch.add(keyId)) {
-                        throw new ServiceKeyException(ServiceKeyException.Reason.CONFLICT, "key_ID " + keyId
-                                + " appears twice in one assignment batch");
-                    }
-                    byte[] key = gather(serviceId, a.segments(), used, plain, chunkIds);
-                    sealedKeys.add(cipher.seal(aad(keyId), key, 0, key.length));
-                    takenBytes += key.length;
-                    Arrays.fill(key, (byte) 0);
-                    newIds.add(keyId);
-                    newMeta.add(meta);
+            byte[] earlier = keyBatches.get(batch.firstKeyId());
+            if (earlier != null) {
+                if (!Arrays.equals(earlier, encoded)) {
+                    throw new ServiceKeyException(ServiceKeyException.Reason.CONFLICT, "key_ID " + batch.firstKeyId()
+                            + " is already assigned to other key" + (BatchRecord.decode(earlier).barred()
+                            ? " (its batch was discarded)" : ""));
                 }
-            } finally {
-                plain.values().forEach(p -> Arrays.fill(p, (byte) 0));
-            }
-            if (newIds.isEmpty()) {
                 return;
             }
+            Map<String, BitSet> used = new LinkedHashMap<>();
             Map<String, Integer> lengths = new HashMap<>();
-            plain.forEach((id, p) -> lengths.put(id, p.length));
-            long takenTotal = takenBytes;
+            byte[] all = gather(serviceId, batch, used, lengths);
+            List<UUID> pageIds = new ArrayList<>();
+            List<byte[]> pages = new ArrayList<>();
+            try {
+                for (int first = 0; first < batch.count(); first += PAGE_KEYS) {
+                    UUID pageId = keyId(batch.firstKeyId(), first);
+                    int n = Math.min(PAGE_KEYS, batch.count() - first);
+                    pageIds.add(pageId);
+                    pages.add(sealPage(pageId, 0, all, first * batch.keyBytes(), n * batch.keyBytes()));
+                }
+            } finally {
+                Arrays.fill(all, (byte) 0);
+            }
+            long takenBytes = all.length;
             ticket = commits.apply(() -> {
                 for (Map.Entry<String, BitSet> u : used.entrySet()) {
                     if (u.getValue().cardinality() == lengths.get(u.getKey())) {
@@ -664,61 +667,83 @@ public final class ServiceKeyStore implements AutoCloseable {
                         assignedBytes.put(u.getKey(), u.getValue().toByteArray());
                     }
                 }
-                for (int i = 0; i < newIds.size(); i++) {
-                    assigned.put(newIds.get(i), sealedKeys.get(i));
-                    assignedMeta.put(newIds.get(i), newMeta.get(i));
+                keyBatches.put(batch.firstKeyId(), encoded);
+                for (int i = 0; i < pageIds.size(); i++) {
+                    keyPages.put(pageIds.get(i), pages.get(i));
                 }
-                unusedBytes.merge(serviceId, -takenTotal, Long::sum);
-                waitingKeys.merge(serviceId, (long) newIds.size(), Long::sum);
+                unusedBytes.merge(serviceId, -takenBytes, Long::sum);
+                waitingKeys.merge(serviceId, (long) batch.count(), Long::sum);
             });
         }
         commits.awaitDurable(ticket);
     }
 
+    private static void checkShape(AssignedBatch b) {
+        String wrong = null;
+        long bytes = 0;
+        for (Segment s : b.segments()) {
+            if (s.sequence() < 1 || s.offsetBytes() < 0 || s.lengthBytes() < 1) {
+                wrong = "segment " + s + ": sequence and length must be positive, offset not negative";
+            }
+            bytes += s.lengthBytes();
+        }
+        if (b.count() < 1 || b.count() > MAX_BATCH_KEYS) {
+            wrong = "count: 1.." + MAX_BATCH_KEYS + " keys, got " + b.count();
+        } else if (b.keyBytes() < 1 || b.keyBytes() > MAX_KEY_BYTES) {
+            wrong = "key_bytes: 1.." + MAX_KEY_BYTES + ", got " + b.keyBytes();
+        } else if (b.segments().size() > MAX_SEGMENTS) {
+            wrong = "segments: at most " + MAX_SEGMENTS + ", got " + b.segments().size();
+        } else if (indexOf(b.firstKeyId()) != 0) {
+            wrong = "first_key_id: its last " + INDEX_BITS + " bits must be 0, got " + b.firstKeyId();
+        } else if (wrong == null && bytes != (long) b.count() * b.keyBytes()) {
+            wrong = "segments: " + bytes + " bytes for " + b.count() + " keys of " + b.keyBytes() + " bytes";
+        }
+        if (wrong != null) {
+            throw new IllegalArgumentException(wrong);
+        }
+    }
+
     /**
-     * The key made of {@code segments}, marking their bytes in {@code used} (per chunk, starting
-     * from what is stored) and opening each chunk once into {@code plain}. Changes no map.
+     * The batch's bytes, its segments' one after the other, marking them in {@code used} (per chunk,
+     * starting from what is stored) and each chunk's length in {@code lengths}. Opens each chunk
+     * once; changes no map.
      */
-    private byte[] gather(UUID serviceId, List<Segment> segments, Map<String, BitSet> used,
-                          Map<String, byte[]> plain, Map<Long, String> chunkIds) {
-        int size = 0;
-        for (Segment s : segments) {
-            size += s.lengthBytes();
-        }
-        byte[] key = new byte[size];
+    private byte[] gather(UUID serviceId, AssignedBatch batch, Map<String, BitSet> used, Map<String, Integer> lengths) {
+        byte[] all = new byte[batch.count() * batch.keyBytes()];
         int filled = 0;
-        for (Segment s : segments) {
-            String id = chunkIds.computeIfAbsent(s.sequence(), q -> chunkId(serviceId, q));
-            byte[] chunk = plain.get(id);
-            if (chunk == null) {
-                byte[] sealed = chunks.get(id);
-                if (sealed == null) {
-                    Arrays.fill(key, (byte) 0);
-                    boolean gone = taken.containsKey(id);
-                    throw new ServiceKeyException(gone ? ServiceKeyException.Reason.REPLAY
-                            : ServiceKeyException.Reason.INSUFFICIENT_KEY, "chunk " + s.sequence() + " of service "
-                            + serviceId + (gone ? " is used up" : " has not arrived"));
+        for (Segment s : batch.segments()) {
+            String id = chunkId(serviceId, s.sequence());
+            byte[] sealed = chunks.get(id);
+            if (sealed == null) {
+                Arrays.fill(all, (byte) 0);
+                boolean gone = taken.containsKey(id);
+                throw new ServiceKeyException(gone ? ServiceKeyException.Reason.REPLAY
+                        : ServiceKeyException.Reason.INSUFFICIENT_KEY, "chunk " + s.sequence() + " of service "
+                        + serviceId + (gone ? " is used up" : " has not arrived"));
+            }
+            byte[] chunk = open(id, sealed);
+            try {
+                lengths.put(id, chunk.length);
+                if (s.offsetBytes() + (long) s.lengthBytes() > chunk.length) {
+                    Arrays.fill(all, (byte) 0);
+                    throw new ServiceKeyException(ServiceKeyException.Reason.CONFLICT, "segment " + s
+                            + " runs past its chunk of " + chunk.length + " bytes");
                 }
-                chunk = open(id, sealed);
-                plain.put(id, chunk);
+                BitSet bits = used.computeIfAbsent(id, this::bitsOf);
+                int clash = bits.nextSetBit(s.offsetBytes());
+                if (clash >= 0 && clash < s.offsetBytes() + s.lengthBytes()) {
+                    Arrays.fill(all, (byte) 0);
+                    throw new ServiceKeyException(ServiceKeyException.Reason.REPLAY, "segment " + s
+                            + " overlaps key already assigned from its chunk (byte " + clash + ")");
+                }
+                bits.set(s.offsetBytes(), s.offsetBytes() + s.lengthBytes());
+                System.arraycopy(chunk, s.offsetBytes(), all, filled, s.lengthBytes());
+                filled += s.lengthBytes();
+            } finally {
+                Arrays.fill(chunk, (byte) 0);
             }
-            if (s.offsetBytes() < 0 || s.offsetBytes() + s.lengthBytes() > chunk.length) {
-                Arrays.fill(key, (byte) 0);
-                throw new ServiceKeyException(ServiceKeyException.Reason.CONFLICT, "segment " + s
-                        + " runs past its chunk of " + chunk.length + " bytes");
-            }
-            BitSet bits = used.computeIfAbsent(id, this::bitsOf);
-            int clash = bits.nextSetBit(s.offsetBytes());
-            if (clash >= 0 && clash < s.offsetBytes() + s.lengthBytes()) {
-                Arrays.fill(key, (byte) 0);
-                throw new ServiceKeyException(ServiceKeyException.Reason.REPLAY, "segment " + s
-                        + " overlaps key already assigned from its chunk (byte " + clash + ")");
-            }
-            bits.set(s.offsetBytes(), s.offsetBytes() + s.lengthBytes());
-            System.arraycopy(chunk, s.offsetBytes(), key, filled, s.lengthBytes());
-            filled += s.lengthBytes();
         }
-        return key;
+        return all;
     }
 
     private BitSet bitsOf(String chunkId) {
@@ -754,67 +779,171 @@ public final class ServiceKeyStore implements AutoCloseable {
         byte[] key;
         long ticket;
         synchronized (lock) {
-            String meta = assignedMeta.get(keyId.toString());
-            byte[] sealed = assigned.get(keyId.toString());
-            UUID serviceId = meta == null ? null : UUID.fromString(meta.substring(0, meta.indexOf('|')));
-            if (sealed == null || serviceId == null || !serviceAllowed.test(serviceId)) {
+            byte[] stored = keyBatches.get(batchOf(keyId));
+            BatchRecord b = stored == null ? null : BatchRecord.decode(stored);
+            UUID pageId = pageOf(keyId);
+            byte[] page = b == null || b.barred() || indexOf(keyId) >= b.count() || !serviceAllowed.test(b.serviceId())
+                    ? null : keyPages.get(pageId);
+            int bit = indexOf(keyId) % PAGE_KEYS;
+            if (page == null || (takenBits(page) & (1 << bit)) != 0) {
                 throw new ServiceKeyException(ServiceKeyException.Reason.UNKNOWN_KEY, "key_ID " + keyId
                         + ": unknown for this SAE pair, or already delivered");
             }
-            key = open(keyId.toString(), sealed);
+            byte[] plain = openPage(pageId, page);
+            key = Arrays.copyOfRange(plain, bit * b.keyBytes(), (bit + 1) * b.keyBytes());
+            byte[] rest = withoutKey(pageId, page, plain, bit, b);
+            UUID batchId = batchOf(keyId);
             ticket = commits.apply(() -> {
-                assigned.remove(keyId.toString());
-                // The meta stays (without key) so a repeated assignment is still recognised.
-                long left = waitingKeys.merge(serviceId, -1L, Long::sum);
-                if (left <= 0 && retired.remove(serviceId.toString()) != null) {
-                    forgetRetired(serviceId);
+                if (rest == null) {
+                    keyPages.remove(pageId);
+                    forgetIfEmpty(batchId, b);
+                } else {
+                    keyPages.put(pageId, rest);
                 }
+                keyTaken(b.serviceId(), 1);
             });
         }
         commits.awaitDurable(ticket);
         return key;
     }
 
+    /**
+     * The page with key {@code bit} erased and marked taken, sealed again, or {@code null} when that
+     * was its last key; zeroes {@code plain}.
+     */
+    private byte[] withoutKey(UUID pageId, byte[] page, byte[] plain, int bit, BatchRecord b) {
+        try {
+            int takenBits = takenBits(page) | (1 << bit);
+            if (Integer.bitCount(takenBits) == b.keysInPage(pageId)) {
+                return null;
+            }
+            Arrays.fill(plain, bit * b.keyBytes(), (bit + 1) * b.keyBytes(), (byte) 0);
+            return sealPage(pageId, takenBits, plain, 0, plain.length);
+        } finally {
+            Arrays.fill(plain, (byte) 0);
+        }
+    }
+
+    /** Drops the record of a batch none of whose pages is left; under lock, inside a mutation. */
+    private void forgetIfEmpty(UUID batchId, BatchRecord b) {
+        for (int first = 0; first < b.count(); first += PAGE_KEYS) {
+            if (keyPages.containsKey(keyId(batchId, first))) {
+                return;
+            }
+        }
+        keyBatches.remove(batchId);
+    }
+
+    /** {@code n} keys of {@code serviceId} were taken or erased; under lock, inside a mutation. */
+    private void keyTaken(UUID serviceId, int n) {
+        long left = waitingKeys.merge(serviceId, (long) -n, Long::sum);
+        if (left <= 0 && retired.remove(serviceId.toString()) != null) {
+            forgetRetired(serviceId);
+        }
+    }
+
     /** The last key of a removed service was taken: nothing of it is kept. Under lock. */
     private void forgetRetired(UUID serviceId) {
         waitingKeys.remove(serviceId);
-        for (Map.Entry<String, String> e : new ArrayList<>(assignedMeta.entrySet())) {
-            if (e.getValue().startsWith(serviceId + "|")) {
-                assignedMeta.remove(e.getKey());
+        for (Map.Entry<UUID, byte[]> e : new ArrayList<>(keyBatches.entrySet())) {
+            if (BatchRecord.decode(e.getValue()).serviceId().equals(serviceId)) {
+                keyBatches.remove(e.getKey());
             }
         }
         refreshRetiredCache();
     }
 
     /**
+     * The service is removed: forgets the records of its batches whose keys were all taken, and
+     * returns how many of its keys still wait. Under lock, inside a mutation.
+     */
+    private long forgetTakenBatches(UUID serviceId) {
+        long waiting = 0;
+        for (Map.Entry<UUID, byte[]> e : new ArrayList<>(keyBatches.entrySet())) {
+            BatchRecord b = BatchRecord.decode(e.getValue());
+            if (!b.serviceId().equals(serviceId)) {
+                continue;
+            }
+            long left = 0;
+            for (int first = 0; !b.barred() && first < b.count(); first += PAGE_KEYS) {
+                UUID pageId = keyId(e.getKey(), first);
+                byte[] page = keyPages.get(pageId);
+                if (page != null) {
+                    left += b.keysInPage(pageId) - Integer.bitCount(takenBits(page));
+                }
+            }
+            if (left == 0) {
+                keyBatches.remove(e.getKey());
+            }
+            waiting += left;
+        }
+        return waiting;
+    }
+
+    /**
      * At the destination: erases the keys of {@code keyIds} assigned under {@code serviceId} that
      * still wait for the slave SAE, and bars every one of these ids from a later assignment (an
-     * assignment still on its way from the source's previous run must not bring one back). Ids of
-     * another service are left alone. Durable before it returns; repeating it is a no-op.
+     * assignment still on its way from the source's previous run must not bring one back): a batch
+     * never assigned here is recorded as discarded; an assigned one's bytes are already marked
+     * used, so a repeat is refused. Ids of another service are left alone. Durable before it returns; repeating it is
+     * a no-op.
      *
      * @return the number of keys erased
      */
     public int discardAssigned(UUID serviceId, List<UUID> keyIds) {
-        String barred = serviceId + "|discarded";
         int[] erased = new int[1];
-        durably(() -> {
+        long ticket;
+        synchronized (lock) {
+            Map<UUID, byte[]> pages = new HashMap<>();
+            Map<UUID, BatchRecord> batches = new HashMap<>();
+            List<UUID> barred = new ArrayList<>();
             for (UUID keyId : keyIds) {
-                String id = keyId.toString();
-                String meta = assignedMeta.get(id);
-                if (meta == null) {
-                    assignedMeta.put(id, barred);
-                } else if (meta.startsWith(serviceId + "|") && assigned.remove(id) != null) {
-                    erased[0]++;
-                    assignedMeta.put(id, barred);
+                UUID batchId = batchOf(keyId);
+                BatchRecord b = batches.get(batchId);
+                if (b == null) {
+                    byte[] stored = keyBatches.get(batchId);
+                    if (stored == null) {
+                        if (!barred.contains(batchId)) {
+                            barred.add(batchId);
+                        }
+                        continue;
+                    }
+                    b = BatchRecord.decode(stored);
+                    batches.put(batchId, b);
                 }
-            }
-            if (erased[0] > 0) {
-                long left = waitingKeys.merge(serviceId, (long) -erased[0], Long::sum);
-                if (left <= 0 && retired.remove(serviceId.toString()) != null) {
-                    forgetRetired(serviceId);
+                if (!b.serviceId().equals(serviceId) || b.barred() || indexOf(keyId) >= b.count()) {
+                    continue;
                 }
+                UUID pageId = pageOf(keyId);
+                byte[] page = pages.containsKey(pageId) ? pages.get(pageId) : keyPages.get(pageId);
+                int bit = indexOf(keyId) % PAGE_KEYS;
+                if (page == null || (takenBits(page) & (1 << bit)) != 0) {
+                    continue;
+                }
+                pages.put(pageId, withoutKey(pageId, page, openPage(pageId, page), bit, b));
+                erased[0]++;
             }
-        });
+            byte[] discarded = new BatchRecord(serviceId, 0, 0, true, List.of()).encode();
+            ticket = commits.apply(() -> {
+                barred.forEach(id -> keyBatches.put(id, discarded));
+                pages.forEach((id, page) -> {
+                    if (page == null) {
+                        keyPages.remove(id);
+                    } else {
+                        keyPages.put(id, page);
+                    }
+                });
+                batches.forEach((id, b) -> {
+                    if (!b.barred() && b.serviceId().equals(serviceId)) {
+                        forgetIfEmpty(id, b);
+                    }
+                });
+                if (erased[0] > 0) {
+                    keyTaken(serviceId, erased[0]);
+                }
+            });
+        }
+        commits.awaitDurable(ticket);
         return erased[0];
     }
 
@@ -893,15 +1022,84 @@ public final class ServiceKeyStore implements AutoCloseable {
         return b.append(digits).toString();
     }
 
-    /** "service|sequence:offset:length,...": what a key id was assigned, to recognise a repeat. */
-    private static String meta(String servicePrefix, List<Segment> segments) {
-        StringBuilder b = new StringBuilder(64).append(servicePrefix);
-        for (int i = 0; i < segments.size(); i++) {
-            Segment s = segments.get(i);
-            b.append(i == 0 ? "" : ",").append(s.sequence()).append(':').append(s.offsetBytes()).append(':')
-                    .append(s.lengthBytes());
+    private static int indexOf(UUID keyId) {
+        return (int) keyId.getLeastSignificantBits() & (MAX_BATCH_KEYS - 1);
+    }
+
+    /** The first key id of the key's batch. */
+    private static UUID batchOf(UUID keyId) {
+        return new UUID(keyId.getMostSignificantBits(), keyId.getLeastSignificantBits() & -(long) MAX_BATCH_KEYS);
+    }
+
+    /** The first key id of the key's page. */
+    private static UUID pageOf(UUID keyId) {
+        return new UUID(keyId.getMostSignificantBits(), keyId.getLeastSignificantBits() & -(long) PAGE_KEYS);
+    }
+
+    private static int takenBits(byte[] page) {
+        return (page[0] & 0xff) << 24 | (page[1] & 0xff) << 16 | (page[2] & 0xff) << 8 | (page[3] & 0xff);
+    }
+
+    /** A page record: the bits of the keys taken, then {@code len} bytes of keys sealed, both bound to the page id. */
+    private byte[] sealPage(UUID pageId, int takenBits, byte[] keys, int off, int len) {
+        byte[] page = new byte[4 + AtRestCipher.OVERHEAD + len];
+        page[0] = (byte) (takenBits >>> 24);
+        page[1] = (byte) (takenBits >>> 16);
+        page[2] = (byte) (takenBits >>> 8);
+        page[3] = (byte) takenBits;
+        cipher.sealInto(pageAad(pageId, takenBits), keys, off, len, page, 4);
+        return page;
+    }
+
+    private byte[] openPage(UUID pageId, byte[] page) {
+        try {
+            return cipher.open(pageAad(pageId, takenBits(page)), page, 4, page.length - 4);
+        } catch (AEADBadTagException e) {
+            throw new ServiceKeyException(ServiceKeyException.Reason.CORRUPT, "stored keys of page " + pageId
+                    + " failed authentication: the store file was altered or damaged");
         }
-        return b.toString();
+    }
+
+    private static final byte[] PAGE_AAD = "qkdnf-service-key-page-v1/".getBytes(StandardCharsets.US_ASCII);
+
+    private static byte[] pageAad(UUID pageId, int takenBits) {
+        return java.nio.ByteBuffer.allocate(PAGE_AAD.length + 20).put(PAGE_AAD).putLong(pageId.getMostSignificantBits())
+                .putLong(pageId.getLeastSignificantBits()).putInt(takenBits).array();
+    }
+
+    /**
+     * What the destination keeps of an assigned batch: its service, size and segments (to check a
+     * key's pair and recognise a repeated assignment), or that it was discarded ({@code barred}).
+     */
+    private record BatchRecord(UUID serviceId, int count, int keyBytes, boolean barred, List<Segment> segments) {
+
+        /** Keys of the batch in the page that starts at {@code pageId}. */
+        int keysInPage(UUID pageId) {
+            return Math.min(PAGE_KEYS, count - indexOf(pageId));
+        }
+
+        byte[] encode() {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16 + 4 + 4 + 1 + 2 + 16 * segments.size());
+            b.putLong(serviceId.getMostSignificantBits()).putLong(serviceId.getLeastSignificantBits()).putInt(count)
+                    .putInt(keyBytes).put((byte) (barred ? 1 : 0)).putShort((short) segments.size());
+            for (Segment s : segments) {
+                b.putLong(s.sequence()).putInt(s.offsetBytes()).putInt(s.lengthBytes());
+            }
+            return b.array();
+        }
+
+        static BatchRecord decode(byte[] record) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(record);
+            UUID service = new UUID(b.getLong(), b.getLong());
+            int count = b.getInt();
+            int keyBytes = b.getInt();
+            boolean barred = b.get() != 0;
+            List<Segment> segments = new ArrayList<>(b.getShort() & 0xffff);
+            while (b.hasRemaining()) {
+                segments.add(new Segment(b.getLong(), b.getInt(), b.getInt()));
+            }
+            return new BatchRecord(service, count, keyBytes, barred, segments);
+        }
     }
 
     private static UUID serviceOf(String chunkId) {

@@ -67,7 +67,7 @@ class KeyPreparerTest {
     }
 
     private static KeyPreparer.BatchAssigner directTo(ServiceKeyStore destination) {
-        return (node, service, keys) -> destination.assignAll(service, keys.stream().map(CarvedKey::assignment).toList());
+        return (node, service, batch) -> destination.assignBatch(service, batch.assignment());
     }
 
     private static KeyPreparer.BatchDiscarder discardAt(ServiceKeyStore destination) {
@@ -174,11 +174,11 @@ class KeyPreparerTest {
             relay(source, destination, 16);
             Set<UUID> dropped = ConcurrentHashMap.newKeySet();
             AtomicBoolean failNext = new AtomicBoolean(true);
-            KeyPreparer.BatchAssigner flaky = (node, service, keys) -> {
+            KeyPreparer.BatchAssigner flaky = (node, service, batch) -> {
                 // The destination stores the batch, but its answer is lost.
-                directTo(destination).assign(node, service, keys);
+                directTo(destination).assign(node, service, batch);
                 if (failNext.getAndSet(false)) {
-                    keys.forEach(k -> dropped.add(k.keyId()));
+                    batch.keys().forEach(k -> dropped.add(k.keyId()));
                     throw new KeyDeliveryException(KeyDeliveryException.Reason.UNAVAILABLE, "answer lost");
                 }
             };
@@ -228,9 +228,13 @@ class KeyPreparerTest {
             for (UUID id : lostIds) {
                 assertThatThrownBy(() -> destination.takeAssigned(SERVICE, id)).hasMessageContaining("unknown");
             }
-            // A late assignment of a discarded id cannot bring it back.
-            assertThatThrownBy(() -> destination.assign(SERVICE, lostIds.get(0),
-                    List.of(new ServiceKeyStore.Segment(1, 0, 32)))).isInstanceOf(ServiceKeyStore.ServiceKeyException.class);
+            // A late assignment of a discarded batch cannot bring its keys back.
+            ServiceKeyStore.PreparedBatch first = lost.get(0);
+            assertThatThrownBy(() -> destination.assignBatch(SERVICE, new ServiceKeyStore.AssignedBatch(
+                    first.keyIds().get(0), 1, 32, List.of(new ServiceKeyStore.Segment(1, 0, 32)))))
+                    .isInstanceOf(ServiceKeyStore.ServiceKeyException.class);
+            assertThatThrownBy(() -> destination.takeAssigned(SERVICE, first.keyIds().get(0)))
+                    .hasMessageContaining("unknown");
             for (Map.Entry<UUID, byte[]> e : served.entrySet()) {
                 assertThat(destination.takeAssigned(SERVICE, e.getKey())).as("a key the master got").isEqualTo(e.getValue());
             }

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.qkdnf.common.atrest.KeyFile;
 import org.qkdnf.kms.api.KeyServiceDefinition;
+import org.qkdnf.kms.store.ServiceKeyStore.AssignedBatch;
+import org.qkdnf.kms.store.ServiceKeyStore.CarvedBatch;
 import org.qkdnf.kms.store.ServiceKeyStore.CarvedKey;
 import org.qkdnf.kms.store.ServiceKeyStore.ServiceKeyException;
 
@@ -54,9 +56,7 @@ class ServiceKeyStoreTest {
                     s.putService(d);
                     s.putChunk(d.serviceId(), 1, chunk.clone());
                 }
-                for (CarvedKey k : source.carve(d.serviceId(), 2, 32)) {
-                    destination.assign(d.serviceId(), k.keyId(), k.segments());
-                }
+                destination.assignBatch(d.serviceId(), source.carve(d.serviceId(), 2, 32).assignment());
             }
             assertThat(destination.assignedKeyCount("sae-a", "sae-b")).isEqualTo(4);
             destination.removeService(SERVICE);
@@ -66,10 +66,10 @@ class ServiceKeyStoreTest {
     }
 
     @Test
-    void destinationAcceptsAssignmentsInAnyOrderButNeverAByteTwice() throws Exception {
+    void destinationAcceptsBatchesInAnyOrderButNeverAByteTwice() throws Exception {
         byte[] c1 = random(64);
         byte[] c2 = random(64);
-        List<CarvedKey> carved;
+        List<CarvedBatch> carved = new ArrayList<>();
         try (ServiceKeyStore source = ServiceKeyStore.open(dir.resolve("src.mv.db"), keyFile);
              ServiceKeyStore destination = ServiceKeyStore.open(dir.resolve("dst.mv.db"), keyFile)) {
             for (ServiceKeyStore s : List.of(source, destination)) {
@@ -78,37 +78,125 @@ class ServiceKeyStoreTest {
                 s.putChunk(SERVICE, 2, c2.clone());
             }
             assertThat(source.availableBits(SERVICE)).isEqualTo(128 * 8);
-            carved = source.carve(SERVICE, 4, 24); // 96 bytes: the third key spans both chunks
+            carved.add(source.carve(SERVICE, 2, 24));
+            carved.add(source.carve(SERVICE, 2, 24)); // bytes 48..96: its first key spans both chunks
             assertThat(source.availableBits(SERVICE)).isEqualTo(32 * 8);
-            List<CarvedKey> shuffled = new ArrayList<>(carved);
+            assertThat(carved.get(1).assignment().segments()).containsExactly(new ServiceKeyStore.Segment(1, 48, 16),
+                    new ServiceKeyStore.Segment(2, 0, 32));
+            List<CarvedBatch> shuffled = new ArrayList<>(carved);
             Collections.reverse(shuffled);
-            for (CarvedKey k : shuffled) {
-                destination.assign(SERVICE, k.keyId(), k.segments());
+            for (CarvedBatch b : shuffled) {
+                destination.assignBatch(SERVICE, b.assignment());
             }
             assertThat(destination.assignedKeyCount(SERVICE)).isEqualTo(4);
-            for (CarvedKey k : carved) {
-                assertThat(destination.takeAssigned(SERVICE, k.keyId())).isEqualTo(k.key());
+            for (CarvedBatch b : carved) {
+                for (CarvedKey k : b.keys()) {
+                    assertThat(destination.takeAssigned(SERVICE, k.keyId())).isEqualTo(k.key());
+                }
             }
+            assertThat(java.util.Arrays.copyOf(carved.get(1).keys().get(0).key(), 16))
+                    .isEqualTo(java.util.Arrays.copyOfRange(c1, 48, 64));
             assertThat(destination.assignedKeyCount(SERVICE)).isZero();
-            CarvedKey first = carved.get(0);
-            assertThatThrownBy(() -> destination.assign(SERVICE, UUID.randomUUID(), first.segments()))
+            AssignedBatch first = carved.get(0).assignment();
+            assertThatThrownBy(() -> destination.assignBatch(SERVICE, new AssignedBatch(firstKeyId(), 2, 24,
+                    first.segments()))).isInstanceOfSatisfying(ServiceKeyException.class,
+                            e -> assertThat(e.reason()).isEqualTo(ServiceKeyException.Reason.REPLAY));
+            assertThatThrownBy(() -> destination.assignBatch(SERVICE, new AssignedBatch(firstKeyId(), 1, 8,
+                    List.of(new ServiceKeyStore.Segment(2, 16, 8))))).hasMessageContaining("overlaps");
+            assertThatThrownBy(() -> destination.takeAssigned(SERVICE, carved.get(0).keys().get(0).keyId()))
+                    .hasMessageContaining("already delivered");
+            assertThatThrownBy(() -> destination.assignBatch(SERVICE, first))
+                    .as("repeated once its keys are taken: its record is gone, its bytes used")
                     .isInstanceOfSatisfying(ServiceKeyException.class,
                             e -> assertThat(e.reason()).isEqualTo(ServiceKeyException.Reason.REPLAY));
-            CarvedKey last = carved.get(3);
-            assertThatThrownBy(() -> destination.assign(SERVICE, UUID.randomUUID(), last.segments()))
-                    .hasMessageContaining("overlaps");
-            assertThatThrownBy(() -> destination.takeAssigned(SERVICE, first.keyId()))
-                    .hasMessageContaining("already delivered");
-            destination.assign(SERVICE, first.keyId(), first.segments()); // a repeated assignment: no-op
+            assertThat(destination.assignedKeyCount(SERVICE)).isZero();
         }
         // Counters are rebuilt from the files.
         try (ServiceKeyStore source = ServiceKeyStore.open(dir.resolve("src.mv.db"), keyFile);
              ServiceKeyStore destination = ServiceKeyStore.open(dir.resolve("dst.mv.db"), keyFile)) {
             assertThat(source.availableBits(SERVICE)).isEqualTo(32 * 8);
             assertThat(destination.availableBits(SERVICE)).isEqualTo(32 * 8);
-            assertThat(source.carve(SERVICE, 1, 32).get(0).key()).isEqualTo(java.util.Arrays.copyOfRange(c2, 32, 64));
+            assertThat(source.carve(SERVICE, 1, 32).keys().get(0).key()).isEqualTo(java.util.Arrays.copyOfRange(c2, 32, 64));
             assertThatThrownBy(() -> source.carve(SERVICE, 1, 8)).isInstanceOf(ServiceKeyException.class)
                     .hasMessageContaining("asked");
+        }
+    }
+
+    /** A first key id as the source mints them: the last bits, which number a batch's keys, are 0. */
+    private static UUID firstKeyId() {
+        UUID r = UUID.randomUUID();
+        return new UUID(r.getMostSignificantBits(), r.getLeastSignificantBits() & -(long) ServiceKeyStore.MAX_BATCH_KEYS);
+    }
+
+    /** Keys stored in pages are taken in any order, each once, across a restart; the last one takes the page. */
+    @Test
+    void aBatchIsStoredInPagesAndEachKeyIsTakenOnceInAnyOrderAcrossARestart() throws Exception {
+        int n = 3 * ServiceKeyStore.PAGE_KEYS + 5;
+        CarvedBatch batch;
+        List<CarvedKey> order;
+        try (ServiceKeyStore source = ServiceKeyStore.open(dir.resolve("src.mv.db"), keyFile);
+             ServiceKeyStore destination = ServiceKeyStore.open(dir.resolve("dst.mv.db"), keyFile)) {
+            byte[] c = random(n * 32);
+            for (ServiceKeyStore s : List.of(source, destination)) {
+                s.putService(DEF);
+                s.putChunk(SERVICE, 1, c.clone());
+            }
+            batch = source.carve(SERVICE, n, 32);
+            destination.assignBatch(SERVICE, batch.assignment());
+            order = new ArrayList<>(batch.keys());
+            Collections.shuffle(order, new java.util.Random(7));
+            for (CarvedKey k : order.subList(0, n / 2)) {
+                assertThat(destination.takeAssigned(k.keyId(), "sae-a", "sae-b")).isEqualTo(k.key());
+            }
+            assertThat(destination.assignedKeyCount(SERVICE)).isEqualTo(n - n / 2);
+            UUID pastTheEnd = ServiceKeyStore.keyId(batch.assignment().firstKeyId(), n);
+            assertThatThrownBy(() -> destination.takeAssigned(SERVICE, pastTheEnd)).hasMessageContaining("unknown");
+        }
+        try (ServiceKeyStore destination = ServiceKeyStore.open(dir.resolve("dst.mv.db"), keyFile)) {
+            assertThat(destination.assignedKeyCount(SERVICE)).as("counted again from the pages").isEqualTo(n - n / 2);
+            for (CarvedKey k : order.subList(0, n / 2)) {
+                assertThatThrownBy(() -> destination.takeAssigned(SERVICE, k.keyId())).hasMessageContaining("already");
+            }
+            for (CarvedKey k : order.subList(n / 2, n)) {
+                assertThat(destination.takeAssigned(SERVICE, k.keyId())).isEqualTo(k.key());
+            }
+            assertThat(destination.assignedKeyCount(SERVICE)).isZero();
+            assertThat(batch.keys()).extracting(CarvedKey::keyId).doesNotHaveDuplicates().allSatisfy(id -> {
+                assertThat(id.version()).as("time-ordered random UUID").isEqualTo(7);
+                assertThat(id.variant()).isEqualTo(2);
+            });
+        }
+    }
+
+    /** Discarded ids are erased and barred: a batch not yet assigned can never be, an assigned one keeps its record. */
+    @Test
+    void discardedKeysAreErasedAndTheirBatchesBarred() throws Exception {
+        try (ServiceKeyStore source = ServiceKeyStore.open(dir.resolve("src.mv.db"), keyFile);
+             ServiceKeyStore destination = ServiceKeyStore.open(dir.resolve("dst.mv.db"), keyFile)) {
+            byte[] c = random(256);
+            for (ServiceKeyStore s : List.of(source, destination)) {
+                s.putService(DEF);
+                s.putChunk(SERVICE, 1, c.clone());
+            }
+            CarvedBatch assigned = source.carve(SERVICE, 4, 32);
+            CarvedBatch inFlight = source.carve(SERVICE, 4, 32);
+            destination.assignBatch(SERVICE, assigned.assignment());
+            List<UUID> ids = new ArrayList<>();
+            assigned.keys().forEach(k -> ids.add(k.keyId()));
+            inFlight.keys().forEach(k -> ids.add(k.keyId()));
+            assertThat(destination.takeAssigned(SERVICE, ids.get(0))).isEqualTo(assigned.keys().get(0).key());
+            assertThat(destination.discardAssigned(SERVICE, ids)).as("the three keys still waiting").isEqualTo(3);
+            assertThat(destination.discardAssigned(SERVICE, ids)).as("repeated: nothing left").isZero();
+            assertThat(destination.assignedKeyCount(SERVICE)).isZero();
+            assertThatThrownBy(() -> destination.assignBatch(SERVICE, inFlight.assignment()))
+                    .hasMessageContaining("discarded");
+            assertThatThrownBy(() -> destination.assignBatch(SERVICE, assigned.assignment()))
+                    .as("a repeat brings nothing back").isInstanceOf(ServiceKeyException.class);
+            for (UUID id : ids) {
+                assertThatThrownBy(() -> destination.takeAssigned(SERVICE, id)).hasMessageContaining("unknown");
+            }
+            assertThat(destination.availableBits(SERVICE)).as("the in-flight batch's bytes are never assigned")
+                    .isEqualTo((256 - 128) * 8);
         }
     }
 
@@ -125,10 +213,9 @@ class ServiceKeyStoreTest {
                 s.putService(DEF);
                 s.putChunk(SERVICE, 1, c.clone());
             }
-            carved = source.carve(SERVICE, 3, 32);
-            for (CarvedKey k : carved) {
-                destination.assign(SERVICE, k.keyId(), k.segments());
-            }
+            CarvedBatch batch = source.carve(SERVICE, 3, 32);
+            destination.assignBatch(SERVICE, batch.assignment());
+            carved = batch.keys();
             // The master holds three key ids; the controller moves the pair to another route.
             destination.putService(nextRoute);
             assertThat(destination.removeService(SERVICE)).isTrue();
@@ -153,8 +240,8 @@ class ServiceKeyStoreTest {
     void aSegmentOfAChunkNotYetArrivedWaitsAndAChunkIsStoredOnce() throws Exception {
         try (ServiceKeyStore s = ServiceKeyStore.open(dir.resolve("s.mv.db"), keyFile)) {
             s.putService(DEF);
-            assertThatThrownBy(() -> s.assign(SERVICE, UUID.randomUUID(), List.of(new ServiceKeyStore.Segment(7, 0, 8))))
-                    .hasMessageContaining("has not arrived");
+            assertThatThrownBy(() -> s.assignBatch(SERVICE, new AssignedBatch(firstKeyId(), 1, 8,
+                    List.of(new ServiceKeyStore.Segment(7, 0, 8))))).hasMessageContaining("has not arrived");
             byte[] c = random(32);
             s.putChunk(SERVICE, 7, c.clone());
             s.putChunk(SERVICE, 7, c.clone());
@@ -166,7 +253,7 @@ class ServiceKeyStoreTest {
     }
 
     @Test
-    void aBatchOfAssignmentsIsStoredAllOrNothing() throws Exception {
+    void aBatchIsStoredAllOrNothingAndAMalformedOneIsRefusedNamingTheField() throws Exception {
         try (ServiceKeyStore source = ServiceKeyStore.open(dir.resolve("src.mv.db"), keyFile);
              ServiceKeyStore destination = ServiceKeyStore.open(dir.resolve("dst.mv.db"), keyFile)) {
             byte[] c = random(128);
@@ -174,30 +261,37 @@ class ServiceKeyStoreTest {
                 s.putService(DEF);
                 s.putChunk(SERVICE, 1, c.clone());
             }
-            List<CarvedKey> carved = source.carve(SERVICE, 4, 32);
-            assertThat(carved).allSatisfy(k -> {
-                assertThat(k.keyId().version()).as("time-ordered random UUID").isEqualTo(7);
-                assertThat(k.keyId().variant()).isEqualTo(2);
-            });
-            List<ServiceKeyStore.Assignment> batch = new ArrayList<>();
-            carved.forEach(k -> batch.add(k.assignment()));
-            // The last assignment names the first key's bytes again: the whole batch is refused.
-            List<ServiceKeyStore.Assignment> overlapping = new ArrayList<>(batch);
-            overlapping.set(3, new ServiceKeyStore.Assignment(carved.get(3).keyId(), carved.get(0).segments()));
-            assertThatThrownBy(() -> destination.assignAll(SERVICE, overlapping))
+            CarvedBatch carved = source.carve(SERVICE, 4, 32);
+            AssignedBatch batch = carved.assignment();
+            // The last key names the first key's bytes again: the whole batch is refused.
+            AssignedBatch overlapping = new AssignedBatch(batch.firstKeyId(), 4, 32, List.of(
+                    new ServiceKeyStore.Segment(1, 0, 96), new ServiceKeyStore.Segment(1, 0, 32)));
+            assertThatThrownBy(() -> destination.assignBatch(SERVICE, overlapping))
                     .isInstanceOfSatisfying(ServiceKeyException.class,
                             e -> assertThat(e.reason()).isEqualTo(ServiceKeyException.Reason.REPLAY));
-            List<ServiceKeyStore.Assignment> twice = List.of(batch.get(0), batch.get(0));
-            assertThatThrownBy(() -> destination.assignAll(SERVICE, twice)).hasMessageContaining("twice");
+            assertThatThrownBy(() -> destination.assignBatch(SERVICE, new AssignedBatch(batch.firstKeyId(), 4, 32,
+                    List.of(new ServiceKeyStore.Segment(1, 0, 96))))).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("segments:");
+            assertThatThrownBy(() -> destination.assignBatch(SERVICE, new AssignedBatch(
+                    ServiceKeyStore.keyId(batch.firstKeyId(), 1), 4, 32, batch.segments())))
+                    .hasMessageStartingWith("first_key_id:");
+            assertThatThrownBy(() -> destination.assignBatch(SERVICE, new AssignedBatch(batch.firstKeyId(), 0, 32,
+                    batch.segments()))).hasMessageStartingWith("count:");
             assertThat(destination.assignedKeyCount(SERVICE)).isZero();
             assertThat(destination.availableBits(SERVICE)).isEqualTo(128 * 8);
 
-            destination.assignAll(SERVICE, batch);
-            destination.assignAll(SERVICE, batch); // a repeated batch: no-op
+            destination.assignBatch(SERVICE, batch);
+            destination.assignBatch(SERVICE, batch); // a repeated batch: no-op
+            assertThatThrownBy(() -> destination.assignBatch(SERVICE, new AssignedBatch(batch.firstKeyId(), 2, 32,
+                    List.of(new ServiceKeyStore.Segment(1, 0, 64))))).isInstanceOfSatisfying(ServiceKeyException.class,
+                            e -> assertThat(e.reason()).isEqualTo(ServiceKeyException.Reason.CONFLICT));
             assertThat(destination.assignedKeyCount(SERVICE)).isEqualTo(4);
             assertThat(destination.availableBits(SERVICE)).isZero();
-            for (CarvedKey k : carved) {
-                assertThat(destination.takeAssigned(SERVICE, k.keyId())).isEqualTo(k.key());
+            for (int i = 0; i < 4; i++) {
+                CarvedKey k = carved.keys().get(i);
+                assertThat(k.keyId()).isEqualTo(ServiceKeyStore.keyId(batch.firstKeyId(), i));
+                assertThat(destination.takeAssigned(SERVICE, k.keyId())).isEqualTo(k.key())
+                        .isEqualTo(java.util.Arrays.copyOfRange(c, 32 * i, 32 * i + 32));
             }
         }
     }
