@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.List;
 
+import com.google.protobuf.ByteString;
 import org.qkdnf.proto.keyrelay.v1.PoolRange;
 import org.qkdnf.proto.keyrelay.v1.RelayHopRequestOrBuilder;
 
@@ -75,7 +76,8 @@ public final class HopCipher {
      * {@code out} (also XOR {@code strip} when not null: a relay node swaps the previous hop's pad
      * for this one's without writing the plaintext out) and returns the tag of {@link #tag} over
      * the header and {@code out}. It works in pieces of {@link #PIECE_BYTES}, each MACed while it
-     * is still in the CPU cache, instead of a second pass over the whole message.
+     * is still in the CPU cache, instead of a second pass over the whole message. The pad bytes it
+     * used (and {@code strip}, which it marks erased) are zero when it returns: they are spent.
      * {@code out} may be {@code data}.
      */
     static byte[] encryptAndTag(byte[] macKey, RelayHopRequestOrBuilder header, byte[] out, byte[] data,
@@ -85,35 +87,59 @@ public final class HopCipher {
         for (int off = 0; off < n; off += PIECE_BYTES) {
             int len = Math.min(PIECE_BYTES, n - off);
             if (strip == null) {
-                OneTimePad.xorInto(out, off, data, off, pad, padOffset + off, len);
+                OneTimePad.xorIntoErasing(out, off, data, off, pad, padOffset + off, len);
             } else {
-                OneTimePad.xorInPlace(out, off, strip.bytes(), strip.offset() + off, pad, padOffset + off, len);
+                OneTimePad.swapErasing(out, off, strip.bytes(), strip.offset() + off, pad, padOffset + off, len);
             }
             mac.update(out, off, len);
+        }
+        if (strip != null) {
+            strip.markErased();
         }
         return finish(mac);
     }
 
     /**
-     * Checks the tag over the header and {@code data} and decrypts {@code data} in place with
-     * {@code pad}, in the same pieces as {@link #encryptAndTag}. On a bad tag {@code data} is
-     * zeroed (it was decrypted with key that is now discarded) and false returned: the caller must
-     * not use it. The tag check is constant-time as in {@link #verify}.
+     * Copies {@code ciphertext} into {@code out} (as long as it), checks the tag over the header
+     * and those bytes and decrypts them in place with {@code pad}, in the same pieces as
+     * {@link #encryptAndTag}, so each piece is read from the message once and stays in the CPU
+     * cache for the MAC and the XOR. The pad is zero afterwards (and marked so). On a bad tag
+     * {@code out} is zeroed (it was decrypted with key that is now discarded) and false returned:
+     * the caller must not use it. The tag check is constant-time as in {@link #verify}.
      */
-    static boolean verifyAndDecrypt(byte[] macKey, RelayHopRequestOrBuilder header, byte[] data, KeySlice pad,
-                                    byte[] tag) {
-        int n = data.length;
+    static boolean verifyAndDecrypt(byte[] macKey, RelayHopRequestOrBuilder header, ByteString ciphertext,
+                                    byte[] out, KeySlice pad, byte[] tag) {
+        int n = out.length;
         Poly1305 mac = begin(macKey, header, n);
         for (int off = 0; off < n; off += PIECE_BYTES) {
             int len = Math.min(PIECE_BYTES, n - off);
-            mac.update(data, off, len);
-            OneTimePad.xorInto(data, off, data, off, pad.bytes(), pad.offset() + off, len);
+            ciphertext.copyTo(out, off, off, len);
+            mac.update(out, off, len);
+            OneTimePad.xorIntoErasing(out, off, out, off, pad.bytes(), pad.offset() + off, len);
         }
+        pad.markErased();
         boolean ok = tag.length == TAG_BYTES && MessageDigest.isEqual(finish(mac), tag);
         if (!ok) {
-            Arrays.fill(data, (byte) 0);
+            Arrays.fill(out, (byte) 0);
         }
         return ok;
+    }
+
+    /**
+     * Copies {@code ciphertext} into {@code out} (as long as it) and checks the tag over the header
+     * and those bytes, in pieces that stay in the CPU cache between the copy and the MAC; as
+     * {@link #verify}, but without a separate pass to copy the message's bytes out first.
+     */
+    static boolean copyAndVerify(byte[] macKey, RelayHopRequestOrBuilder header, ByteString ciphertext, byte[] out,
+                                 byte[] tag) {
+        int n = out.length;
+        Poly1305 mac = begin(macKey, header, n);
+        for (int off = 0; off < n; off += PIECE_BYTES) {
+            int len = Math.min(PIECE_BYTES, n - off);
+            ciphertext.copyTo(out, off, off, len);
+            mac.update(out, off, len);
+        }
+        return tag.length == TAG_BYTES && MessageDigest.isEqual(finish(mac), tag);
     }
 
     /** A Poly1305 that has absorbed the canonical encoding up to the ciphertext's bytes. */

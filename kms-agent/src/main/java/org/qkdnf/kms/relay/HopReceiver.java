@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 
+import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import org.qkdnf.common.tls.PeerIdentity;
 import org.qkdnf.kms.api.KeyPoolException;
@@ -181,14 +182,16 @@ final class HopReceiver {
         List<String> route = request.getRouteQkdnIdsList();
         int index = request.getHopIndex();
         long padBits = pad.length() * 8L;
-        byte[] data = request.getCiphertext().toByteArray();
+        ByteString ciphertext = request.getCiphertext();
+        byte[] data = new byte[ciphertext.size()];
         byte[] tag = request.getTag().toByteArray();
-        // Last hop: check and decrypt in one pass (data is zeroed if the tag fails). Otherwise data
-        // stays ciphertext until the forward swaps the pads, so the plaintext is never written here.
+        // Last hop: copy out, check and decrypt in one pass (data is zeroed if the tag fails).
+        // Otherwise data stays ciphertext until the forward swaps the pads, so the plaintext is
+        // never written here.
         boolean lastHop = index == route.size() - 1;
         boolean decrypted = lastHop && data.length == pad.length();
-        boolean tagOk = decrypted ? HopCipher.verifyAndDecrypt(macKey, request, data, pad, tag)
-                : HopCipher.verify(macKey, request, data, tag);
+        boolean tagOk = decrypted ? HopCipher.verifyAndDecrypt(macKey, request, ciphertext, data, pad, tag)
+                : HopCipher.copyAndVerify(macKey, request, ciphertext, data, tag);
         if (!tagOk) {
             throw RelayException.at(hop, Status.Code.DATA_LOSS, "tag: the Poly1305 tag does not verify over the "
                     + "header and " + data.length + " bytes of ciphertext (altered or truncated in transit); "

@@ -190,6 +190,7 @@ final class HopSender implements AutoCloseable {
         long need = HopCipher.MAC_KEY_BITS + padBits;
         ReservedKey res = null;
         byte[] macKey = null;
+        boolean padErased = false;
         int from = 0;
         try {
             res = ensureReservation(hop, need);
@@ -203,6 +204,7 @@ final class HopSender implements AutoCloseable {
             counters.authBitsSent.add(HopCipher.MAC_KEY_BITS);
             byte[] chunk = res.key();
             macKey = Arrays.copyOfRange(chunk, from, from + HopCipher.MAC_KEY_BYTES);
+            Arrays.fill(chunk, from, from + HopCipher.MAC_KEY_BYTES, (byte) 0);
             RelayHopRequest.Builder b = RelayHopRequest.newBuilder()
                     .setServiceId(serviceId.toString())
                     .setSequence(sequence)
@@ -214,6 +216,7 @@ final class HopSender implements AutoCloseable {
                             HopCipher.MAC_KEY_BITS));
             byte[] ciphertext = strip == null ? new byte[data.length] : data;
             byte[] tag = HopCipher.encryptAndTag(macKey, b, ciphertext, data, strip, chunk, (int) (padOffset / 8));
+            padErased = true;  // encryptAndTag zeroed the pad as it used it
             b.setCiphertext(UnsafeByteOperations.unsafeWrap(ciphertext)).setTag(ByteString.copyFrom(tag));
             s.requests.onNext(b.build());
             counters.messagesSent.increment();
@@ -226,7 +229,7 @@ final class HopSender implements AutoCloseable {
             if (macKey != null) {
                 Arrays.fill(macKey, (byte) 0);
             }
-            if (res != null) {
+            if (res != null && !padErased) {
                 Arrays.fill(res.key(), from, from + (int) (need / 8), (byte) 0);
             }
         }

@@ -143,7 +143,7 @@ final class LaneCursor {
             work.run(macKey, pad);
         } finally {
             Arrays.fill(macKey, (byte) 0);
-            Arrays.fill(pad.bytes(), pad.offset(), pad.offset() + pad.length(), (byte) 0);
+            pad.erase();  // a no-op when the work's XOR pass erased it already
         }
     }
 

@@ -115,6 +115,27 @@
  *       slices); HTTP/2 window 16 MiB. About 5 % less CPU per key bit outside the JIT threads, one and
  *       five hops (the relay threads 7 to 13 % less), measured while the machine was shared.</li>
  * </ul>
+ * Then (issue 3, steady state):
+ * <ul>
+ *   <li>pads are XORed eight bytes at a time and each 16 KiB piece of pad is erased right after
+ *       its XOR, while still cached ({@code OneTimePad.xorIntoErasing}, {@code swapErasing}; a
+ *       {@code KeySlice} erased that way is not erased again): 38-42 instead of 18 Gbit/s for
+ *       XOR and erase together in a one-thread probe, and no whole-message {@code Arrays.fill}
+ *       passes at the sender, the relay nodes or the last hop;</li>
+ *   <li>the receiver copies the ciphertext out of the message piece by piece inside the MAC pass
+ *       ({@code HopCipher.copyAndVerify}, {@code verifyAndDecrypt}) instead of
+ *       {@code toByteArray} first, and the Kk server parses a request with its ciphertext sharing
+ *       the array the message was read into ({@code InboundHopMarshaller}) instead of gRPC's copy
+ *       out of a per-thread buffer: two whole-message copies fewer per hop;</li>
+ *   <li>not changed: Poly1305 (radix 2^64) is bound by its instruction count, not latency (two
+ *       interleaved independent chains run at the same 12 Gbit/s in total as one), so interleaving
+ *       blocks with r^2 would not help, and 44-bit limbs need 18 multiplications per block instead
+ *       of 10; 64 KiB at-rest chunks open 25 % faster than 16 KiB ones but would make the
+ *       key services' 4-64 KiB reserves open and re-seal up to four times more.</li>
+ * </ul>
+ * Same-window pairs on the shared machine (load 8-28), CPU per key bit, all threads / outside
+ * the JIT threads: one hop -13 % / -10 %, one hop three times longer -11 % / -18 %, five hops
+ * -14 % / -9 % and -18 % / -21 % (two windows); the Mbit/s columns there are the machine's share.
  * What limits the figures now, on this shared machine: CPU share and the disk. During the runs the
  * machine was 96 % busy with other jobs (load 14 to 25 on 2 cores), the relay's JVM got 0.3 to
  * 0.8 of a core, and device syncs took 70 ms on average (up to 0.9 s) instead of 4 to 8 ms.

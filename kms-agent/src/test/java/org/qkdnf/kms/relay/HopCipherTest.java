@@ -7,6 +7,7 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.UUID;
 
+import com.google.protobuf.ByteString;
 import org.junit.jupiter.api.Test;
 import org.qkdnf.proto.keyrelay.v1.PoolRange;
 import org.qkdnf.proto.keyrelay.v1.RelayHopRequest;
@@ -41,23 +42,39 @@ class HopCipherTest {
     }
 
     @Test
-    void encryptAndTagInPiecesEqualsPadThenTag() {
+    void encryptAndTagInPiecesEqualsPadThenTagAndErasesThePad() {
         byte[] macKey = bytes(32);
         RelayHopRequest h = header();
         int n = 2 * HopCipher.PIECE_BYTES + 40;  // two whole pieces and a short one
         byte[] key = bytes(n);
-        byte[] reservation = bytes(n + 100);
+        byte[] reservation = bytes(n + 200);
+        byte[] before = reservation.clone();
+        byte[] pad = Arrays.copyOfRange(reservation, 100, 100 + n);
         byte[] ct = new byte[n];
         byte[] tag = HopCipher.encryptAndTag(macKey, h, ct, key, null, reservation, 100);
-        assertThat(ct).isEqualTo(OneTimePad.xor(key, Arrays.copyOfRange(reservation, 100, 100 + n)));
+        assertThat(ct).isEqualTo(OneTimePad.xor(key, pad));
         assertThat(tag).isEqualTo(HopCipher.tag(macKey, h, ct));
+        assertThat(Arrays.copyOfRange(reservation, 100, 100 + n)).containsOnly(0);
+        // only the slice used: the bytes around it are untouched
+        assertThat(Arrays.copyOfRange(reservation, 0, 100)).isEqualTo(Arrays.copyOfRange(before, 0, 100));
+        assertThat(Arrays.copyOfRange(reservation, 100 + n, n + 200))
+                .isEqualTo(Arrays.copyOfRange(before, 100 + n, n + 200));
 
-        // a relay node: the incoming pad off, the outgoing one on, in place
+        // a relay node: the incoming pad off, the outgoing one on, in place; both pads spent
+        byte[] inbound = bytes(n + 100);
+        byte[] ct1 = OneTimePad.xor(key, Arrays.copyOfRange(inbound, 100, 100 + n));
         byte[] next = bytes(n);
-        byte[] forwarded = ct.clone();
-        byte[] tag2 = HopCipher.encryptAndTag(macKey, h, forwarded, forwarded, new KeySlice(reservation, 100, n), next, 0);
-        assertThat(forwarded).isEqualTo(OneTimePad.xor(key, next));
+        byte[] nextCopy = next.clone();
+        byte[] forwarded = ct1.clone();
+        KeySlice strip = new KeySlice(inbound, 100, n);
+        byte[] tag2 = HopCipher.encryptAndTag(macKey, h, forwarded, forwarded, strip, next, 0);
+        assertThat(forwarded).isEqualTo(OneTimePad.xor(key, nextCopy));
         assertThat(tag2).isEqualTo(HopCipher.tag(macKey, h, forwarded));
+        assertThat(next).containsOnly(0);
+        assertThat(Arrays.copyOfRange(inbound, 100, 100 + n)).containsOnly(0);
+        inbound[150] = 1;
+        strip.erase();  // marked erased: the lender's own pass is skipped
+        assertThat(inbound[150]).isEqualTo((byte) 1);
     }
 
     @Test
@@ -67,17 +84,39 @@ class HopCipherTest {
         int n = HopCipher.PIECE_BYTES + 16;
         byte[] key = bytes(n);
         byte[] pad = bytes(n + 8);
+        byte[] pad2 = pad.clone();
         byte[] ct = new byte[n];
         byte[] tag = HopCipher.encryptAndTag(macKey, h, ct, key, null, pad, 8);
 
-        byte[] data = ct.clone();
-        assertThat(HopCipher.verifyAndDecrypt(macKey, h, data, new KeySlice(pad, 8, n), tag)).isTrue();
+        byte[] data = new byte[n];
+        KeySlice slice = new KeySlice(pad2, 8, n);
+        assertThat(HopCipher.verifyAndDecrypt(macKey, h, ByteString.copyFrom(ct), data, slice, tag)).isTrue();
         assertThat(data).isEqualTo(key);
+        assertThat(Arrays.copyOfRange(pad2, 8, 8 + n)).containsOnly(0);
 
         byte[] tampered = ct.clone();
         tampered[n - 1] ^= 1;
-        assertThat(HopCipher.verifyAndDecrypt(macKey, h, tampered, new KeySlice(pad, 8, n), tag)).isFalse();
-        assertThat(tampered).containsOnly(0);
+        byte[] out = new byte[n];
+        assertThat(HopCipher.verifyAndDecrypt(macKey, h, ByteString.copyFrom(tampered), out,
+                new KeySlice(bytes(n), 0, n), tag)).isFalse();
+        assertThat(out).containsOnly(0);
+    }
+
+    @Test
+    void copyAndVerifyCopiesTheCiphertextAndChecksItsTag() {
+        byte[] macKey = bytes(32);
+        RelayHopRequest h = header();
+        byte[] ct = bytes(2 * HopCipher.PIECE_BYTES + 3);
+        byte[] tag = HopCipher.tag(macKey, h, ct);
+        byte[] out = new byte[ct.length];
+        assertThat(HopCipher.copyAndVerify(macKey, h, ByteString.copyFrom(ct), out, tag)).isTrue();
+        assertThat(out).isEqualTo(ct);
+        byte[] tampered = ct.clone();
+        tampered[HopCipher.PIECE_BYTES] ^= (byte) 0x80;
+        assertThat(HopCipher.copyAndVerify(macKey, h, ByteString.copyFrom(tampered), new byte[ct.length], tag))
+                .isFalse();
+        assertThat(HopCipher.copyAndVerify(macKey, h, ByteString.copyFrom(ct), new byte[ct.length],
+                Arrays.copyOf(tag, 15))).isFalse();
     }
 
     @Test

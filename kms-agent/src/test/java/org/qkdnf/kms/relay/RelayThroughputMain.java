@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -27,13 +28,26 @@ import org.qkdnf.proto.keyrelay.v1.RelayHopRequest;
  *     org.qkdnf.kms.relay.RelayThroughputMain HOPS MESSAGE_BYTES MESSAGES [RESERVATION_BYTES]
  * </pre>
  * {@code -Drelay.jfr=FILE} records a JFR profile ("profile" settings) of the measured phase only.
- * The first tenth of the messages warm up the JIT and are not measured; {@code -Drelay.warmup=N}
- * sends N warm-up messages before the measured nine tenths instead, and {@code -Drelay.warmup.small=N}
- * sends N 4 KiB messages before those. Why: the per-message code (gRPC, Netty, TLS, store) runs
- * once per message, so after a few dozen 1 MiB messages a fresh JVM is still compiling it (the
- * JIT threads then take a third of the measured CPU, see the thread breakdown printed at the end),
- * which a long-running kms-agent does not; small messages reach those compile thresholds without
- * gigabytes of key in the test stores.
+ *
+ * <p>What it measures: the steady state of a long-running kms-agent, i.e. relay with the
+ * per-message code (gRPC, Netty, TLS, protobuf, store, cipher) already compiled by the JIT. A
+ * fresh JVM is still compiling that code long after the first messages: with 1 MiB messages the
+ * per-message paths run only ~100 times a second, and with the old fixed warm-up (a tenth of the
+ * messages) the JIT compiler threads took 22-40 % of the measured CPU: code run once per message
+ * reaches the C2 compiler only after thousands of calls (tier 2, then 3, then 4), i.e. minutes of
+ * 1 MiB messages. So the warm-up first relays {@code -Drelay.warmup.mid=N} (default 20,000)
+ * messages of {@code -Drelay.warmup.bytes=B} (default 16 KiB, or the message size if smaller: one
+ * HTTP/2 frame, piece and at-rest chunk each, so the per-message code gets its calls for 1/64 of
+ * the key), then rounds of {@code -Drelay.warmup=N} (default a tenth of the messages) messages of
+ * the measured size, which recompile what the larger messages' profile changes. After each step
+ * it pauses until the compiler threads are idle: on a machine the relay keeps busy they do not get
+ * the CPU to empty their queue (and compile at tier 2 instead while it is long), which a
+ * long-running kms-agent's did long ago. It stops when the compiler threads took less than
+ * {@code -Drelay.warmup.jit=P} percent (default 5) of a round's CPU, or after
+ * {@code -Drelay.warmup.rounds=R} (default 6) rounds, and says which. The JIT is
+ * not excluded from the figure: its share of the measured phase is printed with the thread
+ * breakdown at the end. {@code -Drelay.warmup.rounds=0} gives the old fixed warm-up;
+ * {@code -Drelay.warmup.small=N} still sends N 4 KiB messages first.
  */
 public final class RelayThroughputMain {
 
@@ -55,25 +69,44 @@ public final class RelayThroughputMain {
         int measured = messages - messages / 10;
         int warmup = Integer.getInteger("relay.warmup", messages / 10);
         int warmupSmall = Integer.getInteger("relay.warmup.small", 0);
+        int rounds = Integer.getInteger("relay.warmup.rounds", 6);
+        int roundMessages = Integer.getInteger("relay.warmup.mid", 20000);
+        int roundBytes = Math.min(messageBytes, Integer.getInteger("relay.warmup.bytes", 16 * 1024));
+        double jitSettled = Integer.getInteger("relay.warmup.jit", 5) / 100.0;
         // a margin over what the messages need: a reservation's unused rest is dropped when a
         // message no longer fits, and reservations shrink when the lane runs low
-        long laneBytes = (long) (1.25 * ((warmup + measured) * (messageBytes + 64L) + warmupSmall * (SMALL + 64L)))
-                + 3L * reservationBytes;
+        long laneBytes = (long) (1.25 * ((warmup * (long) Math.max(1, rounds) + measured) * (messageBytes + 64L)
+                + (long) roundMessages * (roundBytes + 64L) + warmupSmall * (SMALL + 64L)))
+                + 3L * reservationBytes * (rounds + 1);
         int blockBytes = 4 * 1024 * 1024;
         int blocks = (int) ((laneBytes + blockBytes - 1) / blockBytes);
         long t0 = System.nanoTime();
+        byte[] key = new byte[messageBytes];
+        new SecureRandom().nextBytes(key);
+        // Every message carries a prefix of key: the last node checks what arrives and erases it, as
+        // a kms-agent's sink stores and drops it. (It used to keep every key in a map, so the heap
+        // grew by the whole run's key and G1 worked harder the longer the run.)
+        java.util.concurrent.atomic.LongAdder delivered = new java.util.concurrent.atomic.LongAdder();
+        java.util.concurrent.atomic.LongAdder wrong = new java.util.concurrent.atomic.LongAdder();
+        RelayedKeySink check = (service, sequence, k) -> {
+            if (!Arrays.equals(k, 0, k.length, key, 0, Math.min(k.length, key.length)) || k.length > key.length) {
+                wrong.increment();
+            }
+            delivered.increment();
+            Arrays.fill(k, (byte) 0);
+        };
         try (RelayTestNet net = new RelayTestNet(dir, hops + 1, blocks, 1, blockBytes,
-                (i, b) -> b.maxInFlightPerLink(32).reservationMaxBytes(reservationBytes), i -> null)) {
+                (i, b) -> b.maxInFlightPerLink(32).reservationMaxBytes(reservationBytes).sink(check), i -> null)) {
             System.out.printf("setup (stores filled with %d MiB per lane): %.1f s%n",
                     (long) blocks * blockBytes >> 20, (System.nanoTime() - t0) / 1e9);
-            SecureRandom random = new SecureRandom();
-            byte[] key = new byte[messageBytes];
-            random.nextBytes(key);
             UUID service = UUID.randomUUID();
-            byte[] small = new byte[SMALL];
-            random.nextBytes(small);
+            byte[] small = Arrays.copyOf(key, Math.min(SMALL, messageBytes));
             run(net, service, small, warmupSmall);
-            run(net, service, key, warmup);
+            if (rounds == 0) {
+                run(net, service, key, warmup);
+            } else {
+                warmUp(net, service, key, Arrays.copyOf(key, roundBytes), roundMessages, warmup, rounds, jitSettled);
+            }
             com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
                     java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             // -Drelay.jfr=FILE profiles the measured phase only (not setup, warm-up or the cipher probe)
@@ -102,6 +135,8 @@ public final class RelayThroughputMain {
                     hops, measured, messageBytes, secs, bits / secs / 1e6, cpu, bits / cpu / 1e6,
                     cpu / secs, os.getSystemLoadAverage(), os.getAvailableProcessors());
             System.out.println(net.nodes.get(0).counters());
+            System.out.printf("keys delivered at the last node: %d, differing from what was sent: %d%n",
+                    delivered.sum(), wrong.sum());
             ThreadCpu.print(threads0, threads1);
         } finally {
             deleteTree(dir);  // the stores of a long run take gigabytes
@@ -114,6 +149,54 @@ public final class RelayThroughputMain {
                 Files.deleteIfExists(p);
             }
         }
+    }
+
+    /**
+     * Relays {@code midMessages} mid-size messages, then rounds of {@code full} full-size ones,
+     * each followed by a pause until the compiler threads are idle, until the compiler threads took
+     * less than {@code settled} of a round's CPU, or {@code rounds} rounds are done.
+     */
+    private static void warmUp(RelayTestNet net, UUID service, byte[] key, byte[] mid, int midMessages, int full,
+                               int rounds, double settled) throws Exception {
+        long t0 = System.nanoTime();
+        run(net, service, mid, midMessages);
+        double idle = awaitJitIdle();
+        System.out.printf("warm-up: %d x %d B, then the JIT queue drained in %.1f s%n", midMessages, mid.length, idle);
+        for (int r = 1; r <= rounds; r++) {
+            java.util.Map<String, Double> before = ThreadCpu.snapshot();
+            run(net, service, key, full);
+            java.util.Map<String, Double> after = ThreadCpu.snapshot();
+            double jit = ThreadCpu.share(before, after, ThreadCpu.JIT);
+            idle = awaitJitIdle();
+            System.out.printf("warm-up round %d: %d x %d B, JIT compiler threads %.1f %% of its CPU, then the queue "
+                    + "drained in %.1f s%n", r, full, key.length, 100 * jit, idle);
+            if (jit < settled) {
+                System.out.printf("warm-up: compile rate fell below %.0f %% after %d round(s), %.0f s%n",
+                        100 * settled, r, (System.nanoTime() - t0) / 1e9);
+                return;
+            }
+        }
+        System.out.printf("warm-up: the JIT did not settle below %.0f %% within %d rounds (%.0f s); measuring anyway%n",
+                100 * settled, rounds, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * Waits until the JIT compiler threads are idle (under 10 ms of CPU in a quarter second), at
+     * most 20 s, and returns the seconds waited. Why: on a machine whose cores the relay keeps
+     * busy, the compile queue fills faster than the compiler threads get CPU to drain it, so
+     * relaying alone would take minutes to reach the compiled state a long-running kms-agent is in.
+     */
+    private static double awaitJitIdle() throws InterruptedException {
+        long t0 = System.nanoTime();
+        while (System.nanoTime() - t0 < 20_000_000_000L) {
+            java.util.Map<String, Double> a = ThreadCpu.snapshot();
+            Thread.sleep(250);
+            java.util.Map<String, Double> b = ThreadCpu.snapshot();
+            if (b.getOrDefault(ThreadCpu.JIT, 0.0) - a.getOrDefault(ThreadCpu.JIT, 0.0) < 0.01) {
+                break;
+            }
+        }
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     private static void run(RelayTestNet net, UUID service, byte[] key, int count) throws Exception {

@@ -47,6 +47,19 @@ final class ThreadCpu {
         return out;
     }
 
+    /** The group of the JIT compiler threads (C1 and C2 both, digits dropped). */
+    static final String JIT = "C CompilerThre";
+
+    /** Share of {@code group} in the CPU used by all threads between two snapshots; 0 when none was used. */
+    static double share(Map<String, Double> before, Map<String, Double> after, String group) {
+        double total = 0;
+        for (Map.Entry<String, Double> e : after.entrySet()) {
+            total += e.getValue() - before.getOrDefault(e.getKey(), 0.0);
+        }
+        double mine = after.getOrDefault(group, 0.0) - before.getOrDefault(group, 0.0);
+        return total <= 0 ? 0 : mine / total;
+    }
+
     /** Prints the groups' CPU seconds between two snapshots, largest first, and their share. */
     static void print(Map<String, Double> before, Map<String, Double> after) {
         Map<String, Double> diff = new TreeMap<>();
