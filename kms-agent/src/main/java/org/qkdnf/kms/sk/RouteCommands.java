@@ -1,7 +1,9 @@
 package org.qkdnf.kms.sk;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -25,7 +27,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Why concurrent: each command ends in a sync of the service store, and one at a time a key
  * manager managed about 40 per second. Now installs are applied at once and share syncs (group
- * commit, {@link KeyServiceManager#installAsync}); removals block in their sync, so they run on
+ * commit, {@link KeyServiceManager#installAllAsync}): the installs of one batch from the controller
+ * are applied together and wait for one sync, so their answers leave together (one sync and one
+ * results message per batch, not two or three as when each install asked for its own sync while
+ * the batch was still being applied); removals block in their sync, so they run on
  * {@value #REMOVE_THREADS} threads whose syncs are shared too. Commands of one service id form a
  * chain: each starts only once the one before has been answered, so an install never races its
  * own later removal (or the reverse). A command whose deadline passed before its turn came is
@@ -62,39 +67,96 @@ final class RouteCommands implements AutoCloseable {
 
     /** Runs {@code c} after the earlier commands of its service id; the future never fails. */
     CompletableFuture<OperationResult> submit(KmsCommand c) {
-        UUID serviceId;
-        try {
-            serviceId = serviceIdOf(c);
-        } catch (IllegalArgumentException e) {
-            return CompletableFuture.completedFuture(result(Status.Code.INVALID_ARGUMENT, e.getMessage()));
-        }
-        CompletableFuture<OperationResult> before;
-        CompletableFuture<OperationResult> answer = new CompletableFuture<>();
-        synchronized (tails) {
-            before = tails.put(serviceId, answer);
-        }
-        // Started outside the monitor: an install takes the store's lock.
-        CompletableFuture<OperationResult> turn = before == null ? start(c) : before.thenCompose(r -> start(c));
-        turn.whenComplete((r, x) -> {
-            synchronized (tails) {
-                tails.remove(serviceId, answer);
-            }
-            answer.complete(x == null ? r : failed(c, x));
-        });
-        return answer;
+        return submitAll(List.of(c)).get(0);
     }
 
-    /** The command's turn has come. Never fails: every failure becomes a result. */
+    /**
+     * Runs each command after the earlier ones of its service id (those of this batch included);
+     * the answers in the batch's order, futures that never fail. The installs whose turn is now are
+     * applied together, after every command of the batch has taken its place in its chain.
+     */
+    List<CompletableFuture<OperationResult>> submitAll(List<KmsCommand> batch) {
+        List<CompletableFuture<OperationResult>> answers = new ArrayList<>(batch.size());
+        List<KeyServiceDefinition> installs = new ArrayList<>();
+        List<CompletableFuture<OperationResult>> installTurns = new ArrayList<>();
+        Instant now = Instant.now();
+        for (KmsCommand c : batch) {
+            UUID serviceId;
+            try {
+                serviceId = serviceIdOf(c);
+            } catch (IllegalArgumentException e) {
+                answers.add(CompletableFuture.completedFuture(result(Status.Code.INVALID_ARGUMENT, e.getMessage())));
+                continue;
+            }
+            CompletableFuture<OperationResult> before;
+            CompletableFuture<OperationResult> answer = new CompletableFuture<>();
+            synchronized (tails) {
+                before = tails.put(serviceId, answer);
+            }
+            CompletableFuture<OperationResult> turn;
+            if (before == null && c.getCommandCase() == KmsCommand.CommandCase.INSTALL_ROUTE && !pastDeadline(c, now)) {
+                turn = new CompletableFuture<>();
+                try {
+                    installs.add(definition(serviceId, c.getInstallRoute().getRoute()));
+                    installTurns.add(turn);
+                } catch (RuntimeException e) {
+                    turn.complete(failed(c, e));
+                }
+            } else {
+                // Started outside the monitor: an install takes the store's lock.
+                turn = before == null ? start(c) : before.thenCompose(r -> start(c));
+            }
+            turn.whenComplete((r, x) -> {
+                synchronized (tails) {
+                    tails.remove(serviceId, answer);
+                }
+                answer.complete(x == null ? r : failed(c, x));
+            });
+            answers.add(answer);
+        }
+        if (!installs.isEmpty()) {
+            install(installs, installTurns);
+        }
+        return answers;
+    }
+
+    /** Completes each turn with its install's result. Never throws. */
+    private void install(List<KeyServiceDefinition> installs, List<CompletableFuture<OperationResult>> turns) {
+        List<CompletableFuture<Void>> durable;
+        try {
+            durable = services.installAllAsync(installs);
+        } catch (RuntimeException e) {
+            turns.forEach(t -> t.completeExceptionally(e));
+            return;
+        }
+        for (int i = 0; i < turns.size(); i++) {
+            CompletableFuture<OperationResult> turn = turns.get(i);
+            durable.get(i).whenComplete((v, x) -> {
+                if (x == null) {
+                    turn.complete(result(Status.Code.OK, "installed"));
+                } else {
+                    turn.completeExceptionally(x);
+                }
+            });
+        }
+    }
+
+    private static boolean pastDeadline(KmsCommand c, Instant now) {
+        return c.hasDeadline() && now.isAfter(Instant.ofEpochSecond(c.getDeadline().getSeconds(),
+                c.getDeadline().getNanos()));
+    }
+
+    /** The command's turn has come after an earlier one of its service id. Never fails: every failure becomes a result. */
     private CompletableFuture<OperationResult> start(KmsCommand c) {
-        if (c.hasDeadline() && Instant.now().isAfter(
-                Instant.ofEpochSecond(c.getDeadline().getSeconds(), c.getDeadline().getNanos()))) {
+        if (pastDeadline(c, Instant.now())) {
             return CompletableFuture.completedFuture(
                     result(Status.Code.DEADLINE_EXCEEDED, "deadline: passed before the command was executed"));
         }
         try {
             switch (c.getCommandCase()) {
                 case INSTALL_ROUTE:
-                    return services.installAsync(definition(c.getInstallRoute().getRoute()))
+                    KeyRoute route = c.getInstallRoute().getRoute();
+                    return services.installAsync(definition(UUID.fromString(route.getServiceId()), route))
                             .handle((v, x) -> x == null ? result(Status.Code.OK, "installed") : failed(c, x));
                 case REMOVE_ROUTE:
                     return CompletableFuture.supplyAsync(() -> remove(c), removers);
@@ -149,9 +211,9 @@ final class RouteCommands implements AutoCloseable {
         }
     }
 
-    private static KeyServiceDefinition definition(KeyRoute r) {
-        return new KeyServiceDefinition(UUID.fromString(r.getServiceId()), r.getMasterSaeId(), r.getSlaveSaeId(),
-                r.getRouteQkdnIdsList(), r.getRouteQkdlIdsList(), r.getBufferBits());
+    private static KeyServiceDefinition definition(UUID serviceId, KeyRoute r) {
+        return new KeyServiceDefinition(serviceId, r.getMasterSaeId(), r.getSlaveSaeId(), r.getRouteQkdnIdsList(),
+                r.getRouteQkdlIdsList(), r.getBufferBits());
     }
 
     static OperationResult result(Status.Code code, String message) {
