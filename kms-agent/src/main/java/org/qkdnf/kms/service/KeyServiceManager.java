@@ -166,6 +166,9 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
     }
 
     private static void logInstalled(KeyServiceDefinition d) {
+        if (!log.isInfoEnabled()) {
+            return;  // spares the arguments' array and boxing: this runs for every route installed
+        }
         log.info("key service {} installed: {} -> {} over {} hops", d.serviceId(), d.masterSaeId(), d.slaveSaeId(),
                 d.routeQkdlIds().size());
     }
@@ -302,9 +305,8 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
     private Optional<KeyServiceDefinition> serviceFor(String master, String slave, boolean atSource) {
         KeyServiceDefinition best = null;
         long bestBits = -1;
-        for (KeyServiceDefinition d : keys.services()) {
-            if (d.masterSaeId().equals(master) && d.slaveSaeId().equals(slave)
-                    && (atSource ? d.sourceQkdnId() : d.destinationQkdnId()).equals(selfQkdnId)) {
+        for (KeyServiceDefinition d : keys.services(master, slave)) {
+            if ((atSource ? d.sourceQkdnId() : d.destinationQkdnId()).equals(selfQkdnId)) {
                 if (!atSource) {
                     return Optional.of(d);
                 }

@@ -46,6 +46,8 @@ final class RouteCommands implements AutoCloseable {
     /** Removals waiting for a sync at once; each mostly waits, so more threads mean bigger groups. */
     static final int REMOVE_THREADS = 16;
     private static final Logger log = LoggerFactory.getLogger(RouteCommands.class);
+    /** The answer of every successful install: built once, not once per install. */
+    private static final OperationResult INSTALLED = result(Status.Code.OK, "installed");
 
     private final String qkdnId;
     private final KeyServiceManager services;
@@ -133,7 +135,7 @@ final class RouteCommands implements AutoCloseable {
             CompletableFuture<OperationResult> turn = turns.get(i);
             durable.get(i).whenComplete((v, x) -> {
                 if (x == null) {
-                    turn.complete(result(Status.Code.OK, "installed"));
+                    turn.complete(INSTALLED);
                 } else {
                     turn.completeExceptionally(x);
                 }
@@ -157,7 +159,7 @@ final class RouteCommands implements AutoCloseable {
                 case INSTALL_ROUTE:
                     KeyRoute route = c.getInstallRoute().getRoute();
                     return services.installAsync(definition(UUID.fromString(route.getServiceId()), route))
-                            .handle((v, x) -> x == null ? result(Status.Code.OK, "installed") : failed(c, x));
+                            .handle((v, x) -> x == null ? INSTALLED : failed(c, x));
                 case REMOVE_ROUTE:
                     return CompletableFuture.supplyAsync(() -> remove(c), removers);
                 default:

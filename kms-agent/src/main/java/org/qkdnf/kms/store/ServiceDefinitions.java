@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 import org.h2.mvstore.MVMap;
@@ -44,6 +45,13 @@ final class ServiceDefinitions {
     /** The decoded definitions, in id order (the unsigned order of the UUIDs, as their text sorts). */
     private final ConcurrentSkipListMap<UUID, KeyServiceDefinition> decoded =
             new ConcurrentSkipListMap<>(ServiceDefinitions::unsignedOrder);
+    /**
+     * The same definitions by SAE pair (master, slave), each pair's in id order: a pair has one
+     * route, or a few (1+1, a split, a reroute made before the old route is broken), so an ETSI 014
+     * request finds its routes without walking every route of the node. Immutable lists, replaced
+     * under the owner's lock.
+     */
+    private final Map<Pair, List<KeyServiceDefinition>> byPair = new ConcurrentHashMap<>();
     /** Bumped after every change of {@link #decoded}. */
     private volatile long version;
     /**
@@ -54,6 +62,12 @@ final class ServiceDefinitions {
     private volatile Listed listed = new Listed(-1, List.of());
 
     private record Listed(long version, List<KeyServiceDefinition> list) {
+    }
+
+    private record Pair(String masterSaeId, String slaveSaeId) {
+        static Pair of(KeyServiceDefinition d) {
+            return new Pair(d.masterSaeId(), d.slaveSaeId());
+        }
     }
 
     /**
@@ -77,7 +91,9 @@ final class ServiceDefinitions {
             mv.sync();
         }
         for (Map.Entry<UUID, byte[]> e : map.entrySet()) {
-            decoded.put(e.getKey(), read(e.getKey(), () -> decode(e.getKey(), e.getValue())));
+            KeyServiceDefinition d = read(e.getKey(), () -> decode(e.getKey(), e.getValue()));
+            decoded.put(e.getKey(), d);
+            addToPair(d);
         }
     }
 
@@ -96,6 +112,11 @@ final class ServiceDefinitions {
 
     boolean contains(UUID serviceId) {
         return decoded.containsKey(serviceId);
+    }
+
+    /** The installed services of one SAE pair, in id order; an immutable snapshot, usually of one. */
+    List<KeyServiceDefinition> ofPair(String masterSaeId, String slaveSaeId) {
+        return byPair.getOrDefault(new Pair(masterSaeId, slaveSaeId), List.of());
     }
 
     /** The installed services in id order; an immutable snapshot. */
@@ -119,7 +140,11 @@ final class ServiceDefinitions {
             return false;
         }
         map.put(d.serviceId(), record);
-        decoded.put(d.serviceId(), d);
+        KeyServiceDefinition replaced = decoded.put(d.serviceId(), d);
+        if (replaced != null) {
+            removeFromPair(replaced);
+        }
+        addToPair(d);
         version++;  // only under the owner's lock, so no update is lost
         return true;
     }
@@ -130,8 +155,29 @@ final class ServiceDefinitions {
             return null;
         }
         KeyServiceDefinition d = decoded.remove(serviceId);
+        removeFromPair(d);
         version++;
         return d;
+    }
+
+    private void addToPair(KeyServiceDefinition d) {
+        List<KeyServiceDefinition> routes = new ArrayList<>(byPair.getOrDefault(Pair.of(d), List.of()));
+        int at = 0;
+        while (at < routes.size() && unsignedOrder(routes.get(at).serviceId(), d.serviceId()) < 0) {
+            at++;
+        }
+        routes.add(at, d);
+        byPair.put(Pair.of(d), List.copyOf(routes));
+    }
+
+    private void removeFromPair(KeyServiceDefinition d) {
+        List<KeyServiceDefinition> routes = new ArrayList<>(byPair.getOrDefault(Pair.of(d), List.of()));
+        routes.removeIf(r -> r.serviceId().equals(d.serviceId()));
+        if (routes.isEmpty()) {
+            byPair.remove(Pair.of(d));
+        } else {
+            byPair.put(Pair.of(d), List.copyOf(routes));
+        }
     }
 
     // --- records ---------------------------------------------------------------------------------

@@ -249,13 +249,19 @@ public final class ServiceKeyStore implements AutoCloseable {
 
     /** Inside an apply, under lock: a put of an installed route takes it out of the retired ones. */
     private void applyPut(KeyServiceDefinition d, byte[] record) {
-        if (definitions.put(d, record) && retired.remove(d.serviceId().toString()) != null) {
+        if (definitions.put(d, record) && retiredCache.containsKey(d.serviceId())
+                && retired.remove(d.serviceId().toString()) != null) {
             refreshRetiredCache();
         }
     }
 
     public Optional<KeyServiceDefinition> service(UUID serviceId) {
         return Optional.ofNullable(definitions.get(serviceId));
+    }
+
+    /** The installed services (routes) of one SAE pair, in id order; lock-free, without walking every service. */
+    public List<KeyServiceDefinition> services(String masterSaeId, String slaveSaeId) {
+        return definitions.ofPair(masterSaeId, slaveSaeId);
     }
 
     /** The installed services, in id order; an immutable snapshot, cheap to call. */

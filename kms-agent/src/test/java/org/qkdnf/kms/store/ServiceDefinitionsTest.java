@@ -119,6 +119,35 @@ class ServiceDefinitionsTest {
     }
 
     @Test
+    void theRoutesOfAnSaePairAreFoundByThePairInIdOrderThroughReplacementsRemovalsAndReopens() throws Exception {
+        UUID first = new UUID(0x0000_0001_0000_7000L, 0x8000_0000_0000_0001L);
+        UUID second = new UUID(0x0000_0002_0000_7000L, 0x8000_0000_0000_0001L);
+        UUID other = new UUID(0x0000_0003_0000_7000L, 0x8000_0000_0000_0001L);
+        KeyServiceDefinition a1 = new KeyServiceDefinition(first, "sae-a", "sae-b", List.of("n1", "n2"), List.of("l1"), 8);
+        KeyServiceDefinition a2 = new KeyServiceDefinition(second, "sae-a", "sae-b", List.of("n1", "n3", "n2"),
+                List.of("l2", "l3"), 8);
+        KeyServiceDefinition b = new KeyServiceDefinition(other, "sae-c", "sae-b", List.of("n1", "n2"), List.of("l1"), 8);
+        Path file = dir.resolve("services.mv.db");
+        try (ServiceKeyStore s = ServiceKeyStore.open(file, keyFile)) {
+            s.putServicesAsync(List.of(a2, b, a1)).join();
+            assertThat(s.services("sae-a", "sae-b")).containsExactly(a1, a2);
+            assertThat(s.services("sae-c", "sae-b")).containsExactly(b);
+            assertThat(s.services("sae-b", "sae-a")).isEmpty();
+            KeyServiceDefinition movedToOtherPair = new KeyServiceDefinition(first, "sae-c", "sae-b", List.of("n1", "n2"),
+                    List.of("l1"), 8);
+            s.putService(movedToOtherPair);
+            assertThat(s.services("sae-a", "sae-b")).containsExactly(a2);
+            assertThat(s.services("sae-c", "sae-b")).containsExactly(movedToOtherPair, b);
+            s.removeService(other);
+            assertThat(s.services("sae-c", "sae-b")).containsExactly(movedToOtherPair);
+        }
+        try (ServiceKeyStore s = ServiceKeyStore.open(file, keyFile)) {
+            assertThat(s.services("sae-a", "sae-b")).containsExactly(a2);
+            assertThat(s.services("sae-c", "sae-b")).extracting(KeyServiceDefinition::serviceId).containsExactly(first);
+        }
+    }
+
+    @Test
     void aBatchOfInstallsIsOneSync() throws Exception {
         List<KeyServiceDefinition> batch = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
