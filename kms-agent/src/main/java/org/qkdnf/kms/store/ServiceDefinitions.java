@@ -68,6 +68,19 @@ final class ServiceDefinitions {
         static Pair of(KeyServiceDefinition d) {
             return new Pair(d.masterSaeId(), d.slaveSaeId());
         }
+
+        /**
+         * Mixed, not a record's {@code 31 * a + b}: SAE ids of a pair often differ in one character
+         * ("sae-m-17", "sae-s-17"), which makes that sum a multiple of 32 plus a constant, and the
+         * map's bins turned into trees.
+         */
+        @Override
+        public int hashCode() {
+            int h = masterSaeId.hashCode() * 0x9E3779B1 ^ slaveSaeId.hashCode();
+            h ^= h >>> 16;
+            h *= 0x85EBCA6B;
+            return h ^ (h >>> 13);
+        }
     }
 
     /**
