@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
  */
 final class RouteCommands implements AutoCloseable {
 
+    /** Installs applied together and answered after one sync, at most (a batch is cut in slices). */
+    static final int INSTALL_SLICE = 64;
     /** Removals waiting for a sync at once; each mostly waits, so more threads mean bigger groups. */
     static final int REMOVE_THREADS = 16;
     private static final Logger log = LoggerFactory.getLogger(RouteCommands.class);
@@ -81,6 +83,9 @@ final class RouteCommands implements AutoCloseable {
         List<CompletableFuture<OperationResult>> answers = new ArrayList<>(batch.size());
         List<KeyServiceDefinition> installs = new ArrayList<>();
         List<CompletableFuture<OperationResult>> installTurns = new ArrayList<>();
+        // Other commands whose turn is now start after the installs are applied: a removal holds the
+        // store through its sync, and a new route is what a rerouted service waits for.
+        List<Runnable> startAfterInstalls = new ArrayList<>();
         Instant now = Instant.now();
         for (KmsCommand c : batch) {
             UUID serviceId;
@@ -104,9 +109,19 @@ final class RouteCommands implements AutoCloseable {
                 } catch (RuntimeException e) {
                     turn.complete(failed(c, e));
                 }
+            } else if (before == null) {
+                CompletableFuture<OperationResult> started = new CompletableFuture<>();
+                startAfterInstalls.add(() -> start(c).whenComplete((r, x) -> {
+                    if (x == null) {
+                        started.complete(r);
+                    } else {
+                        started.completeExceptionally(x);
+                    }
+                }));
+                turn = started;
             } else {
                 // Started outside the monitor: an install takes the store's lock.
-                turn = before == null ? start(c) : before.thenCompose(r -> start(c));
+                turn = before.thenCompose(r -> start(c));
             }
             turn.whenComplete((r, x) -> {
                 synchronized (tails) {
@@ -116,9 +131,13 @@ final class RouteCommands implements AutoCloseable {
             });
             answers.add(answer);
         }
-        if (!installs.isEmpty()) {
-            install(installs, installTurns);
+        // In slices: the first slice's sync runs while the next ones are applied, so a burst of
+        // hundreds (a reroute after a cut) is answered in steps instead of all after the last.
+        for (int from = 0; from < installs.size(); from += INSTALL_SLICE) {
+            int to = Math.min(installs.size(), from + INSTALL_SLICE);
+            install(installs.subList(from, to), installTurns.subList(from, to));
         }
+        startAfterInstalls.forEach(Runnable::run);
         return answers;
     }
 
