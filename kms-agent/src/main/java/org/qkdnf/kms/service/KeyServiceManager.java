@@ -127,9 +127,36 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
      */
     public CompletableFuture<Void> installAsync(KeyServiceDefinition d) {
         checkOnRoute(d);
-        CompletableFuture<Void> durable = keys.putServiceAsync(d);
-        schedule.add(d);
-        return durable.thenRun(() -> logInstalled(d));
+        return installAllAsync(List.of(d)).get(0);
+    }
+
+    /**
+     * {@link #installAsync} for several services, one future each in the same order: a service
+     * whose route does not pass through this node fails at once (IllegalArgumentException); the
+     * others are stored together and wait for one sync.
+     */
+    public List<CompletableFuture<Void>> installAllAsync(List<KeyServiceDefinition> ds) {
+        List<CompletableFuture<Void>> out = new ArrayList<>(ds.size());
+        List<KeyServiceDefinition> onRoute = new ArrayList<>(ds.size());
+        for (KeyServiceDefinition d : ds) {
+            try {
+                checkOnRoute(d);
+                onRoute.add(d);
+                out.add(null);  // the shared future, below
+            } catch (IllegalArgumentException e) {
+                out.add(CompletableFuture.failedFuture(e));
+            }
+        }
+        CompletableFuture<Void> durable = onRoute.isEmpty() ? CompletableFuture.completedFuture(null)
+                : keys.putServicesAsync(onRoute);
+        onRoute.forEach(schedule::add);
+        for (int i = 0, j = 0; i < out.size(); i++) {
+            if (out.get(i) == null) {
+                KeyServiceDefinition d = onRoute.get(j++);
+                out.set(i, durable.thenRun(() -> logInstalled(d)));
+            }
+        }
+        return out;
     }
 
     private void checkOnRoute(KeyServiceDefinition d) {
@@ -139,6 +166,9 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
     }
 
     private static void logInstalled(KeyServiceDefinition d) {
+        if (!log.isInfoEnabled()) {
+            return;  // spares the arguments' array and boxing: this runs for every route installed
+        }
         log.info("key service {} installed: {} -> {} over {} hops", d.serviceId(), d.masterSaeId(), d.slaveSaeId(),
                 d.routeQkdlIds().size());
     }
@@ -275,9 +305,8 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
     private Optional<KeyServiceDefinition> serviceFor(String master, String slave, boolean atSource) {
         KeyServiceDefinition best = null;
         long bestBits = -1;
-        for (KeyServiceDefinition d : keys.services()) {
-            if (d.masterSaeId().equals(master) && d.slaveSaeId().equals(slave)
-                    && (atSource ? d.sourceQkdnId() : d.destinationQkdnId()).equals(selfQkdnId)) {
+        for (KeyServiceDefinition d : keys.services(master, slave)) {
+            if ((atSource ? d.sourceQkdnId() : d.destinationQkdnId()).equals(selfQkdnId)) {
                 if (!atSource) {
                     return Optional.of(d);
                 }
@@ -338,8 +367,18 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
             if (!retryAfterNanos.isEmpty() && now < retryAfterNanos.getOrDefault(d.serviceId(), 0L)) {
                 continue;
             }
+            AtomicInteger flying = inFlight.get(d.serviceId());
+            if ((flying == null || flying.get() == 0) && keys.availableBits(d.serviceId()) < KEY_SIZE_BITS
+                    && schedule.laneBits(s.lane) < s.chunkBits) {
+                // What the pass below would find, without setting up the service's ready run and
+                // relay state: a route just installed usually waits here until key flows.
+                schedule.park(s);
+                continue;
+            }
             prepared.topUp(d);
-            AtomicInteger flying = inFlight.computeIfAbsent(d.serviceId(), k -> new AtomicInteger());
+            if (flying == null) {
+                flying = inFlight.computeIfAbsent(d.serviceId(), k -> new AtomicInteger());
+            }
             long have = keys.availableBits(d.serviceId()) + prepared.readyKeys(d.serviceId()) * KEY_SIZE_BITS
                     + flying.get() * s.chunkBits;
             boolean dry = false;

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -29,6 +30,7 @@ import org.qkdnf.kms.api.KeyPoolStore;
 import org.qkdnf.kms.api.PoolLevels;
 import org.qkdnf.kms.relay.LinkRelayCounters;
 import org.qkdnf.kms.service.KeyServiceManager;
+import org.qkdnf.proto.common.v1.OperationResult;
 import org.qkdnf.proto.keymgmt.v1.CommandResult;
 import org.qkdnf.proto.keymgmt.v1.CommandResults;
 import org.qkdnf.proto.keymgmt.v1.ConnectRequest;
@@ -204,16 +206,19 @@ public final class SkClient implements AutoCloseable {
             }
             reports = thread.scheduleWithFixedDelay(() -> report(s), 0, ms, TimeUnit.MILLISECONDS);
         } else if (r.hasCommand()) {
-            execute(s, r.getCommand());
+            answerWhenDone(s, r.getCommand().getRequestId(), commands.submit(r.getCommand()));
         } else if (r.hasCommands()) {
             s.controllerBatches = true;
-            r.getCommands().getCommandsList().forEach(c -> execute(s, c));
+            List<KmsCommand> batch = r.getCommands().getCommandsList();
+            List<CompletableFuture<OperationResult>> answers = commands.submitAll(batch);
+            for (int i = 0; i < batch.size(); i++) {
+                answerWhenDone(s, batch.get(i).getRequestId(), answers.get(i));
+            }
         }
     }
 
-    private void execute(Stream s, KmsCommand c) {
-        String requestId = c.getRequestId();
-        commands.submit(c).thenAccept(result -> {
+    private void answerWhenDone(Stream s, String requestId, CompletableFuture<OperationResult> answer) {
+        answer.thenAccept(result -> {
             s.results.add(CommandResult.newBuilder().setRequestId(requestId).setResult(result).build());
             if (s.flushQueued.compareAndSet(false, true)) {
                 post(() -> flushResults(s));

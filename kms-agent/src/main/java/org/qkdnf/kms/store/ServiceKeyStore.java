@@ -14,7 +14,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 
 import javax.crypto.AEADBadTagException;
 
@@ -47,7 +46,8 @@ import org.qkdnf.kms.api.KeyServiceDefinition;
  * <p>Thread-safe: operations are serialised on one lock; durability is awaited outside it, so
  * concurrent operations share a sync (group commit). The service definitions and the per-service
  * counters are also kept in memory and read without the lock (request threads ask for them on
- * every ETSI 014 call); the first read after a removal rebuilds the service cache under the lock.
+ * every ETSI 014 call); the definitions live in {@link ServiceDefinitions}, in the same file and
+ * commits.
  */
 public final class ServiceKeyStore implements AutoCloseable {
 
@@ -126,7 +126,8 @@ public final class ServiceKeyStore implements AutoCloseable {
     private final MVStore mv;
     private final AtRestCipher cipher;
     private final GroupCommit commits;
-    private final MVMap<String, String> services;
+    /** The installed services (routes); changed only under lock inside an apply. */
+    private final ServiceDefinitions definitions;
     /** "svc/seq" -> sealed chunk. */
     private final MVMap<String, byte[]> chunks;
     /**
@@ -174,33 +175,6 @@ public final class ServiceKeyStore implements AutoCloseable {
      */
     private final Map<UUID, Long> unusedBytes = new ConcurrentHashMap<>();
     private final Map<UUID, Long> waitingKeys = new ConcurrentHashMap<>();
-    /**
-     * The installed services, decoded, in the map's order (service id as a string, which is the
-     * UUIDs' unsigned order), for lock-free reads; an install changes one entry. {@code null} when
-     * a mutation changed the map in a way only a rebuild can follow (a removal), then rebuilt by
-     * the next reader. Written under lock; read without it.
-     */
-    private volatile ConcurrentSkipListMap<UUID, KeyServiceDefinition> serviceCache;
-    /** The last cache built, to reuse its decoded definitions in a rebuild; guarded by lock. */
-    private ConcurrentSkipListMap<UUID, KeyServiceDefinition> lastServiceCache =
-            new ConcurrentSkipListMap<>(ServiceKeyStore::stringOrder);
-    /** Bumped under lock after every change of the cache (and when it is dropped). */
-    private volatile long serviceVersion;
-    /**
-     * {@link #services()} as last listed, with the {@link #serviceVersion} read before it was
-     * made: it holds at least the changes up to that version, so it is current while the version
-     * is. A burst of installs between two readers costs one copy, not one per install.
-     */
-    private volatile ListedServices listedServices = new ListedServices(-1, List.of());
-
-    private record ListedServices(long version, List<KeyServiceDefinition> list) {
-    }
-
-    /** The order of {@link UUID#toString()}: lower-case hex of fixed width, so unsigned order. */
-    private static int stringOrder(UUID a, UUID b) {
-        int c = Long.compareUnsigned(a.getMostSignificantBits(), b.getMostSignificantBits());
-        return c != 0 ? c : Long.compareUnsigned(a.getLeastSignificantBits(), b.getLeastSignificantBits());
-    }
     /** Decoded {@link #retired}; replaced (copy on write) under lock, read without it. */
     private volatile Map<UUID, KeyServiceDefinition> retiredCache = Map.of();
 
@@ -208,7 +182,7 @@ public final class ServiceKeyStore implements AutoCloseable {
         this.mv = opened.mv();
         this.cipher = opened.cipher();
         this.commits = new GroupCommit(mv);
-        this.services = mv.openMap("services");
+        this.definitions = new ServiceDefinitions(mv);
         this.chunks = mv.openMap("chunks");
         this.taken = mv.openMap("taken");
         // New names, not the per-key maps of earlier builds ("assigned", "assignedMeta"), which
@@ -229,7 +203,6 @@ public final class ServiceKeyStore implements AutoCloseable {
             int left = b.keysInPage(e.getKey()) - Integer.bitCount(takenBits(e.getValue()));
             waitingKeys.merge(b.serviceId(), (long) left, Long::sum);
         }
-        refreshServiceCache();
         refreshRetiredCache();
     }
 
@@ -244,49 +217,28 @@ public final class ServiceKeyStore implements AutoCloseable {
     }
 
     /**
-     * After a change of the services map: the next reader rebuilds the cache from the map. Call
-     * under lock. Cheap, so a burst of removals costs one rebuild per reader, not one per removal.
+     * Opens (creating if absent) the store file, sealed under the key in {@code keyFile}.
+     *
+     * @throws IOException naming the file when it cannot be opened or a stored record cannot be read
      */
-    private void refreshServiceCache() {
-        serviceCache = null;
-        serviceVersion++;
-    }
-
-    /** The cache, rebuilt from the map if a change dropped it (reusing unchanged definitions). */
-    private ConcurrentSkipListMap<UUID, KeyServiceDefinition> serviceCache() {
-        ConcurrentSkipListMap<UUID, KeyServiceDefinition> c = serviceCache;
-        if (c != null) {
-            return c;
-        }
-        synchronized (lock) {
-            c = serviceCache;
-            if (c == null) {
-                c = new ConcurrentSkipListMap<>(ServiceKeyStore::stringOrder);
-                for (Map.Entry<String, String> e : services.entrySet()) {
-                    UUID id = UUID.fromString(e.getKey());
-                    KeyServiceDefinition known = lastServiceCache.get(id);
-                    c.put(id, known != null && encode(known).equals(e.getValue()) ? known : decode(id, e.getValue()));
-                }
-                lastServiceCache = c;
-                serviceCache = c;
-                serviceVersion++;
-            }
-            return c;
-        }
-    }
-
-    /** Opens (creating if absent) the store file, sealed under the key in {@code keyFile}. */
     public static ServiceKeyStore open(Path file, Path keyFile) throws IOException {
-        return new ServiceKeyStore(SealedStoreFile.open(file, KeyFile.read(keyFile), "service key store"));
+        SealedStoreFile.Opened opened = SealedStoreFile.open(file, KeyFile.read(keyFile), "service key store");
+        try {
+            return new ServiceKeyStore(opened);
+        } catch (RuntimeException e) {
+            opened.mv().closeImmediately();
+            throw new IOException("service key store " + file + ": " + e.getMessage(), e);
+        }
     }
 
     // --- services ----------------------------------------------------------------------------
 
     /** Stores (or replaces) a service; durable before it returns. */
     public void putService(KeyServiceDefinition d) {
+        byte[] record = ServiceDefinitions.encode(d);
         long ticket;
         synchronized (lock) {
-            ticket = applyPut(d);
+            ticket = commits.apply(() -> applyPut(d, record));
         }
         commits.awaitDurable(ticket);
     }
@@ -298,10 +250,28 @@ public final class ServiceKeyStore implements AutoCloseable {
      * dependent stages must be short or run on their own executor.
      */
     public CompletableFuture<Void> putServiceAsync(KeyServiceDefinition d) {
+        return putServicesAsync(List.of(d));
+    }
+
+    /**
+     * {@link #putServiceAsync} for several services at once: one lock, one ticket and one future for
+     * all (a batch of route commands from the controller becomes one wait for one sync, and its
+     * answers leave together). The same definition again changes nothing, but its future still
+     * waits for the earlier put to be durable.
+     */
+    public CompletableFuture<Void> putServicesAsync(List<KeyServiceDefinition> batch) {
+        List<byte[]> records = new ArrayList<>(batch.size());
         long ticket;
         try {
+            for (KeyServiceDefinition d : batch) {
+                records.add(ServiceDefinitions.encode(d));  // outside the lock that every store operation takes
+            }
             synchronized (lock) {
-                ticket = applyPut(d);
+                ticket = commits.apply(() -> {
+                    for (int i = 0; i < batch.size(); i++) {
+                        applyPut(batch.get(i), records.get(i));
+                    }
+                });
             }
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
@@ -309,45 +279,26 @@ public final class ServiceKeyStore implements AutoCloseable {
         return commits.whenDurable(ticket);
     }
 
-    /**
-     * Puts {@code d} in the map and the cache; call under lock. The same definition again changes
-     * nothing but still takes a ticket, so its caller waits for the earlier put to be durable.
-     * Compares with the map, not the cache: after a removal dropped the cache, an install must not
-     * pay for a rebuild (installs and removals alternate when routes move).
-     */
-    private long applyPut(KeyServiceDefinition d) {
-        String id = d.serviceId().toString();
-        String encoded = encode(d);
-        if (encoded.equals(services.get(id))) {
-            return commits.apply(() -> { });
+    /** Inside an apply, under lock: a put of an installed route takes it out of the retired ones. */
+    private void applyPut(KeyServiceDefinition d, byte[] record) {
+        if (definitions.put(d, record) && retiredCache.containsKey(d.serviceId())
+                && retired.remove(d.serviceId().toString()) != null) {
+            refreshRetiredCache();
         }
-        return commits.apply(() -> {
-            services.put(id, encoded);
-            if (retired.remove(id) != null) {
-                refreshRetiredCache();
-            }
-            ConcurrentSkipListMap<UUID, KeyServiceDefinition> cache = serviceCache;
-            if (cache != null) {  // else the next reader's rebuild picks this put up from the map
-                cache.put(d.serviceId(), d);
-            }
-            serviceVersion++;
-        });
     }
 
     public Optional<KeyServiceDefinition> service(UUID serviceId) {
-        return Optional.ofNullable(serviceCache().get(serviceId));
+        return Optional.ofNullable(definitions.get(serviceId));
     }
 
-    /** The installed services; an immutable snapshot, cheap to call. */
+    /** The installed services (routes) of one SAE pair, in id order; lock-free, without walking every service. */
+    public List<KeyServiceDefinition> services(String masterSaeId, String slaveSaeId) {
+        return definitions.ofPair(masterSaeId, slaveSaeId);
+    }
+
+    /** The installed services, in id order; an immutable snapshot, cheap to call. */
     public List<KeyServiceDefinition> services() {
-        long version = serviceVersion;  // before the cache is read: the list is at least this fresh
-        ListedServices listed = listedServices;
-        if (listed.version() == version) {
-            return listed.list();
-        }
-        List<KeyServiceDefinition> list = List.copyOf(serviceCache().values());
-        listedServices = new ListedServices(version, list);
-        return list;
+        return definitions.list();
     }
 
     /**
@@ -359,7 +310,7 @@ public final class ServiceKeyStore implements AutoCloseable {
         String prefix = serviceId + "/";
         boolean[] existed = new boolean[1];
         durably(() -> {
-            String definition = services.remove(serviceId.toString());
+            KeyServiceDefinition definition = definitions.remove(serviceId);
             existed[0] = definition != null;
             nextSequence.remove(serviceId.toString());
             for (String k : keysWithPrefix(taken, prefix)) {
@@ -370,13 +321,12 @@ public final class ServiceKeyStore implements AutoCloseable {
             unusedBytes.remove(serviceId);
             long waiting = forgetTakenBatches(serviceId);
             if (waiting > 0 && definition != null) {
-                retired.put(serviceId.toString(), definition);
+                retired.put(serviceId.toString(), encode(definition));
                 refreshRetiredCache();
                 waitingKeys.put(serviceId, waiting);
             } else if (definition != null) {
                 waitingKeys.remove(serviceId);
             }
-            refreshServiceCache();
         });
         return existed[0];
     }
@@ -767,7 +717,7 @@ public final class ServiceKeyStore implements AutoCloseable {
      */
     public byte[] takeAssigned(UUID keyId, String masterSaeId, String slaveSaeId) {
         return take(keyId, id -> {
-            KeyServiceDefinition d = serviceCache().get(id);
+            KeyServiceDefinition d = definitions.get(id);
             if (d == null) {
                 d = retiredCache.get(id);
             }
@@ -949,7 +899,7 @@ public final class ServiceKeyStore implements AutoCloseable {
 
     /** The service, installed or removed with keys still waiting for its slave SAE. Lock-free. */
     public Optional<KeyServiceDefinition> serviceOrRetired(UUID serviceId) {
-        KeyServiceDefinition d = serviceCache().get(serviceId);
+        KeyServiceDefinition d = definitions.get(serviceId);
         return Optional.ofNullable(d != null ? d : retiredCache.get(serviceId));
     }
 
@@ -978,6 +928,11 @@ public final class ServiceKeyStore implements AutoCloseable {
         return n;
     }
 
+    /** Syncs done since open: fewer than mutating calls when calls share them. */
+    long syncCount() {
+        return commits.syncs();
+    }
+
     @Override
     public void close() {
         commits.closeStore();
@@ -994,7 +949,7 @@ public final class ServiceKeyStore implements AutoCloseable {
     }
 
     private void requireService(UUID serviceId) {
-        if (!services.containsKey(serviceId.toString())) {
+        if (!definitions.contains(serviceId)) {
             throw new ServiceKeyException(ServiceKeyException.Reason.UNKNOWN_SERVICE, "no key service " + serviceId);
         }
     }
@@ -1123,13 +1078,10 @@ public final class ServiceKeyStore implements AutoCloseable {
     }
 
     private static String encode(KeyServiceDefinition d) {
-        return String.join("|", d.masterSaeId(), d.slaveSaeId(), String.join(",", d.routeQkdnIds()),
-                String.join(",", d.routeQkdlIds()), Long.toString(d.bufferBits()));
+        return ServiceDefinitions.toText(d);
     }
 
     private static KeyServiceDefinition decode(UUID id, String s) {
-        String[] f = s.split("\\|", -1);
-        return new KeyServiceDefinition(id, f[0], f[1], List.of(f[2].split(",")), List.of(f[3].split(",")),
-                Long.parseLong(f[4]));
+        return ServiceDefinitions.fromText(id, s);
     }
 }
