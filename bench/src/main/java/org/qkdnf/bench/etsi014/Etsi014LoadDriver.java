@@ -1,6 +1,5 @@
 package org.qkdnf.bench.etsi014;
 
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +32,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
+import org.qkdnf.bench.cpu.ThreadCpu;
 import org.qkdnf.common.tls.TlsFiles;
 
 /**
@@ -194,12 +194,12 @@ final class Etsi014LoadDriver {
             }
             Thread.sleep(s.warmupMillis());
             ThreadCpu threads = ThreadCpu.start();
-            cpuStart = processCpuNanos();
+            cpuStart = ThreadCpu.processCpuNanos();
             windowStart = System.nanoTime();
             Thread.sleep(s.measureMillis());
             windowEnd = System.nanoTime();
-            cpuEnd = processCpuNanos();
-            cpuByThreads = threads.secondsByGroup();
+            cpuEnd = ThreadCpu.processCpuNanos();
+            cpuByThreads = seconds(threads.nanosByGroup());
             stopping = true;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (idleLanes.get() < lanes.size() && System.nanoTime() < deadline) {
@@ -220,9 +220,10 @@ final class Etsi014LoadDriver {
                 new TreeMap<>(errorBodies), firstFailure.get(), (cpuEnd - cpuStart) / 1e9, cpuByThreads);
     }
 
-    private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
+    private static Map<String, Double> seconds(Map<String, Long> nanos) {
+        Map<String, Double> out = new java.util.LinkedHashMap<>();
+        nanos.forEach((group, n) -> out.put(group, n / 1e9));
+        return out;
     }
 
     private static SslContext client(TlsFiles tls) throws SSLException {

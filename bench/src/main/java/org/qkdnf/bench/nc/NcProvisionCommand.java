@@ -1,6 +1,5 @@
 package org.qkdnf.bench.nc;
 
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -13,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.grpc.stub.StreamObserver;
 import org.HdrHistogram.Histogram;
+import org.qkdnf.bench.cpu.ThreadCpu;
 import org.qkdnf.controller.keyservice.KeyServiceGrpcService;
 import org.qkdnf.proto.northbound.v1.AppQos;
 import org.qkdnf.proto.northbound.v1.BatchCreateKeyServicesRequest;
@@ -139,8 +139,7 @@ public final class NcProvisionCommand implements Callable<Integer> {
         Semaphore window = new Semaphore(inFlight);
         CountDownLatch done = new CountDownLatch(count);
         long start = System.nanoTime();
-        long cpuStart = processCpuNanos();
-        ThreadGroupCpu groups = new ThreadGroupCpu();
+        ThreadCpu cpu = ThreadCpu.start();
         for (int i = 0; i < count; i += batch) {
             int size = Math.min(batch, count - i);
             List<KeyServiceSpec> specs = new ArrayList<>(size);
@@ -160,8 +159,8 @@ public final class NcProvisionCommand implements Callable<Integer> {
         }
         done.await();
         r.elapsedNanos = System.nanoTime() - start;
-        r.cpuNanos = processCpuNanos() - cpuStart;
-        r.cpuByGroup = groups.sinceStart();
+        r.cpuNanos = cpu.processNanos();
+        r.cpuByGroup = cpu.nanosByGroup();
         return r;
     }
 
@@ -231,10 +230,5 @@ public final class NcProvisionCommand implements Callable<Integer> {
                 done.countDown();
             }
         }
-    }
-
-    private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
     }
 }

@@ -1,8 +1,5 @@
 package org.qkdnf.bench.nc;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
-import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +31,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.grpc.stub.StreamObserver;
+import org.qkdnf.bench.cpu.ThreadCpu;
 import org.qkdnf.bench.sq.BenchPki;
 import org.qkdnf.bench.topo.RingTopology;
 import org.qkdnf.common.ids.Uuids;
@@ -133,14 +131,12 @@ public final class SkInstallMain {
             drive(rnd, warmup, inFlight);
             System.out.printf(Locale.ROOT, "warmup: %,d routes, %,d failed%n", warmup, failed.get());
             failed.set(0);
-            Map<String, Long> cpuBefore = threadCpu();
-            long processBefore = processCpu();
+            ThreadCpu threads = ThreadCpu.start();
             long t0 = System.nanoTime();
             long nodeInstalls = drive(rnd, routes, inFlight);
             double secs = (System.nanoTime() - t0) / 1e9;
-            long process = processCpu() - processBefore;
-            Map<String, Long> byRole = new TreeMap<>();
-            threadCpu().forEach((name, cpu) -> byRole.merge(role(name), cpu - cpuBefore.getOrDefault(name, 0L), Long::sum));
+            long process = threads.processNanos();
+            Map<String, Long> byRole = new TreeMap<>(threads.nanosBy(SkInstallMain::role));
             long named = byRole.values().stream().mapToLong(Long::longValue).sum();
             byRole.put("other (GC, JIT, exited threads)", Math.max(0, process - named));
             System.out.printf(Locale.ROOT, "measured: %,d routes (%,d installs at key managers) in %.2f s = %,.0f routes/s,"
@@ -290,25 +286,6 @@ public final class SkInstallMain {
             return "key managers' refill";
         }
         return "rest: " + thread.replaceAll("[0-9]+", "#");
-    }
-
-    private static Map<String, Long> threadCpu() {
-        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        Map<String, Long> out = new HashMap<>();
-        for (ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
-            if (info != null) {
-                long cpu = mx.getThreadCpuTime(info.getThreadId());
-                if (cpu >= 0) {
-                    out.put(info.getThreadName() + "#" + info.getThreadId(), cpu);
-                }
-            }
-        }
-        return out;
-    }
-
-    private static long processCpu() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
     }
 
     private static java.util.concurrent.ThreadFactory named(String prefix) {

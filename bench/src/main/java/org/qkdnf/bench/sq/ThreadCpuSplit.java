@@ -1,11 +1,9 @@
 package org.qkdnf.bench.sq;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
-import java.lang.management.ThreadMXBean;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+
+import org.qkdnf.bench.cpu.ThreadCpu;
 
 /**
  * CPU time over a window, split between the controller's threads, the simulated agents' threads
@@ -24,44 +22,20 @@ final class ThreadCpuSplit {
     private static final List<String> SERVER = List.of("grpc-default-worker-ELG", "grpc-default-boss-ELG",
             "grpc-default-executor", "bench-sq-server-io", "sq-call-", "qkd-topology-events");
 
-    private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    private final com.sun.management.OperatingSystemMXBean os =
-            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-    private final Map<Long, Long> startCpu = snapshot();
-    private final long startProcessCpu = os.getProcessCpuTime();
+    private final ThreadCpu cpu = ThreadCpu.start();
 
     /** CPU nanoseconds since the split was made: {server, client, other}. */
     long[] sinceStart() {
         long server = 0;
         long client = 0;
-        for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
-            if (info == null) {
-                continue;
-            }
-            long cpu = threads.getThreadCpuTime(info.getThreadId());
-            if (cpu < 0) {
-                continue;
-            }
-            long delta = cpu - startCpu.getOrDefault(info.getThreadId(), 0L);
-            String name = info.getThreadName();
+        for (Map.Entry<String, Long> e : cpu.nanosBy(name -> name).entrySet()) {
+            String name = e.getKey();
             if (CLIENT.stream().anyMatch(name::startsWith)) {
-                client += delta;
+                client += e.getValue();
             } else if (SERVER.stream().anyMatch(name::startsWith)) {
-                server += delta;
+                server += e.getValue();
             }
         }
-        long total = os.getProcessCpuTime() - startProcessCpu;
-        return new long[] {server, client, Math.max(0, total - server - client)};
-    }
-
-    private Map<Long, Long> snapshot() {
-        Map<Long, Long> cpu = new HashMap<>();
-        for (long id : threads.getAllThreadIds()) {
-            long t = threads.getThreadCpuTime(id);
-            if (t >= 0) {
-                cpu.put(id, t);
-            }
-        }
-        return cpu;
+        return new long[] {server, client, Math.max(0, cpu.processNanos() - server - client)};
     }
 }

@@ -11,8 +11,6 @@ import java.util.concurrent.ConcurrentSkipListMap;
 
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
-import org.h2.mvstore.WriteBuffer;
-import org.h2.mvstore.type.BasicDataType;
 import org.h2.mvstore.type.ByteArrayDataType;
 import org.qkdnf.kms.api.KeyServiceDefinition;
 
@@ -90,7 +88,7 @@ final class ServiceDefinitions {
      * @throws IllegalStateException naming the service when a stored definition cannot be read
      */
     ServiceDefinitions(MVStore mv) {
-        this.map = mv.openMap(MAP, new MVMap.Builder<UUID, byte[]>().keyType(UuidType.INSTANCE)
+        this.map = mv.openMap(MAP, new MVMap.Builder<UUID, byte[]>().keyType(UuidDataType.INSTANCE)
                 .valueType(ByteArrayDataType.INSTANCE));
         if (mv.hasMap(LEGACY_MAP)) {
             MVMap<String, String> legacy = mv.openMap(LEGACY_MAP);
@@ -303,43 +301,8 @@ final class ServiceDefinitions {
                 Long.parseLong(f[4]));
     }
 
-    /** The order of {@link UUID#toString()}: lower-case hex of fixed width, so unsigned order. */
+    /** The order of {@link UUID#toString()} (the store's key order). */
     static int unsignedOrder(UUID a, UUID b) {
-        int c = Long.compareUnsigned(a.getMostSignificantBits(), b.getMostSignificantBits());
-        return c != 0 ? c : Long.compareUnsigned(a.getLeastSignificantBits(), b.getLeastSignificantBits());
-    }
-
-    /** UUID keys in 16 bytes, in {@link #unsignedOrder}. Stateless. */
-    static final class UuidType extends BasicDataType<UUID> {
-
-        static final UuidType INSTANCE = new UuidType();
-
-        private UuidType() {
-        }
-
-        @Override
-        public UUID[] createStorage(int size) {
-            return new UUID[size];
-        }
-
-        @Override
-        public int compare(UUID a, UUID b) {
-            return unsignedOrder(a, b);
-        }
-
-        @Override
-        public int getMemory(UUID u) {
-            return 32;
-        }
-
-        @Override
-        public void write(WriteBuffer buff, UUID u) {
-            buff.putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
-        }
-
-        @Override
-        public UUID read(ByteBuffer buff) {
-            return new UUID(buff.getLong(), buff.getLong());
-        }
+        return UuidDataType.INSTANCE.compare(a, b);
     }
 }

@@ -9,8 +9,9 @@ import org.h2.mvstore.type.BasicDataType;
 /**
  * MVStore keys that are UUIDs, written as their 16 bytes and ordered as unsigned 128-bit numbers
  * (the order of {@link UUID#toString()}), so time-ordered (version 7) ids sort by time. Why not
- * strings: the key-assignment maps are written at the key rate, and 36 characters per key written
- * and compared one by one cost more than the records themselves. Stateless, so any thread.
+ * strings: the key-assignment maps are written at the key rate and the route map at the install
+ * rate, and 36 characters per key written and compared one by one cost more than the records
+ * themselves. Stateless, so any thread.
  */
 final class UuidDataType extends BasicDataType<UUID> {
 

@@ -97,7 +97,7 @@ class ServiceDefinitionsTest {
         }
         MVStore raw = new MVStore.Builder().fileName(file.toString()).open();
         MVMap<UUID, byte[]> map = raw.openMap(ServiceDefinitions.MAP, new MVMap.Builder<UUID, byte[]>()
-                .keyType(ServiceDefinitions.UuidType.INSTANCE).valueType(ByteArrayDataType.INSTANCE));
+                .keyType(UuidDataType.INSTANCE).valueType(ByteArrayDataType.INSTANCE));
         byte[] record = map.get(d.serviceId());
         record[0] = 9;
         map.put(d.serviceId(), record);
@@ -110,7 +110,7 @@ class ServiceDefinitionsTest {
         record[0] = 1;
         raw = new MVStore.Builder().fileName(file.toString()).open();
         raw.openMap(ServiceDefinitions.MAP, new MVMap.Builder<UUID, byte[]>()
-                .keyType(ServiceDefinitions.UuidType.INSTANCE).valueType(ByteArrayDataType.INSTANCE))
+                .keyType(UuidDataType.INSTANCE).valueType(ByteArrayDataType.INSTANCE))
                 .put(d.serviceId(), record);
         raw.close();
         try (ServiceKeyStore s = ServiceKeyStore.open(file, keyFile)) {
