@@ -12,82 +12,70 @@ import org.junit.jupiter.api.Test;
 
 class OrderlyShutdownTest {
 
-    @Test
-    void theRunningTaskFinishesWithoutAnInterruptAndDelayedTasksAreDropped() throws Exception {
-        ScheduledThreadPoolExecutor thread = new ScheduledThreadPoolExecutor(1);
-        CountDownLatch running = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        AtomicBoolean interrupted = new AtomicBoolean();
-        AtomicBoolean delayedRan = new AtomicBoolean();
-        thread.execute(() -> {
+    /** A task that runs until released (or interrupted), recording an interrupt. */
+    private static final class Blocker implements Runnable {
+        final CountDownLatch running = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicBoolean interrupted = new AtomicBoolean();
+
+        @Override
+        public void run() {
             running.countDown();
             try {
                 release.await();
             } catch (InterruptedException e) {
                 interrupted.set(true);
             }
-        });
+        }
+
+        void releaseIn(long ms) {
+            new Thread(() -> {
+                try {
+                    Thread.sleep(ms);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                release.countDown();
+            }).start();
+        }
+    }
+
+    @Test
+    void theRunningTaskFinishesWithoutAnInterruptAndDelayedTasksAreDropped() throws Exception {
+        ScheduledThreadPoolExecutor thread = new ScheduledThreadPoolExecutor(1);
+        Blocker task = new Blocker();
+        AtomicBoolean delayedRan = new AtomicBoolean();
+        thread.execute(task);
         thread.schedule(() -> delayedRan.set(true), 1, TimeUnit.HOURS);
         thread.scheduleWithFixedDelay(() -> { }, 1, 1, TimeUnit.HOURS);
-        running.await();
-        new Thread(() -> {
-            sleepQuietly(200);
-            release.countDown();
-        }).start();
+        task.running.await();
+        task.releaseIn(200);
         assertThat(OrderlyShutdown.stop(thread, Duration.ofSeconds(10))).isTrue();
-        assertThat(interrupted).isFalse();
+        assertThat(task.interrupted).isFalse();
         assertThat(delayedRan).isFalse();
     }
 
     @Test
     void aTaskStuckPastTheGraceIsInterrupted() throws Exception {
         ScheduledThreadPoolExecutor thread = new ScheduledThreadPoolExecutor(1);
-        CountDownLatch running = new CountDownLatch(1);
-        AtomicBoolean interrupted = new AtomicBoolean();
-        thread.execute(() -> {
-            running.countDown();
-            try {
-                new CountDownLatch(1).await();
-            } catch (InterruptedException e) {
-                interrupted.set(true);
-            }
-        });
-        running.await();
+        Blocker task = new Blocker();
+        thread.execute(task);
+        task.running.await();
         assertThat(OrderlyShutdown.stop(thread, Duration.ofMillis(100))).isTrue();
-        assertThat(interrupted).isTrue();
+        assertThat(task.interrupted).isTrue();
     }
 
     @Test
     void queuedTasksCanBeDroppedWhileTheRunningOneFinishes() throws Exception {
         ScheduledThreadPoolExecutor thread = new ScheduledThreadPoolExecutor(1);
-        CountDownLatch running = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        AtomicBoolean interrupted = new AtomicBoolean();
+        Blocker task = new Blocker();
         AtomicBoolean queuedRan = new AtomicBoolean();
-        thread.execute(() -> {
-            running.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                interrupted.set(true);
-            }
-        });
+        thread.execute(task);
         thread.execute(() -> queuedRan.set(true));
-        running.await();
-        new Thread(() -> {
-            sleepQuietly(200);
-            release.countDown();
-        }).start();
+        task.running.await();
+        task.releaseIn(200);
         assertThat(OrderlyShutdown.stopDroppingQueued(thread, Duration.ofSeconds(10))).isTrue();
-        assertThat(interrupted).isFalse();
+        assertThat(task.interrupted).isFalse();
         assertThat(queuedRan).isFalse();
-    }
-
-    private static void sleepQuietly(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
