@@ -1,6 +1,5 @@
 package org.qkdnf.bench.etsi014;
 
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -9,12 +8,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 
+import org.qkdnf.bench.cpu.ThreadCpu;
 import org.qkdnf.common.atrest.KeyFile;
 import org.qkdnf.kms.api.KeyServiceDefinition;
+import org.qkdnf.kms.service.KeyBatchMessages;
 import org.qkdnf.kms.store.ServiceKeyStore;
 import org.qkdnf.proto.keyservice.v1.AssignRequest;
-import org.qkdnf.proto.keyservice.v1.ChunkSegment;
-import org.qkdnf.proto.keyservice.v1.KeyBatch;
 
 /**
  * The CPU the key managers spend per 256-bit key between relayed key and the SAEs, without TLS,
@@ -68,24 +67,25 @@ public final class KeyAssignmentCostMain {
     private static void run(ServiceKeyStore source, ServiceKeyStore destination, UUID service, int batches,
                             String label) throws com.google.protobuf.InvalidProtocolBufferException {
         List<UUID> ids = new ArrayList<>(batches * BATCH);
-        long cpu0 = cpu();
+        long cpu0 = ThreadCpu.processCpuNanos();
         long t0 = System.nanoTime();
         for (int b = 0; b < batches; b++) {
             ServiceKeyStore.CarvedBatch carved = source.carveBatch(service, BATCH, KEY_BYTES, "n2");
-            AssignRequest wire = request(service, carved);
-            ServiceKeyStore.AssignedBatch received = fromWire(AssignRequest.parseFrom(wire.toByteArray()));
+            AssignRequest wire = KeyBatchMessages.assignRequest(service, carved.assignment());
+            ServiceKeyStore.AssignedBatch received =
+                    KeyBatchMessages.assignedBatch(AssignRequest.parseFrom(wire.toByteArray()).getBatch());
             destination.assignBatch(service, received);
             source.openBatch(carved.batchId()).join();
             carved.keys().forEach(k -> ids.add(k.keyId()));
         }
-        long cpu1 = cpu();
+        long cpu1 = ThreadCpu.processCpuNanos();
         long t1 = System.nanoTime();
         // Each take is one synced commit: a sample of them is enough for the CPU per take.
         List<UUID> taken = ids.subList(0, Math.min(ids.size(), TAKES));
         for (UUID id : taken) {
             destination.takeAssigned(service, id);
         }
-        long cpu2 = cpu();
+        long cpu2 = ThreadCpu.processCpuNanos();
         long t2 = System.nanoTime();
         double keys = ids.size();
         System.out.printf(Locale.ROOT, "%s: %d keys; carve+assign+open %.2f µs CPU/key (%.0f keys/s wall); "
@@ -94,31 +94,4 @@ public final class KeyAssignmentCostMain {
                 taken.size() / ((t2 - t1) / 1e9));
     }
 
-    /** As {@code KeyAssignmentClient} builds it. */
-    private static AssignRequest request(UUID service, ServiceKeyStore.CarvedBatch carved) {
-        ServiceKeyStore.AssignedBatch b = carved.assignment();
-        KeyBatch.Builder batch = KeyBatch.newBuilder().setFirstKeyId(b.firstKeyId().toString()).setCount(b.count())
-                .setKeyBytes(b.keyBytes());
-        for (ServiceKeyStore.Segment s : b.segments()) {
-            batch.addSegments(ChunkSegment.newBuilder().setSequence(s.sequence()).setOffsetBytes(s.offsetBytes())
-                    .setLengthBytes(s.lengthBytes()));
-        }
-        return AssignRequest.newBuilder().setServiceId(service.toString()).setBatch(batch).build();
-    }
-
-    /** As {@code KeyAssignmentGrpcService} reads it. */
-    private static ServiceKeyStore.AssignedBatch fromWire(AssignRequest r) {
-        KeyBatch b = r.getBatch();
-        List<ServiceKeyStore.Segment> segments = new ArrayList<>();
-        for (ChunkSegment s : b.getSegmentsList()) {
-            segments.add(new ServiceKeyStore.Segment(s.getSequence(), s.getOffsetBytes(), s.getLengthBytes()));
-        }
-        return new ServiceKeyStore.AssignedBatch(UUID.fromString(b.getFirstKeyId()), b.getCount(), b.getKeyBytes(),
-                segments);
-    }
-
-    private static long cpu() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
-    }
 }

@@ -15,9 +15,7 @@ import io.grpc.StatusRuntimeException;
 import org.qkdnf.kms.api.KeyDeliveryException;
 import org.qkdnf.kms.store.ServiceKeyStore;
 import org.qkdnf.proto.keyservice.v1.AssignRequest;
-import org.qkdnf.proto.keyservice.v1.ChunkSegment;
 import org.qkdnf.proto.keyservice.v1.DiscardRequest;
-import org.qkdnf.proto.keyservice.v1.KeyBatch;
 import org.qkdnf.proto.keyservice.v1.KeyAssignmentServiceGrpc;
 
 /**
@@ -44,18 +42,11 @@ public final class KeyAssignmentClient implements AutoCloseable {
 
     void assign(String destinationQkdnId, UUID serviceId, ServiceKeyStore.CarvedBatch carved)
             throws KeyDeliveryException {
-        ServiceKeyStore.AssignedBatch b = carved.assignment();
-        KeyBatch.Builder batch = KeyBatch.newBuilder().setFirstKeyId(b.firstKeyId().toString()).setCount(b.count())
-                .setKeyBytes(b.keyBytes());
-        for (ServiceKeyStore.Segment s : b.segments()) {
-            batch.addSegments(ChunkSegment.newBuilder().setSequence(s.sequence()).setOffsetBytes(s.offsetBytes())
-                    .setLengthBytes(s.lengthBytes()));
-        }
-        AssignRequest.Builder req = AssignRequest.newBuilder().setServiceId(serviceId.toString()).setBatch(batch);
+        AssignRequest req = KeyBatchMessages.assignRequest(serviceId, carved.assignment());
         ManagedChannel ch = channel(destinationQkdnId);
         try {
             KeyAssignmentServiceGrpc.newBlockingStub(ch).withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS)
-                    .assign(req.build());
+                    .assign(req);
         } catch (StatusRuntimeException e) {
             throw new KeyDeliveryException(KeyDeliveryException.Reason.UNAVAILABLE, "the slave SAE's key manager (node "
                     + destinationQkdnId + ") did not take the key assignment: " + e.getStatus().getCode() + " "

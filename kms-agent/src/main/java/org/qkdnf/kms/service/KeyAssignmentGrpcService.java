@@ -14,10 +14,8 @@ import org.qkdnf.kms.store.ServiceKeyStore;
 import org.qkdnf.kms.store.ServiceKeyStore.ServiceKeyException;
 import org.qkdnf.proto.keyservice.v1.AssignRequest;
 import org.qkdnf.proto.keyservice.v1.AssignResponse;
-import org.qkdnf.proto.keyservice.v1.ChunkSegment;
 import org.qkdnf.proto.keyservice.v1.DiscardRequest;
 import org.qkdnf.proto.keyservice.v1.DiscardResponse;
-import org.qkdnf.proto.keyservice.v1.KeyBatch;
 import org.qkdnf.proto.keyservice.v1.KeyAssignmentServiceGrpc;
 
 /**
@@ -58,22 +56,9 @@ public final class KeyAssignmentGrpcService extends KeyAssignmentServiceGrpc.Key
             if (!request.hasBatch()) {
                 throw Status.INVALID_ARGUMENT.withDescription("batch: required").asRuntimeException();
             }
-            KeyBatch b = request.getBatch();
-            uuid(b.getFirstKeyId(), "batch.first_key_id");
-            List<ServiceKeyStore.Segment> segments = new ArrayList<>(b.getSegmentsCount());
-            for (int j = 0; j < b.getSegmentsCount(); j++) {
-                ChunkSegment s = b.getSegments(j);
-                if (s.getLengthBytes() <= 0 || s.getSequence() == 0 || s.getOffsetBytes() < 0) {
-                    throw Status.INVALID_ARGUMENT.withDescription("batch.segments[" + j
-                            + "]: sequence and length_bytes must be positive, offset_bytes below 2^31")
-                            .asRuntimeException();
-                }
-                segments.add(new ServiceKeyStore.Segment(s.getSequence(), s.getOffsetBytes(), s.getLengthBytes()));
-            }
             // One durable commit for the whole batch, all or nothing; the store checks its shape
             // (count, key_bytes, first_key_id, segments), naming the field.
-            keys.assignBatch(serviceId, new ServiceKeyStore.AssignedBatch(UUID.fromString(b.getFirstKeyId()),
-                    b.getCount(), b.getKeyBytes(), segments));
+            keys.assignBatch(serviceId, KeyBatchMessages.assignedBatch(request.getBatch()));
             response.onNext(AssignResponse.newBuilder().setAssignedCount(request.getBatch().getCount()).build());
             response.onCompleted();
         } catch (io.grpc.StatusRuntimeException e) {
