@@ -50,18 +50,25 @@ final class KeyChain implements AutoCloseable {
     final KmsAgent[] kms;
     final QkdAgent[] agents;
     private final List<KeySeed> seeds = new ArrayList<>();
+    private final long laneMaxBits;
 
     KeyChain(Path dir, int size) throws Exception {
-        this(dir, size, false);
+        this(dir, size, false, LANE_MAX_BITS);
+    }
+
+    /** A chain whose key managers hold at most {@code laneMaxBits} in each lane. */
+    KeyChain(Path dir, int size, long laneMaxBits) throws Exception {
+        this(dir, size, false, laneMaxBits);
     }
 
     /** {@code size} nodes in a ring: two node-disjoint routes between any two of them. */
     static KeyChain ring(Path dir, int size) throws Exception {
-        return new KeyChain(dir, size, true);
+        return new KeyChain(dir, size, true, LANE_MAX_BITS);
     }
 
-    private KeyChain(Path dir, int size, boolean ring) throws Exception {
+    private KeyChain(Path dir, int size, boolean ring, long laneMaxBits) throws Exception {
         this.dir = dir;
+        this.laneMaxBits = laneMaxBits;
         this.ca = DevCertificateAuthority.create(PROVIDER);
         controller = StandaloneController.start(StandaloneControllerConfig.builder().sqHost("127.0.0.1").sqPort(0)
                 .tls(issue("controller", Role.CONTROLLER)).dataDir(dir.resolve("controller")).build());
@@ -95,7 +102,7 @@ final class KeyChain implements AutoCloseable {
                 : new int[] {kms[i].controlPort(), kms[i].relayPort(), kms[i].etsi014Port()};
         kms[i] = KmsAgent.start(new KmsAgentConfig(nodes.get(i), "kme-" + i, dir.resolve("kms-" + i), kmsTls.get(i),
                 new InetSocketAddress("127.0.0.1", ports[0]), new InetSocketAddress("127.0.0.1", ports[1]),
-                new InetSocketAddress("127.0.0.1", ports[2]), LANE_MAX_BITS));
+                new InetSocketAddress("127.0.0.1", ports[2]), laneMaxBits));
         wire();
     }
 

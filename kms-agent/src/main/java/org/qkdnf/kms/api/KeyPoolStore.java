@@ -71,6 +71,19 @@ public interface KeyPoolStore extends AutoCloseable {
     ReservedKey reserve(String qkdlId, long bits);
 
     /**
+     * Discards the next {@code discardBits} of a link's key stream at the watermark (erased without
+     * being read, counted in {@link PoolLevels#discardedBits()}) and reserves the {@code bits} that
+     * follow, in one durable step. For the owner of a lane nobody draws: the peer, consuming the
+     * returned range, discards the same bits before it (see {@link #consume}).
+     *
+     * @param discardBits a non-negative multiple of 8
+     * @param bits        as {@link #reserve}
+     * @throws KeyPoolException {@code INSUFFICIENT_KEY} when the pool holds fewer than
+     *         {@code discardBits + bits} (nothing is taken), and as {@link #reserve}
+     */
+    ReservedKey reserveAfterDiscarding(String qkdlId, long discardBits, long bits);
+
+    /**
      * Takes exactly the range the other end of the link reserved, for the side that must use the
      * same key.
      *

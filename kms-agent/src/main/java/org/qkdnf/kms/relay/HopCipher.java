@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import com.google.protobuf.ByteString;
+import org.qkdnf.proto.keyrelay.v1.LaneTrimOrBuilder;
 import org.qkdnf.proto.keyrelay.v1.PoolRange;
 import org.qkdnf.proto.keyrelay.v1.RelayHopRequestOrBuilder;
 
@@ -49,6 +50,7 @@ public final class HopCipher {
     public static final int TAG_BYTES = 16;
 
     private static final byte[] DOMAIN = "qkdnf.keyrelay.v1/hop".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TRIM_DOMAIN = "qkdnf.keyrelay.v1/trim".getBytes(StandardCharsets.US_ASCII);
     /**
      * Piece of a message encrypted and MACed together: a multiple of Poly1305's 16-byte block
      * (so no piece leaves a partial block behind) small enough to stay in the L1/L2 cache.
@@ -162,6 +164,23 @@ public final class HopCipher {
         in.range(header.getMacKeyRange());
         in.u64(ciphertextLength);
         return mac;
+    }
+
+    /**
+     * The tag of a lane trim: Poly1305 keyed with {@code macKey} over
+     * {@code "qkdnf.keyrelay.v1/trim" || u64 discarded_bits || range mac_key_range} (encodings as
+     * for a hop). Checked with {@link MessageDigest#isEqual}, constant-time, by the receiver.
+     */
+    static byte[] trimTag(byte[] macKey, LaneTrimOrBuilder trim) {
+        if (macKey.length != MAC_KEY_BYTES) {
+            throw new IllegalArgumentException("macKey: must be " + MAC_KEY_BYTES + " bytes, got " + macKey.length);
+        }
+        Poly1305 mac = new Poly1305(macKey);
+        mac.update(TRIM_DOMAIN, 0, TRIM_DOMAIN.length);
+        Feeder in = new Feeder(mac);
+        in.u64(trim.getDiscardedBits());
+        in.range(trim.getMacKeyRange());
+        return finish(mac);
     }
 
     private static byte[] finish(Poly1305 mac) {

@@ -1,5 +1,7 @@
 package org.qkdnf.kms.relay;
 
+import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -17,6 +19,7 @@ import org.qkdnf.kms.api.KeyPoolException;
 import org.qkdnf.kms.api.KeyRange;
 import org.qkdnf.kms.api.ReservedKey;
 import org.qkdnf.proto.common.v1.OperationResult;
+import org.qkdnf.proto.keyrelay.v1.LaneTrim;
 import org.qkdnf.proto.keyrelay.v1.PoolRange;
 import org.qkdnf.proto.keyrelay.v1.RelayHopRequest;
 import org.qkdnf.proto.keyrelay.v1.RelayHopResponse;
@@ -50,6 +53,13 @@ final class HopReceiver {
 
     /** Interval between retries while the blocks a range needs have not arrived here yet. */
     private static final long KEY_POLL_MILLIS = 2;
+    /**
+     * How long a trim waits for the blocks its range needs, at least. A trim names key near the far
+     * end of the sender's lane (all but the low-water mark of it discarded), which this end may not
+     * have yet while its key supply lags (paused on a full lane until that lane's trim, or
+     * restarted); nothing behind a trim on the stream could be used before it anyway.
+     */
+    private static final Duration TRIM_KEY_ARRIVAL_WAIT = Duration.ofSeconds(20);
 
     private final RelayContext ctx;
     private final Function<String, RelayNeighbor> neighborByLink;
@@ -70,6 +80,9 @@ final class HopReceiver {
 
     /** Handles one message; never throws: failures become responses naming the hop. */
     CompletableFuture<RelayHopResponse> handle(RelayHopRequest request, PeerIdentity caller) {
+        if (request.hasLaneTrim()) {
+            return trim(request, caller);
+        }
         Hop hop = describe(request, caller);
         UUID serviceId = null;
         try {
@@ -127,7 +140,7 @@ final class HopReceiver {
 
         RelayCounters.Link counters = ctx.counters.link(link);
         LaneCursor cursor = cursors.computeIfAbsent(lane, l -> new LaneCursor());
-        LaneCursor.Consumer consumer = (slice, field) -> consume(slice.reservation(), field, hop);
+        LaneCursor.Consumer consumer = (slice, field) -> consume(slice.reservation(), field, hop, ctx.keyArrivalWait);
         CompletableFuture<RelayHopResponse> result = new CompletableFuture<>();
         synchronized (cursor) {
             LaneCursor.Claim claim = cursor.claim(macSlice, padSlice, hop, consumer);
@@ -157,6 +170,82 @@ final class HopReceiver {
             }, this::runInOrder);
         }
         return result;
+    }
+
+    /**
+     * A lane trim from the caller (see the proto's {@code LaneTrim}): consumes its MAC key range
+     * through the lane's cursor, in stream order, which discards this copy's key before it, then
+     * checks the tag. Never throws: failures become responses naming the hop.
+     */
+    private CompletableFuture<RelayHopResponse> trim(RelayHopRequest request, PeerIdentity caller) {
+        LaneTrim trim = request.getLaneTrim();
+        String link = trim.getMacKeyRange().getQkdlId();
+        Hop hop = new Hop(1, caller.id(), ctx.selfId, link.isEmpty() ? "?" : link);
+        try {
+            if (!request.getServiceId().isEmpty() || request.getSequence() != 0 || request.getRouteQkdnIdsCount() != 0
+                    || request.getHopIndex() != 0 || request.hasPadRange() || request.hasMacKeyRange()
+                    || !request.getCiphertext().isEmpty() || !request.getTag().isEmpty()) {
+                throw invalid(hop, "lane_trim: must come without fields 1 to 8 of a hop");
+            }
+            if (!trim.hasMacKeyRange()) {
+                throw invalid(hop, "lane_trim.mac_key_range: missing");
+            }
+            RelayNeighbor neighbor = neighborByLink.apply(link);
+            if (neighbor == null || !neighbor.qkdnId().equals(caller.id())) {
+                throw RelayException.at(hop, Status.Code.PERMISSION_DENIED, "lane_trim.mac_key_range.qkdl_id: link "
+                        + link + " does not join node " + caller.id() + " to this node");
+            }
+            String lane = Lanes.laneId(link, caller.id());
+            checkLane(trim.getMacKeyRange(), "lane_trim.mac_key_range", lane, hop);
+            if (trim.getDiscardedBits() < 0 || trim.getDiscardedBits() % 8 != 0) {
+                throw invalid(hop, "lane_trim.discarded_bits: must be a multiple of 8, got "
+                        + Long.toUnsignedString(trim.getDiscardedBits()));
+            }
+            RangeCodec.Slice macSlice = RangeCodec.fromProto(trim.getMacKeyRange(), "lane_trim.mac_key_range", hop);
+            if (macSlice.reservation().lengthBits() != HopCipher.MAC_KEY_BITS
+                    || macSlice.lengthBits() != HopCipher.MAC_KEY_BITS) {
+                throw invalid(hop, "lane_trim.mac_key_range: must be a range of exactly " + HopCipher.MAC_KEY_BITS
+                        + " bits, used whole");
+            }
+            RelayCounters.Link counters = ctx.counters.link(link);
+            LaneCursor cursor = cursors.computeIfAbsent(lane, l -> new LaneCursor());
+            CompletableFuture<RelayHopResponse> result = new CompletableFuture<>();
+            Duration trimWait = ctx.keyArrivalWait.compareTo(TRIM_KEY_ARRIVAL_WAIT) > 0 ? ctx.keyArrivalWait
+                    : TRIM_KEY_ARRIVAL_WAIT;
+            synchronized (cursor) {
+                LaneCursor.Claim claim = cursor.claimAlone(macSlice, "lane_trim.mac_key_range", hop,
+                        (slice, field) -> consume(slice.reservation(), field, hop, trimWait));
+                counters.authBitsReceived.add(HopCipher.MAC_KEY_BITS);
+                cursor.inOrder(claim, new LaneCursor.Work() {
+                    @Override
+                    public void run(byte[] macKey, KeySlice noPad) {
+                        byte[] tag = trim.getTag().toByteArray();
+                        // MessageDigest.isEqual is constant-time for equal lengths
+                        if (tag.length == HopCipher.TAG_BYTES
+                                && MessageDigest.isEqual(HopCipher.trimTag(macKey, trim), tag)) {
+                            result.complete(response(request, 1, OperationResult.getDefaultInstance()));
+                        } else {
+                            result.complete(fail(request, hop, null, RelayException.at(hop, Status.Code.DATA_LOSS,
+                                    "lane_trim.tag: the Poly1305 tag does not verify (altered in transit, or the "
+                                            + "two copies of lane " + lane + " differ); the trim's key is spent at both ends")));
+                        }
+                    }
+
+                    @Override
+                    public void failed(Throwable cause) {
+                        RelayException e = cause instanceof KeyPoolException
+                                ? mapStoreFailure((KeyPoolException) cause, "lane_trim.mac_key_range", hop)
+                                : RelayContext.internal(hop, cause);
+                        result.complete(fail(request, hop, null, e));
+                    }
+                }, this::runInOrder);
+            }
+            return result;
+        } catch (RelayException e) {
+            return CompletableFuture.completedFuture(fail(request, hop, null, e));
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(fail(request, hop, null, RelayContext.internal(hop, e)));
+        }
     }
 
     /**
@@ -242,8 +331,8 @@ final class HopReceiver {
         });
     }
 
-    private CompletableFuture<ReservedKey> consume(KeyRange range, String field, Hop hop) {
-        long deadline = System.nanoTime() + ctx.keyArrivalWait.toNanos();
+    private CompletableFuture<ReservedKey> consume(KeyRange range, String field, Hop hop, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
             try {
                 return ctx.store.consumeAsync(range);
@@ -256,6 +345,10 @@ final class HopReceiver {
                         throw RelayException.at(hop, Status.Code.CANCELLED, field + ": interrupted");
                     }
                     continue;
+                }
+                if (e.reason() == KeyPoolException.Reason.INSUFFICIENT_KEY) {
+                    throw RelayException.at(hop, Status.Code.UNAVAILABLE, field + ": the range runs past the key this "
+                            + "end has received so far (waited " + wait.toMillis() + " ms); retry later");
                 }
                 throw mapStoreFailure(e, field, hop);
             }
@@ -273,7 +366,7 @@ final class HopReceiver {
                         field + ": the range does not match this end's blocks: " + e.getMessage());
             case INSUFFICIENT_KEY:
                 return RelayException.at(hop, Status.Code.UNAVAILABLE, field + ": the range runs past the key this "
-                        + "end has received so far (waited " + ctx.keyArrivalWait.toMillis() + " ms); retry later");
+                        + "end has received so far; retry later");
             case UNKNOWN_POOL:
                 return RelayException.at(hop, Status.Code.FAILED_PRECONDITION,
                         field + ".pool_id: this node has no pool " + e.getMessage());

@@ -26,6 +26,7 @@ import org.qkdnf.common.tls.TlsFiles;
 import org.qkdnf.kms.api.KeyPoolException;
 import org.qkdnf.kms.api.ReservedKey;
 import org.qkdnf.proto.keyrelay.v1.KeyRelayServiceGrpc;
+import org.qkdnf.proto.keyrelay.v1.LaneTrim;
 import org.qkdnf.proto.keyrelay.v1.RelayHopRequest;
 import org.qkdnf.proto.keyrelay.v1.RelayHopResponse;
 import org.slf4j.Logger;
@@ -177,12 +178,7 @@ final class HopSender implements AutoCloseable {
         if (closed) {
             throw RelayException.at(hop, Status.Code.UNAVAILABLE, "this node is shutting down");
         }
-        Stream s = stream;
-        if (s == null) {
-            s = new Stream();
-            s.requests = stub.relayHop(s);
-            stream = s;
-        }
+        Stream s = openStream();
         long messageId = ++s.lastMessageId;
         Pending mine = new Pending(hop, serviceId, sequence, result, s, messageId);
         s.pending.put(messageId, mine);
@@ -232,6 +228,117 @@ final class HopSender implements AutoCloseable {
             if (res != null && !padErased) {
                 Arrays.fill(res.key(), from, from + (int) (need / 8), (byte) 0);
             }
+        }
+    }
+
+    /** The open stream to the neighbour, opened if there is none. Guarded by laneLock. */
+    private Stream openStream() {
+        Stream s = stream;
+        if (s == null) {
+            s = new Stream();
+            s.requests = stub.relayHop(s);
+            stream = s;
+        }
+        return s;
+    }
+
+    /**
+     * Trims this node's lane of the link when it holds more than {@code highWaterBits} (counting
+     * what this node reserved ahead and has not named to the neighbour yet, which the neighbour's
+     * copy still holds): discards
+     * key at the watermark until {@code lowWaterBits} are left, and names the spot to the neighbour
+     * in a {@link LaneTrim} on the hop stream, so its copy of the lane drops the same bits (why:
+     * see the proto). The unused rest of the current reservation and the one reserved ahead are
+     * dropped too: they lie before the discarded key, and the stream names ranges in lane order.
+     *
+     * @return the neighbour's answer (OK once its copy is trimmed), or null when the lane holds
+     *         no more than {@code highWaterBits} or this sender is closed; fails with
+     *         {@link RelayException} when the trim could not be sent or no answer came in time
+     */
+    CompletableFuture<RelayHopResponse> trimIfAbove(long highWaterBits, long lowWaterBits) {
+        Hop hop = new Hop(1, ctx.selfId, neighbor.qkdnId(), neighbor.qkdlId());
+        CompletableFuture<RelayHopResponse> result = new CompletableFuture<>();
+        Pending sent;
+        try {
+            synchronized (laneLock) {
+                // The neighbour's copy also holds what this node reserved ahead and has not named yet.
+                if (closed || availableBits(hop) + unnamedReservedBits() <= highWaterBits) {
+                    return null;
+                }
+                dropReservation();
+                ReservedKey ahead = takeNextReservation();
+                if (ahead != null) {
+                    ahead.erase();
+                }
+                // 0 when the reservation ahead alone took the lane over the mark: the trim then
+                // names only where the lane continues, and the neighbour drops what lies before.
+                long discard = Math.max(0, (availableBits(hop) - lowWaterBits - HopCipher.MAC_KEY_BITS) / 8 * 8);
+                sent = sendTrimLocked(hop, discard, result);
+            }
+        } catch (RelayException e) {
+            ctx.failure(hop, null, 0, e);
+            return CompletableFuture.failedFuture(e);
+        } catch (RuntimeException e) {
+            RelayException r = RelayContext.internal(hop, e);
+            ctx.failure(hop, null, 0, r);
+            return CompletableFuture.failedFuture(r);
+        }
+        return result.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((r, t) -> {
+            if (t == null) {
+                return r;
+            }
+            if (t instanceof TimeoutException) {
+                sent.stream.pending.remove(sent.messageId, sent);
+                RelayException e = RelayException.at(hop, Status.Code.DEADLINE_EXCEEDED,
+                        "lane trim: no answer within " + timeout.toMillis() + " ms");
+                ctx.failure(hop, null, 0, e);
+                throw e;
+            }
+            throw t instanceof RelayException ? (RelayException) t : RelayContext.internal(hop, t);
+        });
+    }
+
+    private Pending sendTrimLocked(Hop hop, long discardBits, CompletableFuture<RelayHopResponse> result) {
+        ReservedKey macKey;
+        try {
+            macKey = ctx.store.reserveAfterDiscarding(lane, discardBits, HopCipher.MAC_KEY_BITS);
+        } catch (KeyPoolException e) {
+            throw storeFailure(hop, e, "lane_trim.mac_key_range", discardBits + HopCipher.MAC_KEY_BITS);
+        }
+        Stream s = openStream();
+        long messageId = ++s.lastMessageId;
+        Pending mine = new Pending(hop, null, 0, result, s, messageId);
+        s.pending.put(messageId, mine);
+        try {
+            counters.trimmedBits.add(discardBits);
+            counters.authBitsSent.add(HopCipher.MAC_KEY_BITS);
+            LaneTrim.Builder trim = LaneTrim.newBuilder()
+                    .setDiscardedBits(discardBits)
+                    .setMacKeyRange(RangeCodec.toProto(macKey.range(), neighbor.qkdlId(), 0, HopCipher.MAC_KEY_BITS));
+            trim.setTag(ByteString.copyFrom(HopCipher.trimTag(macKey.key(), trim)));
+            s.requests.onNext(RelayHopRequest.newBuilder().setMessageId(messageId).setLaneTrim(trim).build());
+            return mine;
+        } catch (RuntimeException e) {
+            s.pending.remove(messageId, mine);
+            throw e;
+        } finally {
+            macKey.erase();
+        }
+    }
+
+    /**
+     * Bits reserved ahead and not named to the neighbour yet (the current reservation was named
+     * by its first message, and the neighbour consumed it whole then).
+     */
+    private long unnamedReservedBits() {
+        return counters.reservedAheadBits.sum();
+    }
+
+    private long availableBits(Hop hop) {
+        try {
+            return ctx.store.levels(lane).availableBits();
+        } catch (KeyPoolException e) {
+            throw storeFailure(hop, e, "lane_trim", 0);
         }
     }
 
@@ -445,7 +552,8 @@ final class HopSender implements AutoCloseable {
                         neighbor.qkdnId(), Long.toUnsignedString(response.getMessageId()));
                 return;
             }
-            if (!p.serviceId().toString().equals(response.getServiceId()) || p.sequence() != response.getSequence()) {
+            String sentServiceId = p.serviceId() == null ? "" : p.serviceId().toString();  // null: a lane trim
+            if (!sentServiceId.equals(response.getServiceId()) || p.sequence() != response.getSequence()) {
                 // The receiver saw other values than were sent: the message was altered on the way (its
                 // tag then fails there). Still this request's answer.
                 log.warn("stream to node {}: message {} was answered for service {} sequence {}, sent as service {} "

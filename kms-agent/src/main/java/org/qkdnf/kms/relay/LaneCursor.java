@@ -82,12 +82,18 @@ final class LaneCursor {
         }
     }
 
+    /** Claims the MAC slice of a message without a pad (a lane trim); its work gets an empty pad. */
+    Claim claimAlone(RangeCodec.Slice mac, String field, Hop hop, Consumer consumer) {
+        return new Claim(claimSlice(mac, field, hop, consumer), null);
+    }
+
     /** Runs {@code work} for {@code claim} on {@code executor} after the work of earlier claims. */
     void inOrder(Claim claim, Work work, Executor executor) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         CompletableFuture<Void> previous = tail;
         tail = done;
-        CompletableFuture.allOf(previous, settled(claim.mac.reservation()), settled(claim.pad.reservation()))
+        CompletableFuture<?> pad = claim.pad == null ? previous : settled(claim.pad.reservation());
+        CompletableFuture.allOf(previous, settled(claim.mac.reservation()), pad)
                 .whenCompleteAsync((v, t) -> {
                     try {
                         run(claim, work);
@@ -124,7 +130,7 @@ final class LaneCursor {
         try {
             macKey = copy(lend(claim.mac));
             try {
-                pad = lend(claim.pad);
+                pad = claim.pad == null ? new KeySlice(new byte[0], 0, 0) : lend(claim.pad);
             } catch (RuntimeException e) {
                 Arrays.fill(macKey, (byte) 0);
                 throw e;
@@ -134,7 +140,7 @@ final class LaneCursor {
             return;
         } finally {
             for (SliceClaim c : new SliceClaim[] {claim.mac, claim.pad}) {
-                if (c.replaced() != null) {
+                if (c != null && c.replaced() != null) {
                     c.replaced().thenAccept(ReservedKey::erase);  // left by the peer: never used
                 }
             }

@@ -17,8 +17,11 @@ package org.qkdnf.kms.relay;
  *                           or refused or lost before this node could send them
  * @param reservedAheadBits  a gauge: key of this node's lane reserved in the background for
  *                           messages not sent yet (consumed here, not yet at the other end)
+ * @param trimmedBits        key of this node's lane it discarded unused because the lane stayed
+ *                           above its high-water mark (nobody drew it), each trim spending
+ *                           {@link HopCipher#MAC_KEY_BITS} more, counted in {@code authBitsSent}
  */
 public record LinkRelayCounters(String qkdlId, long messagesSent, long bitsSent, long authBitsSent,
                                 long messagesReceived, long bitsReceived, long authBitsReceived,
-                                long failures, long reservedAheadBits) {
+                                long failures, long reservedAheadBits, long trimmedBits) {
 }

@@ -30,6 +30,7 @@ final class RelayCounters {
         final LongAdder authBitsReceived = new LongAdder();
         final LongAdder failures = new LongAdder();
         final LongAdder reservedAheadBits = new LongAdder();
+        final LongAdder trimmedBits = new LongAdder();
 
         Link(String qkdlId) {
             this.qkdlId = qkdlId;
@@ -38,7 +39,7 @@ final class RelayCounters {
         LinkRelayCounters snapshot() {
             return new LinkRelayCounters(qkdlId, messagesSent.sum(), bitsSent.sum(), authBitsSent.sum(),
                     messagesReceived.sum(), bitsReceived.sum(), authBitsReceived.sum(), failures.sum(),
-                    reservedAheadBits.sum());
+                    reservedAheadBits.sum(), trimmedBits.sum());
         }
     }
 }

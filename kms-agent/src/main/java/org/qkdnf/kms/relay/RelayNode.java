@@ -12,7 +12,10 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import io.grpc.ClientInterceptor;
@@ -20,9 +23,11 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import org.qkdnf.common.concurrent.OrderlyShutdown;
 import org.qkdnf.common.tls.GrpcTls;
 import org.qkdnf.common.tls.PeerIdentityInterceptor;
 import org.qkdnf.common.tls.TlsFiles;
+import org.qkdnf.kms.api.KeyPoolException;
 import org.qkdnf.kms.api.KeyPoolStore;
 import org.qkdnf.proto.keyrelay.v1.RelayHopResponse;
 import org.slf4j.Logger;
@@ -59,7 +64,11 @@ public final class RelayNode implements AutoCloseable {
     private final Map<String, RelayNeighbor> neighborsByLink = new ConcurrentHashMap<>();
     private final Map<UUID, long[]> lastSent = new ConcurrentHashMap<>();
     private final SequenceGuard sequences = new SequenceGuard();
+    /** Lanes whose trims were logged at INFO already (the later ones at DEBUG); touched by the trimmer thread only. */
+    private final Set<String> trimmedLanes = new HashSet<>();
     private Server server;
+    /** Trims this node's lanes ({@link #trimLanes}); its one thread is the only caller of {@code trimIfAbove}. */
+    private ScheduledExecutorService trimmer;
 
     private RelayNode(Builder b) {
         this.config = b;
@@ -85,7 +94,52 @@ public final class RelayNode implements AutoCloseable {
             throw new UncheckedIOException("cannot start Kk server on " + config.bindHost + ":" + config.port, e);
         }
         log.info("Kk relay of node {} listening on {}:{}", ctx.selfId, config.bindHost, server.getPort());
+        if (!config.laneTrimInterval.isZero()) {
+            trimmer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "kk-lane-trim-" + ctx.selfId);
+                t.setDaemon(true);
+                return t;
+            });
+            long ms = config.laneTrimInterval.toMillis();
+            trimmer.scheduleWithFixedDelay(this::trimLanes, ms, ms, TimeUnit.MILLISECONDS);
+        }
         return this;
+    }
+
+    /**
+     * Trims every lane of this node that holds more than {@link Builder#laneTrim its high-water
+     * mark} of its maximum down to the low-water mark (see {@code LaneTrim} in the proto for why a
+     * full lane must not stay full). Runs on the trimmer thread.
+     */
+    void trimLanes() {
+        for (HopSender sender : sendersByNode.values()) {
+            String lane = Lanes.laneId(sender.neighbor().qkdlId(), ctx.selfId);
+            try {
+                long max = ctx.store.levels(lane).maxBits();
+                long high = (long) (max * config.laneHighWater) / 8 * 8;
+                long low = (long) (max * config.laneLowWater) / 8 * 8;
+                CompletableFuture<RelayHopResponse> trim = sender.trimIfAbove(high, low);
+                if (trim == null) {
+                    continue;
+                }
+                RelayHopResponse r = trim.join();
+                boolean first = trimmedLanes.add(lane);
+                if (r.getResult().getCode() != Status.Code.OK.value()) {
+                    continue;  // the sender counted and alarmed it
+                }
+                String what = "node {}: lane {} held more than {} of its {} bits and is trimmed to {} (its oldest key "
+                        + "discarded at both ends; nobody draws it fast enough)";
+                if (first) {
+                    log.info(what, ctx.selfId, lane, high, max, low);
+                } else {
+                    log.debug(what, ctx.selfId, lane, high, max, low);
+                }
+            } catch (KeyPoolException | CompletionException e) {
+                log.debug("node {}: lane {} not trimmed: {}", ctx.selfId, lane, e.getMessage());
+            } catch (RuntimeException e) {
+                log.warn("node {}: trimming lane {} failed", ctx.selfId, lane, e);
+            }
+        }
     }
 
     /** The port the Kk server listens on. */
@@ -194,6 +248,9 @@ public final class RelayNode implements AutoCloseable {
     /** Stops the server (bounded wait) and the streams to the neighbours. */
     @Override
     public synchronized void close() {
+        if (trimmer != null) {
+            OrderlyShutdown.stop(trimmer, Duration.ofSeconds(5));  // a trim may be writing the store
+        }
         for (HopSender s : new ArrayList<>(sendersByNode.values())) {
             s.close();
         }
@@ -230,6 +287,9 @@ public final class RelayNode implements AutoCloseable {
         private Duration messageTimeout = Duration.ofSeconds(30);
         private Duration keyArrivalWait = Duration.ofSeconds(2);
         private int reservationMaxBytes = 8 * 1024 * 1024;
+        private Duration laneTrimInterval = Duration.ofSeconds(1);
+        private double laneHighWater = 0.9;
+        private double laneLowWater = 0.75;
         private final List<ClientInterceptor> interceptors = new ArrayList<>();
 
         private Builder() {
@@ -304,6 +364,23 @@ public final class RelayNode implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How this node keeps its lanes from staying full (default: every second, trim a lane
+         * above 90 % of its maximum to 75 %). A link's key supply pauses while either end holds a
+         * full lane, so a lane nobody draws would stop the link for good; its owner discards its
+         * oldest key instead, and the neighbour the same bits. {@code interval} zero turns it off
+         * (tests of a full lane).
+         *
+         * @param highWater fraction of a lane's maximum above which it is trimmed, in (0, 1]
+         * @param lowWater  fraction left after a trim, in [0, highWater)
+         */
+        public Builder laneTrim(Duration interval, double highWater, double lowWater) {
+            this.laneTrimInterval = Objects.requireNonNull(interval, "interval");
+            this.laneHighWater = highWater;
+            this.laneLowWater = lowWater;
+            return this;
+        }
+
         /** Interceptors for the channels to the neighbours (metrics, tracing, fault injection in tests). */
         public Builder clientInterceptor(ClientInterceptor interceptor) {
             this.interceptors.add(interceptor);
@@ -318,6 +395,15 @@ public final class RelayNode implements AutoCloseable {
             Objects.requireNonNull(alarms, "alarmListener");
             if (reservationMaxBytes < 0 || reservationMaxBytes > Integer.MAX_VALUE / 8) {
                 throw new IllegalArgumentException("reservationMaxBytes: must be 0.." + Integer.MAX_VALUE / 8);
+            }
+            if (laneTrimInterval.isNegative()) {
+                throw new IllegalArgumentException("laneTrim.interval: must not be negative");
+            }
+            if (!(laneHighWater > 0 && laneHighWater <= 1)) {
+                throw new IllegalArgumentException("laneTrim.highWater: must be in (0, 1], got " + laneHighWater);
+            }
+            if (!(laneLowWater >= 0 && laneLowWater < laneHighWater)) {
+                throw new IllegalArgumentException("laneTrim.lowWater: must be in [0, highWater), got " + laneLowWater);
             }
             if (maxInFlightPerLink < 1) {
                 throw new IllegalArgumentException("maxInFlightPerLink: must be >= 1");

@@ -369,7 +369,7 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
             }
             AtomicInteger flying = inFlight.get(d.serviceId());
             if ((flying == null || flying.get() == 0) && keys.availableBits(d.serviceId()) < KEY_SIZE_BITS
-                    && schedule.laneBits(s.lane) < s.chunkBits) {
+                    && schedule.laneBits(s.lane) < s.startBits) {
                 // What the pass below would find, without setting up the service's ready run and
                 // relay state: a route just installed usually waits here until key flows.
                 schedule.park(s);
@@ -403,7 +403,7 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
     /** Starts relaying one chunk of fresh first-link key; false when there is none to take now. */
     private boolean relayChunk(RefillSchedule.Source s, AtomicInteger flying) {
         KeyServiceDefinition d = s.definition;
-        if (schedule.laneBits(s.lane) < s.chunkBits) {
+        if (schedule.laneBits(s.lane) < s.startBits) {
             return false;  // the normal "no key yet", checked without the cost of a refused reserve
         }
         ReservedKey fresh;

@@ -13,6 +13,7 @@ import org.qkdnf.kms.api.KeyPoolException;
 import org.qkdnf.kms.api.KeyPoolStore;
 import org.qkdnf.kms.api.KeyServiceDefinition;
 import org.qkdnf.kms.kq.LinkLanes;
+import org.qkdnf.kms.relay.HopCipher;
 
 /**
  * Which source services the refill loop visits on a pass. A service that can make no progress
@@ -36,11 +37,18 @@ final class RefillSchedule {
         /** This node's lane of the route's first link: where its key comes from. */
         final String lane;
         final long chunkBits;
+        /**
+         * The least key the lane must hold to relay one chunk: the chunk itself and, from the same
+         * lane, its first hop's pad and one-time MAC key. With less, the chunk taken would be lost
+         * when its first hop finds no pad.
+         */
+        final long startBits;
 
         Source(KeyServiceDefinition definition, String selfQkdnId) {
             this.definition = definition;
             this.lane = LinkLanes.poolId(definition.routeQkdlIds().get(0), selfQkdnId);
             this.chunkBits = KeyServiceManager.chunkBytes(definition) * 8L;
+            this.startBits = 2 * chunkBits + HopCipher.MAC_KEY_BITS;
         }
     }
 
@@ -98,7 +106,7 @@ final class RefillSchedule {
         if (active.remove(s.definition.serviceId(), s)) {
             ParkedLane lane = parked.computeIfAbsent(s.lane, l -> new ParkedLane());
             lane.sources.add(s);
-            lane.wakeBits = Math.min(lane.wakeBits, s.chunkBits);
+            lane.wakeBits = Math.min(lane.wakeBits, s.startBits);
         }
     }
 

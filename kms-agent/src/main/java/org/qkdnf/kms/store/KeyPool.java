@@ -162,6 +162,39 @@ final class KeyPool {
         return awaitThenHandOut(taken);
     }
 
+    /**
+     * Discards the next {@code discardBits} at the watermark (erased unread, counted as discarded)
+     * and reserves the {@code bits} after them, in one durable step.
+     */
+    ReservedKey reserveAfterDiscarding(long discardBits, long bits) {
+        checkLength(bits, "bits");
+        if (discardBits < 0 || discardBits % 8 != 0) {
+            throw new IllegalArgumentException("discardBits: must be a non-negative multiple of 8, got " + discardBits);
+        }
+        Taken taken;
+        lock.lock();
+        try {
+            checkNotDeleted();
+            PoolMeta m = meta;
+            if (m.availableBits() - discardBits < bits) {
+                throw new KeyPoolException(Reason.INSUFFICIENT_KEY, "pool " + qkdlId + ": " + discardBits
+                        + " bits to discard and " + bits + " to reserve asked, " + m.availableBits() + " available");
+            }
+            long index = m.watermarkIndex();
+            long offset = m.watermarkOffset() + discardBits / 8;
+            StoredBlock first = read(index);
+            while (offset >= first.blockBytes()) {
+                offset -= first.blockBytes();
+                first = read(++index);
+            }
+            KeyRange range = new KeyRange(qkdlId, index, first.blockId(), offset * 8L, bits);
+            taken = take(m, range, discardBits / 8);
+        } finally {
+            lock.unlock();
+        }
+        return awaitThenHandOut(taken);
+    }
+
     ReservedKey consume(KeyRange range) {
         return awaitThenHandOut(takeRange(range));
     }

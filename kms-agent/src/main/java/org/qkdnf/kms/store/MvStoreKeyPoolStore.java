@@ -178,6 +178,11 @@ public final class MvStoreKeyPoolStore implements KeyPoolStore {
     }
 
     @Override
+    public ReservedKey reserveAfterDiscarding(String qkdlId, long discardBits, long bits) {
+        return pool(qkdlId).reserveAfterDiscarding(discardBits, bits);
+    }
+
+    @Override
     public ReservedKey consume(KeyRange range) {
         Objects.requireNonNull(range, "range");
         return pool(range.qkdlId()).consume(range);

@@ -357,6 +357,145 @@ class RelayNodeTest {
         assertThat(response.getResult().getMessage()).endsWith("pad_range: missing");
     }
 
+    /** Two nodes whose trimmer is off (trimLanes is called by the test); kme-b's lane of L01 is full. */
+    private RelayTestNet twoNodesWithAFullLaneAtB(Tamper tamperAtB) throws Exception {
+        return twoNodesWithAFullLaneAtB(tamperAtB, 8 * 1024 * 1024);
+    }
+
+    private RelayTestNet twoNodesWithAFullLaneAtB(Tamper tamperAtB, int reservationMaxBytesAtB) throws Exception {
+        RelayTestNet n = new RelayTestNet(dir, 2, BLOCKS, BLOCK_BYTES, (i, b) -> {
+            b.laneTrim(java.time.Duration.ZERO, 0.9, 0.75);
+            if (i == 1) {
+                b.clientInterceptor(tamperAtB).reservationMaxBytes(reservationMaxBytesAtB);
+            }
+        });
+        String lane = Lanes.laneId("L01", "kme-b");
+        for (org.qkdnf.kms.api.KeyPoolStore store : n.stores) {
+            store.definePool(lane, (long) BLOCKS * BLOCK_BYTES * 8);
+        }
+        return n;
+    }
+
+    @Test
+    void aFullLaneIsTrimmedByItsOwnerAtBothEndsAndBothWaysKeepRelaying() throws Exception {
+        net = twoNodesWithAFullLaneAtB(new Tamper());
+        List<String> ab = net.route();
+        List<String> ba = List.of("kme-b", "kme-a");
+        UUID service = UUID.randomUUID();
+        UUID back = UUID.randomUUID();
+        String lane = Lanes.laneId("L01", "kme-b");
+        long max = (long) BLOCKS * BLOCK_BYTES * 8;
+
+        net.nodes.get(1).trimLanes();
+
+        PoolLevels owner = net.stores.get(1).levels(lane);
+        PoolLevels copy = net.stores.get(0).levels(lane);
+        assertThat(owner.availableBits()).isLessThanOrEqualTo(max * 3 / 4).isEqualTo(copy.availableBits());
+        long trimmed = net.nodes.get(1).counters().get("L01").trimmedBits();
+        assertThat(trimmed).isPositive();
+        assertThat(owner.discardedBits()).isEqualTo(trimmed);
+        assertThat(copy.discardedBits()).isEqualTo(trimmed);
+        assertLanesInStep();
+        net.nodes.get(1).trimLanes();  // at the low-water mark now: nothing more goes
+        assertThat(net.nodes.get(1).counters().get("L01").trimmedBits()).isEqualTo(trimmed);
+
+        for (int k = 0; k < 5; k++) {
+            byte[] forward = key(64);
+            byte[] backward = key(64);
+            RelayReceipt f = net.nodes.get(0).relay(service, ab, forward.clone()).get(20, TimeUnit.SECONDS);
+            RelayReceipt r = net.nodes.get(1).relay(back, ba, backward.clone()).get(20, TimeUnit.SECONDS);
+            assertThat(net.delivered.get("kme-b/" + service + "/" + f.sequence())).isEqualTo(forward);
+            assertThat(net.delivered.get("kme-a/" + back + "/" + r.sequence())).isEqualTo(backward);
+        }
+        assertThat(net.alarms).isEmpty();
+        assertLanesInStep();
+        // the trim's own MAC key is authentication key spent at both ends
+        assertThat(net.nodes.get(1).counters().get("L01").authBitsSent())
+                .isEqualTo(6 * HopCipher.MAC_KEY_BITS);
+        assertThat(net.nodes.get(0).counters().get("L01").authBitsReceived())
+                .isEqualTo(6 * HopCipher.MAC_KEY_BITS);
+    }
+
+    @Test
+    void keyTheOwnerReservedAheadIsDroppedWithTheTrimAtBothEnds() throws Exception {
+        // 1 KiB reservations: after about five messages kme-b reserves the next one ahead
+        net = twoNodesWithAFullLaneAtB(new Tamper(), 1024);
+        String lane = Lanes.laneId("L01", "kme-b");
+        UUID back = UUID.randomUUID();
+        List<String> ba = List.of("kme-b", "kme-a");
+        long ahead = 0;
+        for (int k = 0; k < 100 && ahead == 0; k++) {
+            net.nodes.get(1).relay(back, ba, key(64)).get(20, TimeUnit.SECONDS);
+            ahead = net.nodes.get(1).counters().get("L01").reservedAheadBits();
+        }
+        assertThat(ahead).as("a reservation ahead").isPositive();
+        long discardedBefore = net.stores.get(0).levels(lane).discardedBits();
+
+        net.nodes.get(1).trimLanes();
+
+        long trimmed = net.nodes.get(1).counters().get("L01").trimmedBits();
+        assertThat(trimmed).isPositive();
+        assertThat(net.nodes.get(1).counters().get("L01").reservedAheadBits()).isZero();
+        assertThat(net.stores.get(0).levels(lane).availableBits())
+                .isEqualTo(net.stores.get(1).levels(lane).availableBits());
+        // kme-a consumed kme-b's current reservation whole when a message first named it; the trim makes
+        // it drop the reservation kme-b held ahead (never named) and the trimmed key
+        assertThat(net.stores.get(0).levels(lane).discardedBits() - discardedBefore).isEqualTo(trimmed + ahead);
+        assertThat(net.alarms).isEmpty();
+        assertLanesInStep();
+        byte[] key = key(64);
+        RelayReceipt r = net.nodes.get(1).relay(back, ba, key.clone()).get(20, TimeUnit.SECONDS);
+        assertThat(net.delivered.get("kme-a/" + back + "/" + r.sequence())).isEqualTo(key);
+    }
+
+    @Test
+    void aTamperedTrimIsDetectedAtTheHopAndItsKeySpentAtBothEnds() throws Exception {
+        Tamper tamper = new Tamper();
+        net = twoNodesWithAFullLaneAtB(tamper);
+        tamper.mutation.set(m -> m.toBuilder().setLaneTrim(m.getLaneTrim().toBuilder()
+                .setDiscardedBits(m.getLaneTrim().getDiscardedBits() - 8)).build());
+
+        net.nodes.get(1).trimLanes();
+
+        assertThat(net.alarms).singleElement().satisfies(alarm -> {
+            assertThat(alarm.reportedBy()).isEqualTo("kme-a");
+            assertThat(alarm.hop()).isEqualTo(new Hop(1, "kme-b", "kme-a", "L01"));
+            assertThat(alarm.code()).isEqualTo(Status.Code.DATA_LOSS);
+            assertThat(alarm.description()).contains("lane_trim.tag");
+            assertThat(alarm.serviceId()).isNull();
+        });
+        assertLanesInStep();
+        UUID back = UUID.randomUUID();
+        byte[] key = key(64);
+        RelayReceipt r = net.nodes.get(1).relay(back, List.of("kme-b", "kme-a"), key.clone()).get(20, TimeUnit.SECONDS);
+        assertThat(net.delivered.get("kme-a/" + back + "/" + r.sequence())).isEqualTo(key);
+    }
+
+    @Test
+    void aTrimOfAnotherNodesLaneOrWithAHopsFieldsIsRefused() throws Exception {
+        AtomicReference<RelayHopRequest> captured = new AtomicReference<>();
+        Tamper spy = new Tamper();
+        net = twoNodesWithAFullLaneAtB(spy);
+        spy.mutation.set(m -> {
+            captured.set(m);
+            return m;
+        });
+        net.nodes.get(1).trimLanes();
+        assertThat(captured.get().hasLaneTrim()).isTrue();
+
+        // kme-a sends kme-b's trim to kme-b: kme-a owns no such lane
+        RelayHopResponse response = RawClient.sendOne(net.tls.get("kme-a"), net.nodes.get(1).port(),
+                captured.get().toBuilder().setMessageId(7).build());
+        assertThat(response.getResult().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT.value());
+        assertThat(response.getResult().getMessage()).contains("lane_trim.mac_key_range.pool_id: must be the sending "
+                + "node's lane L01/kme-a");
+        // with a hop's fields too: malformed
+        response = RawClient.sendOne(net.tls.get("kme-b"), net.nodes.get(0).port(),
+                captured.get().toBuilder().setServiceId(UUID.randomUUID().toString()).setMessageId(8).build());
+        assertThat(response.getResult().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT.value());
+        assertThat(response.getResult().getMessage()).endsWith("lane_trim: must come without fields 1 to 8 of a hop");
+    }
+
     @Test
     void smallReservationsReservedAheadKeepBothEndsInStep() throws Exception {
         // 1 KiB reservations: a new one (reserved in the background) every ten messages or so

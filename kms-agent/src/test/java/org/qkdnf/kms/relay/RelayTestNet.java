@@ -82,7 +82,8 @@ final class RelayTestNet implements AutoCloseable {
                 // in batches of about 64 MiB: one append of a whole benchmark lane needs a commit buffer of its size
                 int batch = Math.max(1, (64 << 20) / blockBytes);
                 for (KeyPoolStore s : List.of(stores.get(i), stores.get(i + 1))) {
-                    s.definePool(lane, (long) n * blockBytes * 8);
+                    // twice its key, so the lane is not trimmed (RelayNode.Builder#laneTrim) under a test
+                    s.definePool(lane, 2L * n * blockBytes * 8);
                     for (int from = 0; from < n; from += batch) {
                         s.append(lane, lanes.subList(from, Math.min(n, from + batch)));
                     }

@@ -15,6 +15,7 @@ import org.qkdnf.common.atrest.KeyFile;
 import org.qkdnf.kms.api.KeyServiceDefinition;
 import org.qkdnf.kms.api.PoolBlock;
 import org.qkdnf.kms.kq.LinkLanes;
+import org.qkdnf.kms.relay.HopCipher;
 import org.qkdnf.kms.store.MvStoreKeyPoolStore;
 
 /** Which source services a refill pass visits, against a real pool store. */
@@ -63,15 +64,16 @@ class RefillScheduleTest {
     }
 
     @Test
-    void aParkedServiceIsVisitedAgainOnceItsLaneHoldsAChunk() {
+    void aParkedServiceIsVisitedAgainOnceItsLaneHoldsAChunkAndItsFirstHopsPad() {
         KeyServiceDefinition d = service(1, List.of(SELF, "n2"));
         schedule.add(d);
         RefillSchedule.Source s = schedule.active().iterator().next();
         schedule.park(s);
         assertThat(visited()).isEmpty();
+        assertThat(s.startBits).isEqualTo(2 * s.chunkBits + HopCipher.MAC_KEY_BITS);
 
-        pools.append(LANE, List.of(new PoolBlock(UUID.randomUUID(), 0, new byte[(int) (s.chunkBits / 8) - 1])));
-        assertThat(visited()).as("one byte short of a chunk").isEmpty();
+        pools.append(LANE, List.of(new PoolBlock(UUID.randomUUID(), 0, new byte[(int) (s.startBits / 8) - 1])));
+        assertThat(visited()).as("one byte short of a chunk, its pad and MAC key").isEmpty();
 
         pools.append(LANE, List.of(new PoolBlock(UUID.randomUUID(), 1, new byte[1])));
         assertThat(visited()).containsExactly(d.serviceId());

@@ -249,6 +249,49 @@ class MvStoreKeyPoolStoreTest {
     }
 
     @Test
+    void anOwnerDiscardsAtTheWatermarkAndThePeerDiscardsTheSameBits() throws IOException {
+        MvStoreKeyPoolStore peer = openPeer();
+        try {
+            for (MvStoreKeyPoolStore s : List.of(store, peer)) {
+                s.definePool(LINK, 1 << 20);
+                s.append(LINK, stream.blocks(0, 8));
+            }
+            ReservedKey used = store.reserve(LINK, 40 * 8);
+            peer.consume(used.range());
+            // from inside block 0 across blocks 1 and 2 to byte 20 of block 3
+            long discard = (3 * BLOCK + 20 - 40) * 8L;
+            ReservedKey after = store.reserveAfterDiscarding(LINK, discard, 256);
+
+            assertThat(after.range()).isEqualTo(new KeyRange(LINK, 3, stream.block(3).blockId(), 20 * 8L, 256));
+            assertThat(after.key()).isEqualTo(stream.bytes(3 * BLOCK + 20, 32));
+            assertThat(store.levels(LINK).discardedBits()).isEqualTo(discard);
+            assertThat(peer.consume(after.range()).key()).isEqualTo(after.key());
+            assertThat(peer.levels(LINK)).isEqualTo(store.levels(LINK));
+
+            reopen();
+            assertThat(store.levels(LINK).discardedBits()).isEqualTo(discard);
+            assertThat(store.reserve(LINK, 8).key()).isEqualTo(stream.bytes(3 * BLOCK + 52, 1));
+        } finally {
+            peer.close();
+        }
+    }
+
+    @Test
+    void discardingMoreThanThePoolHoldsTakesNothing() {
+        store.definePool(LINK, 1 << 20);
+        store.append(LINK, stream.blocks(0, 2));
+        PoolLevels before = store.levels(LINK);
+
+        assertThat(catchThrowableOfType(KeyPoolException.class,
+                () -> store.reserveAfterDiscarding(LINK, 2 * BLOCK_BITS - 8, 16)).reason())
+                .isEqualTo(Reason.INSUFFICIENT_KEY);
+        assertThat(store.levels(LINK)).isEqualTo(before);
+        assertThatThrownBy(() -> store.reserveAfterDiscarding(LINK, 12, 8))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("discardBits");
+        assertThat(store.reserveAfterDiscarding(LINK, 0, 8).key()).isEqualTo(stream.bytes(0, 1));
+    }
+
+    @Test
     void aRangeNamingAnotherBlockIsAMismatch() {
         store.definePool(LINK, 1 << 20);
         store.append(LINK, stream.blocks(0, 3));
