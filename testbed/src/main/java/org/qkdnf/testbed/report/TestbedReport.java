@@ -73,10 +73,12 @@ public record TestbedReport(int schemaVersion, String scenario, Instant startedA
      * @param bitsRelayed    key bits carried over links by key relay (each hop counted)
      * @param authBitsSpent  link key spent on one-time MACs of relay messages
      * @param relayFailures  relay messages refused on some hop (tampering, replay, missing key)
+     * @param bitsTrimmed    link key its owners discarded unused from lanes nobody drew fast enough
+     *                       (a full lane would pause the link's key supply)
      * @param pools          each link's pool at each end
      */
-    @JsonPropertyOrder({"bits_relayed", "auth_bits_spent", "relay_failures", "pools"})
-    public record KeyManagementReport(long bitsRelayed, long authBitsSpent, long relayFailures,
+    @JsonPropertyOrder({"bits_relayed", "auth_bits_spent", "relay_failures", "bits_trimmed", "pools"})
+    public record KeyManagementReport(long bitsRelayed, long authBitsSpent, long relayFailures, long bitsTrimmed,
                                       List<PoolReport> pools) {
     }
 

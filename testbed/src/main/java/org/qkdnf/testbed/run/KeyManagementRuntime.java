@@ -334,11 +334,13 @@ final class KeyManagementRuntime implements KeyManagementView, AutoCloseable {
         long relayed = 0;
         long auth = 0;
         long failures = 0;
+        long trimmed = 0;
         for (KmsAgent k : kms.values()) {
             for (LinkRelayCounters c : k.relay().counters().values()) {
                 relayed += c.bitsSent();
                 auth += c.authBitsSent();
                 failures += c.failures();
+                trimmed += c.trimmedBits();
             }
         }
         List<PoolReport> pools = new ArrayList<>();
@@ -360,7 +362,7 @@ final class KeyManagementRuntime implements KeyManagementView, AutoCloseable {
                 pools.add(new PoolReport(l.name(), node, available, consumed));
             }
         }
-        return new KeyManagementReport(relayed, auth, failures, pools);
+        return new KeyManagementReport(relayed, auth, failures, trimmed, pools);
     }
 
     @Override

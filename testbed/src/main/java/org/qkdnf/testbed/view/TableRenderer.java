@@ -109,7 +109,8 @@ public final class TableRenderer {
         if (p.keyManagement() != null) {
             out.append("key relay: ").append(Units.bits(p.keyManagement().bitsRelayed())).append(" relayed, ")
                     .append(Units.bits(p.keyManagement().authBitsSpent())).append(" spent on authentication, ")
-                    .append(p.keyManagement().relayFailures()).append(" relay failures\n");
+                    .append(p.keyManagement().relayFailures()).append(" relay failures, ")
+                    .append(Units.bits(p.keyManagement().bitsTrimmed())).append(" trimmed from undrawn lanes\n");
         }
     }
 

@@ -35,7 +35,7 @@ public class ReportSchemaTest {
                                         ReportBuilder.UNKNOWN, false, null, null, null, null)),
                         List.of(new KeyServiceReport("a-to-b", "sae-a", "sae-b", List.of("A", "B"), List.of(), "RESTORATION", "ACTIVE", 1,
                                 5120, 2560.0, 0.75, 40, 10240, 0, 2)),
-                        new KeyManagementReport(163840, 1280, 0,
+                        new KeyManagementReport(163840, 1280, 0, 524288,
                                 List.of(new PoolReport("A--B", "A", 1048576, 65536),
                                         new PoolReport("A--B", "B", 1048576, 65536))))));
     }
@@ -66,7 +66,8 @@ public class ReportSchemaTest {
         assertThat(ks.get("keys_delivered").isIntegralNumber()).isTrue();
         assertThat(ks.get("mismatches").asLong()).isZero();
         JsonNode km = p.get("key_management");
-        assertThat(fieldNames(km)).containsExactly("bits_relayed", "auth_bits_spent", "relay_failures", "pools");
+        assertThat(fieldNames(km)).containsExactly("bits_relayed", "auth_bits_spent", "relay_failures", "bits_trimmed",
+                "pools");
         assertThat(fieldNames(km.get("pools").get(0))).containsExactly("link", "node", "available_bits",
                 "consumed_bits");
 
