@@ -162,10 +162,7 @@ final class HopReceiver {
 
                 @Override
                 public void failed(Throwable cause) {
-                    RelayException e = cause instanceof KeyPoolException
-                            ? mapStoreFailure((KeyPoolException) cause, "mac_key_range", hop)
-                            : RelayContext.internal(hop, cause);
-                    result.complete(fail(request, hop, serviceId, e));
+                    result.complete(fail(request, hop, serviceId, keyFailure(cause, "mac_key_range", hop)));
                 }
             }, this::runInOrder);
         }
@@ -233,10 +230,7 @@ final class HopReceiver {
 
                     @Override
                     public void failed(Throwable cause) {
-                        RelayException e = cause instanceof KeyPoolException
-                                ? mapStoreFailure((KeyPoolException) cause, "lane_trim.mac_key_range", hop)
-                                : RelayContext.internal(hop, cause);
-                        result.complete(fail(request, hop, null, e));
+                        result.complete(fail(request, hop, null, keyFailure(cause, "lane_trim.mac_key_range", hop)));
                     }
                 }, this::runInOrder);
             }
@@ -353,6 +347,12 @@ final class HopReceiver {
                 throw mapStoreFailure(e, field, hop);
             }
         }
+    }
+
+    /** Why a claimed message's key could not be read (its reservation's consume or sync failed). */
+    private RelayException keyFailure(Throwable cause, String field, Hop hop) {
+        return cause instanceof KeyPoolException ? mapStoreFailure((KeyPoolException) cause, field, hop)
+                : RelayContext.internal(hop, cause);
     }
 
     private RelayException mapStoreFailure(KeyPoolException e, String field, Hop hop) {
