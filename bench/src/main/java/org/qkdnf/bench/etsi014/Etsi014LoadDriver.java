@@ -105,6 +105,7 @@ final class Etsi014LoadDriver {
      * @param operations      completed operations inside the window
      * @param seconds         length of the window
      * @param p50Micros       median latency of an operation
+     * @param p90Micros       90th percentile
      * @param p99Micros       99th percentile
      * @param p999Micros      99.9th percentile
      * @param maxMicros       worst
@@ -117,7 +118,7 @@ final class Etsi014LoadDriver {
      * @param cpuByThreads    CPU seconds in the window per thread group ({@link ThreadCpu}), largest first;
      *                        the driver's own event loops are {@code etsi014-driver-#-#}
      */
-    record Result(Settings settings, long operations, double seconds, long p50Micros, long p99Micros,
+    record Result(Settings settings, long operations, double seconds, long p50Micros, long p90Micros, long p99Micros,
                   long p999Micros, long maxMicros, Map<Integer, Long> errorsByStatus, long failures,
                   Map<Integer, String> firstErrorBody, String firstFailure, double cpuSeconds,
                   Map<String, Double> cpuByThreads) {
@@ -215,7 +216,7 @@ final class Etsi014LoadDriver {
         Map<Integer, Long> byStatus = new TreeMap<>();
         errors.forEach((k, v) -> byStatus.put(k, v.get()));
         return new Result(s, operations.get(), (windowEnd - windowStart) / 1e9,
-                latency.getValueAtPercentile(50), latency.getValueAtPercentile(99),
+                latency.getValueAtPercentile(50), latency.getValueAtPercentile(90), latency.getValueAtPercentile(99),
                 latency.getValueAtPercentile(99.9), latency.getMaxValue(), byStatus, failures.get(),
                 new TreeMap<>(errorBodies), firstFailure.get(), (cpuEnd - cpuStart) / 1e9, cpuByThreads);
     }

@@ -37,9 +37,11 @@ import org.slf4j.LoggerFactory;
  *   <li>assign the batch's key ids to the destination ({@link BatchAssigner}), which stores them
  *       durably before it answers (so the slave SAE can already ask for them);</li>
  *   <li>put the batch in the ready run, unopened;</li>
- *   <li>open it ({@link ServiceKeyStore#openBatch}: its record is removed, durably) before any of
- *       its keys is handed out. The run opens the next batch while at least a batch of opened keys
- *       is still left, so requests never wait for that sync while the run keeps up.</li>
+ *   <li>open it ({@link ServiceKeyStore#openBatches}: its record is removed, durably) before any of
+ *       its keys is handed out. The run opens the next batches while two batches of opened keys
+ *       are still left, as many as bring the opened keys to half the run in one commit, so requests
+ *       never wait for that sync while the run keeps up, and a slow sync delays one open, not
+ *       each batch's.</li>
  * </ol>
  *
  * <p>What a crash can lose, and why nothing repeats. The durable watermark is a lease ahead of
@@ -50,7 +52,7 @@ import org.slf4j.LoggerFactory;
  *       never carves them again. The key ids of the batches never opened are recorded: the
  *       restarted source tells the destination to discard them ({@link BatchDiscarder}, retried
  *       until it answers), so no key stays stored there under an id no SAE knows. The opened
- *       batches' unserved keys (at most about two batches) stay at the destination until the
+ *       batches' unserved keys (at most half the run and a batch) stay at the destination until the
  *       service is removed: knowing exactly which of them were served would cost a sync per
  *       request. No SAE was told their ids, and only the pair's slave SAE could ever take one
  *       (once), so none can reach anyone else.</li>
@@ -84,8 +86,9 @@ final class KeyPreparer implements AutoCloseable {
     private static final long RETRY_AFTER_FAILURE_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long RECOVERY_RETRY_MILLIS = 1000;
     /**
-     * Batches kept opened ahead of the requests: the next one is opened while this many batches of
-     * opened keys are left, so that its sync (tens of ms on a busy disk) lands before they run out.
+     * Batches kept opened ahead of the requests: the next ones are opened while this many batches
+     * of opened keys are left, so that their sync (tens of ms on a busy disk) lands before they run
+     * out.
      */
     static final int OPENED_AHEAD_BATCHES = 2;
     private static final Logger log = LoggerFactory.getLogger(KeyPreparer.class);
@@ -340,6 +343,7 @@ final class KeyPreparer implements AutoCloseable {
         private final long target;
         private final int batchSize;
         private final int openAhead;
+        private final int openUpTo;
         private final ConcurrentLinkedQueue<CarvedKey> servable = new ConcurrentLinkedQueue<>();
         /** Keys in {@link #servable} not yet reserved by a request. */
         private final AtomicInteger servableCount = new AtomicInteger();
@@ -354,6 +358,10 @@ final class KeyPreparer implements AutoCloseable {
             this.target = target;
             this.batchSize = (int) Math.min(BATCH_KEYS, Math.max(1, target / 4));
             this.openAhead = OPENED_AHEAD_BATCHES * batchSize;
+            // One open brings the opened keys up to half the run: opening one batch per sync served
+            // at most a batch per sync (1,024 keys per 20-50 ms on a busy disk), below the request
+            // rate, and requests waited for the opener.
+            this.openUpTo = (int) Math.max(openAhead, target / 2);
         }
 
         List<CarvedKey> take(int number) {
@@ -434,8 +442,8 @@ final class KeyPreparer implements AutoCloseable {
         }
 
         /**
-         * Has the opener open the first unopened batch, unless a batch is being opened: its keys
-         * become servable once its record is durably gone. Never blocks: any thread may call it.
+         * Has the opener open the first unopened batches, unless an open is under way: their keys
+         * become servable once their records are durably gone. Never blocks: any thread may call it.
          */
         private void openSoon() {
             if (closed || unopenedKeys == 0 || !opening.compareAndSet(false, true)) {
@@ -448,41 +456,48 @@ final class KeyPreparer implements AutoCloseable {
             }
         }
 
-        /** On the opener, which {@link #opening} lets one batch at a time; never waits for the disk. */
+        /**
+         * On the opener, which {@link #opening} lets one open at a time; never waits for the disk.
+         * Opens the first batch, and the next ones while the opened keys stay below {@link #openUpTo}.
+         */
         private void openFirst() {
-            Batch b;
+            List<Batch> bs = new ArrayList<>();
             synchronized (this) {
-                b = unopened.poll();
-                if (b != null) {
+                long opened = servableCount.get();
+                for (Batch b; (bs.isEmpty() || opened < openUpTo) && (b = unopened.poll()) != null; ) {
+                    bs.add(b);
                     unopenedKeys -= b.keys().size();
+                    opened += b.keys().size();
                 }
             }
-            if (b == null) {
+            if (bs.isEmpty()) {
                 opening.set(false);
                 return;
             }
-            keys.openBatch(b.id()).whenComplete((done, failure) -> opened(b, failure));
+            keys.openBatches(bs.stream().map(Batch::id).toList()).whenComplete((done, failure) -> opened(bs, failure));
         }
 
         /** On the store's sync thread (or the caller's, if the open was already durable). */
-        private void opened(Batch b, Throwable failure) {
+        private void opened(List<Batch> bs, Throwable failure) {
             boolean served = false;
             if (failure == null) {
                 synchronized (this) {
                     if (!closed) {
-                        servable.addAll(b.keys());
-                        servableCount.addAndGet(b.keys().size());
+                        for (Batch b : bs) {
+                            servable.addAll(b.keys());
+                            servableCount.addAndGet(b.keys().size());
+                        }
                         served = true;
                         notifyAll();
                     }
                 }
             } else {
                 failedAt(System.nanoTime() + RETRY_AFTER_FAILURE_NANOS);
-                log.warn("node {}: a prepared batch of {} keys cannot be opened and is dropped: {}", selfQkdnId,
-                        b.keys().size(), failure.getMessage());
+                log.warn("node {}: {} prepared batches cannot be opened and are dropped: {}", selfQkdnId, bs.size(),
+                        failure.getMessage());
             }
             if (!served) {
-                b.keys().forEach(k -> Arrays.fill(k.key(), (byte) 0));
+                bs.forEach(b -> b.keys().forEach(k -> Arrays.fill(k.key(), (byte) 0)));
             }
             opening.set(false);
             if (servableCount.get() < openAhead) {

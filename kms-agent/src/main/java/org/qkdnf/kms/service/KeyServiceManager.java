@@ -424,6 +424,7 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
                     keys.putChunk(d.serviceId(), sequence, payload);
                     counters.bitsRelayed.addAndGet(payload.length * 8L);
                 } else {
+                    keys.abandonSequence(d.serviceId(), sequence);
                     counters.relayFailures.incrementAndGet();
                     retryAfterNanos.put(d.serviceId(), System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
                     log.warn("node {}: key service {}: relay of chunk {} failed: {}", selfQkdnId, d.serviceId(),

@@ -43,6 +43,13 @@ import org.qkdnf.kms.api.KeyServiceDefinition;
  * stay sealed until the service is removed. Key material is erased as soon as
  * it is handed out.
  *
+ * <p>What a long-running service leaves behind stays bounded: a batch's records go with its last
+ * key, and a used-up chunk's record goes once every earlier sequence is used up or known never to
+ * come (the service's chunk floor, {@link #advanceFloor}); what lies below the floor is refused,
+ * so a chunk is never kept twice. The floor waits for the oldest chunk that still holds key:
+ * a chunk the destination keeps but the source never carves (its relay reported a failure after
+ * delivery) holds it there, and the records above it, until the service is removed.
+ *
  * <p>Thread-safe: operations are serialised on one lock; durability is awaited outside it, so
  * concurrent operations share a sync (group commit). The service definitions and the per-service
  * counters are also kept in memory and read without the lock (request threads ask for them on
@@ -132,9 +139,24 @@ public final class ServiceKeyStore implements AutoCloseable {
     private final MVMap<String, byte[]> chunks;
     /**
      * "svc/seq" -> bytes of the chunk already carved, at the source (which carves in order);
-     * {@link Integer#MAX_VALUE} once a chunk is used up and erased, at either end.
+     * {@link Integer#MAX_VALUE} once a chunk is used up and erased, at either end, or (at the
+     * source) its relay failed. Only at or above the service's {@link #chunkFloor}: below it these
+     * records are dropped, so the map holds the chunks in use and a few recent ones, not one
+     * record per chunk ever relayed.
      */
     private final MVMap<String, Integer> taken;
+    /**
+     * serviceId -> the service's chunk floor: no relay sequence below it will ever be stored here
+     * again (its chunk was used up, or will never come), so below it nothing is recorded and
+     * {@link #putChunk} refuses it. Raised in the same commit that uses a chunk up ({@link #advanceFloor}).
+     */
+    private final MVMap<String, Long> chunkFloor;
+    /**
+     * At the source: serviceId -> the next relay sequence when the store was opened. No relay of
+     * an earlier run completes in this one, so a sequence below it without a chunk never gets one.
+     * Immutable after the constructor.
+     */
+    private final Map<String, Long> issuedBeforeOpen;
     /**
      * "svc/seq" -> the chunk's bytes already assigned to key ids, at the destination, as a bit set
      * (one bit per byte): assignments may arrive in any order, each byte is taken at most once.
@@ -185,6 +207,7 @@ public final class ServiceKeyStore implements AutoCloseable {
         this.definitions = new ServiceDefinitions(mv);
         this.chunks = mv.openMap("chunks");
         this.taken = mv.openMap("taken");
+        this.chunkFloor = mv.openMap("chunkFloor");
         // New names, not the per-key maps of earlier builds ("assigned", "assignedMeta"), which
         // are no longer read.
         this.keyBatches = mv.openMap("keyBatches", new MVMap.Builder<UUID, byte[]>().keyType(UuidDataType.INSTANCE));
@@ -193,6 +216,7 @@ public final class ServiceKeyStore implements AutoCloseable {
         this.nextSequence = mv.openMap("nextSequence");
         this.assignedBytes = mv.openMap("assignedBytes");
         this.preparedBatches = mv.openMap("preparedKeyBatches");
+        this.issuedBeforeOpen = Map.copyOf(nextSequence);
         for (Map.Entry<String, byte[]> e : chunks.entrySet()) {
             int length = e.getValue().length - AtRestCipher.OVERHEAD;
             int used = Math.max(taken.getOrDefault(e.getKey(), 0), assignedCount(e.getKey()));
@@ -313,6 +337,7 @@ public final class ServiceKeyStore implements AutoCloseable {
             KeyServiceDefinition definition = definitions.remove(serviceId);
             existed[0] = definition != null;
             nextSequence.remove(serviceId.toString());
+            chunkFloor.remove(serviceId.toString());
             for (String k : keysWithPrefix(taken, prefix)) {
                 chunks.remove(k);
                 taken.remove(k);
@@ -359,7 +384,9 @@ public final class ServiceKeyStore implements AutoCloseable {
 
     /**
      * Stores a relayed chunk. Storing the same chunk again is a no-op; another content under the
-     * same sequence number is refused ({@code CONFLICT}).
+     * same sequence number is refused ({@code CONFLICT}); a chunk used up (or, at the source, whose
+     * relay failed) or below the service's chunk floor is refused ({@code REPLAY}), so that its key
+     * is never kept twice and the relay reports the refusal.
      */
     public void putChunk(UUID serviceId, long sequence, byte[] key) {
         requireService(serviceId);
@@ -373,13 +400,15 @@ public final class ServiceKeyStore implements AutoCloseable {
                 }
                 return;
             }
-            if (taken.containsKey(id)) {
-                return; // stored, then fully used and erased: a late duplicate
+            if (taken.containsKey(id) || sequence < floorOf(serviceId)) {
+                throw new ServiceKeyException(ServiceKeyException.Reason.REPLAY, "chunk " + sequence + " of service "
+                        + serviceId + " was used up here or can no longer be kept (below chunk floor "
+                        + floorOf(serviceId) + ")");
             }
         }
         byte[] sealed = cipher.seal(aad(id), key, 0, key.length);
         durably(() -> {
-            if (!chunks.containsKey(id) && !taken.containsKey(id)) {
+            if (!chunks.containsKey(id) && !taken.containsKey(id) && sequence >= floorOf(serviceId)) {
                 chunks.put(id, sealed);
                 taken.put(id, 0);
                 unusedBytes.merge(serviceId, (long) key.length, Long::sum);
@@ -473,6 +502,7 @@ public final class ServiceKeyStore implements AutoCloseable {
                 if (partial != null) {
                     taken.put(partial, partialUsed);
                 }
+                advanceFloor(serviceId);
                 unusedBytes.merge(serviceId, -carvedBytes, Long::sum);
             });
         }
@@ -486,10 +516,15 @@ public final class ServiceKeyStore implements AutoCloseable {
      * dependent stages short); no key of the batch may leave before.
      */
     public CompletableFuture<Void> openBatch(String batchId) {
+        return openBatches(List.of(batchId));
+    }
+
+    /** {@link #openBatch} for several batches in one commit: one sync opens them all. */
+    public CompletableFuture<Void> openBatches(List<String> batchIds) {
         long ticket;
         try {
             synchronized (lock) {
-                ticket = commits.apply(() -> preparedBatches.remove(batchId));
+                ticket = commits.apply(() -> batchIds.forEach(preparedBatches::remove));
             }
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
@@ -565,6 +600,70 @@ public final class ServiceKeyStore implements AutoCloseable {
     }
 
     /**
+     * At the source: the relay of chunk {@code sequence} failed, so the source never keeps it and
+     * the chunk floor may pass it. Not awaited: after a crash, {@link #issuedBeforeOpen} closes it.
+     * Nothing for a removed service, a sequence never issued, or one with a record already.
+     */
+    public void abandonSequence(UUID serviceId, long sequence) {
+        String id = chunkId(serviceId, sequence);
+        synchronized (lock) {
+            if (!definitions.contains(serviceId) || taken.containsKey(id) || sequence < floorOf(serviceId)
+                    || sequence >= nextSequence.getOrDefault(serviceId.toString(), 1L)) {
+                return;
+            }
+            commits.apply(() -> {
+                taken.put(id, Integer.MAX_VALUE);
+                advanceFloor(serviceId);
+            });
+        }
+    }
+
+    private long floorOf(UUID serviceId) {
+        return chunkFloor.getOrDefault(serviceId.toString(), 1L);
+    }
+
+    /**
+     * Raises the service's chunk floor over the sequences that will never be stored here again,
+     * dropping their records: chunks used up, and holes that never fill. At the source a hole is a
+     * relay that failed (recorded by {@link #abandonSequence}) or was cut by a restart; one still in
+     * flight stops the floor. At the destination the relay delivers a service's sequences once each,
+     * in increasing order (its sequence guard), so a hole below any sequence stored never fills.
+     * Under lock, inside a mutation.
+     */
+    private void advanceFloor(UUID serviceId) {
+        String key = serviceId.toString();
+        String prefix = key + "/";
+        boolean source = nextSequence.containsKey(key);
+        long closedBelow = issuedBeforeOpen.getOrDefault(key, 1L);
+        long start = floorOf(serviceId);
+        long floor = start;
+        while (true) {
+            String id = chunkId(serviceId, floor);
+            Integer used = taken.get(id);
+            if (used != null) {
+                if (used != Integer.MAX_VALUE) {
+                    break;  // a chunk with key left
+                }
+                taken.remove(id);
+                floor++;
+                continue;
+            }
+            String above = taken.higherKey(id);
+            long next = above != null && above.startsWith(prefix) ? sequenceOf(above) : Long.MAX_VALUE;
+            if (source && floor < closedBelow) {
+                floor = Math.min(closedBelow, next);
+            } else if (!source && next != Long.MAX_VALUE) {
+                floor = next;
+            } else {
+                break;
+            }
+        }
+        if (floor != start) {
+            chunkFloor.put(key, floor);
+        }
+    }
+
+    /**
      * At the destination: takes the batch's segments and keeps its keys for the slave SAE, all or
      * nothing, durable (one commit) before it returns: one batch record, and the keys sealed in
      * pages of {@link #PAGE_KEYS}. A repeated assignment of a batch is a no-op while any of its
@@ -617,6 +716,7 @@ public final class ServiceKeyStore implements AutoCloseable {
                         assignedBytes.put(u.getKey(), u.getValue().toByteArray());
                     }
                 }
+                advanceFloor(serviceId);
                 keyBatches.put(batch.firstKeyId(), encoded);
                 for (int i = 0; i < pageIds.size(); i++) {
                     keyPages.put(pageIds.get(i), pages.get(i));
@@ -666,7 +766,7 @@ public final class ServiceKeyStore implements AutoCloseable {
             byte[] sealed = chunks.get(id);
             if (sealed == null) {
                 Arrays.fill(all, (byte) 0);
-                boolean gone = taken.containsKey(id);
+                boolean gone = taken.containsKey(id) || s.sequence() < floorOf(serviceId);
                 throw new ServiceKeyException(gone ? ServiceKeyException.Reason.REPLAY
                         : ServiceKeyException.Reason.INSUFFICIENT_KEY, "chunk " + s.sequence() + " of service "
                         + serviceId + (gone ? " is used up" : " has not arrived"));
@@ -926,6 +1026,14 @@ public final class ServiceKeyStore implements AutoCloseable {
             }
         }
         return n;
+    }
+
+    /** Records the store holds for chunks and keys, over every service: what must stay bounded. */
+    long keyRecordCount() {
+        synchronized (lock) {
+            return chunks.sizeAsLong() + taken.sizeAsLong() + assignedBytes.sizeAsLong() + keyBatches.sizeAsLong()
+                    + keyPages.sizeAsLong() + preparedBatches.sizeAsLong() + chunkFloor.sizeAsLong();
+        }
     }
 
     /** Syncs done since open: fewer than mutating calls when calls share them. */

@@ -236,6 +236,84 @@ class ServiceKeyStoreTest {
         }
     }
 
+    /**
+     * A service relays and serves many chunks, some relays failing and one cut by a restart: the
+     * stores keep a few records, not one per chunk ever relayed, and after the restart no key,
+     * batch or chunk is served or kept again.
+     */
+    @Test
+    void aLongRunningServiceKeepsFewRecordsAndServesNothingTwiceAfterARestart() throws Exception {
+        List<CarvedKey> served = new ArrayList<>();
+        List<AssignedBatch> assigned = new ArrayList<>();
+        long lastStored;
+        try (ServiceKeyStore source = ServiceKeyStore.open(dir.resolve("src.mv.db"), keyFile);
+             ServiceKeyStore destination = ServiceKeyStore.open(dir.resolve("dst.mv.db"), keyFile)) {
+            source.putService(DEF);
+            destination.putService(DEF);
+            lastStored = relayAndServe(source, destination, 48, served, assigned);
+            source.takeSequence(SERVICE);  // in flight when the source stops: never completes
+        }
+        assertThat(served).hasSizeGreaterThan(100);
+        try (ServiceKeyStore source = ServiceKeyStore.open(dir.resolve("src.mv.db"), keyFile);
+             ServiceKeyStore destination = ServiceKeyStore.open(dir.resolve("dst.mv.db"), keyFile)) {
+            for (CarvedKey k : served) {
+                assertThatThrownBy(() -> destination.takeAssigned(SERVICE, k.keyId()))
+                        .isInstanceOfSatisfying(ServiceKeyException.class,
+                                e -> assertThat(e.reason()).isEqualTo(ServiceKeyException.Reason.UNKNOWN_KEY));
+            }
+            for (AssignedBatch b : List.of(assigned.get(0), assigned.get(assigned.size() - 1))) {
+                assertThatThrownBy(() -> destination.assignBatch(SERVICE, b)).as("a batch assigned again")
+                        .isInstanceOfSatisfying(ServiceKeyException.class,
+                                e -> assertThat(e.reason()).isEqualTo(ServiceKeyException.Reason.REPLAY));
+            }
+            for (long sequence : new long[] {1, lastStored}) {
+                for (ServiceKeyStore s : List.of(source, destination)) {
+                    assertThatThrownBy(() -> s.putChunk(SERVICE, sequence, random(CHUNK))).as("chunk %d again", sequence)
+                            .isInstanceOfSatisfying(ServiceKeyException.class,
+                                    e -> assertThat(e.reason()).isEqualTo(ServiceKeyException.Reason.REPLAY));
+                }
+            }
+            relayAndServe(source, destination, 8, served, assigned);
+            assertThat(served.stream().map(CarvedKey::keyId).distinct().count()).isEqualTo(served.size());
+        }
+    }
+
+    private static final int CHUNK = 96;
+
+    /**
+     * {@code chunks} relays (every fifth one failing), each chunk stored at both ends, carved in
+     * batches of two 32-byte keys (so batches span chunks), assigned and taken; checks the records
+     * after each. Returns the last sequence stored.
+     */
+    private static long relayAndServe(ServiceKeyStore source, ServiceKeyStore destination, int chunks,
+                                      List<CarvedKey> served, List<AssignedBatch> assigned) {
+        long lastStored = 0;
+        for (int i = 0; i < chunks; i++) {
+            long sequence = source.takeSequence(SERVICE);
+            if (i % 5 == 2) {
+                source.abandonSequence(SERVICE, sequence);  // the relay failed before the destination
+                continue;
+            }
+            byte[] chunk = random(CHUNK);
+            destination.putChunk(SERVICE, sequence, chunk.clone());
+            source.putChunk(SERVICE, sequence, chunk);
+            lastStored = sequence;
+            while (source.availableBits(SERVICE) >= 2 * 32 * 8) {
+                CarvedBatch b = source.carve(SERVICE, 2, 32);
+                destination.assignBatch(SERVICE, b.assignment());
+                assigned.add(b.assignment());
+                for (CarvedKey k : b.keys()) {
+                    assertThat(destination.takeAssigned(SERVICE, k.keyId())).isEqualTo(k.key());
+                    served.add(k);
+                }
+            }
+            assertThat(source.keyRecordCount()).as("source records after chunk %d", sequence).isLessThanOrEqualTo(4);
+            assertThat(destination.keyRecordCount()).as("destination records after chunk %d", sequence)
+                    .isLessThanOrEqualTo(5);
+        }
+        return lastStored;
+    }
+
     @Test
     void aSegmentOfAChunkNotYetArrivedWaitsAndAChunkIsStoredOnce() throws Exception {
         try (ServiceKeyStore s = ServiceKeyStore.open(dir.resolve("s.mv.db"), keyFile)) {
