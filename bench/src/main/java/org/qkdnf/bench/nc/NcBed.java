@@ -17,9 +17,18 @@ import java.util.stream.Stream;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import org.qkdnf.bench.sq.BenchPki;
 import org.qkdnf.bench.topo.RingTopology;
 import org.qkdnf.common.tls.GrpcTls;
+import org.qkdnf.controller.km.KeyManagementManager;
 import org.qkdnf.controller.standalone.StandaloneController;
 import org.qkdnf.controller.standalone.StandaloneControllerConfig;
 import org.qkdnf.kms.KmsAgent;
@@ -43,6 +52,11 @@ import org.qkdnf.proto.southbound.v1.LinkPerformance;
  * With {@link Kms#ACKING} the key managers are {@link AckingKeyManager}s instead (same Sk over mTLS,
  * nothing executed), to separate the controller's cost from the key managers'.
  *
+ * <p>The Nc client has its own event loop ({@value #NC_CLIENT_LOOP}, one thread: a channel's one
+ * connection is served by one loop anyway), as an operator's tool in its own process would, so the
+ * CPU split by thread group tells the client's transport work from the controller's and the
+ * kms-agents' (which share gRPC's default loops); its calls and callbacks are gRPC's defaults.
+ *
  * <p>Threads: built and closed by one thread; the parts are thread-safe.
  */
 final class NcBed implements AutoCloseable {
@@ -53,6 +67,11 @@ final class NcBed implements AutoCloseable {
     final List<AckingKeyManager> acking = new ArrayList<>();
     final ManagedChannel nc;
     final KeyServiceServiceGrpc.KeyServiceServiceStub stub;
+    /** Thread name prefix of the Nc client's event loop. */
+    static final String NC_CLIENT_LOOP = "nc-client-loop";
+    private final EventLoopGroup ncLoop = Epoll.isAvailable()
+            ? new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(NC_CLIENT_LOOP, true), EpollIoHandler.newFactory())
+            : new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(NC_CLIENT_LOOP, true), NioIoHandler.newFactory());
     private final Map<String, Set<String>> routeIds = new HashMap<>();
     private final BenchPki pki;
     private final Path dir;
@@ -101,7 +120,10 @@ final class NcBed implements AutoCloseable {
                 }
             }
             ch = NettyChannelBuilder.forAddress("127.0.0.1", c.sqPort(),
-                    GrpcTls.channelCredentials(pki.issue("bench-nc-client", Role.CONTROLLER))).build();
+                    GrpcTls.channelCredentials(pki.issue("bench-nc-client", Role.CONTROLLER)))
+                    .eventLoopGroup(ncLoop)
+                    .channelType(Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class)
+                    .build();
         } catch (Exception | Error e) {
             controller = c;
             nc = ch;
@@ -137,6 +159,23 @@ final class NcBed implements AutoCloseable {
         });
     }
 
+    /**
+     * Messages carrying commands the controller sent to key managers so far (a batch counts one):
+     * whether concurrent setups reach a key manager together or one by one.
+     */
+    long skCommandMessages() {
+        return ((KeyManagementManager) controller.keyManagementService()).commandMessagesSent();
+    }
+
+    /** Syncs of the real kms-agents' service key stores so far (0 with acking key managers). */
+    long kmsStoreSyncs() {
+        long n = 0;
+        for (KmsAgent k : kms) {
+            n += k.services().storeSyncs();
+        }
+        return n;
+    }
+
     /** Forgets what {@link #routeIdsAt} read (after routes changed). */
     void rereadRoutes() {
         routeIds.clear();
@@ -151,6 +190,7 @@ final class NcBed implements AutoCloseable {
         if (nc != null) {
             nc.shutdownNow();
         }
+        ncLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         for (KmsAgent k : kms) {
             k.close();
         }

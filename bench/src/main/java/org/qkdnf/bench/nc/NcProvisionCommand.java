@@ -104,6 +104,14 @@ public final class NcProvisionCommand implements Callable<Integer> {
                 }
             });
             System.out.println("cpu by thread group, us per setup: " + split);
+            if (VmThreadsCpu.available()) {
+                // Not in the Java thread groups above; the JIT was still 25-40 % of it after long warm-ups.
+                System.out.printf(Locale.ROOT, "cpu of the JVM's own threads, us per setup: JIT compilers %.0f, GC and VM thread %.0f%n",
+                        m.vmNanos[0] / 1e3 / services, m.vmNanos[1] / 1e3 / services);
+            }
+            System.out.printf(Locale.ROOT, "Sk per setup: %.2f command messages to key managers, %s%n",
+                    (double) m.skMessages / services, bed.kms.isEmpty() ? "no key-manager stores (acking)"
+                            : String.format(Locale.ROOT, "%.2f key-manager store syncs", (double) m.kmsSyncs / services));
             long active = 0;
             long missing = 0;
             for (KeyService s : bed.controller.keyServiceManager().list()) {
@@ -132,6 +140,9 @@ public final class NcProvisionCommand implements Callable<Integer> {
         long elapsedNanos;
         long cpuNanos;
         Map<String, Long> cpuByGroup;
+        long[] vmNanos;
+        long skMessages;
+        long kmsSyncs;
     }
 
     private Run run(NcBed bed, Random rnd, int offset, int count) throws InterruptedException {
@@ -140,6 +151,9 @@ public final class NcProvisionCommand implements Callable<Integer> {
         CountDownLatch done = new CountDownLatch(count);
         long start = System.nanoTime();
         ThreadCpu cpu = ThreadCpu.start();
+        VmThreadsCpu vm = VmThreadsCpu.start();
+        long skMessages = bed.skCommandMessages();
+        long kmsSyncs = bed.kmsStoreSyncs();
         for (int i = 0; i < count; i += batch) {
             int size = Math.min(batch, count - i);
             List<KeyServiceSpec> specs = new ArrayList<>(size);
@@ -160,7 +174,11 @@ public final class NcProvisionCommand implements Callable<Integer> {
         done.await();
         r.elapsedNanos = System.nanoTime() - start;
         r.cpuNanos = cpu.processNanos();
-        r.cpuByGroup = cpu.nanosByGroup();
+        r.vmNanos = vm.nanosSinceStart();
+        r.skMessages = bed.skCommandMessages() - skMessages;
+        r.kmsSyncs = bed.kmsStoreSyncs() - kmsSyncs;
+        // One group for the 16 kms-agents' Sk threads, whose names end in their node's UUID.
+        r.cpuByGroup = cpu.nanosBy(name -> name.startsWith("sk-client-") ? "sk-client-*" : ThreadCpu.group(name));
         return r;
     }
 

@@ -6,7 +6,6 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -20,9 +19,17 @@ import org.slf4j.LoggerFactory;
  * node's result, or with DEADLINE_EXCEEDED (naming the node) when the timeout passes first, or
  * UNAVAILABLE when the stream it went out on ends or cannot take it.
  *
- * <p>Threads: {@code channels} and {@code pending} are concurrent maps; a pending command is
- * finished exactly once by whichever of result, timeout or disconnect removes it from
- * {@code pending} first ({@code remove(key, value)} decides). Timeouts run on the injected
+ * <p>Timeouts: commands whose deadlines fall in the same {@link #TICK_NANOS} tick share one task
+ * on the scheduler, so a command times out at most a tick after its timeout. One task per command
+ * cost an insert into the scheduler's delay queue for each of thousands of route installs a second,
+ * and a cancelled task stayed queued for its whole timeout (tens of thousands of entries, every
+ * insert sifting them under the queue's lock, which the key managers' outbox flushes share).
+ *
+ * <p>Threads: {@code channels}, {@code pending}, {@code ticks} and each tick's commands are
+ * concurrent maps; a pending command is finished exactly once by whichever of result, timeout or
+ * disconnect removes it from {@code pending} first ({@code remove(key, value)} decides). A tick is
+ * taken out of {@code ticks} before its commands are read, and a sender that finds its tick gone
+ * after joining it times its command out itself, so none is missed. Timeouts run on the injected
  * scheduler, which the host owns. Futures complete on the thread that finished them (a stream's
  * inbound thread or the scheduler): dependents must not block.
  *
@@ -37,16 +44,22 @@ public final class PendingCommands<C, R> {
     private final ScheduledExecutorService scheduler;
     private final ConcurrentHashMap<String, C> channels = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Pending<C, R>> pending = new ConcurrentHashMap<>();
+    /** Commands by the tick in which their timeout ends (System.nanoTime() / TICK_NANOS). */
+    private final ConcurrentHashMap<Long, Map<String, Pending<C, R>>> ticks = new ConcurrentHashMap<>();
+
+    /** Timeouts end on tick boundaries of this length: late by less than that, never early. */
+    static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private static final class Pending<C, R> {
         final String qkdnId;
         final C channel;
+        final Duration timeout;
         final CompletableFuture<R> future = new CompletableFuture<>();
-        volatile ScheduledFuture<?> timeout;
 
-        Pending(String qkdnId, C channel) {
+        Pending(String qkdnId, C channel, Duration timeout) {
             this.qkdnId = qkdnId;
             this.channel = channel;
+            this.timeout = timeout;
         }
     }
 
@@ -94,24 +107,20 @@ public final class PendingCommands<C, R> {
             return CompletableFuture.failedFuture(Status.UNAVAILABLE
                     .withDescription(peer + " of node " + qkdnId + " is not connected").asRuntimeException());
         }
-        Pending<C, R> p = new Pending<>(qkdnId, channel);
+        Pending<C, R> p = new Pending<>(qkdnId, channel, timeout);
         if (pending.putIfAbsent(requestId, p) != null) {
             return CompletableFuture.failedFuture(Status.ALREADY_EXISTS
                     .withDescription("request_id: " + requestId + " is already pending").asRuntimeException());
         }
-        p.timeout = scheduler.schedule(() -> {
-            if (pending.remove(requestId, p)) {
-                p.future.completeExceptionally(Status.DEADLINE_EXCEEDED
-                        .withDescription(peer + " of node " + qkdnId + " did not answer request " + requestId
-                                + " within " + timeout)
-                        .asRuntimeException());
-            }
-        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        // The tick after the one the timeout ends in: never early.
+        long tick = Math.floorDiv(System.nanoTime() + timeout.toNanos(), TICK_NANOS) + 1;
+        Map<String, Pending<C, R>> due = tick(tick);
+        due.put(requestId, p);
+        if (ticks.get(tick) != due) {
+            timeOut(requestId, p); // the tick fired while this command joined it
+        }
         p.future.whenComplete((r, e) -> {
-            ScheduledFuture<?> f = p.timeout;
-            if (f != null) {
-                f.cancel(false);
-            }
+            due.remove(requestId, p);
             pending.remove(requestId, p);
         });
         try {
@@ -124,6 +133,40 @@ public final class PendingCommands<C, R> {
             }
         }
         return p.future;
+    }
+
+    /** The commands timing out in {@code tick}; the first to join a tick schedules its task. */
+    private Map<String, Pending<C, R>> tick(long tick) {
+        Map<String, Pending<C, R>> due = ticks.get(tick);
+        if (due != null) {
+            return due;
+        }
+        Map<String, Pending<C, R>> fresh = new ConcurrentHashMap<>();
+        due = ticks.putIfAbsent(tick, fresh);
+        if (due != null) {
+            return due;
+        }
+        scheduleTick(tick); // after the tick is in the map, where its task will find it
+        return fresh;
+    }
+
+    /** Times out, when {@code tick} begins, the commands of it still pending. */
+    private void scheduleTick(long tick) {
+        scheduler.schedule(() -> {
+            Map<String, Pending<C, R>> due = ticks.remove(tick);
+            if (due != null) {
+                due.forEach(this::timeOut);
+            }
+        }, tick * TICK_NANOS - System.nanoTime(), TimeUnit.NANOSECONDS);
+    }
+
+    private void timeOut(String requestId, Pending<C, R> p) {
+        if (pending.remove(requestId, p)) {
+            p.future.completeExceptionally(Status.DEADLINE_EXCEEDED
+                    .withDescription(peer + " of node " + p.qkdnId + " did not answer request " + requestId
+                            + " within " + p.timeout)
+                    .asRuntimeException());
+        }
     }
 
     /**

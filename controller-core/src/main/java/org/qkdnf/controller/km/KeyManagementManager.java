@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 import com.google.protobuf.Timestamp;
@@ -79,6 +80,8 @@ public final class KeyManagementManager implements KeyManagementAdminService {
     private final ConcurrentHashMap<String, KmNode> nodes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, KeyRouteEntry> routes = new ConcurrentHashMap<>();
     private final Object routeLock = new Object();
+    /** Messages carrying commands sent to key managers (a batch counts one); any thread. */
+    private final LongAdder commandMessages = new LongAdder();
     /** Key managers connected to other instances (a cluster host sets it once, before the streams start). */
     private volatile RemoteKeyManagers remote = RemoteKeyManagers.NONE;
 
@@ -204,6 +207,19 @@ public final class KeyManagementManager implements KeyManagementAdminService {
         }
     }
 
+    /**
+     * Messages that carried commands to key managers since start, a batch of commands counting
+     * one: set against the routes installed it says how many installs a key manager got at once.
+     */
+    public long commandMessagesSent() {
+        return commandMessages.sum();
+    }
+
+    /** A session sent a message carrying commands. */
+    void commandMessageSent() {
+        commandMessages.increment();
+    }
+
     /** Whether the key manager of that node has a live stream here now. */
     public boolean isConnected(String qkdnId) {
         return commands.isConnected(qkdnId);
@@ -245,8 +261,10 @@ public final class KeyManagementManager implements KeyManagementAdminService {
                 store.putRouteDeferred(entry);
                 routes.put(id, entry);
             }
-            log.debug("installing key route of service {}: {} -> {} over {} nodes", id, r.getMasterSaeId(),
-                    r.getSlaveSaeId(), r.getRouteQkdnIdsCount());
+            if (log.isDebugEnabled()) { // spares the varargs array and boxing: this runs for every route installed
+                log.debug("installing key route of service {}: {} -> {} over {} nodes", id, r.getMasterSaeId(),
+                        r.getSlaveSaeId(), r.getRouteQkdnIdsCount());
+            }
             return store.flush().handle((v, x) -> x).thenCompose(x -> sendInstall(entry, x, t));
         } catch (StatusRuntimeException e) {
             return CompletableFuture.failedFuture(e);

@@ -169,6 +169,7 @@ final class KmSession implements StreamObserver<ConnectRequest>, KmsChannel {
     public void sendCommand(KmsCommand command) {
         if (!batches) {
             send(ConnectResponse.newBuilder().setCommand(command).build());
+            service.manager().commandMessageSent();
             return;
         }
         if (isClosed()) {
@@ -209,6 +210,7 @@ final class KmSession implements StreamObserver<ConnectRequest>, KmsChannel {
     private void sendBatch(KmsCommandBatch.Builder batch) {
         try {
             send(ConnectResponse.newBuilder().setCommands(batch).build());
+            service.manager().commandMessageSent();
         } catch (StatusRuntimeException e) {
             log.debug("key manager {}: {} commands not sent, stream closed", qkdnId, batch.getCommandsCount());
         }

@@ -3,7 +3,6 @@ package org.qkdnf.controller.km;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -24,8 +23,6 @@ import org.qkdnf.proto.keymgmt.v1.RelayCounters;
  */
 final class KmValidator {
 
-    /** SAE ids as the key managers accept them (kms-agent KeyServiceDefinition). */
-    static final Pattern SAE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     static final int MAX_TEXT = 256;
     static final int MAX_LINKS = 4096;
     static final int MAX_ROUTE_NODES = 64;
@@ -85,8 +82,11 @@ final class KmValidator {
         for (int i = 0; i < c.getLinksCount(); i++) {
             uuid(c.getLinks(i).getQkdlId(), "relay_counters.links[" + i + "].qkdl_id");
         }
+        // Every route a key manager holds, in every report: names only for an error.
         for (int i = 0; i < c.getInstalledServiceIdsCount(); i++) {
-            uuid(c.getInstalledServiceIds(i), "relay_counters.installed_service_ids[" + i + "]");
+            if (!QkdIds.isUuid(c.getInstalledServiceIds(i))) {
+                uuid(c.getInstalledServiceIds(i), "relay_counters.installed_service_ids[" + i + "]");
+            }
         }
     }
 
@@ -126,9 +126,16 @@ final class KmValidator {
 
     /** A key route as the northbound gives it; {@code f} prefixes field names ("route"). */
     static void route(KeyRoute r, String f) {
-        uuid(r.getServiceId(), f + ".service_id");
-        sae(r.getMasterSaeId(), f + ".master_sae_id");
-        sae(r.getSlaveSaeId(), f + ".slave_sae_id");
+        // Field names are built only for an error: every route the controller installs passes here.
+        if (!QkdIds.isUuid(r.getServiceId())) {
+            uuid(r.getServiceId(), f + ".service_id");
+        }
+        if (!isSaeId(r.getMasterSaeId())) {
+            sae(r.getMasterSaeId(), f + ".master_sae_id");
+        }
+        if (!isSaeId(r.getSlaveSaeId())) {
+            sae(r.getSlaveSaeId(), f + ".slave_sae_id");
+        }
         if (r.getMasterSaeId().equals(r.getSlaveSaeId())) {
             throw invalid(f + ".slave_sae_id: equals master_sae_id");
         }
@@ -140,7 +147,6 @@ final class KmValidator {
             throw invalid(f + ".route_qkdl_ids: " + nodes.size() + " nodes need " + (nodes.size() - 1)
                     + " links, got " + r.getRouteQkdlIdsCount());
         }
-        // Field names are built only for an error: every route the controller installs passes here.
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < nodes.size(); i++) {
             if (!QkdIds.isUuid(nodes.get(i))) {
@@ -179,9 +185,29 @@ final class KmValidator {
         if (s.isEmpty()) {
             throw invalid(field + ": required");
         }
-        if (!SAE_ID.matcher(s).matches()) {
+        if (!isSaeId(s)) {
             throw invalid(field + ": 1-128 characters of A-Z a-z 0-9 . _ : -, got '" + shorten(s) + "'");
         }
+    }
+
+    /**
+     * An SAE id as the key managers accept it (kms-agent KeyServiceDefinition): 1-128 of
+     * {@code [A-Za-z0-9._:-]}; a loop, not a regex matcher, since every route installed has two.
+     */
+    static boolean isSaeId(String s) {
+        int n = s.length();
+        if (n == 0 || n > 128) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            boolean ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                    || c == '.' || c == '_' || c == ':' || c == '-';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void text(String s, String field, boolean required) {

@@ -185,6 +185,14 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
         return keys.removeService(serviceId);
     }
 
+    /**
+     * Syncs of the service key store since it opened: installs that share one (group commit) cost
+     * one; benchmarks divide it by the routes installed.
+     */
+    public long storeSyncs() {
+        return keys.syncCount();
+    }
+
     public List<KeyServiceDefinition> services() {
         return keys.services();
     }

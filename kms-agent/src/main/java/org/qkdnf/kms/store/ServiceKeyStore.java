@@ -1037,7 +1037,7 @@ public final class ServiceKeyStore implements AutoCloseable {
     }
 
     /** Syncs done since open: fewer than mutating calls when calls share them. */
-    long syncCount() {
+    public long syncCount() {
         return commits.syncs();
     }
 
