@@ -63,9 +63,10 @@ public final class MvStoreKeyPoolStore implements KeyPoolStore {
      * on the page again), and with MVStore's default cache every touch read the whole page from
      * the file again (in a five-hop relay profile the kernel's file-to-heap copy alone was 11 % of
      * the CPU; a reserve loop of 8 MiB reservations over 4 MiB blocks took ~30 % less CPU with this
-     * cache). Pages hold sealed records only.
+     * cache). Pages hold sealed records only. 32 MB (16 more than MVStore's default) because beds
+     * and the testbed run many key managers in one JVM; 64 MB measured only slightly better.
      */
-    static final int CACHE_MEGABYTES = 64;
+    static final int CACHE_MEGABYTES = 32;
 
     private final AtRestCipher cipher;
     private final GroupCommit commits;
