@@ -63,6 +63,9 @@ public final class SealedStoreFile {
         }
     }
 
+    /** Cache segments when a cache size is given: few, so that each holds pages of several MiB. */
+    static final int CACHE_SEGMENTS = 2;
+
     private SealedStoreFile() {
     }
 
@@ -71,13 +74,33 @@ public final class SealedStoreFile {
      * @throws IOException naming the file when it is locked, damaged, or sealed under another key
      */
     public static Opened open(Path file, SecretKey key, String what) throws IOException {
+        return open(file, key, what, 0);
+    }
+
+    /**
+     * Like {@link #open(Path, SecretKey, String)}, with a page cache of {@code cacheMegabytes}
+     * (0: MVStore's default, 16 MB) in {@link #CACHE_SEGMENTS} segments.
+     *
+     * <p>Why: MVStore splits its cache into 16 segments by default and never caches a page larger
+     * than a segment's share, so with the default 16 MB no page above ~1 MB is ever cached. A
+     * store of multi-MiB values (a key pool's blocks) then reads every page from the file again at
+     * each access, allocating it twice (file buffer and value). The cached pages hold what the
+     * file holds (sealed records), nothing in plaintext.
+     */
+    public static Opened open(Path file, SecretKey key, String what, int cacheMegabytes) throws IOException {
+        if (cacheMegabytes < 0) {
+            throw new IllegalArgumentException("cacheMegabytes: must be 0 or more, got " + cacheMegabytes);
+        }
         MVStore mv;
         try {
-            mv = new MVStore.Builder()
+            MVStore.Builder builder = new MVStore.Builder()
                     .fileName(file.toString())
                     .autoCommitDisabled()      // commits only at the caller's operation boundaries
-                    .autoCommitBufferSize(0)   // also no commit forced from inside a put
-                    .open();
+                    .autoCommitBufferSize(0);  // also no commit forced from inside a put
+            if (cacheMegabytes > 0) {
+                builder.cacheSize(cacheMegabytes).cacheConcurrency(CACHE_SEGMENTS);
+            }
+            mv = builder.open();
         } catch (MVStoreException e) {
             throw new IOException("cannot open " + what + " " + file + ": " + e.getMessage(), e);
         }

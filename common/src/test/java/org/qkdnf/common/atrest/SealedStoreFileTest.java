@@ -60,4 +60,41 @@ class SealedStoreFileTest {
         assertThatThrownBy(() -> SealedStoreFile.open(file, KeyFile.read(otherKey), "test store"))
                 .isInstanceOf(IOException.class).hasMessageContaining("test store").hasMessageContaining("not this store's key");
     }
+
+    @Test
+    void aStoreOpenedWithACacheServesMultiMegabytePagesFromMemory() throws Exception {
+        Path keyFile = dir.resolve("store.key");
+        KeyFile.create(keyFile);
+        assertThat(fileReadsOfASecondGet(SealedStoreFile.open(dir.resolve("c.mv.db"), KeyFile.read(keyFile), "c", 64)))
+                .isZero();
+        // the reason for the parameter: MVStore's default cache never holds a page this large
+        assertThat(fileReadsOfASecondGet(SealedStoreFile.open(dir.resolve("d.mv.db"), KeyFile.read(keyFile), "d")))
+                .isPositive();
+    }
+
+    @Test
+    void aNegativeCacheSizeIsRefused() throws IOException {
+        Path keyFile = dir.resolve("store.key");
+        KeyFile.create(keyFile);
+        assertThatThrownBy(() -> SealedStoreFile.open(dir.resolve("e.mv.db"), KeyFile.read(keyFile), "e", -1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cacheMegabytes");
+    }
+
+    /** File reads of the second get of a 4 MiB value (one of four) that was committed and read once. */
+    private static long fileReadsOfASecondGet(SealedStoreFile.Opened opened) {
+        org.h2.mvstore.MVStore mv = opened.mv();
+        try {
+            org.h2.mvstore.MVMap<Long, byte[]> map = mv.openMap("blocks");
+            for (long i = 0; i < 4; i++) {
+                map.put(i, new byte[4 << 20]);  // a leaf page each; the map's root refers to them by position
+            }
+            mv.commit();
+            map.get(2L);
+            long before = mv.getFileStore().getReadCount();
+            map.get(2L);
+            return mv.getFileStore().getReadCount() - before;
+        } finally {
+            mv.close();
+        }
+    }
 }

@@ -155,7 +155,7 @@ final class KeyPool {
             }
             StoredBlock first = read(m.watermarkIndex());
             KeyRange range = new KeyRange(qkdlId, m.watermarkIndex(), first.blockId(), m.watermarkOffset() * 8L, bits);
-            taken = take(m, range, 0);
+            taken = take(m, range, 0, first);
         } finally {
             lock.unlock();
         }
@@ -244,7 +244,7 @@ final class KeyPool {
                 throw new KeyPoolException(Reason.INSUFFICIENT_KEY, "pool " + qkdlId + ": range runs "
                         + ((skip + length) * 8 - m.availableBits()) + " bits past the key received so far");
             }
-            return take(m, range, skip);
+            return take(m, range, skip, first);
         } finally {
             lock.unlock();
         }
@@ -271,8 +271,10 @@ final class KeyPool {
      * Takes {@code range} (which starts {@code skip} bytes after the watermark; those are
      * discarded), moves the watermark to its end, erases what lies behind the new watermark, and
      * applies all of it. Call under {@link #lock}, with the range checked against the pool.
+     * {@code first} is the record of the range's first block, which the check read already:
+     * a record is a whole block (MiBs), and reading it again cost a second page read and copy.
      */
-    private Taken take(PoolMeta m, KeyRange range, long skip) {
+    private Taken take(PoolMeta m, KeyRange range, long skip, StoredBlock first) {
         int length = (int) (range.lengthBits() / 8);
         byte[] out = new byte[length];
         List<Long> removed = new ArrayList<>();
@@ -288,7 +290,7 @@ final class KeyPool {
         PoolMeta next;
         try {
             while (true) {
-                StoredBlock rec = read(index);
+                StoredBlock rec = index == range.firstBlockIndex() ? first : read(index);
                 int n = Math.min(length - filled, rec.blockBytes() - pos);
                 openInto(index, rec, pos, pos + n, out, filled);
                 filled += n;
