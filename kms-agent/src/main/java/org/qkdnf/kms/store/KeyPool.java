@@ -188,7 +188,7 @@ final class KeyPool {
                 first = read(++index);
             }
             KeyRange range = new KeyRange(qkdlId, index, first.blockId(), offset * 8L, bits);
-            taken = take(m, range, discardBits / 8);
+            taken = take(m, range, discardBits / 8, first);
         } finally {
             lock.unlock();
         }
