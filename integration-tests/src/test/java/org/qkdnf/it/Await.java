@@ -26,4 +26,24 @@ final class Await {
     static void until(Duration limit, BooleanSupplier condition) throws InterruptedException {
         until(limit, condition, () -> "condition not met");
     }
+
+    /**
+     * Repeats {@code check} until it passes; after {@code limit} its last failure is thrown. For a
+     * state the system reaches a moment after the event the test waited for (a route removal sent
+     * once the new service state is durable).
+     */
+    static void untilPasses(Duration limit, Runnable check) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            try {
+                check.run();
+                return;
+            } catch (AssertionError e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            Thread.sleep(100);
+        }
+    }
 }
