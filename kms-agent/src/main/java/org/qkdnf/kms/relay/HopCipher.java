@@ -146,10 +146,7 @@ public final class HopCipher {
 
     /** A Poly1305 that has absorbed the canonical encoding up to the ciphertext's bytes. */
     private static Poly1305 begin(byte[] macKey, RelayHopRequestOrBuilder header, int ciphertextLength) {
-        if (macKey.length != MAC_KEY_BYTES) {
-            throw new IllegalArgumentException("macKey: must be " + MAC_KEY_BYTES + " bytes, got " + macKey.length);
-        }
-        Poly1305 mac = new Poly1305(macKey);
+        Poly1305 mac = oneTimeMac(macKey);
         Feeder in = new Feeder(mac);
         mac.update(DOMAIN, 0, DOMAIN.length);
         in.str(header.getServiceId());
@@ -172,15 +169,19 @@ public final class HopCipher {
      * for a hop). Checked with {@link MessageDigest#isEqual}, constant-time, by the receiver.
      */
     static byte[] trimTag(byte[] macKey, LaneTrimOrBuilder trim) {
-        if (macKey.length != MAC_KEY_BYTES) {
-            throw new IllegalArgumentException("macKey: must be " + MAC_KEY_BYTES + " bytes, got " + macKey.length);
-        }
-        Poly1305 mac = new Poly1305(macKey);
+        Poly1305 mac = oneTimeMac(macKey);
         mac.update(TRIM_DOMAIN, 0, TRIM_DOMAIN.length);
         Feeder in = new Feeder(mac);
         in.u64(trim.getDiscardedBits());
         in.range(trim.getMacKeyRange());
         return finish(mac);
+    }
+
+    private static Poly1305 oneTimeMac(byte[] macKey) {
+        if (macKey.length != MAC_KEY_BYTES) {
+            throw new IllegalArgumentException("macKey: must be " + MAC_KEY_BYTES + " bytes, got " + macKey.length);
+        }
+        return new Poly1305(macKey);
     }
 
     private static byte[] finish(Poly1305 mac) {

@@ -147,17 +147,27 @@ final class HopSender implements AutoCloseable {
             synchronized (laneLock) {
                 sent = sendLocked(hop, serviceId, sequence, route, data, strip, result);
             }
-        } catch (RelayException e) {
-            ctx.failure(hop, serviceId, sequence, e);
-            result.completeExceptionally(e);
-            return result;
         } catch (RuntimeException e) {
-            RelayException r = RelayContext.internal(hop, e);
-            ctx.failure(hop, serviceId, sequence, r);
-            result.completeExceptionally(r);
+            result.completeExceptionally(reported(hop, serviceId, sequence, e));
             return result;
         }
-        return result.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((r, t) -> {
+        return resultInTime(sent, "");
+    }
+
+    /** {@code e} as a relay failure of the message, counted and alarmed. */
+    private RelayException reported(Hop hop, UUID serviceId, long sequence, RuntimeException e) {
+        RelayException r = e instanceof RelayException ? (RelayException) e : RelayContext.internal(hop, e);
+        ctx.failure(hop, serviceId, sequence, r);
+        return r;
+    }
+
+    /**
+     * The answer to {@code sent}, or DEADLINE_EXCEEDED (counted and alarmed) when none came within
+     * the message timeout; {@code what} prefixes that failure's description.
+     */
+    private CompletableFuture<RelayHopResponse> resultInTime(Pending sent, String what) {
+        Hop hop = sent.hop();
+        return sent.result().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((r, t) -> {
             if (t == null) {
                 return r;
             }
@@ -165,8 +175,8 @@ final class HopSender implements AutoCloseable {
                 sent.stream.pending.remove(sent.messageId, sent);
                 dropReservationIf(sent.reservation);  // the receiver's place in it is unknown
                 RelayException e = RelayException.at(hop, Status.Code.DEADLINE_EXCEEDED,
-                        "no result within " + timeout.toMillis() + " ms");
-                ctx.failure(hop, serviceId, sequence, e);
+                        what + "no result within " + timeout.toMillis() + " ms");
+                ctx.failure(hop, sent.serviceId(), sent.sequence(), e);
                 throw e;
             }
             throw t instanceof RelayException ? (RelayException) t : RelayContext.internal(hop, t);
@@ -275,27 +285,10 @@ final class HopSender implements AutoCloseable {
                 long discard = Math.max(0, (availableBits(hop) - lowWaterBits - HopCipher.MAC_KEY_BITS) / 8 * 8);
                 sent = sendTrimLocked(hop, discard, result);
             }
-        } catch (RelayException e) {
-            ctx.failure(hop, null, 0, e);
-            return CompletableFuture.failedFuture(e);
         } catch (RuntimeException e) {
-            RelayException r = RelayContext.internal(hop, e);
-            ctx.failure(hop, null, 0, r);
-            return CompletableFuture.failedFuture(r);
+            return CompletableFuture.failedFuture(reported(hop, null, 0, e));
         }
-        return result.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((r, t) -> {
-            if (t == null) {
-                return r;
-            }
-            if (t instanceof TimeoutException) {
-                sent.stream.pending.remove(sent.messageId, sent);
-                RelayException e = RelayException.at(hop, Status.Code.DEADLINE_EXCEEDED,
-                        "lane trim: no answer within " + timeout.toMillis() + " ms");
-                ctx.failure(hop, null, 0, e);
-                throw e;
-            }
-            throw t instanceof RelayException ? (RelayException) t : RelayContext.internal(hop, t);
-        });
+        return resultInTime(sent, "lane trim: ");
     }
 
     private Pending sendTrimLocked(Hop hop, long discardBits, CompletableFuture<RelayHopResponse> result) {

@@ -123,13 +123,12 @@ public final class RelayNode implements AutoCloseable {
                     continue;
                 }
                 RelayHopResponse r = trim.join();
-                boolean first = trimmedLanes.add(lane);
                 if (r.getResult().getCode() != Status.Code.OK.value()) {
                     continue;  // the sender counted and alarmed it
                 }
                 String what = "node {}: lane {} held more than {} of its {} bits and is trimmed to {} (its oldest key "
                         + "discarded at both ends; nobody draws it fast enough)";
-                if (first) {
+                if (trimmedLanes.add(lane)) {
                     log.info(what, ctx.selfId, lane, high, max, low);
                 } else {
                     log.debug(what, ctx.selfId, lane, high, max, low);

@@ -143,23 +143,7 @@ final class KeyPool {
     }
 
     ReservedKey reserve(long bits) {
-        checkLength(bits, "bits");
-        Taken taken;
-        lock.lock();
-        try {
-            checkNotDeleted();
-            PoolMeta m = meta;
-            if (m.availableBits() < bits) {
-                throw new KeyPoolException(Reason.INSUFFICIENT_KEY, "pool " + qkdlId + ": " + bits
-                        + " bits asked, " + m.availableBits() + " available");
-            }
-            StoredBlock first = read(m.watermarkIndex());
-            KeyRange range = new KeyRange(qkdlId, m.watermarkIndex(), first.blockId(), m.watermarkOffset() * 8L, bits);
-            taken = take(m, range, 0, first);
-        } finally {
-            lock.unlock();
-        }
-        return awaitThenHandOut(taken);
+        return reserveAfterDiscarding(0, bits);
     }
 
     /**
@@ -177,8 +161,9 @@ final class KeyPool {
             checkNotDeleted();
             PoolMeta m = meta;
             if (m.availableBits() - discardBits < bits) {
-                throw new KeyPoolException(Reason.INSUFFICIENT_KEY, "pool " + qkdlId + ": " + discardBits
-                        + " bits to discard and " + bits + " to reserve asked, " + m.availableBits() + " available");
+                throw new KeyPoolException(Reason.INSUFFICIENT_KEY, "pool " + qkdlId + ": " + bits + " bits asked"
+                        + (discardBits == 0 ? "" : " after " + discardBits + " to discard") + ", "
+                        + m.availableBits() + " available");
             }
             long index = m.watermarkIndex();
             long offset = m.watermarkOffset() + discardBits / 8;
