@@ -6,7 +6,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -18,6 +17,7 @@ import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import org.qkdnf.common.tls.TlsFiles;
 import org.qkdnf.controller.api.QkdTopologyService;
 import org.qkdnf.controller.impl.CommandDispatcher;
+import org.qkdnf.controller.impl.PendingCommands;
 import org.qkdnf.controller.impl.QkdTopologyManager;
 import org.qkdnf.controller.sq.QuantumLayerGrpcService;
 import org.qkdnf.controller.sq.SqServerFactory;
@@ -55,7 +55,7 @@ final class TunedSqTarget implements ControllerUnderTest {
     TunedSqTarget(TlsFiles tls, Path dataDir, int eventLoopThreads, int callThreads) throws IOException {
         store = MvStoreQkdTopologyStore.open(dataDir.resolve(MvStoreQkdTopologyStore.FILE_NAME));
         manager = new QkdTopologyManager(store);
-        scheduler = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("bench-cmd-timeouts", true));
+        scheduler = PendingCommands.newTimeoutScheduler("bench-cmd-timeouts");
         CommandDispatcher commands = new CommandDispatcher(scheduler, manager::settings, Clock.systemUTC());
         service = new QuantumLayerGrpcService(manager, commands, "bench-controller");
         callExecutor = callThreads == 0 ? null : SqServerFactory.newBoundedExecutor(callThreads, 65_536);

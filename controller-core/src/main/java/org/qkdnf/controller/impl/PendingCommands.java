@@ -6,6 +6,8 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -19,17 +21,9 @@ import org.slf4j.LoggerFactory;
  * node's result, or with DEADLINE_EXCEEDED (naming the node) when the timeout passes first, or
  * UNAVAILABLE when the stream it went out on ends or cannot take it.
  *
- * <p>Timeouts: commands whose deadlines fall in the same {@link #TICK_NANOS} tick share one task
- * on the scheduler, so a command times out at most a tick after its timeout. One task per command
- * cost an insert into the scheduler's delay queue for each of thousands of route installs a second,
- * and a cancelled task stayed queued for its whole timeout (tens of thousands of entries, every
- * insert sifting them under the queue's lock, which the key managers' outbox flushes share).
- *
- * <p>Threads: {@code channels}, {@code pending}, {@code ticks} and each tick's commands are
- * concurrent maps; a pending command is finished exactly once by whichever of result, timeout or
- * disconnect removes it from {@code pending} first ({@code remove(key, value)} decides). A tick is
- * taken out of {@code ticks} before its commands are read, and a sender that finds its tick gone
- * after joining it times its command out itself, so none is missed. Timeouts run on the injected
+ * <p>Threads: {@code channels} and {@code pending} are concurrent maps; a pending command is
+ * finished exactly once by whichever of result, timeout or disconnect removes it from
+ * {@code pending} first ({@code remove(key, value)} decides). Timeouts run on the injected
  * scheduler, which the host owns. Futures complete on the thread that finished them (a stream's
  * inbound thread or the scheduler): dependents must not block.
  *
@@ -44,28 +38,39 @@ public final class PendingCommands<C, R> {
     private final ScheduledExecutorService scheduler;
     private final ConcurrentHashMap<String, C> channels = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Pending<C, R>> pending = new ConcurrentHashMap<>();
-    /** Commands by the tick in which their timeout ends (System.nanoTime() / TICK_NANOS). */
-    private final ConcurrentHashMap<Long, Map<String, Pending<C, R>>> ticks = new ConcurrentHashMap<>();
-
-    /** Timeouts end on tick boundaries of this length: late by less than that, never early. */
-    static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private static final class Pending<C, R> {
         final String qkdnId;
         final C channel;
-        final Duration timeout;
         final CompletableFuture<R> future = new CompletableFuture<>();
+        volatile ScheduledFuture<?> timeout;
 
-        Pending(String qkdnId, C channel, Duration timeout) {
+        Pending(String qkdnId, C channel) {
             this.qkdnId = qkdnId;
             this.channel = channel;
-            this.timeout = timeout;
         }
     }
 
     /**
+     * A scheduler for the timeouts: one daemon thread named {@code threadName}, and a cancelled
+     * timeout leaves its queue at once. Why: nearly every command is answered long before its
+     * timeout, and with the JDK's default policy each cancelled task stays queued until its delay
+     * ends, so thousands of route installs a second piled up tens of thousands of dead 10 s tasks
+     * that every new insert had to sift past.
+     */
+    public static ScheduledExecutorService newTimeoutScheduler(String threadName) {
+        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, threadName);
+            t.setDaemon(true);
+            return t;
+        });
+        s.setRemoveOnCancelPolicy(true);
+        return s;
+    }
+
+    /**
      * @param peer what answers, for messages: "agent", "key manager"
-     * @param scheduler runs the timeouts
+     * @param scheduler runs the timeouts ({@link #newTimeoutScheduler} makes a fitting one)
      */
     public PendingCommands(String peer, ScheduledExecutorService scheduler) {
         this.peer = Objects.requireNonNull(peer, "peer");
@@ -107,20 +112,24 @@ public final class PendingCommands<C, R> {
             return CompletableFuture.failedFuture(Status.UNAVAILABLE
                     .withDescription(peer + " of node " + qkdnId + " is not connected").asRuntimeException());
         }
-        Pending<C, R> p = new Pending<>(qkdnId, channel, timeout);
+        Pending<C, R> p = new Pending<>(qkdnId, channel);
         if (pending.putIfAbsent(requestId, p) != null) {
             return CompletableFuture.failedFuture(Status.ALREADY_EXISTS
                     .withDescription("request_id: " + requestId + " is already pending").asRuntimeException());
         }
-        // The tick after the one the timeout ends in: never early.
-        long tick = Math.floorDiv(System.nanoTime() + timeout.toNanos(), TICK_NANOS) + 1;
-        Map<String, Pending<C, R>> due = tick(tick);
-        due.put(requestId, p);
-        if (ticks.get(tick) != due) {
-            timeOut(requestId, p); // the tick fired while this command joined it
-        }
+        p.timeout = scheduler.schedule(() -> {
+            if (pending.remove(requestId, p)) {
+                p.future.completeExceptionally(Status.DEADLINE_EXCEEDED
+                        .withDescription(peer + " of node " + qkdnId + " did not answer request " + requestId
+                                + " within " + timeout)
+                        .asRuntimeException());
+            }
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
         p.future.whenComplete((r, e) -> {
-            due.remove(requestId, p);
+            ScheduledFuture<?> f = p.timeout;
+            if (f != null) {
+                f.cancel(false);
+            }
             pending.remove(requestId, p);
         });
         try {
@@ -133,40 +142,6 @@ public final class PendingCommands<C, R> {
             }
         }
         return p.future;
-    }
-
-    /** The commands timing out in {@code tick}; the first to join a tick schedules its task. */
-    private Map<String, Pending<C, R>> tick(long tick) {
-        Map<String, Pending<C, R>> due = ticks.get(tick);
-        if (due != null) {
-            return due;
-        }
-        Map<String, Pending<C, R>> fresh = new ConcurrentHashMap<>();
-        due = ticks.putIfAbsent(tick, fresh);
-        if (due != null) {
-            return due;
-        }
-        scheduleTick(tick); // after the tick is in the map, where its task will find it
-        return fresh;
-    }
-
-    /** Times out, when {@code tick} begins, the commands of it still pending. */
-    private void scheduleTick(long tick) {
-        scheduler.schedule(() -> {
-            Map<String, Pending<C, R>> due = ticks.remove(tick);
-            if (due != null) {
-                due.forEach(this::timeOut);
-            }
-        }, tick * TICK_NANOS - System.nanoTime(), TimeUnit.NANOSECONDS);
-    }
-
-    private void timeOut(String requestId, Pending<C, R> p) {
-        if (pending.remove(requestId, p)) {
-            p.future.completeExceptionally(Status.DEADLINE_EXCEEDED
-                    .withDescription(peer + " of node " + p.qkdnId + " did not answer request " + requestId
-                            + " within " + p.timeout)
-                    .asRuntimeException());
-        }
     }
 
     /**

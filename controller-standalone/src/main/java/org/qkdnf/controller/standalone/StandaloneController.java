@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -23,6 +22,7 @@ import org.qkdnf.controller.api.QkdCommandService;
 import org.qkdnf.controller.api.QkdTopologyAdminService;
 import org.qkdnf.controller.api.QkdTopologyService;
 import org.qkdnf.controller.impl.CommandDispatcher;
+import org.qkdnf.controller.impl.PendingCommands;
 import org.qkdnf.controller.impl.QkdTopologyManager;
 import org.qkdnf.controller.keyservice.KeyServiceGrpcService;
 import org.qkdnf.controller.keyservice.KeyServiceManager;
@@ -112,11 +112,7 @@ public final class StandaloneController implements AutoCloseable {
             if (!wanted.equals(s) || store.getSettings().isEmpty()) {
                 manager.updateSettings(wanted);
             }
-            scheduler = new ScheduledThreadPoolExecutor(1, r -> {
-                Thread t = new Thread(r, "qkd-command-timeouts");
-                t.setDaemon(true);
-                return t;
-            });
+            scheduler = PendingCommands.newTimeoutScheduler("qkd-command-timeouts");
             commands = new CommandDispatcher(scheduler, manager::settings, Clock.systemUTC());
             sqService = new QuantumLayerGrpcService(manager, commands, config.controllerId());
             keyManagement = new KeyManagementManager(kmStore, scheduler, manager::settings, Clock.systemUTC());

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 import org.onosproject.cluster.ClusterService;
@@ -20,6 +19,7 @@ import org.qkdnf.controller.api.KeyManagementAdminService;
 import org.qkdnf.controller.api.KeyManagementService;
 import org.qkdnf.controller.api.KeyManagementStore;
 import org.qkdnf.controller.api.QkdTopologyService;
+import org.qkdnf.controller.impl.PendingCommands;
 import org.qkdnf.controller.km.KeyManagementManager;
 import org.qkdnf.proto.keymgmt.v1.KeyRoute;
 import org.qkdnf.proto.keymgmt.v1.KeyRouteEntry;
@@ -69,11 +69,7 @@ public class KeyManagementComponent implements KeyManagementAdminService {
 
     @Activate
     protected void activate() {
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "qkdnf-km-command-timeouts");
-            t.setDaemon(true);
-            return t;
-        });
+        scheduler = PendingCommands.newTimeoutScheduler("qkdnf-km-command-timeouts");
         KeyManagementManager m = new KeyManagementManager(store, scheduler, topology::settings, Clock.systemUTC());
         remote = new ClusterKeyManagers(storageService, clusterService, communicationService, m);
         remote.start();

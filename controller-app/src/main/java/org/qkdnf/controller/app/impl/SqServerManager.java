@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 import org.onosproject.cfg.ComponentConfigService;
@@ -35,6 +34,7 @@ import org.qkdnf.controller.api.QkdCommandService;
 import org.qkdnf.controller.api.QkdTopologyAdminService;
 import org.qkdnf.controller.app.keyservice.KeyServicesService;
 import org.qkdnf.controller.impl.CommandDispatcher;
+import org.qkdnf.controller.impl.PendingCommands;
 import org.qkdnf.proto.southbound.v1.CommandResult;
 import org.qkdnf.proto.southbound.v1.ControllerCommand;
 import org.slf4j.Logger;
@@ -112,11 +112,7 @@ public class SqServerManager implements QkdCommandService {
     @Activate
     protected void activate(ComponentContext context) {
         cfgService.registerProperties(getClass());
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "qkdnf-command-timeouts");
-            t.setDaemon(true);
-            return t;
-        });
+        scheduler = PendingCommands.newTimeoutScheduler("qkdnf-command-timeouts");
         commands = new CommandDispatcher(scheduler, topology::settings, Clock.systemUTC());
         apply(SqServerConfig.read(properties(context), SqServerConfig.DEFAULTS), true);
         log.info("Started");
