@@ -136,6 +136,8 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
     private final Map<String, ScheduledFuture<?>> expiries = new HashMap<>();
     /** Executor only. */
     private final PerServiceSerializer serial = new PerServiceSerializer();
+    /** Executor only: services with a retry queued behind their operation in flight (one each at most). */
+    private final java.util.Set<String> retriesQueued = new java.util.HashSet<>();
     /** Executor only: services to re-plan after a restart, by the links whose capacity they wait for. */
     private final Map<String, java.util.Set<String>> awaitingCapacity = new HashMap<>();
     private final List<KeyServiceListener> listeners = new CopyOnWriteArrayList<>();
@@ -979,18 +981,30 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
         }), delayMs, TimeUnit.MILLISECONDS);
     }
 
-    /** Executor only. Highest priority first, then service id order (deterministic). */
+    /**
+     * Executor only. Highest priority first, then service id order (deterministic). A service with
+     * an operation in flight (a degrade whose commit is not yet durable, a recovery that may yet
+     * degrade it) gets one retry queued behind it: skipping it would leave it DEGRADED until the
+     * next periodic retry, {@value #DEGRADED_RETRY_INTERVAL_S} s later, though capacity came back.
+     */
     private void retryDegraded() {
-        List<KeyService> degraded = new ArrayList<>();
+        List<KeyService> candidates = new ArrayList<>();
         for (KeyService s : services.values()) {
-            if (s.getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED && !serial.busy(s.getServiceId())) {
-                degraded.add(s);
+            String id = s.getServiceId();
+            if ((s.getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED || serial.busy(id))
+                    && !retriesQueued.contains(id)) {
+                candidates.add(s);
             }
         }
-        degraded.sort(Comparator.comparingInt((KeyService s) -> -s.getSpec().getQos().getPriority())
+        candidates.sort(Comparator.comparingInt((KeyService s) -> -s.getSpec().getQos().getPriority())
                 .thenComparing(KeyService::getServiceId));
-        for (KeyService s : degraded) {
-            serial.run(s.getServiceId(), () -> retry(s.getServiceId()));
+        for (KeyService s : candidates) {
+            String id = s.getServiceId();
+            retriesQueued.add(id);
+            serial.run(id, () -> {
+                retriesQueued.remove(id);
+                return retry(id);
+            });
         }
     }
 
