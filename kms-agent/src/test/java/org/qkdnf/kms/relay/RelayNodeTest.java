@@ -426,7 +426,14 @@ class RelayNodeTest {
         long ahead = 0;
         for (int k = 0; k < 100 && ahead == 0; k++) {
             net.nodes.get(1).relay(back, ba, key(64)).get(20, TimeUnit.SECONDS);
+            // the reservation ahead is reserved in the background (a device sync): once one is in
+            // flight, give it time to land before the next message would take it as current
+            long until = System.nanoTime() + (k >= 5 ? TimeUnit.SECONDS.toNanos(1) : 0);
             ahead = net.nodes.get(1).counters().get("L01").reservedAheadBits();
+            while (ahead == 0 && System.nanoTime() < until) {
+                Thread.sleep(5);
+                ahead = net.nodes.get(1).counters().get("L01").reservedAheadBits();
+            }
         }
         assertThat(ahead).as("a reservation ahead").isPositive();
         long discardedBefore = net.stores.get(0).levels(lane).discardedBits();
