@@ -66,6 +66,12 @@ public class QkdTopologyPublisher {
     private NodeId localNode;
     private ExecutorService thread;
     private boolean leader;
+    /**
+     * Nodes whose device this instance gave ONOS while leading. Publishing thread only. A link is
+     * given only once both its devices are: the topology's node and link events may reach this
+     * thread in either order (they come from different maps of the cluster store).
+     */
+    private final java.util.Set<String> devicesGiven = new java.util.HashSet<>();
     private final QkdTopologyListener topologyListener = this::topologyChanged;
     private final LeadershipEventListener leadershipListener = this::leadershipChanged;
 
@@ -110,15 +116,31 @@ public class QkdTopologyPublisher {
         boolean now = localNode.equals(leadershipService.getLeader(TOPIC));
         if (now && !leader) {
             for (QkdNodeInfo n : topology.getNodes()) {
-                devices.publish(n);
+                publishDevice(n);
             }
             for (QkdLinkInfo l : topology.getLinks()) {
-                links.publish(l);
+                publishLink(l);
             }
             log.info("Publishing the QKD topology into ONOS's ({} nodes, {} links)", topology.getNodes().size(),
                     topology.getLinks().size());
         }
+        if (!now) {
+            devicesGiven.clear();
+        }
         leader = now;
+    }
+
+    /** Publishing thread only. */
+    private void publishDevice(QkdNodeInfo n) {
+        devices.publish(n);
+        devicesGiven.add(n.qkdnId());
+    }
+
+    /** Publishing thread only. A link between devices ONOS does not know yet waits for the second device's event. */
+    private void publishLink(QkdLinkInfo l) {
+        if (devicesGiven.contains(l.nodeIdA()) && devicesGiven.contains(l.nodeIdB())) {
+            links.publish(l);
+        }
     }
 
     private void topologyChanged(QkdTopologyEvent e) {
@@ -138,17 +160,18 @@ public class QkdTopologyPublisher {
             case NODE_CONNECTED:
             case NODE_DISCONNECTED:
                 QkdNodeInfo n = e.node().orElseThrow();
-                devices.publish(n);
+                publishDevice(n);
                 // Links to this node could not be published before both their devices existed.
                 for (QkdLinkInfo l : topology.getLinks()) {
                     if (l.hasEnd(n.qkdnId())) {
-                        links.publish(l);
+                        publishLink(l);
                     }
                 }
                 break;
             case NODE_REMOVED:
                 links.removeAll(e.subjectId());
                 devices.remove(e.subjectId());
+                devicesGiven.remove(e.subjectId());
                 break;
             case LINK_ADDED:
             case LINK_UPDATED:
@@ -156,7 +179,7 @@ public class QkdTopologyPublisher {
                 // Ends that moved to other interfaces leave their old ONOS links behind otherwise.
                 e.previousLink().filter(p -> !QkdDescriptions.keys(p).equals(QkdDescriptions.keys(e.link().get())))
                         .ifPresent(links::remove);
-                links.publish(e.link().orElseThrow());
+                publishLink(e.link().orElseThrow());
                 break;
             case LINK_REMOVED:
                 e.link().ifPresent(links::remove);
