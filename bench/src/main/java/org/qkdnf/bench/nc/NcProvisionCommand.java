@@ -18,6 +18,7 @@ import org.qkdnf.proto.northbound.v1.AppQos;
 import org.qkdnf.proto.northbound.v1.BatchCreateKeyServicesRequest;
 import org.qkdnf.proto.northbound.v1.BatchCreateKeyServicesResponse;
 import org.qkdnf.proto.northbound.v1.CreateKeyServiceRequest;
+import org.qkdnf.proto.northbound.v1.CreateKeyServiceResponse;
 import org.qkdnf.proto.northbound.v1.CreateKeyServiceResult;
 import org.qkdnf.proto.northbound.v1.KeyService;
 import org.qkdnf.proto.northbound.v1.KeyServiceSpec;
@@ -34,13 +35,14 @@ import picocli.CommandLine.Option;
  * services outstanding: one unary CreateKeyService call each, or with {@code --batch n}
  * BatchCreateKeyServices calls of n each (the first line of the output says which API ran, so a
  * figure of one is never read as the other's); each service joins two random distinct nodes
- * (seeded) with its own SAE pair. The first {@code --warmup} setups are not counted. Reports setups/s over the
+ * (seeded) with its own SAE pair. The first {@code --warmup} setups are not counted, nor, with
+ * {@code --warmup-until-jit-below}, the {@link JitSettling} rounds after them. Reports setups/s over the
  * measured ones and their p50/p99/max latency (call to answer: a batch's services all count its
  * call's), then checks that every ACTIVE
  * service's route is present in the real key managers of both its end nodes.
  *
- * <p>Threads: the caller issues calls; answers arrive on gRPC's threads (the histogram is
- * synchronized on itself).
+ * <p>Threads: the caller issues calls; answers arrive on gRPC's threads (the histogram and a run's
+ * list of created ids are each synchronized on themselves).
  */
 @Command(name = "nc-provision", mixinStandardHelpOptions = true,
         description = "Key services set up per second over Nc, routes installed in real kms-agents.")
@@ -70,6 +72,21 @@ public final class NcProvisionCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Random seed of the node pairs. Default: ${DEFAULT-VALUE}.")
     long seed;
 
+    @Option(names = "--warmup-until-jit-below", defaultValue = "0",
+            description = "After the --warmup setups, keep warming up in rounds (see --settle-round) until the JIT "
+                    + "compiler threads used fewer than this many cores over a round, as JMH waits for a steady state; "
+                    + "0 turns it off. Linux only (reads /proc). Default: ${DEFAULT-VALUE}.")
+    double settleJitCores;
+
+    @Option(names = "--settle-round", defaultValue = "5000",
+            description = "Setups per settling round; each round deletes its services again, so the measured part starts "
+                    + "with as many services as without settling. Default: ${DEFAULT-VALUE}.")
+    int settleRound;
+
+    @Option(names = "--settle-max-seconds", defaultValue = "600",
+            description = "Stop settling after this long and say the JIT did not settle. Default: ${DEFAULT-VALUE}.")
+    int settleMaxSeconds;
+
 
     @Override
     public Integer call() throws Exception {
@@ -83,10 +100,22 @@ public final class NcProvisionCommand implements Callable<Integer> {
             // Printed first so a figure is never read as the other API's.
             System.out.printf(Locale.ROOT, "api: %s%n", batch == 1 ? "unary CreateKeyService, one call per service"
                     : "BatchCreateKeyServices, " + batch + " services per call");
+            if (settleJitCores < 0 || settleRound < 1 || settleMaxSeconds < 1) {
+                throw new IllegalArgumentException("--warmup-until-jit-below must be >= 0, --settle-round and "
+                        + "--settle-max-seconds >= 1");
+            }
+            if (settleJitCores > 0 && !VmThreadsCpu.available()) {
+                throw new IllegalArgumentException("--warmup-until-jit-below: needs /proc/self/task (Linux)");
+            }
             Random rnd = new Random(seed);
-            Run warm = run(bed, rnd, 0, warmup);
+            Run warm = run(bed, rnd, 0, warmup, false);
             System.out.printf(Locale.ROOT, "warmup: %,d setups, %,d failed%n", warmup, warm.failed.get());
-            Run m = run(bed, rnd, warmup, services);
+            if (settleJitCores > 0) {
+                new JitSettling(bed, settleJitCores, settleMaxSeconds).untilSettled(
+                        (round, offset) -> run(bed, new Random(seed + round), offset, settleRound, true),
+                        warmup + services, settleRound, inFlight);
+            }
+            Run m = run(bed, rnd, warmup, services, false);
             double secs = m.elapsedNanos / 1e9;
             System.out.printf(Locale.ROOT, "measured: %,d setups in %.2f s = %,.0f setups/s (%,d failed), "
                     + "latency p50 %.1f ms, p99 %.1f ms, max %.1f ms (in flight %d, %s)%n",
@@ -134,19 +163,26 @@ public final class NcProvisionCommand implements Callable<Integer> {
         }
     }
 
-    private static final class Run {
+    /** One closed loop of setups; {@link JitSettling} reads {@link #failed} and {@link #created}. */
+    static final class Run {
         final Histogram latency = new Histogram(3_600_000_000L, 3);
         final AtomicLong failed = new AtomicLong();
+        /** The ids of the services set up, when asked for (settling deletes them again); else null. */
+        final List<String> created;
         long elapsedNanos;
         long cpuNanos;
         Map<String, Long> cpuByGroup;
         long[] vmNanos;
         long skMessages;
         long kmsSyncs;
+
+        Run(boolean collectIds) {
+            created = collectIds ? new ArrayList<>() : null;
+        }
     }
 
-    private Run run(NcBed bed, Random rnd, int offset, int count) throws InterruptedException {
-        Run r = new Run();
+    private Run run(NcBed bed, Random rnd, int offset, int count, boolean collectIds) throws InterruptedException {
+        Run r = new Run(collectIds);
         Semaphore window = new Semaphore(inFlight);
         CountDownLatch done = new CountDownLatch(count);
         long start = System.nanoTime();
@@ -214,8 +250,18 @@ public final class NcProvisionCommand implements Callable<Integer> {
 
         @Override
         public void onNext(T value) {
+            if (value instanceof CreateKeyServiceResponse && r.created != null) {
+                synchronized (r.created) {
+                    r.created.add(((CreateKeyServiceResponse) value).getService().getServiceId());
+                }
+            }
             if (value instanceof BatchCreateKeyServicesResponse) {
                 for (CreateKeyServiceResult x : ((BatchCreateKeyServicesResponse) value).getResultsList()) {
+                    if (x.hasService() && r.created != null) {
+                        synchronized (r.created) {
+                            r.created.add(x.getService().getServiceId());
+                        }
+                    }
                     if (x.hasError()) {
                         refused++;
                         if (r.failed.incrementAndGet() <= 5) {
