@@ -31,9 +31,10 @@ import org.slf4j.LoggerFactory;
  * The key services of one key manager, at either end of their route.
  *
  * <p>At the source (the master SAE's key manager) a refill loop keeps {@code buffer_bits} of key
- * relayed ahead of demand: it takes fresh key from its own lane of the first link, relays it along
- * the route (one-time pad and a one-time MAC on every hop) and, once the destination has stored
- * it, keeps its own copy. Keys of the default size are carved out of that copy and assigned to
+ * relayed ahead of demand: it relays fresh key of its own lane of the first link along the route
+ * ({@link RelayNode#relayLaneKey}: the first hop names the key's range, which the first neighbour
+ * holds too, with a one-time MAC; every later hop a one-time pad and MAC) and, once the
+ * destination has stored it, keeps its own copy. Keys of the default size are carved out of that copy and assigned to
  * the destination in batches ahead of demand ({@link KeyPreparer}, which also states what a crash
  * can lose), so {@code enc_keys} takes them from memory; other sizes, or a request that finds too
  * few ready, are carved and assigned on the request's thread, durable at both ends before the
