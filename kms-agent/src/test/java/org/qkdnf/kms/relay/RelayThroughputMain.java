@@ -239,9 +239,9 @@ public final class RelayThroughputMain {
      * Lane-key mode: the last node's sink records a 64-bit fingerprint of each key by sequence
      * number and erases the key at once; the first node's copy, when its future completes (after
      * the sink returned), must have the same fingerprint. A fingerprint rather than the key itself:
-     * parking up to the in-flight window of 1 MiB keys (humongous objects for G1) until the
-     * response has come back through every hop made G1's concurrent cycles cost a tenth of the
-     * measured CPU, which the padded mode (one shared key, compared in the sink) does not pay.
+     * parking the keys (up to the in-flight window of 1 MiB arrays, humongous objects for G1)
+     * until the response has come back through every hop would add live heap that the padded mode
+     * (one shared key, compared in the sink) does not have.
      */
     private static final class LaneKeyCheck {
         private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
