@@ -35,6 +35,22 @@ import org.qkdnf.proto.keyrelay.v1.RelayHopRequestOrBuilder;
  * matches responses to requests) is covered, so a changed, added, dropped or truncated field
  * changes the tag.
  *
+ * <p>A first-hop message of lane key ({@code key_range} instead of {@code pad_range} and
+ * {@code ciphertext}) has an encoding of its own, {@link #laneKeyTag}:
+ * <pre>
+ *   "qkdnf.keyrelay.v1/lane-key"             (ASCII, no length)
+ *   service_id, sequence, route_qkdn_ids, hop_index   as above
+ *   key_range         range
+ *   mac_key_range     range
+ * </pre>
+ * The domain strings of the three encodings (hop, lane-key, trim) differ in the byte after
+ * {@code "qkdnf.keyrelay.v1/"}, so none is a prefix of another: a tag of one kind of message
+ * never verifies as the other kind, and the fields that are not part of a kind (a lane-key
+ * message's {@code pad_range} and {@code ciphertext}) are refused by the receiver before the tag
+ * is checked. The key's bits themselves are not MACed, as a pad's are not: the tag authenticates
+ * what the sender named; that both copies of a lane hold the same bits is the key supply's
+ * guarantee (same blocks, same ids, checked by {@code first_block_id}).
+ *
  * <p>Security: Poly1305 with a uniformly random one-time key is an information-theoretically
  * secure one-time authenticator (forgery probability about 8·L/2^106 for an L-byte message,
  * Bernstein 2005), so QKD key keeps the relay free of computational assumptions. The key must
@@ -50,6 +66,7 @@ public final class HopCipher {
     public static final int TAG_BYTES = 16;
 
     private static final byte[] DOMAIN = "qkdnf.keyrelay.v1/hop".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] LANE_KEY_DOMAIN = "qkdnf.keyrelay.v1/lane-key".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] TRIM_DOMAIN = "qkdnf.keyrelay.v1/trim".getBytes(StandardCharsets.US_ASCII);
     /**
      * Piece of a message encrypted and MACed together: a multiple of Poly1305's 16-byte block
@@ -149,18 +166,26 @@ public final class HopCipher {
         Poly1305 mac = oneTimeMac(macKey);
         Feeder in = new Feeder(mac);
         mac.update(DOMAIN, 0, DOMAIN.length);
-        in.str(header.getServiceId());
-        in.u64(header.getSequence());
-        List<String> route = header.getRouteQkdnIdsList();
-        in.u32(route.size());
-        for (String node : route) {
-            in.str(node);
-        }
-        in.u32(header.getHopIndex());
+        in.route(header);
         in.range(header.getPadRange());
         in.range(header.getMacKeyRange());
         in.u64(ciphertextLength);
         return mac;
+    }
+
+    /**
+     * The tag of a first-hop message of lane key (see the class comment for its encoding): its
+     * {@code pad_range} and {@code ciphertext} fields are ignored, the receiver refuses a message
+     * of this kind that has them. Checked with {@link MessageDigest#isEqual}, constant-time.
+     */
+    static byte[] laneKeyTag(byte[] macKey, RelayHopRequestOrBuilder header) {
+        Poly1305 mac = oneTimeMac(macKey);
+        Feeder in = new Feeder(mac);
+        mac.update(LANE_KEY_DOMAIN, 0, LANE_KEY_DOMAIN.length);
+        in.route(header);
+        in.range(header.getKeyRange());
+        in.range(header.getMacKeyRange());
+        return finish(mac);
     }
 
     /**
@@ -227,6 +252,18 @@ public final class HopCipher {
             byte[] b = s.getBytes(StandardCharsets.UTF_8);
             u32(b.length);
             mac.update(b, 0, b.length);
+        }
+
+        /** service_id, sequence, route_qkdn_ids and hop_index: what both kinds of hop message begin with. */
+        void route(RelayHopRequestOrBuilder header) {
+            str(header.getServiceId());
+            u64(header.getSequence());
+            List<String> route = header.getRouteQkdnIdsList();
+            u32(route.size());
+            for (String node : route) {
+                str(node);
+            }
+            u32(header.getHopIndex());
         }
 
         void range(PoolRange r) {

@@ -26,8 +26,9 @@ import org.qkdnf.proto.keyrelay.v1.RelayHopResponse;
 
 /**
  * The receiving end of a hop: checks who sent it, consumes exactly the ranges it names from this
- * node's copy of the sender's lane, verifies the one-time MAC, decrypts, and either hands the key
- * to the {@link RelayedKeySink} (last hop) or re-encrypts it for the next hop.
+ * node's copy of the sender's lane, verifies the one-time MAC, decrypts (or, for a first hop of
+ * lane key, takes the key itself from the lane: {@code key_range}), and either hands the key to the
+ * {@link RelayedKeySink} (last hop) or re-encrypts it for the next hop.
  *
  * <p>Order of checks, and why:
  * <ol>
@@ -66,7 +67,7 @@ final class HopReceiver {
     private final Function<String, HopSender> senderByNode;
     private final RelayedKeySink sink;
     private final SequenceGuard sequences;
-    /** This end's position in each peer lane, by lane id. */
+    /** This end's position in each peer lane, by lane id; each used under its own lock (see {@link LaneCursor}). */
     private final Map<String, LaneCursor> cursors = new ConcurrentHashMap<>();
 
     HopReceiver(RelayContext ctx, Function<String, RelayNeighbor> neighborByLink,
@@ -109,32 +110,33 @@ final class HopReceiver {
             throw RelayException.at(hop, Status.Code.PERMISSION_DENIED, "caller: its certificate names node "
                     + caller.id() + ", but the route has node " + from + " send this hop");
         }
-        if (!request.hasPadRange()) {
-            throw invalid(hop, "pad_range: missing");
-        }
+        boolean laneKey = checkPayloadFields(request, index, hop);
+        // the key's slice of the lane: the pad's, or for lane key the key's own
+        String padField = laneKey ? "key_range" : "pad_range";
+        PoolRange padRange = laneKey ? request.getKeyRange() : request.getPadRange();
         if (!request.hasMacKeyRange()) {
             throw invalid(hop, "mac_key_range: missing");
         }
-        String link = request.getPadRange().getQkdlId();
+        String link = padRange.getQkdlId();
         if (!link.equals(request.getMacKeyRange().getQkdlId())) {
-            throw invalid(hop, "mac_key_range.qkdl_id: must be the link of pad_range, " + link);
+            throw invalid(hop, "mac_key_range.qkdl_id: must be the link of " + padField + ", " + link);
         }
         RelayNeighbor neighbor = neighborByLink.apply(link);
         if (neighbor == null || !neighbor.qkdnId().equals(from)) {
             throw RelayException.at(hop, Status.Code.PERMISSION_DENIED,
-                    "pad_range.qkdl_id: link " + link + " does not join node " + from + " to this node");
+                    padField + ".qkdl_id: link " + link + " does not join node " + from + " to this node");
         }
         String lane = Lanes.laneId(link, from);
-        checkLane(request.getPadRange(), "pad_range", lane, hop);
+        checkLane(padRange, padField, lane, hop);
         checkLane(request.getMacKeyRange(), "mac_key_range", lane, hop);
         RangeCodec.Slice macSlice = RangeCodec.fromProto(request.getMacKeyRange(), "mac_key_range", hop);
-        RangeCodec.Slice padSlice = RangeCodec.fromProto(request.getPadRange(), "pad_range", hop);
+        RangeCodec.Slice padSlice = RangeCodec.fromProto(padRange, padField, hop);
         if (macSlice.lengthBits() != HopCipher.MAC_KEY_BITS) {
             throw invalid(hop, "mac_key_range.slice_length_bits: must be " + HopCipher.MAC_KEY_BITS);
         }
         long padBits = padSlice.lengthBits();
         if (padBits <= 0 || padBits > ctx.maxPayloadBytes * 8L) {
-            throw invalid(hop, "pad_range.slice_length_bits: must be 8.." + ctx.maxPayloadBytes * 8L + ", got "
+            throw invalid(hop, padField + ".slice_length_bits: must be 8.." + ctx.maxPayloadBytes * 8L + ", got "
                     + padBits);
         }
 
@@ -143,7 +145,7 @@ final class HopReceiver {
         LaneCursor.Consumer consumer = (slice, field) -> consume(slice.reservation(), field, hop, ctx.keyArrivalWait);
         CompletableFuture<RelayHopResponse> result = new CompletableFuture<>();
         synchronized (cursor) {
-            LaneCursor.Claim claim = cursor.claim(macSlice, padSlice, hop, consumer);
+            LaneCursor.Claim claim = cursor.claim(macSlice, padSlice, padField, hop, consumer);
             // From here on the message's key is spent at both ends, whatever happens.
             counters.authBitsReceived.add(HopCipher.MAC_KEY_BITS);
             cursor.inOrder(claim, new LaneCursor.Work() {
@@ -151,7 +153,8 @@ final class HopReceiver {
                 public void run(byte[] macKey, KeySlice pad) {
                     CompletableFuture<RelayHopResponse> r;
                     try {
-                        r = deliver(request, hop, serviceId, macKey, pad, counters);
+                        r = laneKey ? deliverLaneKey(request, hop, serviceId, macKey, pad, counters)
+                                : deliver(request, hop, serviceId, macKey, pad, counters);
                     } catch (RelayException e) {
                         r = CompletableFuture.completedFuture(fail(request, hop, serviceId, e));
                     } catch (RuntimeException e) {
@@ -170,6 +173,36 @@ final class HopReceiver {
     }
 
     /**
+     * Which kind of hop message {@code request} is, after checking it has the fields of exactly
+     * one: true for a first hop of lane key ({@code key_range}, no {@code pad_range}, no
+     * {@code ciphertext}), false for a padded hop ({@code pad_range} and {@code ciphertext}).
+     *
+     * @throws RelayException INVALID_ARGUMENT naming the field
+     */
+    private static boolean checkPayloadFields(RelayHopRequest request, int index, Hop hop) {
+        if (request.hasKeyRange()) {
+            if (index != 1) {
+                throw invalid(hop, "key_range: only hop 1 may name lane key; hop " + index
+                        + " must carry pad_range and ciphertext");
+            }
+            if (request.hasPadRange()) {
+                throw invalid(hop, "pad_range: must not be set with key_range");
+            }
+            if (!request.getCiphertext().isEmpty()) {
+                throw invalid(hop, "ciphertext: must be empty with key_range (the key is the named range)");
+            }
+            return true;
+        }
+        if (!request.hasPadRange()) {
+            throw invalid(hop, "pad_range: missing");
+        }
+        if (request.getCiphertext().isEmpty()) {
+            throw invalid(hop, "ciphertext: missing (a message with pad_range carries the key XOR the pad)");
+        }
+        return false;
+    }
+
+    /**
      * A lane trim from the caller (see the proto's {@code LaneTrim}): consumes its MAC key range
      * through the lane's cursor, in stream order, which discards this copy's key before it, then
      * checks the tag. Never throws: failures become responses naming the hop.
@@ -181,8 +214,8 @@ final class HopReceiver {
         try {
             if (!request.getServiceId().isEmpty() || request.getSequence() != 0 || request.getRouteQkdnIdsCount() != 0
                     || request.getHopIndex() != 0 || request.hasPadRange() || request.hasMacKeyRange()
-                    || !request.getCiphertext().isEmpty() || !request.getTag().isEmpty()) {
-                throw invalid(hop, "lane_trim: must come without fields 1 to 8 of a hop");
+                    || !request.getCiphertext().isEmpty() || !request.getTag().isEmpty() || request.hasKeyRange()) {
+                throw invalid(hop, "lane_trim: must come without the fields of a hop (1 to 8 and 11)");
             }
             if (!trim.hasMacKeyRange()) {
                 throw invalid(hop, "lane_trim.mac_key_range: missing");
@@ -261,7 +294,6 @@ final class HopReceiver {
      */
     private CompletableFuture<RelayHopResponse> deliver(RelayHopRequest request, Hop hop, UUID serviceId, byte[] macKey,
                                                         KeySlice pad, RelayCounters.Link counters) {
-        long sequence = request.getSequence();
         List<String> route = request.getRouteQkdnIdsList();
         int index = request.getHopIndex();
         long padBits = pad.length() * 8L;
@@ -283,6 +315,47 @@ final class HopReceiver {
         if (data.length * 8L != padBits) {
             throw invalid(hop, "ciphertext: " + data.length * 8L + " bits for a pad of " + padBits + " bits");
         }
+        // Last hop: data is the key. Otherwise the ciphertext, and the forward swaps the pads.
+        return onward(request, hop, serviceId, counters, data, pad);
+    }
+
+    /**
+     * The part of a first-hop message of lane key that uses its key, run as {@link #deliver} is:
+     * verifies the tag over the header (the key itself is this node's copy of the slice the
+     * sender named, {@code key}), then hands a copy of the key to the sink (last hop) or pads it
+     * with this node's lane of the next link, taking it off the slice in the same pass, and
+     * forwards it. The slice is erased when this returns.
+     */
+    private CompletableFuture<RelayHopResponse> deliverLaneKey(RelayHopRequest request, Hop hop, UUID serviceId,
+                                                               byte[] macKey, KeySlice key, RelayCounters.Link counters) {
+        byte[] tag = request.getTag().toByteArray();
+        // MessageDigest.isEqual is constant-time for equal lengths
+        if (tag.length != HopCipher.TAG_BYTES || !MessageDigest.isEqual(HopCipher.laneKeyTag(macKey, request), tag)) {
+            throw RelayException.at(hop, Status.Code.DATA_LOSS, "tag: the Poly1305 tag does not verify over the "
+                    + "header (altered in transit); its key (key_range, mac_key_range) is spent at both ends and not "
+                    + "used");
+        }
+        boolean lastHop = request.getHopIndex() == request.getRouteQkdnIdsCount() - 1;
+        byte[] data;
+        if (lastHop) {
+            data = Arrays.copyOfRange(key.bytes(), key.offset(), key.offset() + key.length());
+        } else {
+            data = new byte[key.length()];  // zeros: the forward's swap writes key XOR next pad into it
+        }
+        return onward(request, hop, serviceId, counters, data, key);
+    }
+
+    /**
+     * A verified key's way on: checks its sequence number, counts it, and hands {@code data} (the
+     * key) to the sink on the last hop, or forwards {@code data} with {@code inbound} swapped for
+     * the next hop's pad ({@link HopSender#forward}).
+     */
+    private CompletableFuture<RelayHopResponse> onward(RelayHopRequest request, Hop hop, UUID serviceId,
+                                                       RelayCounters.Link counters, byte[] data, KeySlice inbound) {
+        long sequence = request.getSequence();
+        List<String> route = request.getRouteQkdnIdsList();
+        int index = request.getHopIndex();
+        boolean lastHop = index == route.size() - 1;
         long last = sequences.accept(serviceId, sequence);
         if (last != 0) {
             Arrays.fill(data, (byte) 0);
@@ -291,7 +364,7 @@ final class HopReceiver {
                     + ", the last accepted for service " + serviceId + " (a replayed message)");
         }
         counters.messagesReceived.increment();
-        counters.bitsReceived.add(padBits);
+        counters.bitsReceived.add(data.length * 8L);
 
         if (lastHop) {  // data is the key from here on
             try {
@@ -312,7 +385,7 @@ final class HopReceiver {
                     "route_qkdn_ids: this node has no link to node " + next);
             return CompletableFuture.completedFuture(fail(request, nextHop, serviceId, e));
         }
-        CompletableFuture<RelayHopResponse> forwarded = sender.forward(serviceId, sequence, route, index + 1, data, pad);
+        CompletableFuture<RelayHopResponse> forwarded = sender.forward(serviceId, sequence, route, index + 1, data, inbound);
         return forwarded.handle((r, t) -> {
             if (t == null) {
                 // the downstream result, success or the hop that failed, passes through unchanged
@@ -404,7 +477,10 @@ final class HopReceiver {
         int index = request.getHopIndex();
         List<String> route = request.getRouteQkdnIdsList();
         String from = index >= 1 && index <= route.size() ? route.get(index - 1) : caller.id();
-        String link = request.getPadRange().getQkdlId().isEmpty() ? "?" : request.getPadRange().getQkdlId();
+        String link = (request.hasKeyRange() ? request.getKeyRange() : request.getPadRange()).getQkdlId();
+        if (link.isEmpty()) {
+            link = "?";
+        }
         return new Hop(index, from, ctx.selfId, link);
     }
 

@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * Sends relay hops to one neighbour, over one ordered stream, with key of this node's lane of the
  * link to it.
  *
- * <p>Ordering is the point of this class: {@link #send} takes the MAC key and the pad as the next
- * slices of the lane's current reservation (reserving a new one from the store when it runs out)
+ * <p>Ordering is the point of this class: {@link #send} takes the MAC key and the pad (or, for
+ * {@link #sendLaneKey}, the key itself) as the next slices of the lane's current reservation (reserving a new one from the store when it runs out)
  * and writes the message to the stream under one lock, so the stream carries slices and
  * reservations in the order they were taken, and the receiver, which handles one stream's
  * messages in order, takes them in that order too. A message lost in between (stream broken, slice
@@ -116,7 +116,9 @@ final class HopSender implements AutoCloseable {
     /**
      * Re-encrypts a key that arrived as {@code ciphertext} under {@code inboundPad} (the previous
      * hop's pad, lent for this call) for hop {@code hopIndex} and sends it: both pads in one pass,
-     * so the plaintext key is never written out on this node. {@code ciphertext} becomes the
+     * so the plaintext key is never written out on this node. A key that came as lane key
+     * ({@code key_range}) is forwarded the same way: {@code ciphertext} zeros, {@code inboundPad}
+     * the key's slice of the previous hop's lane. {@code ciphertext} becomes the
      * outgoing message's ciphertext; the caller must not use or change it afterwards.
      *
      * @return as {@link #send(UUID, long, List, int, byte[])}
@@ -130,9 +132,29 @@ final class HopSender implements AutoCloseable {
         return send(serviceId, sequence, route, hopIndex, ciphertext, inboundPad);
     }
 
+    /**
+     * Relays key of this node's lane of the link as hop 1 of {@code route}: takes the MAC key and
+     * then {@code keyOut.length} bytes as the next slices of the lane's reservation, copies the
+     * latter into {@code keyOut} and names their range ({@code key_range}) instead of sending them:
+     * the neighbour holds the same bits and takes them from its copy. No pad, no ciphertext.
+     * {@code keyOut} holds the key from the moment the message is sent, also when the result then
+     * fails (the caller erases it then: those bits are spent at both ends, never used).
+     *
+     * @return as {@link #send(UUID, long, List, int, byte[])}
+     */
+    CompletableFuture<RelayHopResponse> sendLaneKey(UUID serviceId, long sequence, List<String> route, byte[] keyOut) {
+        return send(serviceId, sequence, route, 1, keyOut, null, true);
+    }
+
     /** {@code strip} null: {@code data} is the plaintext, kept unchanged; else see {@link #forward}. */
     private CompletableFuture<RelayHopResponse> send(UUID serviceId, long sequence, List<String> route, int hopIndex,
                                                      byte[] data, KeySlice strip) {
+        return send(serviceId, sequence, route, hopIndex, data, strip, false);
+    }
+
+    /** {@code laneKey}: {@code data} receives lane key, see {@link #sendLaneKey}; else see the other sends. */
+    private CompletableFuture<RelayHopResponse> send(UUID serviceId, long sequence, List<String> route, int hopIndex,
+                                                     byte[] data, KeySlice strip, boolean laneKey) {
         Hop hop = new Hop(hopIndex, ctx.selfId, neighbor.qkdnId(), neighbor.qkdlId());
         try {
             inFlight.acquire();
@@ -145,7 +167,7 @@ final class HopSender implements AutoCloseable {
         Pending sent;
         try {
             synchronized (laneLock) {
-                sent = sendLocked(hop, serviceId, sequence, route, data, strip, result);
+                sent = sendLocked(hop, serviceId, sequence, route, data, strip, laneKey, result);
             }
         } catch (RuntimeException e) {
             result.completeExceptionally(reported(hop, serviceId, sequence, e));
@@ -184,7 +206,7 @@ final class HopSender implements AutoCloseable {
     }
 
     private Pending sendLocked(Hop hop, UUID serviceId, long sequence, List<String> route, byte[] data,
-                               KeySlice strip, CompletableFuture<RelayHopResponse> result) {
+                               KeySlice strip, boolean laneKey, CompletableFuture<RelayHopResponse> result) {
         if (closed) {
             throw RelayException.at(hop, Status.Code.UNAVAILABLE, "this node is shutting down");
         }
@@ -192,14 +214,15 @@ final class HopSender implements AutoCloseable {
         long messageId = ++s.lastMessageId;
         Pending mine = new Pending(hop, serviceId, sequence, result, s, messageId);
         s.pending.put(messageId, mine);
-        long padBits = data.length * 8L;
+        long padBits = data.length * 8L;  // the pad's, or for lane key the key's: the same place in the lane
         long need = HopCipher.MAC_KEY_BITS + padBits;
+        String padField = laneKey ? "key_range" : "pad_range";
         ReservedKey res = null;
         byte[] macKey = null;
         boolean padErased = false;
         int from = 0;
         try {
-            res = ensureReservation(hop, need);
+            res = ensureReservation(hop, need, padField);
             long macOffset = reservationUsedBits;
             long padOffset = macOffset + HopCipher.MAC_KEY_BITS;
             from = (int) (macOffset / 8);
@@ -217,13 +240,22 @@ final class HopSender implements AutoCloseable {
                     .setMessageId(messageId)
                     .addAllRouteQkdnIds(route)
                     .setHopIndex(hop.index())
-                    .setPadRange(RangeCodec.toProto(res.range(), neighbor.qkdlId(), padOffset, padBits))
                     .setMacKeyRange(RangeCodec.toProto(res.range(), neighbor.qkdlId(), macOffset,
                             HopCipher.MAC_KEY_BITS));
-            byte[] ciphertext = strip == null ? new byte[data.length] : data;
-            byte[] tag = HopCipher.encryptAndTag(macKey, b, ciphertext, data, strip, chunk, (int) (padOffset / 8));
-            padErased = true;  // encryptAndTag zeroed the pad as it used it
-            b.setCiphertext(UnsafeByteOperations.unsafeWrap(ciphertext)).setTag(ByteString.copyFrom(tag));
+            if (laneKey) {
+                b.setKeyRange(RangeCodec.toProto(res.range(), neighbor.qkdlId(), padOffset, padBits));
+                int keyFrom = (int) (padOffset / 8);
+                System.arraycopy(chunk, keyFrom, data, 0, data.length);
+                Arrays.fill(chunk, keyFrom, keyFrom + data.length, (byte) 0);
+                padErased = true;  // the key lives on in data only, which is the caller's
+                b.setTag(ByteString.copyFrom(HopCipher.laneKeyTag(macKey, b)));
+            } else {
+                b.setPadRange(RangeCodec.toProto(res.range(), neighbor.qkdlId(), padOffset, padBits));
+                byte[] ciphertext = strip == null ? new byte[data.length] : data;
+                byte[] tag = HopCipher.encryptAndTag(macKey, b, ciphertext, data, strip, chunk, (int) (padOffset / 8));
+                padErased = true;  // encryptAndTag zeroed the pad as it used it
+                b.setCiphertext(UnsafeByteOperations.unsafeWrap(ciphertext)).setTag(ByteString.copyFrom(tag));
+            }
             s.requests.onNext(b.build());
             counters.messagesSent.increment();
             counters.bitsSent.add(padBits);
@@ -342,7 +374,7 @@ final class HopSender implements AutoCloseable {
      * most half the key the lane holds, so a slow link is not emptied into one node's memory; its
      * unused rest is lost if this node stops, which never reuses key. Guarded by laneLock.
      */
-    private ReservedKey ensureReservation(Hop hop, long need) {
+    private ReservedKey ensureReservation(Hop hop, long need, String field) {
         if (reservation != null && reservation.range().lengthBits() - reservationUsedBits >= need) {
             return reservation;
         }
@@ -358,10 +390,10 @@ final class HopSender implements AutoCloseable {
             try {
                 available = ctx.store.levels(lane).availableBits();
             } catch (KeyPoolException e) {
-                throw storeFailure(hop, e, "pad_range", need);
+                throw storeFailure(hop, e, field, need);
             }
             long size = Math.max(need, Math.min(reservationMaxBits, available / 2) / 8 * 8);
-            reservation = reserve(hop, size, "pad_range");
+            reservation = reserve(hop, size, field);
         }
         reservationUsedBits = 0;
         return reservation;

@@ -69,13 +69,15 @@ final class LaneCursor {
 
     /**
      * Claims the MAC slice, then the pad slice of one message (the order the sender took them).
+     * The "pad" is the key itself for a first-hop message of lane key: the same place in the lane.
      *
+     * @param padField the field the pad slice came from ({@code pad_range} or {@code key_range}), for errors
      * @throws RelayException FAILED_PRECONDITION for a replay, or what {@code consumer} throws
      */
-    Claim claim(RangeCodec.Slice mac, RangeCodec.Slice pad, Hop hop, Consumer consumer) {
+    Claim claim(RangeCodec.Slice mac, RangeCodec.Slice pad, String padField, Hop hop, Consumer consumer) {
         SliceClaim m = claimSlice(mac, "mac_key_range", hop, consumer);
         try {
-            return new Claim(m, claimSlice(pad, "pad_range", hop, consumer));
+            return new Claim(m, claimSlice(pad, padField, hop, consumer));
         } catch (RuntimeException e) {
             eraseAfterTail(m.replaced());
             throw e;

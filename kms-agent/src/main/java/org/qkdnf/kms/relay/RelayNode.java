@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Usage: build with {@link #builder}, {@link #start()}, {@link #addNeighbor} for every node this
  * one shares a link with (both lanes of the link must be pools of the store), then
- * {@link #relay(UUID, List, byte[])}. Keys that end here go to the {@link RelayedKeySink}.
+ * {@link #relayLaneKey} (a key service's source: fresh key of its first link) or
+ * {@link #relay(UUID, List, byte[])} (any other key). Keys that end here go to the {@link RelayedKeySink}.
  *
  * <p>The store is the caller's: {@link #close()} does not close it. Thread-safe.
  */
@@ -183,6 +185,11 @@ public final class RelayNode implements AutoCloseable {
      * authenticated on every hop with fresh link key. Blocks while too many messages to the first
      * neighbour wait for their results; the future completes when the last node accepted the key.
      *
+     * <p>For a key that does not come from this node's lane of the first link (the first hop then
+     * pads it with key of that lane, so the lane spends the key's length twice over). Fresh key to
+     * be shared with the last node, as a key service's source relays, is
+     * {@link #relayLaneKey}'s job: its first hop carries no pad.
+     *
      * @param serviceId the key service
      * @param sequence  its relay sequence number, above every one sent before for the service; 0
      *                  to take the next one
@@ -191,16 +198,60 @@ public final class RelayNode implements AutoCloseable {
      * @return the receipt, or a failure with {@link RelayException} naming the hop that failed
      */
     public CompletableFuture<RelayReceipt> relay(UUID serviceId, long sequence, List<String> route, byte[] key) {
-        Objects.requireNonNull(serviceId, "serviceId");
-        Objects.requireNonNull(route, "route");
         Objects.requireNonNull(key, "key");
-        if (route.size() < 2 || !route.get(0).equals(ctx.selfId) || new HashSet<>(route).size() != route.size()) {
-            return CompletableFuture.failedFuture(new RelayException(Status.Code.INVALID_ARGUMENT, 0,
-                    "route: must start at this node (" + ctx.selfId + ") and list at least 2 distinct nodes"));
-        }
         if (key.length == 0 || key.length > MAX_PAYLOAD_BYTES) {
             return CompletableFuture.failedFuture(new RelayException(Status.Code.INVALID_ARGUMENT, 0,
                     "key: must be 1.." + MAX_PAYLOAD_BYTES + " bytes, got " + key.length));
+        }
+        return relayFrom(serviceId, sequence, route, key.length, (sender, seq, r) -> sender.send(serviceId, seq, r, 1, key));
+    }
+
+    /**
+     * Relays {@code keyBytes} of fresh key of this node's lane of the route's first link to the
+     * last node of {@code route} and returns the same key: as a key service's source does (ITU-T
+     * Y.3803), the first hop names the key's range of the lane, which the first neighbour holds
+     * too, instead of padding it (so the first link spends the key plus a 256-bit MAC key, not twice
+     * the key); every later hop pads it as {@link #relay(UUID, long, List, byte[])} does. The key
+     * is taken by the first hop's sender, in the lane's order, as the next slice of its
+     * reservation; there is no separate reserve.
+     *
+     * @param sequence as for {@link #relay(UUID, long, List, byte[])}
+     * @param keyBytes length of the key, 1 to {@link #MAX_PAYLOAD_BYTES}
+     * @return the key once the last node accepted it (its {@link RelayedKeySink} got the same
+     *         bits); or a failure with {@link RelayException} naming the hop, and then the key is
+     *         erased here and spent at both ends of the first link, never used
+     */
+    public CompletableFuture<LaneKeyReceipt> relayLaneKey(UUID serviceId, long sequence, List<String> route,
+                                                          int keyBytes) {
+        if (keyBytes < 1 || keyBytes > MAX_PAYLOAD_BYTES) {
+            return CompletableFuture.failedFuture(new RelayException(Status.Code.INVALID_ARGUMENT, 0,
+                    "keyBytes: must be 1.." + MAX_PAYLOAD_BYTES + ", got " + keyBytes));
+        }
+        byte[] key = new byte[keyBytes];
+        return relayFrom(serviceId, sequence, route, keyBytes, (sender, seq, r) -> sender.sendLaneKey(serviceId, seq, r, key))
+                .handle((receipt, t) -> {
+                    if (t != null) {
+                        Arrays.fill(key, (byte) 0);
+                        throw t instanceof CompletionException ? (CompletionException) t : new CompletionException(t);
+                    }
+                    return new LaneKeyReceipt(receipt, key);
+                });
+    }
+
+    /** How the first hop of a relay is sent, once its sequence number is chosen. */
+    @FunctionalInterface
+    private interface FirstHop {
+        CompletableFuture<RelayHopResponse> send(HopSender sender, long sequence, List<String> route);
+    }
+
+    /** The checks and sequence numbering both kinds of relay share; {@code firstHop} sends. */
+    private CompletableFuture<RelayReceipt> relayFrom(UUID serviceId, long sequence, List<String> route, int keyBytes,
+                                                      FirstHop firstHop) {
+        Objects.requireNonNull(serviceId, "serviceId");
+        Objects.requireNonNull(route, "route");
+        if (route.size() < 2 || !route.get(0).equals(ctx.selfId) || new HashSet<>(route).size() != route.size()) {
+            return CompletableFuture.failedFuture(new RelayException(Status.Code.INVALID_ARGUMENT, 0,
+                    "route: must start at this node (" + ctx.selfId + ") and list at least 2 distinct nodes"));
         }
         HopSender sender = sendersByNode.get(route.get(1));
         if (sender == null) {
@@ -220,10 +271,10 @@ public final class RelayNode implements AutoCloseable {
                                 + Long.toUnsignedString(last[0]) + ", the last sent for service " + serviceId));
             }
             last[0] = seq;
-            sent = sender.send(serviceId, seq, List.copyOf(route), 1, key);
+            sent = firstHop.send(sender, seq, List.copyOf(route));
         }
         int hops = route.size() - 1;
-        long bits = key.length * 8L;
+        long bits = keyBytes * 8L;
         return sent.thenApply(r -> {
             if (r.getResult().getCode() != Status.Code.OK.value()) {
                 throw new RelayException(Status.fromCodeValue(r.getResult().getCode()).getCode(),

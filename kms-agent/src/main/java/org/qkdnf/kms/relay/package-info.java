@@ -13,6 +13,21 @@
  * the next link and forwards it. The origin's future completes once the last node accepted the
  * key, or fails with a {@link org.qkdnf.kms.relay.RelayException} naming the hop.
  *
+ * <p>A key service's source relays fresh key of its own lane of the first link instead
+ * ({@link org.qkdnf.kms.relay.RelayNode#relayLaneKey}, as in ITU-T Y.3803): the first neighbour
+ * holds the same bits, so the first hop carries no pad and no ciphertext. The sender takes 256 bits
+ * of MAC key and then |K| bits, the key itself, as the next slices of its lane, keeps K for the
+ * caller, and sends only the header with the key's range ({@code key_range}) and the tag
+ * ({@code HopCipher.laneKeyTag}, a domain of its own). The first neighbour takes the same slices
+ * from its copy of the lane, in stream order as it takes pads, verifies the tag, and then treats K
+ * as a decrypted key: hands it to the sink (one-hop route) or pads it with its own lane of the
+ * next link and forwards it (taking K off its lane slice and putting the next pad on in one pass).
+ * So the first link spends |K| + 256 bits per message, not 2|K| + 256, and the first hop costs no
+ * XOR, no ciphertext over TLS and no decryption. Only hop 1 may carry {@code key_range}; a message
+ * carries either it or {@code pad_range} with {@code ciphertext} (INVALID_ARGUMENT naming the field
+ * otherwise). {@link org.qkdnf.kms.relay.RelayNode#relay} remains for a key that is not the first
+ * lane's own (its first hop pads it).
+ *
  * <h2>Lanes</h2>
  * Each link has two pools at each end, one per owner node, pool id {@code "<qkdl_id>/<owner>"}
  * ({@link org.qkdnf.kms.relay.Lanes}). Only the owner reserves from its lane; the peer consumes
@@ -59,7 +74,9 @@
  *
  * <h2>Counters</h2>
  * {@link org.qkdnf.kms.relay.RelayNode#counters()} per link: messages and key bits sent and
- * received, authentication key bits spent (256 per message per hop, at each end), failures.
+ * received, authentication key bits spent (256 per message per hop, at each end), failures. A
+ * first-hop key bit of lane key counts as a key bit sent and received on the first link, as a pad
+ * bit would: the lane key spent on the message's payload.
  *
  * <h2>Throughput (measured by hand, not in tests)</h2>
  * Command, from the repository root (the reactor's own module classes, nothing installed):
@@ -70,6 +87,7 @@
  *     org.qkdnf.kms.relay.RelayThroughputMain 1 1048576 400            # 1 hop, 1 MiB keys
  * java ... org.qkdnf.kms.relay.RelayThroughputMain 5 262144 100 4194304   # 5 hops
  * java ... org.qkdnf.kms.relay.RelayThroughputMain 5 1048576 200           # 5 hops, 1 MiB keys
+ * java -Drelay.laneKey=true ... RelayThroughputMain 5 1048576 200          # the same, first hop of lane key
  * </pre>
  * {@code -Drelay.jfr=FILE} records a JFR profile of the measured phase only. At the end the main
  * prints the measured phase's CPU by thread group from {@code /proc} (JIT compiler, Netty event

@@ -17,11 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.qkdnf.kms.api.DeliveredKey;
 import org.qkdnf.kms.api.KeyDeliveryException;
 import org.qkdnf.kms.api.KeyDeliveryService;
-import org.qkdnf.kms.api.KeyPoolException;
 import org.qkdnf.kms.api.KeyPoolStore;
 import org.qkdnf.kms.api.KeyServiceDefinition;
 import org.qkdnf.kms.api.KeySupplyStatus;
-import org.qkdnf.kms.api.ReservedKey;
 import org.qkdnf.kms.relay.RelayNode;
 import org.qkdnf.kms.relay.RelayedKeySink;
 import org.qkdnf.kms.store.ServiceKeyStore;
@@ -33,9 +31,10 @@ import org.slf4j.LoggerFactory;
  * The key services of one key manager, at either end of their route.
  *
  * <p>At the source (the master SAE's key manager) a refill loop keeps {@code buffer_bits} of key
- * relayed ahead of demand: it takes fresh key from its own lane of the first link, relays it along
- * the route (one-time pad and a one-time MAC on every hop) and, once the destination has stored
- * it, keeps its own copy. Keys of the default size are carved out of that copy and assigned to
+ * relayed ahead of demand: it relays fresh key of its own lane of the first link along the route
+ * ({@link RelayNode#relayLaneKey}: the first hop names the key's range, which the first neighbour
+ * holds too, with a one-time MAC; every later hop a one-time pad and MAC) and, once the
+ * destination has stored it, keeps its own copy. Keys of the default size are carved out of that copy and assigned to
  * the destination in batches ahead of demand ({@link KeyPreparer}, which also states what a crash
  * can lose), so {@code enc_keys} takes them from memory; other sizes, or a request that finds too
  * few ready, are carved and assigned on the request's thread, durable at both ends before the
@@ -75,7 +74,6 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
 
     private final String selfQkdnId;
     private final String kmeId;
-    private final KeyPoolStore pools;
     private final ServiceKeyStore keys;
     private final RelayNode relay;
     private final KeyAssignmentClient assignments;
@@ -90,7 +88,6 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
                              RelayNode relay, KeyAssignmentClient assignments) {
         this.selfQkdnId = selfQkdnId;
         this.kmeId = kmeId;
-        this.pools = pools;
         this.keys = keys;
         this.relay = relay;
         this.assignments = assignments;
@@ -414,23 +411,16 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
         if (schedule.laneBits(s.lane) < s.startBits) {
             return false;  // the normal "no key yet", checked without the cost of a refused reserve
         }
-        ReservedKey fresh;
-        try {
-            fresh = pools.reserve(s.lane, s.chunkBits);
-        } catch (KeyPoolException e) {
-            if (e.reason() != KeyPoolException.Reason.INSUFFICIENT_KEY && e.reason() != KeyPoolException.Reason.UNKNOWN_POOL) {
-                log.warn("node {}: key service {}: cannot take link key: {}", selfQkdnId, d.serviceId(), e.getMessage());
-            }
-            return false;
-        }
-        byte[] payload = fresh.key();
         long sequence = keys.takeSequence(d.serviceId());
         flying.incrementAndGet();
-        relay.relay(d.serviceId(), sequence, d.routeQkdnIds(), payload.clone()).whenComplete((receipt, failure) -> {
+        // The relay's first hop takes the chunk from the lane and names it to the first neighbour,
+        // which holds the same bits: no reserve here, and no pad for it on the first link.
+        int chunkBytes = (int) (s.chunkBits / 8);
+        relay.relayLaneKey(d.serviceId(), sequence, d.routeQkdnIds(), chunkBytes).whenComplete((relayed, failure) -> {
             try {
                 if (failure == null) {
-                    keys.putChunk(d.serviceId(), sequence, payload);
-                    counters.bitsRelayed.addAndGet(payload.length * 8L);
+                    keys.putChunk(d.serviceId(), sequence, relayed.key());
+                    counters.bitsRelayed.addAndGet(s.chunkBits);
                 } else {
                     keys.abandonSequence(d.serviceId(), sequence);
                     counters.relayFailures.incrementAndGet();
@@ -442,7 +432,9 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
                 log.warn("node {}: key service {}: keeping chunk {} failed: {}", selfQkdnId, d.serviceId(), sequence,
                         e.getMessage());
             } finally {
-                Arrays.fill(payload, (byte) 0);
+                if (relayed != null) {
+                    relayed.erase();  // kept by putChunk (sealed), or never used
+                }
                 flying.decrementAndGet();
             }
         });

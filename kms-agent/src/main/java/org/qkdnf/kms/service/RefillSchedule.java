@@ -38,9 +38,9 @@ final class RefillSchedule {
         final String lane;
         final long chunkBits;
         /**
-         * The least key the lane must hold to relay one chunk: the chunk itself and, from the same
-         * lane, its first hop's pad and one-time MAC key. With less, the chunk taken would be lost
-         * when its first hop finds no pad.
+         * The least key the lane must hold to relay one chunk: the chunk itself and its first hop's
+         * one-time MAC key (the first hop names the chunk's range of the lane instead of padding
+         * it, {@code RelayNode#relayLaneKey}).
          */
         final long startBits;
 
@@ -48,7 +48,7 @@ final class RefillSchedule {
             this.definition = definition;
             this.lane = LinkLanes.poolId(definition.routeQkdlIds().get(0), selfQkdnId);
             this.chunkBits = KeyServiceManager.chunkBytes(definition) * 8L;
-            this.startBits = 2 * chunkBits + HopCipher.MAC_KEY_BITS;
+            this.startBits = chunkBits + HopCipher.MAC_KEY_BITS;
         }
     }
 

@@ -158,6 +158,30 @@ class HopCipherTest {
     }
 
     @Test
+    void laneKeyTagCoversHeaderAndKeyRangeAndIsNeverAPaddedHopsTag() {
+        byte[] macKey = bytes(32);
+        RelayHopRequest padded = header();
+        RelayHopRequest h = padded.toBuilder().clearPadRange().setKeyRange(padded.getPadRange()).build();
+        byte[] tag = HopCipher.laneKeyTag(macKey, h);
+        assertThat(HopCipher.laneKeyTag(macKey, h)).isEqualTo(tag);
+        // the same fields as a padded hop with no ciphertext: another domain, another tag
+        assertThat(HopCipher.tag(macKey, padded, new byte[0])).isNotEqualTo(tag);
+        for (RelayHopRequest changed : new RelayHopRequest[] {
+                h.toBuilder().setSequence(8).build(),
+                h.toBuilder().setServiceId(UUID.randomUUID().toString()).build(),
+                h.toBuilder().setHopIndex(2).build(),
+                h.toBuilder().setRouteQkdnIds(1, "kme-x").build(),
+                h.toBuilder().setKeyRange(h.getKeyRange().toBuilder().setSliceOffsetBits(8)).build(),
+                h.toBuilder().setKeyRange(h.getKeyRange().toBuilder().setLengthBits(1032)).build(),
+                h.toBuilder().setKeyRange(h.getKeyRange().toBuilder().setFirstBlockId(UUID.randomUUID().toString()))
+                        .build(),
+                h.toBuilder().setMacKeyRange(h.getMacKeyRange().toBuilder().setOffsetBits(8)).build()}) {
+            assertThat(HopCipher.laneKeyTag(macKey, changed)).as(changed.toString()).isNotEqualTo(tag);
+        }
+        assertThat(HopCipher.laneKeyTag(bytes(32), h)).isNotEqualTo(tag);
+    }
+
+    @Test
     void truncatedCiphertextOrTagFails() {
         byte[] macKey = bytes(32);
         RelayHopRequest h = header();

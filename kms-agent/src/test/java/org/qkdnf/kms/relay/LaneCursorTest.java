@@ -52,7 +52,7 @@ class LaneCursorTest {
     /** Claims a message with its MAC key at {@code macAt} and {@code padBits} of pad right after it. */
     private void message(LaneCursor cursor, String name, KeyRange r, long macAt, long padBits) {
         LaneCursor.Claim c = cursor.claim(new RangeCodec.Slice(r, macAt, 256), new RangeCodec.Slice(r, macAt + 256, padBits),
-                HOP, this::consume);
+                "pad_range", HOP, this::consume);
         cursor.inOrder(c, new LaneCursor.Work() {
             @Override
             public void run(byte[] macKey, KeySlice pad) {
@@ -117,7 +117,7 @@ class LaneCursorTest {
         message(cursor, "m1", first, 0, 8);
 
         assertThatThrownBy(() -> cursor.claim(new RangeCodec.Slice(second, 0, 256),
-                new RangeCodec.Slice(refused, 0, 8), HOP, this::consume))
+                new RangeCodec.Slice(refused, 0, 8), "pad_range", HOP, this::consume))
                 .isInstanceOf(RelayException.class).hasMessageContaining("pad_range: replayed");
         assertThat(handedOut.get(0).key()).containsOnly(0);
         assertThat(ran).containsExactly("m1:1/33/1");

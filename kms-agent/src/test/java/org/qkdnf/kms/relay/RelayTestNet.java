@@ -1,5 +1,7 @@
 package org.qkdnf.kms.relay;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -13,6 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.qkdnf.common.tls.TlsFiles;
 import org.qkdnf.kms.api.KeyPoolStore;
 import org.qkdnf.kms.api.PoolBlock;
+import org.qkdnf.kms.api.PoolLevels;
 import org.qkdnf.kms.store.MvStoreKeyPoolStore;
 import org.qkdnf.common.atrest.KeyFile;
 import org.qkdnf.pki.DevCertificateAuthority;
@@ -131,6 +134,26 @@ final class RelayTestNet implements AutoCloseable {
     /** The whole chain as a route, first to last. */
     List<String> route() {
         return List.copyOf(ids);
+    }
+
+    /**
+     * Both copies of every lane of every link took exactly the same bits: consumed plus discarded
+     * are equal at both ends, except for a reservation the owner holds ahead, not sent yet.
+     */
+    void assertLanesInStep() {
+        for (int i = 0; i + 1 < ids.size(); i++) {
+            String link = link(i);
+            for (int owner : new int[] {i, i + 1}) {
+                int other = owner == i ? i + 1 : i;
+                String lane = Lanes.laneId(link, ids.get(owner));
+                PoolLevels mine = stores.get(owner).levels(lane);
+                PoolLevels theirs = stores.get(other).levels(lane);
+                LinkRelayCounters c = nodes.get(owner).counters().get(link);
+                long ahead = c == null ? 0 : c.reservedAheadBits();
+                assertThat(mine.consumedBits() + mine.discardedBits() - ahead).as(lane)
+                        .isEqualTo(theirs.consumedBits() + theirs.discardedBits());
+            }
+        }
     }
 
     @Override

@@ -28,6 +28,11 @@ import org.qkdnf.proto.keyrelay.v1.RelayHopRequest;
  *     org.qkdnf.kms.relay.RelayThroughputMain HOPS MESSAGE_BYTES MESSAGES [RESERVATION_BYTES]
  * </pre>
  * {@code -Drelay.jfr=FILE} records a JFR profile ("profile" settings) of the measured phase only.
+ * {@code -Drelay.laneKey=true} relays fresh key of the first node's lane
+ * ({@link RelayNode#relayLaneKey}, as a key service's source does: the first hop names the key's
+ * range instead of padding it) instead of a given key ({@link RelayNode#relay}, every hop padded,
+ * the default); the last node's key is then checked against the key the first node got back (by
+ * a 64-bit fingerprint of each, see {@code LaneKeyCheck}).
  *
  * <p>What it measures: the steady state of a long-running kms-agent, i.e. relay with the
  * per-message code (gRPC, Netty, TLS, protobuf, store, cipher) already compiled by the JIT. A
@@ -88,13 +93,16 @@ public final class RelayThroughputMain {
         // grew by the whole run's key and G1 worked harder the longer the run.)
         java.util.concurrent.atomic.LongAdder delivered = new java.util.concurrent.atomic.LongAdder();
         java.util.concurrent.atomic.LongAdder wrong = new java.util.concurrent.atomic.LongAdder();
-        RelayedKeySink check = (service, sequence, k) -> {
+        LaneKeyCheck laneKeys = Boolean.getBoolean("relay.laneKey") ? new LaneKeyCheck(delivered, wrong) : null;
+        RelayedKeySink check = laneKeys != null ? laneKeys::arrived : (service, sequence, k) -> {
             if (!Arrays.equals(k, 0, k.length, key, 0, Math.min(k.length, key.length)) || k.length > key.length) {
                 wrong.increment();
             }
             delivered.increment();
             Arrays.fill(k, (byte) 0);
         };
+        System.out.println(laneKeys != null ? "mode: lane key (first hop names the key's range, no pad)"
+                : "mode: padded (every hop carries the key one-time-pad encrypted)");
         try (RelayTestNet net = new RelayTestNet(dir, hops + 1, blocks, 1, blockBytes,
                 (i, b) -> b.maxInFlightPerLink(32).reservationMaxBytes(reservationBytes).sink(check), i -> null)) {
             System.out.printf("setup (stores filled with %d MiB per lane): %.1f s%n",
@@ -113,11 +121,12 @@ public final class RelayThroughputMain {
                 }
             }
             byte[] small = Arrays.copyOf(key, Math.min(SMALL, messageBytes));
-            run(net, service, small, warmupSmall);
+            run(net, service, small, warmupSmall, laneKeys);
             if (rounds == 0) {
-                run(net, service, key, warmup);
+                run(net, service, key, warmup, laneKeys);
             } else {
-                warmUp(net, service, key, Arrays.copyOf(key, roundBytes), roundMessages, warmup, rounds, jitSettled);
+                warmUp(net, service, key, Arrays.copyOf(key, roundBytes), roundMessages, warmup, rounds, jitSettled,
+                        laneKeys);
             }
             com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
                     java.lang.management.ManagementFactory.getOperatingSystemMXBean();
@@ -130,7 +139,7 @@ public final class RelayThroughputMain {
             long cpu0 = os.getProcessCpuTime();
             java.util.Map<String, Double> threads0 = ThreadCpu.snapshot();
             long start = System.nanoTime();
-            run(net, service, key, measured);
+            run(net, service, key, measured, laneKeys);
             double secs = (System.nanoTime() - start) / 1e9;
             double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
             java.util.Map<String, Double> threads1 = ThreadCpu.snapshot();
@@ -168,14 +177,14 @@ public final class RelayThroughputMain {
      * less than {@code settled} of a round's CPU, or {@code rounds} rounds are done.
      */
     private static void warmUp(RelayTestNet net, UUID service, byte[] key, byte[] mid, int midMessages, int full,
-                               int rounds, double settled) throws Exception {
+                               int rounds, double settled, LaneKeyCheck laneKeys) throws Exception {
         long t0 = System.nanoTime();
-        run(net, service, mid, midMessages);
+        run(net, service, mid, midMessages, laneKeys);
         double idle = awaitJitIdle();
         System.out.printf("warm-up: %d x %d B, then the JIT queue drained in %.1f s%n", midMessages, mid.length, idle);
         for (int r = 1; r <= rounds; r++) {
             java.util.Map<String, Double> before = ThreadCpu.snapshot();
-            run(net, service, key, full);
+            run(net, service, key, full, laneKeys);
             java.util.Map<String, Double> after = ThreadCpu.snapshot();
             double jit = ThreadCpu.share(before, after, ThreadCpu.JIT);
             idle = awaitJitIdle();
@@ -210,13 +219,67 @@ public final class RelayThroughputMain {
         return (System.nanoTime() - t0) / 1e9;
     }
 
-    private static void run(RelayTestNet net, UUID service, byte[] key, int count) throws Exception {
-        List<CompletableFuture<RelayReceipt>> fs = new ArrayList<>();
+    /**
+     * Relays {@code count} keys as long as {@code key}: that key, padded on every hop, or with
+     * {@code laneKeys} fresh lane key of the first node (the key's content is then not used).
+     */
+    private static void run(RelayTestNet net, UUID service, byte[] key, int count, LaneKeyCheck laneKeys)
+            throws Exception {
+        List<CompletableFuture<?>> fs = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            fs.add(net.nodes.get(0).relay(service, net.route(), key));
+            fs.add(laneKeys == null ? net.nodes.get(0).relay(service, net.route(), key)
+                    : net.nodes.get(0).relayLaneKey(service, 0, net.route(), key.length).thenAccept(laneKeys::relayed));
         }
-        for (CompletableFuture<RelayReceipt> f : fs) {
+        for (CompletableFuture<?> f : fs) {
             f.get(120, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Lane-key mode: the last node's sink records a 64-bit fingerprint of each key by sequence
+     * number and erases the key at once; the first node's copy, when its future completes (after
+     * the sink returned), must have the same fingerprint. A fingerprint rather than the key itself:
+     * parking the keys (up to the in-flight window of 1 MiB arrays, humongous objects for G1)
+     * until the response has come back through every hop would add live heap that the padded mode
+     * (one shared key, compared in the sink) does not have.
+     */
+    private static final class LaneKeyCheck {
+        private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+                long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+        private final java.util.Map<Long, Long> parked = new java.util.concurrent.ConcurrentHashMap<>();
+        private final java.util.concurrent.atomic.LongAdder delivered;
+        private final java.util.concurrent.atomic.LongAdder wrong;
+
+        LaneKeyCheck(java.util.concurrent.atomic.LongAdder delivered, java.util.concurrent.atomic.LongAdder wrong) {
+            this.delivered = delivered;
+            this.wrong = wrong;
+        }
+
+        void arrived(UUID service, long sequence, byte[] key) {
+            parked.put(sequence, fingerprint(key));
+            Arrays.fill(key, (byte) 0);
+        }
+
+        void relayed(LaneKeyReceipt r) {
+            Long atLast = parked.remove(r.receipt().sequence());
+            if (atLast == null || atLast != fingerprint(r.key())) {
+                wrong.increment();
+            }
+            delivered.increment();
+            r.erase();
+        }
+
+        /** Multiply-xor over every 8-byte word and the length: order- and position-sensitive. */
+        private static long fingerprint(byte[] key) {
+            long h = key.length;
+            int i = 0;
+            for (int whole = key.length & ~7; i < whole; i += 8) {
+                h = (h ^ (long) LONGS.get(key, i)) * 0x9E3779B97F4A7C15L;
+            }
+            for (; i < key.length; i++) {
+                h = (h ^ key[i]) * 0x9E3779B97F4A7C15L;
+            }
+            return h;
         }
     }
 

@@ -64,16 +64,16 @@ class RefillScheduleTest {
     }
 
     @Test
-    void aParkedServiceIsVisitedAgainOnceItsLaneHoldsAChunkAndItsFirstHopsPad() {
+    void aParkedServiceIsVisitedAgainOnceItsLaneHoldsAChunkAndItsFirstHopsMacKey() {
         KeyServiceDefinition d = service(1, List.of(SELF, "n2"));
         schedule.add(d);
         RefillSchedule.Source s = schedule.active().iterator().next();
         schedule.park(s);
         assertThat(visited()).isEmpty();
-        assertThat(s.startBits).isEqualTo(2 * s.chunkBits + HopCipher.MAC_KEY_BITS);
+        assertThat(s.startBits).isEqualTo(s.chunkBits + HopCipher.MAC_KEY_BITS);
 
         pools.append(LANE, List.of(new PoolBlock(UUID.randomUUID(), 0, new byte[(int) (s.startBits / 8) - 1])));
-        assertThat(visited()).as("one byte short of a chunk, its pad and MAC key").isEmpty();
+        assertThat(visited()).as("one byte short of a chunk and its MAC key").isEmpty();
 
         pools.append(LANE, List.of(new PoolBlock(UUID.randomUUID(), 1, new byte[1])));
         assertThat(visited()).containsExactly(d.serviceId());
