@@ -43,8 +43,8 @@ class OneWayLinkTest {
             String link = chain.links.get(0);
             String idleLane = LinkLanes.poolId(link, chain.nodes.get(1));
 
-            // Without trims the relayed key stops at half a lane's worth: the drawn lane gets as many
-            // blocks as the idle one until that is full, and half of what it gives is spent on pads.
+            // Without trims the relayed key stops at about a lane's worth: the drawn lane gets as many
+            // blocks as the idle one until that is full, and then the link's key supply pauses.
             long goal = 2 * LANE_MAX_BITS;
             long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
             while (chain.kms[0].services().counters().bitsRelayed() < goal) {

@@ -123,6 +123,17 @@ public interface KeyPoolStore extends AutoCloseable {
     /** Levels of one pool, as of the latest operation (possibly not yet durable). */
     PoolLevels levels(String qkdlId);
 
+    /**
+     * {@code levels(qkdlId).availableBits()}, but 0 for a pool this store does not hold (yet)
+     * instead of an {@code UNKNOWN_POOL} exception: for pollers such as the key services' refill,
+     * which ask about lanes whose link has no pool yet many times a second (the Nc bench saw two
+     * such exceptions per service set up, each filling in a stack trace).
+     *
+     * @throws KeyPoolException {@code CLOSED} once the store is closed
+     * @throws IllegalArgumentException naming {@code qkdlId} when it is malformed
+     */
+    long availableBits(String qkdlId);
+
     /** Levels of every pool. */
     List<PoolLevels> levels();
 

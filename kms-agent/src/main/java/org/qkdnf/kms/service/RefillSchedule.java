@@ -110,10 +110,10 @@ final class RefillSchedule {
         }
     }
 
-    /** Key in a lane now, 0 when it has no pool (yet): the normal "no key" case costs no exception. */
+    /** Key in a lane now; 0 when it has no pool (yet), which costs no exception, or the store closed. */
     long laneBits(String lane) {
         try {
-            return pools.levels(lane).availableBits();
+            return pools.availableBits(lane);
         } catch (KeyPoolException e) {
             return 0;
         }

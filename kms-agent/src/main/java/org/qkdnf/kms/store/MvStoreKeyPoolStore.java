@@ -212,6 +212,16 @@ public final class MvStoreKeyPoolStore implements KeyPoolStore {
     }
 
     @Override
+    public long availableBits(String qkdlId) {
+        checkId(qkdlId, "qkdlId");
+        if (closed) {
+            throw new KeyPoolException(Reason.CLOSED, "key pool store is closed");
+        }
+        KeyPool p = pools.get(qkdlId);
+        return p == null ? 0 : p.levels().availableBits();
+    }
+
+    @Override
     public List<PoolLevels> levels() {
         List<PoolLevels> all = new ArrayList<>(pools.size());
         for (KeyPool p : pools.values()) {

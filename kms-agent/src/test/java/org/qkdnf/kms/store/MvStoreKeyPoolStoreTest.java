@@ -338,6 +338,20 @@ class MvStoreKeyPoolStoreTest {
     }
 
     @Test
+    void availableBitsIsTheLevelsFigureAndZeroForAPoolNotDefinedYet() {
+        store.definePool(LINK, 1 << 20);
+        store.append(LINK, stream.blocks(0, 2));
+        store.reserve(LINK, 64);
+        assertThat(store.availableBits(LINK)).isEqualTo(store.levels(LINK).availableBits()).isPositive();
+        assertThat(store.availableBits("no-such-link")).isZero();
+        assertThatThrownBy(() -> store.availableBits(" ")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("qkdlId");
+        store.close();
+        assertThat(catchThrowableOfType(KeyPoolException.class, () -> store.availableBits(LINK)).reason())
+                .isEqualTo(Reason.CLOSED);
+    }
+
+    @Test
     void poolsWatermarksAndPartialBlocksSurviveAReopen() throws IOException {
         store.definePool(LINK, 1 << 20);
         store.definePool("cd000000-0000-4000-8000-0000000000cd", 4096);
