@@ -6,8 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -42,17 +40,6 @@ class LaneKeyRelayTest {
     void close() {
         if (net != null) {
             net.close();
-        }
-    }
-
-    private static Throwable failureOf(CompletableFuture<?> f) throws InterruptedException {
-        try {
-            f.get(20, TimeUnit.SECONDS);
-            throw new AssertionError("expected the relay to fail");
-        } catch (ExecutionException e) {
-            return e.getCause();
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError("no result in time", e);
         }
     }
 
@@ -131,7 +118,7 @@ class LaneKeyRelayTest {
                 m -> m.toBuilder().setSequence(m.getSequence() + 1000).build());
         for (java.util.function.UnaryOperator<RelayHopRequest> attack : attacks) {
             tamper.mutation.set(attack);
-            RelayException e = (RelayException) failureOf(
+            RelayException e = (RelayException) RelayTestNet.failureOf(
                     net.nodes.get(0).relayLaneKey(service, 0, net.route(), CHUNK));
             assertThat(e.code()).isEqualTo(Status.Code.DATA_LOSS);
             assertThat(e.hopIndex()).isEqualTo(1);
@@ -153,16 +140,22 @@ class LaneKeyRelayTest {
         net.assertLanesInStep();
     }
 
-    @Test
-    void aReplayedFirstHopIsRefused() throws Exception {
+    /** A three-node chain whose first node's outgoing hop messages land in the returned reference (the last one). */
+    private AtomicReference<RelayHopRequest> firstHopsCapturedOnAThreeNodeChain() throws Exception {
         AtomicReference<RelayHopRequest> captured = new AtomicReference<>();
         Tamper spy = new Tamper();
         net = chainSpiedAtA(3, spy);
-        UUID service = UUID.randomUUID();
         spy.mutation.set(m -> {
             captured.set(m);
             return m;
         });
+        return captured;
+    }
+
+    @Test
+    void aReplayedFirstHopIsRefused() throws Exception {
+        UUID service = UUID.randomUUID();
+        AtomicReference<RelayHopRequest> captured = firstHopsCapturedOnAThreeNodeChain();
         relay(service);
         relay(service);
         assertThat(captured.get().hasKeyRange()).isTrue();
@@ -184,14 +177,8 @@ class LaneKeyRelayTest {
 
     @Test
     void aMalformedMixOfFieldsIsRefusedNamingTheFieldAndConsumesNothing() throws Exception {
-        AtomicReference<RelayHopRequest> captured = new AtomicReference<>();
-        Tamper spy = new Tamper();
-        net = chainSpiedAtA(3, spy);
         UUID service = UUID.randomUUID();
-        spy.mutation.set(m -> {
-            captured.set(m);
-            return m;
-        });
+        AtomicReference<RelayHopRequest> captured = firstHopsCapturedOnAThreeNodeChain();
         relay(service);
         RelayHopRequest laneKey = captured.get();
         long consumedAtB = levels(1, 0, 0).consumedBits();

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -46,17 +45,6 @@ class RelayNodeTest {
         byte[] k = new byte[bytes];
         random.nextBytes(k);
         return k;
-    }
-
-    private static Throwable failureOf(CompletableFuture<?> f) throws InterruptedException {
-        try {
-            f.get(20, TimeUnit.SECONDS);
-            throw new AssertionError("expected the relay to fail");
-        } catch (ExecutionException e) {
-            return e.getCause();
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError("no result in time", e);
-        }
     }
 
     @Test
@@ -157,7 +145,7 @@ class RelayNodeTest {
             ct[5] ^= 0x10;
             return m.toBuilder().setCiphertext(com.google.protobuf.ByteString.copyFrom(ct)).build();
         });
-        Throwable t = failureOf(a.relay(service, net.route(), key(32)));
+        Throwable t = RelayTestNet.failureOf(a.relay(service, net.route(), key(32)));
 
         assertThat(t).isInstanceOf(RelayException.class);
         RelayException e = (RelayException) t;
@@ -187,7 +175,7 @@ class RelayNodeTest {
         Tamper tamper = new Tamper();
         net = threeNodesTamperingAtB(tamper);
         tamper.mutation.set(m -> m.toBuilder().setCiphertext(m.getCiphertext().substring(0, 16)).build());
-        Throwable t = failureOf(net.nodes.get(0).relay(UUID.randomUUID(), net.route(), key(32)));
+        Throwable t = RelayTestNet.failureOf(net.nodes.get(0).relay(UUID.randomUUID(), net.route(), key(32)));
 
         assertThat(((RelayException) t).code()).isEqualTo(Status.Code.DATA_LOSS);
         assertThat(t.getMessage()).startsWith("hop 2 (node kme-b -> node kme-c, link L12)");
@@ -206,7 +194,7 @@ class RelayNodeTest {
             firstPad.set(m.getPadRange());
             return m.toBuilder().setSequence(m.getSequence() + 100).build();
         });
-        assertThat(((RelayException) failureOf(net.nodes.get(0).relay(service, net.route(), key(32)))).code())
+        assertThat(((RelayException) RelayTestNet.failureOf(net.nodes.get(0).relay(service, net.route(), key(32)))).code())
                 .isEqualTo(Status.Code.DATA_LOSS);
         assertThat(net.nodes.get(0).relay(service, net.route(), key(32)).get(20, TimeUnit.SECONDS).sequence())
                 .isEqualTo(2);
@@ -215,7 +203,7 @@ class RelayNodeTest {
         // fails, and the sender starts its next message on a fresh reservation, which passes.
         tamper.mutation.set(m -> m.toBuilder().setPadRange(m.getPadRange().toBuilder()
                 .setSliceOffsetBits(m.getPadRange().getSliceOffsetBits() + 8)).build());
-        assertThat(((RelayException) failureOf(net.nodes.get(0).relay(service, net.route(), key(32)))).code())
+        assertThat(((RelayException) RelayTestNet.failureOf(net.nodes.get(0).relay(service, net.route(), key(32)))).code())
                 .isEqualTo(Status.Code.DATA_LOSS);
         assertThat(net.nodes.get(0).relay(service, net.route(), key(32)).get(20, TimeUnit.SECONDS).sequence())
                 .isEqualTo(4);
@@ -223,7 +211,7 @@ class RelayNodeTest {
         tamper.mutation.set(m -> m.toBuilder().setPadRange(firstPad.get().toBuilder()
                 .setSliceOffsetBits(m.getPadRange().getSliceOffsetBits())
                 .setSliceLengthBits(m.getPadRange().getSliceLengthBits())).build());
-        RelayException replay = (RelayException) failureOf(net.nodes.get(0).relay(service, net.route(), key(32)));
+        RelayException replay = (RelayException) RelayTestNet.failureOf(net.nodes.get(0).relay(service, net.route(), key(32)));
         assertThat(replay.code()).isEqualTo(Status.Code.FAILED_PRECONDITION);
         assertThat(replay.getMessage()).startsWith("hop 2 (node kme-b -> node kme-c, link L12): pad_range:")
                 .contains("replayed");
@@ -274,7 +262,7 @@ class RelayNodeTest {
     void callerWhoseCertificateNamesAnotherNodeIsDenied() throws Exception {
         net = new RelayTestNet(dir, 3, BLOCKS, BLOCK_BYTES, null, i -> i == 0 ? "kme-x" : null);
 
-        Throwable t = failureOf(net.nodes.get(0).relay(UUID.randomUUID(), net.route(), key(32)));
+        Throwable t = RelayTestNet.failureOf(net.nodes.get(0).relay(UUID.randomUUID(), net.route(), key(32)));
 
         RelayException e = (RelayException) t;
         assertThat(e.code()).isEqualTo(Status.Code.PERMISSION_DENIED);
@@ -292,7 +280,7 @@ class RelayNodeTest {
         // kme-a believes kme-b listens where kme-c does
         net.nodes.get(0).addNeighbor(new RelayNeighbor("kme-b", "L01", "127.0.0.1", net.nodes.get(2).port()));
 
-        Throwable t = failureOf(net.nodes.get(0).relay(UUID.randomUUID(), net.route(), key(32)));
+        Throwable t = RelayTestNet.failureOf(net.nodes.get(0).relay(UUID.randomUUID(), net.route(), key(32)));
 
         assertThat(((RelayException) t).hopIndex()).isEqualTo(1);
         assertThat(t.getMessage()).startsWith("hop 1 (node kme-a -> node kme-b, link L01): stream to node kme-b ended")

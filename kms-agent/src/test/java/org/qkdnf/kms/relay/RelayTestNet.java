@@ -9,8 +9,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.qkdnf.common.tls.TlsFiles;
 import org.qkdnf.kms.api.KeyPoolStore;
@@ -125,6 +129,18 @@ final class RelayTestNet implements AutoCloseable {
         String link = link(Math.min(i, j));
         nodes.get(i).addNeighbor(new RelayNeighbor(ids.get(j), link, "127.0.0.1", nodes.get(j).port()));
         nodes.get(j).addNeighbor(new RelayNeighbor(ids.get(i), link, "127.0.0.1", nodes.get(i).port()));
+    }
+
+    /** The cause {@code f} failed with (within 20 s); an assertion error when it succeeds or hangs. */
+    static Throwable failureOf(CompletableFuture<?> f) throws InterruptedException {
+        try {
+            f.get(20, TimeUnit.SECONDS);
+            throw new AssertionError("expected the relay to fail");
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (TimeoutException e) {
+            throw new AssertionError("no result in time", e);
+        }
     }
 
     static String link(int i) {
