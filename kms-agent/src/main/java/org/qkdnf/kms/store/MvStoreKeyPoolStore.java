@@ -213,11 +213,7 @@ public final class MvStoreKeyPoolStore implements KeyPoolStore {
 
     @Override
     public long availableBits(String qkdlId) {
-        checkId(qkdlId, "qkdlId");
-        if (closed) {
-            throw new KeyPoolException(Reason.CLOSED, "key pool store is closed");
-        }
-        KeyPool p = pools.get(qkdlId);
+        KeyPool p = poolOrNull(qkdlId);
         return p == null ? 0 : p.levels().availableBits();
     }
 
@@ -242,15 +238,20 @@ public final class MvStoreKeyPoolStore implements KeyPoolStore {
     }
 
     private KeyPool pool(String qkdlId) {
-        checkId(qkdlId, "qkdlId");
-        if (closed) {
-            throw new KeyPoolException(Reason.CLOSED, "key pool store is closed");
-        }
-        KeyPool p = pools.get(qkdlId);
+        KeyPool p = poolOrNull(qkdlId);
         if (p == null) {
             throw new KeyPoolException(Reason.UNKNOWN_POOL, "no key pool for qkdlId " + qkdlId);
         }
         return p;
+    }
+
+    /** The pool, or null when this store has none of that id; the id checked, CLOSED once closed. */
+    private KeyPool poolOrNull(String qkdlId) {
+        checkId(qkdlId, "qkdlId");
+        if (closed) {
+            throw new KeyPoolException(Reason.CLOSED, "key pool store is closed");
+        }
+        return pools.get(qkdlId);
     }
 
     private static String blocksMapName(String qkdlId) {
