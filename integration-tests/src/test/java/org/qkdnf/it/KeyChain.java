@@ -13,6 +13,7 @@ import org.qkdnf.agent.impl.QkdAgent;
 import org.qkdnf.agent.sim.ChannelParameters;
 import org.qkdnf.agent.sim.FibreSchedule;
 import org.qkdnf.agent.sim.KeySeed;
+import org.qkdnf.common.ids.LaneIds;
 import org.qkdnf.common.tls.TlsFiles;
 import org.qkdnf.controller.standalone.StandaloneController;
 import org.qkdnf.controller.standalone.StandaloneControllerConfig;
@@ -90,6 +91,27 @@ final class KeyChain implements AutoCloseable {
         for (int i = 0; i < size; i++) {
             startAgent(i);
         }
+    }
+
+    /**
+     * The lanes (directions) the controller admits on: per link, from its first end to its second
+     * (the way a service from node 0 up the chain relays), then back.
+     */
+    List<String> lanes() {
+        List<String> out = new ArrayList<>(forwardLanes());
+        for (int k = 0; k < links.size(); k++) {
+            out.add(LaneIds.of(links.get(k), nodes.get(ends.get(k)[1])));
+        }
+        return out;
+    }
+
+    /** Per link, the lane from its first end to its second. */
+    List<String> forwardLanes() {
+        List<String> out = new ArrayList<>();
+        for (int k = 0; k < links.size(); k++) {
+            out.add(LaneIds.of(links.get(k), nodes.get(ends.get(k)[0])));
+        }
+        return out;
     }
 
     TlsFiles issue(String id, Role role) throws Exception {

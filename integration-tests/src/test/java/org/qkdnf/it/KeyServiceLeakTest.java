@@ -32,7 +32,7 @@ import org.qkdnf.proto.northbound.v1.ServiceRoute;
 /**
  * No leaks end to end (issue 4): on a ring of four nodes, key services are requested over Nc,
  * some deleted, one refused, one made impossible by cutting both links of its master's node. After
- * every step the controller's reservations (Nc GetTopology reserved_bps, and the admission view of
+ * every step the controller's reservations (Nc GetTopology reserved_bps_a_to_b and _b_to_a, and the admission view of
  * each gone service) and the routes installed in every key manager are exactly what the remaining
  * services account for ({@link ServiceLedger}); at the end nothing is reserved and no key manager
  * holds a route.
@@ -101,7 +101,7 @@ class KeyServiceLeakTest {
                 delete(services, doomed);
                 delete(services, kept);
                 assertThat(list(services)).isEmpty();
-                assertThat(ServiceLedger.reservedByLink(services).values()).containsOnly(0L);
+                assertThat(ServiceLedger.reservedByLane(services).values()).containsOnly(0L);
                 for (var k : ring.kms) {
                     assertThat(k.services().services()).as("routes left in the key manager of " + k.qkdnId())
                             .isEmpty();

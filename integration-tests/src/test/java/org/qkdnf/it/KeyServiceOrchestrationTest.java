@@ -65,7 +65,7 @@ class KeyServiceOrchestrationTest {
                 // Key managers registered, links measured and admitted.
                 Await.until(Duration.ofSeconds(30), () -> chain.controller.keyManagementService().getKmNodes().size() == 3
                         && chain.controller.keyManagementService().getKmNodes().stream().allMatch(n -> n.getConnected())
-                        && chain.links.stream().allMatch(l -> admission.admissibleBps(l) > 4 * RATE_BPS));
+                        && chain.lanes().stream().allMatch(l -> admission.admissibleBps(l) > 4 * RATE_BPS));
                 Iterator<WatchKeyServicesResponse> watch = watchContext.call(() -> KeyServiceServiceGrpc
                         .newBlockingStub(nc).watchKeyServices(WatchKeyServicesRequest.getDefaultInstance()));
 
@@ -78,7 +78,7 @@ class KeyServiceOrchestrationTest {
                         .getRoutesList();
                 assertThat(query).hasSize(1);
                 assertThat(query.get(0).getQkdnIdsList()).isEqualTo(chain.nodes);
-                assertThat(chain.links).allMatch(l -> admission.reservedBps(l) == 0);
+                assertThat(chain.lanes()).allMatch(l -> admission.reservedBps(l) == 0);
 
                 KeyService created = services.withDeadlineAfter(30, TimeUnit.SECONDS)
                         .createKeyService(CreateKeyServiceRequest.newBuilder().setSpec(spec).build()).getService();
@@ -87,7 +87,7 @@ class KeyServiceOrchestrationTest {
                 assertThat(route.getQkdnIdsList()).isEqualTo(chain.nodes);
                 assertThat(route.getQkdlIdsList()).isEqualTo(chain.links);
                 assertThat(route.getInstalled()).isTrue();
-                assertThat(chain.links).allMatch(l -> admission.reservedBps(l) == RATE_BPS);
+                assertThat(chain.forwardLanes()).allMatch(l -> admission.reservedBps(l) == RATE_BPS);
                 KeyServiceDefinition expected = new KeyServiceDefinition(UUID.fromString(route.getRouteId()),
                         "sae-alice", "sae-bob", chain.nodes, chain.links, 65_536);
                 for (KmsAgent k : chain.kms) {
@@ -108,7 +108,7 @@ class KeyServiceOrchestrationTest {
                         .dataDir(dir.resolve("controller")).build());
                 var restoredAdmission = restarted.admissionController();
                 assertThat(restarted.keyServiceManager().get(created.getServiceId())).contains(created);
-                assertThat(chain.links).allMatch(l -> restoredAdmission.reservedBps(l) == RATE_BPS);
+                assertThat(chain.forwardLanes()).allMatch(l -> restoredAdmission.reservedBps(l) == RATE_BPS);
                 StandaloneController r = restarted;
                 Await.until(Duration.ofSeconds(30), () -> r.keyManagementService().getKmNodes().stream()
                         .allMatch(n -> n.getConnected()) && chain.links.stream().allMatch(l -> r.topologyService()
@@ -123,7 +123,7 @@ class KeyServiceOrchestrationTest {
 
                 services.withDeadlineAfter(30, TimeUnit.SECONDS).deleteKeyService(DeleteKeyServiceRequest.newBuilder()
                         .setServiceId(created.getServiceId()).build());
-                assertThat(chain.links).allMatch(l -> restoredAdmission.reservedBps(l) == 0);
+                assertThat(chain.lanes()).allMatch(l -> restoredAdmission.reservedBps(l) == 0);
                 assertThat(restoredAdmission.reservation(created.getServiceId())).isEmpty();
                 for (KmsAgent k : chain.kms) {
                     assertThat(k.services().services()).isEmpty();
@@ -158,7 +158,7 @@ class KeyServiceOrchestrationTest {
             var manager = chain.controller.keyServiceManager();
             Await.until(Duration.ofSeconds(30), () -> chain.controller.keyManagementService().getKmNodes().size() == 3
                     && chain.controller.keyManagementService().getKmNodes().stream().allMatch(n -> n.getConnected())
-                    && chain.links.stream().allMatch(l -> admission.admissibleBps(l) > 4 * RATE_BPS));
+                    && chain.lanes().stream().allMatch(l -> admission.admissibleBps(l) > 4 * RATE_BPS));
             KeyService created = manager.create(KeyServiceSpec.newBuilder()
                     .setMasterSaeId("sae-alice").setMasterQkdnId(chain.nodes.get(0))
                     .setSlaveSaeId("sae-bob").setSlaveQkdnId(chain.nodes.get(2))
@@ -171,7 +171,7 @@ class KeyServiceOrchestrationTest {
             Await.until(Duration.ofSeconds(30), () -> manager.get(created.getServiceId()).map(
                     s -> s.getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED).orElse(false));
             assertThat(manager.get(created.getServiceId()).get().getReason()).contains(cut);
-            assertThat(chain.links).allMatch(l -> admission.reservedBps(l) == 0);
+            assertThat(chain.lanes()).allMatch(l -> admission.reservedBps(l) == 0);
             for (KmsAgent k : chain.kms) {
                 assertThat(k.services().services()).isEmpty();
             }
@@ -182,11 +182,11 @@ class KeyServiceOrchestrationTest {
             KeyService restored = manager.get(created.getServiceId()).get();
             assertThat(restored.getReason()).isEqualTo("restored");
             assertThat(restored.getRoutes(0).getRouteId()).isNotEqualTo(created.getRoutes(0).getRouteId());
-            assertThat(chain.links).allMatch(l -> admission.reservedBps(l) == RATE_BPS);
+            assertThat(chain.forwardLanes()).allMatch(l -> admission.reservedBps(l) == RATE_BPS);
             Sae.assertAliceAndBobShareKeys(chain, 2);
 
             manager.delete(created.getServiceId()).get(30, TimeUnit.SECONDS);
-            assertThat(chain.links).allMatch(l -> admission.reservedBps(l) == 0);
+            assertThat(chain.lanes()).allMatch(l -> admission.reservedBps(l) == 0);
             assertThat(chain.controller.keyManagementService().getKeyRoutes()).isEmpty();
         }
     }

@@ -139,14 +139,14 @@ class KeyServiceRecoveryTest {
         assertThat(d.key).isEqualTo(k.key);
     }
 
-    /** Every key manager and agent connected, every link measured with room for four services of {@code rate}. */
+    /** Every key manager and agent connected, every lane measured with room for four services of {@code rate}. */
     static void awaitConverged(KeyChain chain, long rate) throws InterruptedException {
         var km = chain.controller.keyManagementService();
         var admission = chain.controller.admissionController();
         Await.until(Duration.ofSeconds(30), () -> km.getKmNodes().size() == chain.nodes.size()
                 && km.getKmNodes().stream().allMatch(n -> n.getConnected())
-                && chain.links.stream().allMatch(l -> admission.admissibleBps(l) > 4 * rate),
-                () -> "key managers " + km.getKmNodes().size() + ", admissible " + chain.links.stream()
+                && chain.lanes().stream().allMatch(l -> admission.admissibleBps(l) > 4 * rate),
+                () -> "key managers " + km.getKmNodes().size() + ", admissible " + chain.lanes().stream()
                         .map(admission::admissibleBps).toList());
     }
 

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
+import org.qkdnf.common.ids.LaneIds;
 import org.qkdnf.kms.api.KeyServiceDefinition;
 import org.qkdnf.proto.keymgmt.v1.KeyRouteEntry;
 import org.qkdnf.proto.northbound.v1.GetTopologyRequest;
@@ -36,7 +37,7 @@ final class ServiceLedger {
 
     static void assertNetworkHoldsExactly(KeyChain chain, KeyServiceServiceBlockingStub nc) {
         List<KeyService> services = nc.listKeyServices(ListKeyServicesRequest.getDefaultInstance()).getServicesList();
-        assertThat(reservedByLink(nc)).as("reserved bit/s per link (Nc GetTopology) for " + describe(services))
+        assertThat(reservedByLane(nc)).as("reserved bit/s per lane (Nc GetTopology) for " + describe(services))
                 .isEqualTo(expectedReservations(chain, services));
         Map<String, Set<String>> required = routesByNode(chain, services, true);
         Map<String, Set<String>> allowed = routesByNode(chain, services, false);
@@ -61,23 +62,28 @@ final class ServiceLedger {
                 .containsAll(allRequired).isSubsetOf(allAllowed);
     }
 
-    /** Every link with its reserved rate; zero where nothing is reserved. */
-    static Map<String, Long> reservedByLink(KeyServiceServiceBlockingStub nc) {
+    /** Every lane (link and direction) with its reserved rate; zero where nothing is reserved. */
+    static Map<String, Long> reservedByLane(KeyServiceServiceBlockingStub nc) {
         Map<String, Long> out = new TreeMap<>();
         for (TopologyLink l : nc.getTopology(GetTopologyRequest.getDefaultInstance()).getLinksList()) {
-            out.put(l.getQkdlId(), l.getReservedBps());
+            out.put(LaneIds.of(l.getQkdlId(), l.getQkdnIdA()), l.getReservedBpsAToB());
+            out.put(LaneIds.of(l.getQkdlId(), l.getQkdnIdB()), l.getReservedBpsBToA());
         }
         return out;
     }
 
-    /** min_bandwidth_bps on every link of every route a service holds (a 1+1 standby is reserved too). */
+    /**
+     * min_bandwidth_bps on the lane of every hop of every route a service holds (a 1+1 standby is
+     * reserved too): the hop's sending node's lane of the hop's link.
+     */
     private static Map<String, Long> expectedReservations(KeyChain chain, List<KeyService> services) {
         Map<String, Long> out = new TreeMap<>();
-        chain.links.forEach(l -> out.put(l, 0L));
+        chain.lanes().forEach(l -> out.put(l, 0L));
         for (KeyService s : services) {
             for (ServiceRoute r : s.getRoutesList()) {
-                for (String l : r.getQkdlIdsList()) {
-                    out.merge(l, s.getSpec().getQos().getMinBandwidthBps(), Long::sum);
+                for (int i = 0; i < r.getQkdlIdsCount(); i++) {
+                    out.merge(LaneIds.of(r.getQkdlIds(i), r.getQkdnIds(i)), s.getSpec().getQos().getMinBandwidthBps(),
+                            Long::sum);
                 }
             }
         }

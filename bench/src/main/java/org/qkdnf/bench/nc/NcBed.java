@@ -47,8 +47,8 @@ import org.qkdnf.proto.southbound.v1.LinkPerformance;
  * MVStore stores, connected to the controller over Sk with mTLS), and an Nc client channel with a
  * controller-role certificate. The quantum layer is fed through the controller's topology admin
  * service, exactly as the Sq server applies an agent's messages: every node's inventory, then one
- * performance entry per link end with {@code skrBps}, so every link admits
- * {@code 0.9 × skrBps}. No key flows (the benchmarks measure routing, admission and installs).
+ * performance entry per link end with {@code skrBps}, so every direction of every link admits
+ * {@code 0.9 × skrBps / 2}. No key flows (the benchmarks measure routing, admission and installs).
  * With {@link Kms#ACKING} the key managers are {@link AckingKeyManager}s instead (same Sk over mTLS,
  * nothing executed), to separate the controller's cost from the key managers'.
  *

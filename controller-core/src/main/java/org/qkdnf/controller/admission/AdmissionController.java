@@ -11,19 +11,23 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Admission of key rate on QKD links: the rate reserved on a link never exceeds what the
- * controller admits for it, {@code floor(admissible_fraction × measured SKR)} bit/s.
+ * Admission of key rate on the lanes of QKD links: the rate reserved on a lane never exceeds what
+ * the controller admits for it, {@code floor(admissible_fraction × measured key rate of the lane)}
+ * bit/s. A lane is one direction of a link ({@link org.qkdnf.common.ids.LaneIds}): the key
+ * managers split each link's key into two lanes, and key relayed from one end spends only that
+ * end's lane, so each direction is admitted against its own lane's rate (half the link's SKR; the
+ * caller says so through {@link #updateCapacity}). Here a lane is any id with a capacity.
  *
- * <p>Every decision is made and applied under one lock, all links of a request at once (all or
- * nothing), so no interleaving of concurrent requests can overbook a link; the reservation is
+ * <p>Every decision is made and applied under one lock, all lanes of a request at once (all or
+ * nothing), so no interleaving of concurrent requests can overbook a lane; the reservation is
  * saved to the {@link ReservationStore} before it takes effect (or, with deferred durability,
  * before {@link #flush()} completes, which the caller awaits before acting on it), so what was
- * admitted survives a restart. When a link's capacity falls (its SKR drops, it goes down, the
- * fraction is lowered) below what is reserved on it, reservations are displaced at once until it
+ * admitted survives a restart. When a lane's capacity falls (its link's SKR drops, the link goes
+ * down, the fraction is lowered) below what is reserved on it, reservations are displaced at once until it
  * fits, and returned to the caller to reroute or degrade: the invariant holds after every call,
  * not eventually.
  *
- * <p><b>Displacement and pre-emption rule.</b> Among the reservations using the link, the lowest
+ * <p><b>Displacement and pre-emption rule.</b> Among the reservations using the lane, the lowest
  * priority goes first; among equal priorities the most recently admitted (a newer service yields
  * to an older one); ties cannot remain (admission order is unique). A request may pre-empt only
  * reservations of strictly lower priority, chosen by the same rule, and only if that makes it fit;
@@ -38,17 +42,17 @@ public final class AdmissionController {
     private final boolean deferDurability;
     // Guarded by lock.
     private double admissibleFraction;
-    private final Map<String, Long> measuredSkrBps = new HashMap<>();
+    private final Map<String, Long> measuredKeyRateBps = new HashMap<>();
     private final Map<String, Reservation> reservations = new HashMap<>();
     private final Map<String, Long> reservedBps = new HashMap<>();
     private long nextSeq;
 
     /**
-     * Restores the reservations of {@code store}. Links have no capacity until
+     * Restores the reservations of {@code store}. Lanes have no capacity until
      * {@link #updateCapacity} says so; restored reservations are kept until then (a restarted
      * controller does not drop services before it has heard from the agents).
      *
-     * @param admissibleFraction the share of a link's measured SKR that may be reserved, in (0, 1]
+     * @param admissibleFraction the share of a lane's measured key rate that may be reserved, in (0, 1]
      */
     public AdmissionController(ReservationStore store, double admissibleFraction) {
         this(store, admissibleFraction, false);
@@ -73,19 +77,19 @@ public final class AdmissionController {
     }
 
     /**
-     * Reserves {@code rateBpsByLink} for a service, replacing its previous reservation (a modify)
+     * Reserves {@code rateBpsByLane} for a service, replacing its previous reservation (a modify)
      * atomically: the old rate counts as available to the new one.
      *
      * @param preempt whether lower-priority reservations may be displaced to make room
      */
-    public AdmissionDecision reserve(String serviceId, int priority, Map<String, Long> rateBpsByLink, boolean preempt) {
+    public AdmissionDecision reserve(String serviceId, int priority, Map<String, Long> rateBpsByLane, boolean preempt) {
         lock.lock();
         try {
             Reservation existing = reservations.get(serviceId);
-            Reservation wanted = new Reservation(serviceId, priority, rateBpsByLink,
+            Reservation wanted = new Reservation(serviceId, priority, rateBpsByLane,
                     existing != null ? existing.admittedSeq() : nextSeq + 1);
             Map<String, Long> shortBy = new java.util.TreeMap<>();
-            for (Map.Entry<String, Long> e : wanted.rateBpsByLink().entrySet()) {
+            for (Map.Entry<String, Long> e : wanted.rateBpsByLane().entrySet()) {
                 long free = admissible(e.getKey()) - reserved(e.getKey()) + rateOf(existing, e.getKey());
                 if (e.getValue() > free) {
                     shortBy.put(e.getKey(), e.getValue() - free);
@@ -97,9 +101,9 @@ public final class AdmissionController {
                     victims = victimsFor(shortBy, priority, serviceId);
                 }
                 if (victims == null || victims.isEmpty()) {
-                    String link = shortBy.keySet().iterator().next();
-                    long requested = wanted.rateBpsByLink().get(link);
-                    return AdmissionDecision.refused(link, requested, requested - shortBy.get(link));
+                    String lane = shortBy.keySet().iterator().next();
+                    long requested = wanted.rateBpsByLane().get(lane);
+                    return AdmissionDecision.refused(lane, requested, requested - shortBy.get(lane));
                 }
             }
             for (Reservation v : victims) {
@@ -126,7 +130,7 @@ public final class AdmissionController {
         List<Reservation> candidates = new ArrayList<>();
         for (Reservation r : reservations.values()) {
             if (r.priority() < priority && !r.serviceId().equals(serviceId)
-                    && r.rateBpsByLink().keySet().stream().anyMatch(missing::containsKey)) {
+                    && r.rateBpsByLane().keySet().stream().anyMatch(missing::containsKey)) {
                 candidates.add(r);
             }
         }
@@ -136,12 +140,12 @@ public final class AdmissionController {
             if (missing.values().stream().allMatch(v -> v <= 0)) {
                 break;
             }
-            boolean helps = r.rateBpsByLink().keySet().stream().anyMatch(l -> missing.getOrDefault(l, 0L) > 0);
+            boolean helps = r.rateBpsByLane().keySet().stream().anyMatch(l -> missing.getOrDefault(l, 0L) > 0);
             if (!helps) {
                 continue;
             }
             victims.add(r);
-            r.rateBpsByLink().forEach((l, bps) -> missing.computeIfPresent(l, (k, v) -> v - bps));
+            r.rateBpsByLane().forEach((l, bps) -> missing.computeIfPresent(l, (k, v) -> v - bps));
         }
         return missing.values().stream().allMatch(v -> v <= 0) ? victims : null;
     }
@@ -167,59 +171,60 @@ public final class AdmissionController {
     }
 
     /**
-     * A link's measured SKR changed (0 when it is down). Returns the reservations displaced to keep
-     * the link within its admissible rate, by the displacement rule; the caller reroutes or
-     * degrades those services.
+     * A lane's measured key rate changed (0 when its link is down; half the link's SKR otherwise,
+     * as the lanes share the link's key). Returns the reservations displaced to keep the lane
+     * within its admissible rate, by the displacement rule; the caller reroutes or degrades those
+     * services.
      */
-    public List<Reservation> updateCapacity(String qkdlId, double skrBps) {
-        if (!(skrBps >= 0) || Double.isInfinite(skrBps)) {
-            throw new IllegalArgumentException("skr_bps: must be a finite non-negative number, got " + skrBps);
+    public List<Reservation> updateCapacity(String laneId, double keyRateBps) {
+        if (!(keyRateBps >= 0) || Double.isInfinite(keyRateBps)) {
+            throw new IllegalArgumentException("skr_bps: must be a finite non-negative number, got " + keyRateBps);
         }
         lock.lock();
         try {
-            measuredSkrBps.put(qkdlId, (long) Math.floor(skrBps));
-            return displaceOver(List.of(qkdlId));
+            measuredKeyRateBps.put(laneId, (long) Math.floor(keyRateBps));
+            return displaceOver(List.of(laneId));
         } finally {
             lock.unlock();
         }
     }
 
-    /** Changes the admissible fraction of every link; returns what that displaced. */
+    /** Changes the admissible fraction of every lane; returns what that displaced. */
     public List<Reservation> setAdmissibleFraction(double fraction) {
         checkFraction(fraction);
         lock.lock();
         try {
             admissibleFraction = fraction;
-            return displaceOver(new ArrayList<>(measuredSkrBps.keySet()));
+            return displaceOver(new ArrayList<>(measuredKeyRateBps.keySet()));
         } finally {
             lock.unlock();
         }
     }
 
-    private List<Reservation> displaceOver(List<String> links) {
+    private List<Reservation> displaceOver(List<String> lanes) {
         List<Reservation> displaced = new ArrayList<>();
-        for (String link : links) {
-            if (reserved(link) <= admissible(link)) {
+        for (String lane : lanes) {
+            if (reserved(lane) <= admissible(lane)) {
                 continue;
             }
-            // One scan and one sort per link, not one scan per victim: a cut displaces thousands.
-            List<Reservation> onLink = new ArrayList<>();
+            // One scan and one sort per lane, not one scan per victim: a cut displaces thousands.
+            List<Reservation> onLane = new ArrayList<>();
             for (Reservation r : reservations.values()) {
-                if (r.rateBpsByLink().containsKey(link)) {
-                    onLink.add(r);
+                if (r.rateBpsByLane().containsKey(lane)) {
+                    onLane.add(r);
                 }
             }
-            onLink.sort(DISPLACEMENT_ORDER);
-            for (Reservation victim : onLink) {
-                if (reserved(link) <= admissible(link)) {
+            onLane.sort(DISPLACEMENT_ORDER);
+            for (Reservation victim : onLane) {
+                if (reserved(lane) <= admissible(lane)) {
                     break;
                 }
                 persistRemove(victim.serviceId());
                 apply(victim, null);
                 displaced.add(victim);
             }
-            if (reserved(link) > admissible(link)) {
-                throw new IllegalStateException("link " + link + " reserved without reservations");
+            if (reserved(lane) > admissible(lane)) {
+                throw new IllegalStateException("lane " + lane + " reserved without reservations");
             }
         }
         return displaced;
@@ -249,29 +254,29 @@ public final class AdmissionController {
         return deferDurability ? store.flush() : CompletableFuture.completedFuture(null);
     }
 
-    /** Moves the per-link sums from {@code before} to {@code after} (either may be null). */
+    /** Moves the per-lane sums from {@code before} to {@code after} (either may be null). */
     private void apply(Reservation before, Reservation after) {
         if (before != null) {
-            before.rateBpsByLink().forEach((l, bps) -> reservedBps.merge(l, -bps, (a, b) -> a + b == 0 ? null : a + b));
+            before.rateBpsByLane().forEach((l, bps) -> reservedBps.merge(l, -bps, (a, b) -> a + b == 0 ? null : a + b));
             reservations.remove(before.serviceId());
         }
         if (after != null) {
-            after.rateBpsByLink().forEach((l, bps) -> reservedBps.merge(l, bps, Long::sum));
+            after.rateBpsByLane().forEach((l, bps) -> reservedBps.merge(l, bps, Long::sum));
             reservations.put(after.serviceId(), after);
         }
     }
 
-    private long admissible(String link) {
-        Long skr = measuredSkrBps.get(link);
-        return skr == null ? 0 : (long) Math.floor(admissibleFraction * skr);
+    private long admissible(String lane) {
+        Long rate = measuredKeyRateBps.get(lane);
+        return rate == null ? 0 : (long) Math.floor(admissibleFraction * rate);
     }
 
-    private long reserved(String link) {
-        return reservedBps.getOrDefault(link, 0L);
+    private long reserved(String lane) {
+        return reservedBps.getOrDefault(lane, 0L);
     }
 
-    private static long rateOf(Reservation r, String link) {
-        return r == null ? 0 : r.rateBpsByLink().getOrDefault(link, 0L);
+    private static long rateOf(Reservation r, String lane) {
+        return r == null ? 0 : r.rateBpsByLane().getOrDefault(lane, 0L);
     }
 
     private static void checkFraction(double f) {
@@ -299,27 +304,27 @@ public final class AdmissionController {
         }
     }
 
-    /** Admissible rate of a link now, bit/s (0 before its first capacity update). */
-    public long admissibleBps(String qkdlId) {
+    /** Admissible rate of a lane now, bit/s (0 before its first capacity update). */
+    public long admissibleBps(String laneId) {
         lock.lock();
         try {
-            return admissible(qkdlId);
+            return admissible(laneId);
         } finally {
             lock.unlock();
         }
     }
 
     /**
-     * Admissible minus reserved rate of each link (negative when a restored reservation exceeds a
-     * link not measured yet), indexed like {@code qkdlIds}: one consistent snapshot, one lock for
-     * all links (the key-service planner asks for every link on every request).
+     * Admissible minus reserved rate of each lane (negative when a restored reservation exceeds a
+     * lane not measured yet), indexed like {@code laneIds}: one consistent snapshot, one lock for
+     * all lanes (the key-service planner asks for every lane on every request).
      */
-    public long[] freeBps(String[] qkdlIds) {
-        long[] out = new long[qkdlIds.length];
+    public long[] freeBps(String[] laneIds) {
+        long[] out = new long[laneIds.length];
         lock.lock();
         try {
-            for (int i = 0; i < qkdlIds.length; i++) {
-                out[i] = admissible(qkdlIds[i]) - reserved(qkdlIds[i]);
+            for (int i = 0; i < laneIds.length; i++) {
+                out[i] = admissible(laneIds[i]) - reserved(laneIds[i]);
             }
             return out;
         } finally {
@@ -327,18 +332,18 @@ public final class AdmissionController {
         }
     }
 
-    public long reservedBps(String qkdlId) {
+    public long reservedBps(String laneId) {
         lock.lock();
         try {
-            return reserved(qkdlId);
+            return reserved(laneId);
         } finally {
             lock.unlock();
         }
     }
 
     /**
-     * Links whose reservations exceed what is admitted, as one consistent snapshot (empty is the
-     * invariant; restored reservations on links not yet measured are the one allowed exception,
+     * Lanes whose reservations exceed what is admitted, as one consistent snapshot (empty is the
+     * invariant; restored reservations on lanes not yet measured are the one allowed exception,
      * listed here too so a caller can see them).
      */
     public Map<String, long[]> overbooked() {

@@ -1,25 +1,26 @@
 package org.qkdnf.controller.admission;
 
 import java.util.List;
+import org.qkdnf.common.ids.LaneIds;
 
 /**
  * The answer to a reservation request: admitted (possibly by displacing lower-priority
- * reservations, which the caller must then reroute or degrade), or refused with the first link,
- * in link id order, that lacked the rate.
+ * reservations, which the caller must then reroute or degrade), or refused with the first lane,
+ * in lane id order, that lacked the rate.
  */
 public final class AdmissionDecision {
 
     private final boolean admitted;
     private final List<Reservation> preempted;
-    private final String shortLink;
+    private final String shortLane;
     private final long requestedBps;
     private final long availableBps;
 
-    private AdmissionDecision(boolean admitted, List<Reservation> preempted, String shortLink, long requestedBps,
+    private AdmissionDecision(boolean admitted, List<Reservation> preempted, String shortLane, long requestedBps,
                               long availableBps) {
         this.admitted = admitted;
         this.preempted = List.copyOf(preempted);
-        this.shortLink = shortLink;
+        this.shortLane = shortLane;
         this.requestedBps = requestedBps;
         this.availableBps = availableBps;
     }
@@ -28,8 +29,8 @@ public final class AdmissionDecision {
         return new AdmissionDecision(true, preempted, null, 0, 0);
     }
 
-    static AdmissionDecision refused(String link, long requestedBps, long availableBps) {
-        return new AdmissionDecision(false, List.of(), link, requestedBps, availableBps);
+    static AdmissionDecision refused(String lane, long requestedBps, long availableBps) {
+        return new AdmissionDecision(false, List.of(), lane, requestedBps, availableBps);
     }
 
     public boolean admitted() {
@@ -41,14 +42,15 @@ public final class AdmissionDecision {
         return preempted;
     }
 
-    /** A refusal's reason, naming the link and the figures; empty when admitted. */
+    /** A refusal's reason, naming the link, the direction and the figures; empty when admitted. */
     public String reason() {
-        return admitted ? "" : "link " + shortLink + ": " + requestedBps + " bit/s requested, " + availableBps
+        return admitted ? "" : LaneIds.describe(shortLane) + ": " + requestedBps + " bit/s requested, " + availableBps
                 + " bit/s admissible and unreserved";
     }
 
-    public String shortLink() {
-        return shortLink;
+    /** The lane id that lacked the rate; null when admitted. */
+    public String shortLane() {
+        return shortLane;
     }
 
     @Override

@@ -6,36 +6,37 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * The key rate a key service holds on each link of its route(s). Immutable.
+ * The key rate a key service holds on each lane (link and direction, {@link org.qkdnf.common.ids.LaneIds})
+ * its route(s) relay over. Immutable.
  */
 public final class Reservation {
 
     private final String serviceId;
     private final int priority;
-    private final Map<String, Long> rateBpsByLink;
+    private final Map<String, Long> rateBpsByLane;
     private final long admittedSeq;
 
     /**
      * @param serviceId      the key service
      * @param priority       higher keeps its rate when capacity is short (see {@link AdmissionController})
-     * @param rateBpsByLink  bit/s reserved per qkdl_id; positive (whole bits per second, so sums are exact)
+     * @param rateBpsByLane  bit/s reserved per lane id; positive (whole bits per second, so sums are exact)
      * @param admittedSeq    admission order, for the displacement rule (later admitted goes first)
      */
-    public Reservation(String serviceId, int priority, Map<String, Long> rateBpsByLink, long admittedSeq) {
+    public Reservation(String serviceId, int priority, Map<String, Long> rateBpsByLane, long admittedSeq) {
         this.serviceId = Objects.requireNonNull(serviceId, "service_id");
         this.priority = priority;
         TreeMap<String, Long> rates = new TreeMap<>();
-        for (Map.Entry<String, Long> e : rateBpsByLink.entrySet()) {
+        for (Map.Entry<String, Long> e : rateBpsByLane.entrySet()) {
             long r = e.getValue();
             if (r <= 0) {
-                throw new IllegalArgumentException("rate_bps on link " + e.getKey() + ": must be positive, got " + r);
+                throw new IllegalArgumentException("rate_bps on lane " + e.getKey() + ": must be positive, got " + r);
             }
             rates.put(e.getKey(), r);
         }
         if (rates.isEmpty()) {
-            throw new IllegalArgumentException("links: a reservation needs at least one link");
+            throw new IllegalArgumentException("lanes: a reservation needs at least one lane");
         }
-        this.rateBpsByLink = Collections.unmodifiableMap(rates);
+        this.rateBpsByLane = Collections.unmodifiableMap(rates);
         this.admittedSeq = admittedSeq;
     }
 
@@ -47,9 +48,9 @@ public final class Reservation {
         return priority;
     }
 
-    /** bit/s per link, in link id order. */
-    public Map<String, Long> rateBpsByLink() {
-        return rateBpsByLink;
+    /** bit/s per lane, in lane id order. */
+    public Map<String, Long> rateBpsByLane() {
+        return rateBpsByLane;
     }
 
     public long admittedSeq() {
@@ -63,16 +64,16 @@ public final class Reservation {
         }
         Reservation r = (Reservation) o;
         return serviceId.equals(r.serviceId) && priority == r.priority && admittedSeq == r.admittedSeq
-                && rateBpsByLink.equals(r.rateBpsByLink);
+                && rateBpsByLane.equals(r.rateBpsByLane);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(serviceId, priority, rateBpsByLink, admittedSeq);
+        return Objects.hash(serviceId, priority, rateBpsByLane, admittedSeq);
     }
 
     @Override
     public String toString() {
-        return "Reservation[" + serviceId + ", priority " + priority + ", " + rateBpsByLink + "]";
+        return "Reservation[" + serviceId + ", priority " + priority + ", " + rateBpsByLane + "]";
     }
 }

@@ -24,6 +24,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.qkdnf.common.concurrent.OrderlyShutdown;
+import org.qkdnf.common.ids.LaneIds;
 import org.qkdnf.common.ids.Uuids;
 import org.qkdnf.controller.admission.AdmissionController;
 import org.qkdnf.controller.admission.AdmissionDecision;
@@ -202,7 +203,7 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
                 if (s.getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED) {
                     scheduleFailure(s);
                 }
-            } else if (held.isEmpty() || !held.get().rateBpsByLink().equals(RoutePlanner.rates(s.getSpec(), s.getRoutesList()))) {
+            } else if (held.isEmpty() || !held.get().rateBpsByLane().equals(RoutePlanner.rates(s.getSpec(), s.getRoutesList()))) {
                 admission.release(s.getServiceId());
                 // Re-planned once its links' capacity is known again (the agents report after a
                 // restart): planning now would find no capacity and degrade a working service.
@@ -270,13 +271,14 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
 
     private TopologyLink topologyLink(QkdLinkInfo l) {
         TopologyLink.Builder t = TopologyLink.newBuilder().setQkdlId(l.qkdlId()).setStatus(l.status())
-                .setDegraded(l.degraded()).setSkrBps(l.skrBps())
-                .setAdmissibleBps(admission.admissibleBps(l.qkdlId())).setReservedBps(admission.reservedBps(l.qkdlId()));
+                .setDegraded(l.degraded()).setSkrBps(l.skrBps());
         if (l.nodeIdA() != null) {
-            t.setQkdnIdA(l.nodeIdA());
+            String aToB = LaneIds.of(l.qkdlId(), l.nodeIdA());
+            t.setQkdnIdA(l.nodeIdA()).setAdmissibleBps(admission.admissibleBps(aToB))
+                    .setReservedBpsAToB(admission.reservedBps(aToB));
         }
         if (l.nodeIdB() != null) {
-            t.setQkdnIdB(l.nodeIdB());
+            t.setQkdnIdB(l.nodeIdB()).setReservedBpsBToA(admission.reservedBps(LaneIds.of(l.qkdlId(), l.nodeIdB())));
         }
         return t.build();
     }
@@ -462,7 +464,7 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
     private void restoreReservation(KeyService s, Optional<Reservation> before) {
         String id = s.getServiceId();
         if (before.isPresent()) {
-            if (!admission.reserve(id, before.get().priority(), before.get().rateBpsByLink(), false).admitted()) {
+            if (!admission.reserve(id, before.get().priority(), before.get().rateBpsByLane(), false).admitted()) {
                 admission.release(id);
                 recover(id, "its links were taken while a modify was refused");
             }
@@ -806,7 +808,11 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
         }
     }
 
-    /** Executor only. Every displaced service is re-planned and its installs sent in this one pass. */
+    /**
+     * Executor only. Every displaced service is re-planned and its installs sent in this one pass.
+     * Each lane (direction) of the link gets half its SKR: the key managers put alternate blocks of
+     * the link's key into its two lanes, and a lane nobody draws is trimmed, not lent to the other.
+     */
     private void feedCapacity(QkdLinkInfo l, boolean removed) {
         double capacity;
         if (removed || !RoutePlanner.usable(l)) {
@@ -817,8 +823,18 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
         } else {
             capacity = l.skrBps();
         }
-        long before = admission.admissibleBps(l.qkdlId());
-        List<Reservation> displaced = admission.updateCapacity(l.qkdlId(), capacity);
+        List<String> lanes = new ArrayList<>(2);
+        for (String end : new String[] {l.nodeIdA(), l.nodeIdB()}) {
+            if (end != null) {
+                lanes.add(LaneIds.of(l.qkdlId(), end));
+            }
+        }
+        long before = 0;
+        List<Reservation> displaced = new ArrayList<>();
+        for (String lane : lanes) {
+            before += admission.admissibleBps(lane);
+            displaced.addAll(admission.updateCapacity(lane, capacity / 2));
+        }
         String cause = "link " + l.qkdlId() + (capacity == 0 ? " down" : " key rate fell to " + (long) capacity + " bit/s");
         topologyWatchers.link(topologyLink(l), removed);
         for (Reservation r : displaced) {
@@ -832,7 +848,11 @@ public final class KeyServiceManager implements KeyServiceBackend, AutoCloseable
             }
             awaitingCapacity.values().removeIf(java.util.Set::isEmpty);
         }
-        if (admission.admissibleBps(l.qkdlId()) > before) {
+        long after = 0;
+        for (String lane : lanes) {
+            after += admission.admissibleBps(lane);
+        }
+        if (after > before) {
             retryDegraded();
         }
     }

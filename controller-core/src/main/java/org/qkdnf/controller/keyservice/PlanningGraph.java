@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.qkdnf.common.ids.LaneIds;
 import org.qkdnf.controller.admission.AdmissionController;
 import org.qkdnf.controller.api.QkdLinkInfo;
 import org.qkdnf.controller.api.QkdNodeInfo;
@@ -16,7 +17,8 @@ import org.qkdnf.controller.path.PathGraph;
 /**
  * The key-relay graph {@link RoutePlanner} searches, kept between requests. Its structure (the
  * nodes and the usable links) is rebuilt only when the topology's nodes or usable links differ
- * from the last request's; a request only fills in each link's free rate and pool level
+ * from the last request's; a request only fills in each direction's free rate (its lane's) and
+ * each link's pool level
  * ({@link PathGraph#withEdgeAttributes}). A recovery pass or a burst of setups plans thousands of
  * routes on one topology while every reservation changes the rates, and building and sorting a
  * graph per route was most of the planning cost.
@@ -50,8 +52,12 @@ final class PlanningGraph {
     private PathGraph structure;
     /** Distinct link ids of {@link #structure}. */
     private String[] links = NONE;
-    /** Per edge of {@link #structure}, its link's index in {@link #links}. */
-    private int[] edgeLink = new int[0];
+    /** Lane ids of {@link #structure}'s edges: one per direction of each link. */
+    private String[] lanes = NONE;
+    /** Per lane, its link's index in {@link #links}. */
+    private int[] laneLink = new int[0];
+    /** Per edge of {@link #structure}, its lane's index in {@link #lanes}. */
+    private int[] edgeLane = new int[0];
     /** Set by {@link #topologyChanged}; cleared before the topology is read, so no change is missed. */
     private volatile boolean stale = true;
 
@@ -62,29 +68,28 @@ final class PlanningGraph {
     }
 
     /**
-     * Usable links weighted by their free admissible rate now, counting {@code alsoFree} (per link)
-     * as free; {@code excludedLinks} carry nothing.
+     * Usable links, each direction weighted by its lane's free admissible rate now, counting
+     * {@code alsoFree} (per lane id) as free; {@code excludedLinks} carry nothing either way.
      */
     PathGraph graph(Set<String> excludedLinks, Map<String, Long> alsoFree) {
         refresh();
-        long[] free = admission.freeBps(links);
-        double[] linkRate = new double[links.length];
+        long[] free = admission.freeBps(lanes);
         double[] linkPool = new double[links.length];
         for (int i = 0; i < links.length; i++) {
-            long f = excludedLinks.contains(links[i]) ? 0 : free[i] + alsoFree.getOrDefault(links[i], 0L);
-            if (f > 0) {
-                linkRate[i] = f;
-                // Pool term of the cost (CostFunction): key already stored on the link absorbs
-                // bursts and short outages, so among equally short routes the fuller pools win;
-                // the term is at most half a hop, so it never buys a longer route.
-                linkPool[i] = pools.bits(links[i]);
-            }
+            // Pool term of the cost (CostFunction): key already stored on the link absorbs
+            // bursts and short outages, so among equally short routes the fuller pools win;
+            // the term is at most half a hop, so it never buys a longer route.
+            linkPool[i] = excludedLinks.contains(links[i]) ? 0 : pools.bits(links[i]);
         }
-        double[] rate = new double[edgeLink.length];
-        double[] pool = new double[edgeLink.length];
-        for (int e = 0; e < edgeLink.length; e++) {
-            rate[e] = linkRate[edgeLink[e]];
-            pool[e] = linkPool[edgeLink[e]];
+        double[] rate = new double[edgeLane.length];
+        double[] pool = new double[edgeLane.length];
+        for (int e = 0; e < edgeLane.length; e++) {
+            int lane = edgeLane[e];
+            long f = excludedLinks.contains(links[laneLink[lane]]) ? 0 : free[lane] + alsoFree.getOrDefault(lanes[lane], 0L);
+            if (f > 0) {
+                rate[e] = f;
+                pool[e] = linkPool[laneLink[lane]];
+            }
         }
         return structure.withEdgeAttributes(rate, pool);
     }
@@ -125,18 +130,28 @@ final class PlanningGraph {
             b.addLink(lka[k], lka[k + 1], lka[k + 2], 0, 0, 0, 0);
         }
         PathGraph g = b.build();
-        Map<String, Integer> index = new HashMap<>();
-        List<String> ids = new ArrayList<>();
+        Map<String, Integer> linkIndex = new HashMap<>();
+        Map<String, Integer> laneIndex = new HashMap<>();
+        List<String> linkIds = new ArrayList<>();
+        List<String> laneIds = new ArrayList<>();
+        List<Integer> laneLinks = new ArrayList<>();
         int[] el = new int[g.edgeCount()];
         for (int e = 0; e < el.length; e++) {
-            el[e] = index.computeIfAbsent(g.linkId(e), id -> {
-                ids.add(id);
-                return ids.size() - 1;
+            int link = linkIndex.computeIfAbsent(g.linkId(e), id -> {
+                linkIds.add(id);
+                return linkIds.size() - 1;
+            });
+            el[e] = laneIndex.computeIfAbsent(LaneIds.of(g.linkId(e), g.nodeId(g.from(e))), id -> {
+                laneIds.add(id);
+                laneLinks.add(link);
+                return laneIds.size() - 1;
             });
         }
         structure = g;
-        links = ids.toArray(NONE);
-        edgeLink = el;
+        links = linkIds.toArray(NONE);
+        lanes = laneIds.toArray(NONE);
+        laneLink = laneLinks.stream().mapToInt(Integer::intValue).toArray();
+        edgeLane = el;
         nodeKey = nk;
         linkKey = lka;
     }

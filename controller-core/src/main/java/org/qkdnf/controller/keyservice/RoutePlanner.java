@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import org.qkdnf.common.ids.LaneIds;
 import org.qkdnf.controller.admission.AdmissionController;
 import org.qkdnf.controller.admission.AdmissionDecision;
 import org.qkdnf.controller.admission.Reservation;
@@ -28,9 +29,9 @@ import org.qkdnf.proto.southbound.v1.QkdlStatus;
 
 /**
  * Routes for a key service on the key-rate-aware graph, and their reservation. The graph holds the
- * links whose merged status is ACTIVE and that are not flagged degraded; an edge's available rate
- * is the admission controller's admissible rate minus what is reserved on it, plus what the
- * service itself holds (it is replaced atomically, e.g. by a modify). PROTECTION_NONE and
+ * links whose merged status is ACTIVE and that are not flagged degraded, each as two directed
+ * edges; an edge's available rate is the admission controller's admissible rate minus what is
+ * reserved on the lane of that direction ({@link #rates}), plus what the service itself holds (it is replaced atomically, e.g. by a modify). PROTECTION_NONE and
  * PROTECTION_RESTORATION get the cheapest path ({@link CostFunction#DEFAULT}); ONE_PLUS_ONE a
  * node-disjoint pair, falling back to a single path (unprotected) when no pair exists. Edge cost
  * ({@link CostFunction#DEFAULT}): hop count, plus the share of the link's available rate the
@@ -67,14 +68,15 @@ final class RoutePlanner {
 
     /**
      * Like {@link #plan(KeyServiceSpec, String)} on a graph where the rate reserved by services of
-     * lower priority than {@code spec}'s counts as free: the routes a pre-empting setup may take.
+     * lower priority than {@code spec}'s counts as free (per lane): the routes a pre-empting setup
+     * may take.
      */
     List<ServiceRoute> planPreempting(KeyServiceSpec spec, String serviceId) {
         Map<String, Long> preemptible = new java.util.HashMap<>();
         int priority = spec.getQos().getPriority();
         for (Reservation r : admission.reservations()) {
             if (r.priority() < priority && !r.serviceId().equals(serviceId)) {
-                r.rateBpsByLink().forEach((l, bps) -> preemptible.merge(l, bps, Long::sum));
+                r.rateBpsByLane().forEach((l, bps) -> preemptible.merge(l, bps, Long::sum));
             }
         }
         return plan(spec, serviceId, preemptible);
@@ -136,7 +138,7 @@ final class RoutePlanner {
         return engine.shortestPath(request(spec, new HashSet<>(nodes.subList(1, nodes.size() - 1)))).map(this::route);
     }
 
-    /** Reserves min_bandwidth_bps on every link of every route (all or nothing); RESOURCE_EXHAUSTED when refused. */
+    /** Reserves min_bandwidth_bps on every lane of every route (all or nothing); RESOURCE_EXHAUSTED when refused. */
     void reserveOrThrow(String serviceId, KeyServiceSpec spec, List<ServiceRoute> routes) {
         AdmissionDecision d = reserve(serviceId, spec, routes);
         if (!d.admitted()) {
@@ -154,15 +156,17 @@ final class RoutePlanner {
     }
 
     /**
-     * The rate each link carries for {@code routes}: per route crossing it, the route's share of a
-     * split, else min_bandwidth_bps (1+1: both routes carry the whole rate).
+     * The rate each lane carries for {@code routes}: per route crossing it, the route's share of a
+     * split, else min_bandwidth_bps (1+1: both routes carry the whole rate). A route's hop from
+     * node n over link l spends n's lane of l ({@link LaneIds}), the only key the key managers
+     * relay from n over l.
      */
     static Map<String, Long> rates(KeyServiceSpec spec, List<ServiceRoute> routes) {
         Map<String, Long> m = new TreeMap<>();
         for (ServiceRoute r : routes) {
             long rate = r.getRateBps() != 0 ? r.getRateBps() : spec.getQos().getMinBandwidthBps();
-            for (String l : r.getQkdlIdsList()) {
-                m.merge(l, rate, Long::sum);
+            for (int i = 0; i < r.getQkdlIdsCount(); i++) {
+                m.merge(LaneIds.of(r.getQkdlIds(i), r.getQkdnIds(i)), rate, Long::sum);
             }
         }
         return m;
@@ -197,12 +201,12 @@ final class RoutePlanner {
     }
 
     /**
-     * Usable links (ACTIVE, not degraded, both ends known) weighted by their free admissible
-     * rate, counting what {@code serviceId} itself holds (it is replaced atomically) and
-     * {@code alsoFree} as free.
+     * Usable links (ACTIVE, not degraded, both ends known), each direction weighted by its lane's
+     * free admissible rate, counting what {@code serviceId} itself holds (it is replaced
+     * atomically) and {@code alsoFree} (per lane) as free.
      */
     private PathGraph graph(KeyServiceSpec spec, String serviceId, Set<String> excludedLinks, Map<String, Long> alsoFree) {
-        Map<String, Long> own = admission.reservation(serviceId).map(Reservation::rateBpsByLink).orElse(Map.of());
+        Map<String, Long> own = admission.reservation(serviceId).map(Reservation::rateBpsByLane).orElse(Map.of());
         Map<String, Long> free = own;
         if (!alsoFree.isEmpty()) {
             Map<String, Long> sum = new java.util.HashMap<>(own);

@@ -36,7 +36,7 @@ class AdmissionControllerTest {
         assertThat(a.reserve("s1", 0, rates("L1", 3_000, "L2", 1_500), false).admitted()).isTrue();
         AdmissionDecision no = a.reserve("s2", 0, rates("L1", 1_000, "L2", 600), false);
         assertThat(no.admitted()).isFalse();
-        assertThat(no.reason()).contains("link L2").contains("600 bit/s requested").contains("500 bit/s");
+        assertThat(no.reason()).contains("lane L2").contains("600 bit/s requested").contains("500 bit/s");
         assertThat(a.reservedBps("L1")).as("all or nothing").isEqualTo(3_000);
         assertThat(a.reserve("s2", 0, rates("L1", 2_000, "L2", 500), false).admitted()).isTrue();
         assertThat(a.overbooked()).isEmpty();
@@ -108,7 +108,7 @@ class AdmissionControllerTest {
     void badInputIsRefusedNamingTheField() {
         AdmissionController a = new AdmissionController(new SimpleReservationStore(), 1.0);
         assertThatThrownBy(() -> a.reserve("s", 0, rates("L1", 0), false)).hasMessageContaining("rate_bps");
-        assertThatThrownBy(() -> a.reserve("s", 0, rates(), false)).hasMessageContaining("links");
+        assertThatThrownBy(() -> a.reserve("s", 0, rates(), false)).hasMessageContaining("lanes");
         assertThatThrownBy(() -> a.updateCapacity("L1", Double.NaN)).hasMessageContaining("skr_bps");
         assertThatThrownBy(() -> a.setAdmissibleFraction(1.5)).hasMessageContaining("admissible_fraction");
     }
@@ -186,7 +186,7 @@ class AdmissionControllerTest {
         Map<String, Long> sums = new HashMap<>();
         for (Reservation r : store.loadAll()) {
             assertThat(a.reservation(r.serviceId())).contains(r);
-            r.rateBpsByLink().forEach((l, bps) -> sums.merge(l, bps, Long::sum));
+            r.rateBpsByLane().forEach((l, bps) -> sums.merge(l, bps, Long::sum));
         }
         for (int l = 0; l < links; l++) {
             assertThat(a.reservedBps("L" + l)).as("L" + l).isEqualTo(sums.getOrDefault("L" + l, 0L));

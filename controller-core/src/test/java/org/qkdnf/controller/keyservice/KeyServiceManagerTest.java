@@ -38,10 +38,12 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.qkdnf.common.ids.LaneIds;
 import org.qkdnf.common.tls.PeerIdentity;
 import org.qkdnf.controller.admission.AdmissionController;
 import org.qkdnf.controller.admission.SimpleReservationStore;
 import org.qkdnf.controller.api.ControllerSettings;
+import org.qkdnf.controller.api.QkdLinkInfo;
 import org.qkdnf.controller.impl.QkdTopologyManager;
 import org.qkdnf.controller.impl.SimpleKeyManagementStore;
 import org.qkdnf.controller.impl.SimpleQkdTopologyStore;
@@ -71,8 +73,8 @@ import org.qkdnf.proto.northbound.v1.ServiceRoute;
 /**
  * The key-service manager on the real topology manager, admission controller and key-management
  * manager; the key managers are scripted peers on an in-process Sk stream that acknowledge every
- * command. Topology: a square A-B-D, A-C-D (10 kbit/s each) and a node E whose key manager never
- * connects.
+ * command. Topology: a square A-B-D, A-C-D (SKR 20 kbit/s each, so 10 kbit/s each way) and a node E
+ * whose key manager never connects.
  */
 class KeyServiceManagerTest {
 
@@ -87,6 +89,8 @@ class KeyServiceManagerTest {
     static final String CD = "cd000000-0000-4000-8000-0000000000cd";
     static final String AE = "ae000000-0000-4000-8000-0000000000ae";
     static final List<String> LINKS = List.of(AB, BD, AC, CD, AE);
+    /** Every link's SKR: each direction (lane) gets half, 10 kbit/s. */
+    static final long SKR_BPS = 20_000;
     static final Metadata.Key<String> PEER = Metadata.Key.of("test-peer", Metadata.ASCII_STRING_MARSHALLER);
 
     /** The kms identity from a header (PeerIdentityInterceptor needs TLS). */
@@ -187,7 +191,7 @@ class KeyServiceManagerTest {
         topology.applyInventory(node(D, linkEnd(BD, D, B, QKDL_STATUS_ACTIVE), linkEnd(CD, D, C, QKDL_STATUS_ACTIVE)));
         topology.applyInventory(node(E, linkEnd(AE, E, A, QKDL_STATUS_ACTIVE)));
         for (String l : LINKS) {
-            topology.applyPerformance(topology.getLink(l).orElseThrow().nodeIdA(), perf(l, QKDL_STATUS_ACTIVE, 10_000, 0.01));
+            topology.applyPerformance(topology.getLink(l).orElseThrow().nodeIdA(), perf(l, QKDL_STATUS_ACTIVE, SKR_BPS, 0.01));
         }
         admission = new AdmissionController(new SimpleReservationStore(), 1.0);
         scheduler = Executors.newSingleThreadScheduledExecutor();
@@ -209,7 +213,7 @@ class KeyServiceManagerTest {
         services = new KeyServiceManager(topology, admission, km, new SimpleKeyServiceStore(), Clock.systemUTC());
         services.addListener((s, removed) -> events.add(s));
         services.start();
-        eventually(() -> LINKS.stream().allMatch(l -> admission.admissibleBps(l) == 10_000));
+        eventually(() -> LINKS.stream().allMatch(l -> admissibleEachWay(l) == 10_000));
     }
 
     @AfterEach
@@ -248,9 +252,21 @@ class KeyServiceManagerTest {
         throw new AssertionError("expected a failure");
     }
 
+    /** What the admission controller admits on each direction of {@code link} (the smaller, should they differ). */
+    private long admissibleEachWay(String link) {
+        QkdLinkInfo l = topology.getLink(link).orElseThrow();
+        return Math.min(admission.admissibleBps(LaneIds.of(link, l.nodeIdA())),
+                admission.admissibleBps(LaneIds.of(link, l.nodeIdB())));
+    }
+
+    private long reservedBothWays(String link) {
+        QkdLinkInfo l = topology.getLink(link).orElseThrow();
+        return admission.reservedBps(LaneIds.of(link, l.nodeIdA())) + admission.reservedBps(LaneIds.of(link, l.nodeIdB()));
+    }
+
     private void assertNothingReserved() throws InterruptedException {
         for (String l : LINKS) {
-            assertThat(admission.reservedBps(l)).as("reserved on " + l).isZero();
+            assertThat(reservedBothWays(l)).as("reserved on " + l).isZero();
         }
         // Routes a reroute replaced are removed after the new ones were acknowledged, without
         // holding up the service's next operation: their removal may still be on the wire.
@@ -269,11 +285,15 @@ class KeyServiceManagerTest {
         assertThat(snapshot.getNodesCount()).isEqualTo(5);
         assertThat(snapshot.getLinksList()).hasSize(5).allSatisfy(l -> {
             assertThat(l.getAdmissibleBps()).isEqualTo(10_000);
-            assertThat(l.getReservedBps()).isEqualTo(r.getQkdlIdsList().contains(l.getQkdlId()) ? 2_000 : 0);
+            boolean onRoute = r.getQkdlIdsList().contains(l.getQkdlId());
+            // The route runs A -> x -> D: from end A of A-x, from end x of x-D (ends A, B, C in that order).
+            assertThat(l.getReservedBpsAToB()).as("a to b").isEqualTo(onRoute ? 2_000 : 0);
+            assertThat(l.getReservedBpsBToA()).as("b to a").isZero();
         });
         assertThat(r.getInstalled()).isTrue();
-        for (String l : r.getQkdlIdsList()) {
-            assertThat(admission.reservedBps(l)).isEqualTo(2_000);
+        for (int i = 0; i < r.getQkdlIdsCount(); i++) {
+            assertThat(admission.reservedBps(LaneIds.of(r.getQkdlIds(i), r.getQkdnIds(i)))).isEqualTo(2_000);
+            assertThat(admission.reservedBps(LaneIds.of(r.getQkdlIds(i), r.getQkdnIds(i + 1)))).as("the other way").isZero();
         }
         assertThat(km.getKeyRoute(r.getRouteId())).isPresent();
         assertThat(km.getKeyRoute(r.getRouteId()).get().getRoute().getBufferBits()).isEqualTo(65_536);
@@ -407,7 +427,7 @@ class KeyServiceManagerTest {
         assertThat(s.getRoutesCount()).isEqualTo(2);
         for (ServiceRoute r : s.getRoutesList()) {
             for (String l : r.getQkdlIdsList()) {
-                assertThat(admission.reservedBps(l)).isEqualTo(1_000);
+                assertThat(reservedBothWays(l)).isEqualTo(1_000);
             }
         }
         ServiceRoute working = s.getRoutes(0);
@@ -429,7 +449,7 @@ class KeyServiceManagerTest {
         assertThat(after.getReason()).contains("rerouted").contains(cut).contains("unprotected");
         eventually(() -> km.getKeyRoute(working.getRouteId()).isEmpty());
         assertThat(km.getKeyRoute(after.getRoutes(0).getRouteId())).isPresent();
-        assertThat(admission.reservedBps(cut)).isZero();
+        assertThat(reservedBothWays(cut)).isZero();
         assertThat(admission.overbooked()).isEmpty();
 
         ok(services.delete(s.getServiceId()));
@@ -458,7 +478,7 @@ class KeyServiceManagerTest {
         assertThat(degraded.getRoutesList()).isEmpty();
         assertThat(admission.reservation(unprotected.getServiceId())).isEmpty();
         assertThat(admission.overbooked()).isEmpty();
-        topology.applyPerformance(A, perf(cut, QKDL_STATUS_ACTIVE, 10_000, 0.01));
+        topology.applyPerformance(A, perf(cut, QKDL_STATUS_ACTIVE, SKR_BPS, 0.01));
         eventually(() -> services.list().stream().allMatch(x -> x.getState() == KeyServiceState.KEY_SERVICE_STATE_ACTIVE));
         assertThat(services.get(unprotected.getServiceId()).get().getReason()).isEqualTo("restored");
         List<String> routeIds = new ArrayList<>();
@@ -486,7 +506,7 @@ class KeyServiceManagerTest {
                 .setMinBandwidthBps(3_000).build(), null));
         assertThat(more.getRoutes(0).getRouteId()).as("same path: route kept").isEqualTo(first.getRouteId());
         for (String l : first.getQkdlIdsList()) {
-            assertThat(admission.reservedBps(l)).isEqualTo(3_000);
+            assertThat(reservedBothWays(l)).isEqualTo(3_000);
         }
         String middle = first.getQkdnIds(1);
         KeyService moved = ok(services.modify(s.getServiceId(), more.getSpec().getQos(),
@@ -495,7 +515,7 @@ class KeyServiceManagerTest {
         eventually(() -> km.getKeyRoute(first.getRouteId()).isEmpty()); // removed after the new one was acknowledged
         assertThat(km.getKeyRoute(moved.getRoutes(0).getRouteId())).isPresent();
         for (String l : first.getQkdlIdsList()) {
-            assertThat(admission.reservedBps(l)).isZero();
+            assertThat(reservedBothWays(l)).isZero();
         }
         Status tooMuch = statusOf(services.modify(s.getServiceId(), more.getSpec().getQos().toBuilder()
                 .setMinBandwidthBps(20_000).build(), null));
@@ -518,7 +538,7 @@ class KeyServiceManagerTest {
         store.save(KeyService.newBuilder().setServiceId(id).setSpec(spec).setState(KeyServiceState.KEY_SERVICE_STATE_PENDING)
                 .addRoutes(ServiceRoute.newBuilder().setRouteId(routeId).addQkdnIds(A).addQkdnIds(B).addQkdlIds(AB))
                 .build());
-        assertThat(admission.reserve(id, 1, Map.of(AB, 1_000L), false).admitted()).isTrue();
+        assertThat(admission.reserve(id, 1, Map.of(LaneIds.of(AB, A), 1_000L), false).admitted()).isTrue();
         ok(km.installRoute(org.qkdnf.proto.keymgmt.v1.KeyRoute.newBuilder().setServiceId(routeId)
                 .setMasterSaeId("sae-alice").setSlaveSaeId("sae-bob").addRouteQkdnIds(A).addRouteQkdnIds(B)
                 .addRouteQkdlIds(AB).setRateBps(1_000).setBufferBits(65_536).build(), null));
@@ -600,7 +620,7 @@ class KeyServiceManagerTest {
                     int kind = rnd.nextInt(3);
                     topology.applyPerformance(topology.getLink(l).orElseThrow().nodeIdA(), kind == 0
                             ? perf(l, QKDL_STATUS_OFF, 0, 0.5)
-                            : perf(l, QKDL_STATUS_ACTIVE, kind == 1 ? 10_000 : 2_000 + rnd.nextInt(8_000), 0.01));
+                            : perf(l, QKDL_STATUS_ACTIVE, kind == 1 ? SKR_BPS : 4_000 + rnd.nextInt(16_000), 0.01));
                     if (!admission.overbooked().isEmpty()) {
                         violations.add("overbooked: " + admission.overbooked().keySet());
                     }
@@ -897,19 +917,20 @@ class KeyServiceManagerTest {
     void reservationThatDisagreesWithTheRecordAfterACrashIsRepaired() throws Exception {
         KeyService s = ok(services.create(spec(A, D, 1_000, Protection.PROTECTION_RESTORATION)));
         services.close();
-        List<String> other = s.getRoutes(0).getQkdnIds(1).equals(B) ? List.of(AC, CD) : List.of(AB, BD);
+        boolean viaB = s.getRoutes(0).getQkdnIds(1).equals(B);
         Map<String, Long> moved = new java.util.TreeMap<>();
-        other.forEach(l -> moved.put(l, 1_000L));
+        moved.put(viaB ? LaneIds.of(AC, A) : LaneIds.of(AB, A), 1_000L);
+        moved.put(viaB ? LaneIds.of(CD, C) : LaneIds.of(BD, B), 1_000L);
         assertThat(admission.reserve(s.getServiceId(), 1, moved, false).admitted()).isTrue();
         String orphan = "0f000000-0000-4000-8000-000000000001";
-        assertThat(admission.reserve(orphan, 1, Map.of(AB, 500L), false).admitted()).isTrue();
+        assertThat(admission.reserve(orphan, 1, Map.of(LaneIds.of(AB, A), 500L), false).admitted()).isTrue();
         SimpleKeyServiceStore store = new SimpleKeyServiceStore();
         store.save(s);
 
         services = new KeyServiceManager(topology, admission, km, store, Clock.systemUTC());
         services.start();
         eventually(() -> admission.reservation(orphan).isEmpty() && admission.reservation(s.getServiceId())
-                .map(r -> r.rateBpsByLink().equals(RoutePlanner.rates(s.getSpec(),
+                .map(r -> r.rateBpsByLane().equals(RoutePlanner.rates(s.getSpec(),
                         services.get(s.getServiceId()).get().getRoutesList()))).orElse(false));
         KeyService after = services.get(s.getServiceId()).get();
         assertThat(after.getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE);
@@ -966,8 +987,8 @@ class KeyServiceManagerTest {
         assertThat(failed.getRoutesList()).isEmpty();
         assertThat(statusOf(services.modify(s.getServiceId(), s.getSpec().getQos(), null)).getCode())
                 .isEqualTo(Status.Code.FAILED_PRECONDITION);
-        topology.applyPerformance(A, perf(s.getRoutes(0).getQkdlIds(0), QKDL_STATUS_ACTIVE, 10_000, 0.01));
-        eventually(() -> LINKS.stream().allMatch(l -> admission.admissibleBps(l) == 10_000));
+        topology.applyPerformance(A, perf(s.getRoutes(0).getQkdlIds(0), QKDL_STATUS_ACTIVE, SKR_BPS, 0.01));
+        eventually(() -> LINKS.stream().allMatch(l -> admissibleEachWay(l) == 10_000));
         assertThat(services.get(s.getServiceId()).get().getState()).as("FAILED is not retried")
                 .isEqualTo(KeyServiceState.KEY_SERVICE_STATE_FAILED);
         eventually(() -> km.getKeyRoutes().isEmpty());
@@ -1022,6 +1043,36 @@ class KeyServiceManagerTest {
     }
 
     /**
+     * The key managers give each direction of a link only its lane, half the link's key: so the
+     * controller admits each direction against half the SKR. Services all running A to B fill
+     * their direction at 10 of the link's 20 kbit/s and the next one is refused naming the lane,
+     * while B to A still takes its own 10 kbit/s.
+     */
+    @Test
+    void eachDirectionOfALinkIsAdmittedAgainstItsOwnHalfOfTheKey() throws Exception {
+        PathConstraints direct = PathConstraints.newBuilder().setMaxHops(1).build();
+        for (int n = 0; n < 2; n++) {
+            ok(services.create(spec(A, B, 5_000, Protection.PROTECTION_NONE).toBuilder().setConstraints(direct).build()));
+        }
+        assertThat(admission.reservedBps(LaneIds.of(AB, A))).isEqualTo(10_000);
+
+        Status full = statusOf(services.create(spec(A, B, 1_000, Protection.PROTECTION_NONE).toBuilder()
+                .setConstraints(direct).build()));
+        assertThat(full.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        KeyService back = ok(services.create(spec(B, A, 10_000, Protection.PROTECTION_NONE).toBuilder()
+                .setConstraints(direct).build()));
+
+        assertThat(back.getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE);
+        assertThat(admission.reservedBps(LaneIds.of(AB, B))).isEqualTo(10_000);
+        assertThat(services.topologySnapshot().getLinksList()).filteredOn(l -> l.getQkdlId().equals(AB))
+                .singleElement().satisfies(l -> {
+                    assertThat(l.getAdmissibleBps()).isEqualTo(10_000);
+                    assertThat(l.getReservedBpsAToB() + l.getReservedBpsBToA()).isEqualTo(20_000);
+                });
+        assertThat(admission.overbooked()).isEmpty();
+    }
+
+    /**
      * A lowered admissible fraction displaces the newest services over the new limit while the
      * manager keeps serving; raising it restores them; a fraction out of range is refused naming it.
      */
@@ -1035,7 +1086,7 @@ class KeyServiceManagerTest {
         }
 
         ok(services.setAdmissibleFraction(0.5));
-        assertThat(admission.admissibleBps(AB)).isEqualTo(5_000);
+        assertThat(admissibleEachWay(AB)).isEqualTo(5_000);
         assertThat(admission.overbooked()).isEmpty();
         eventually(() -> services.list().stream()
                 .filter(x -> x.getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED).count() == 2);
@@ -1071,7 +1122,7 @@ class KeyServiceManagerTest {
         assertThat(seen.get(0).getSnapshot().getLinksCount()).isEqualTo(5);
         assertThat(seen.get(0).getSnapshot().getNodesCount()).isEqualTo(5);
 
-        topology.applyPerformance(A, perf(AB, QKDL_STATUS_ACTIVE, 10_100, 0.01)); // jitter: not sent
+        topology.applyPerformance(A, perf(AB, QKDL_STATUS_ACTIVE, SKR_BPS + 200, 0.01)); // jitter: not sent
         topology.applyPerformance(A, perf(AB, QKDL_STATUS_OFF, 0, 0.5));
         eventually(() -> seen.size() >= 2);
         Thread.sleep(50);
@@ -1126,8 +1177,8 @@ class KeyServiceManagerTest {
         assertThat(s.getRoutesList()).allMatch(ServiceRoute::getInstalled);
         assertThat(s.getRoutes(0).getRateBps() + s.getRoutes(1).getRateBps()).isEqualTo(15_000);
         for (ServiceRoute r : s.getRoutesList()) {
-            for (String l : r.getQkdlIdsList()) {
-                assertThat(admission.reservedBps(l)).isEqualTo(r.getRateBps());
+            for (int i = 0; i < r.getQkdlIdsCount(); i++) {
+                assertThat(admission.reservedBps(LaneIds.of(r.getQkdlIds(i), r.getQkdnIds(i)))).isEqualTo(r.getRateBps());
             }
             assertThat(km.getKeyRoute(r.getRouteId()).orElseThrow().getRoute().getRateBps()).isEqualTo(r.getRateBps());
         }

@@ -13,6 +13,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.qkdnf.common.ids.LaneIds;
 import org.qkdnf.controller.admission.AdmissionController;
 import org.qkdnf.controller.admission.SimpleReservationStore;
 import org.qkdnf.controller.api.ControllerSettings;
@@ -49,7 +50,7 @@ class RoutePlannerTest {
         planner = new RoutePlanner(topology, admission, new PoolLevels(km, System::currentTimeMillis));
         topology.applyInventory(node(A, linkEnd(AB, A, B, QKDL_STATUS_ACTIVE)));
         topology.applyInventory(node(B, linkEnd(AB, B, A, QKDL_STATUS_ACTIVE)));
-        addCapacity(AB, A);
+        addCapacity(AB, A, B);
     }
 
     @AfterEach
@@ -58,9 +59,11 @@ class RoutePlannerTest {
         topology.close();
     }
 
-    private void addCapacity(String link, String reporter) {
-        topology.applyPerformance(reporter, perf(link, QKDL_STATUS_ACTIVE, 10_000, 0.01));
-        admission.updateCapacity(link, 10_000);
+    /** SKR 10 kbit/s on {@code link} as {@code a} reports it; each lane (direction) gets half. */
+    private void addCapacity(String link, String a, String b) {
+        topology.applyPerformance(a, perf(link, QKDL_STATUS_ACTIVE, 10_000, 0.01));
+        admission.updateCapacity(LaneIds.of(link, a), 5_000);
+        admission.updateCapacity(LaneIds.of(link, b), 5_000);
     }
 
     /**
@@ -75,7 +78,7 @@ class RoutePlannerTest {
 
         topology.applyInventory(node(B, linkEnd(AB, B, A, QKDL_STATUS_ACTIVE), linkEnd(BF, B, F, QKDL_STATUS_ACTIVE)));
         topology.applyInventory(node(F, linkEnd(BF, F, B, QKDL_STATUS_ACTIVE)));
-        addCapacity(BF, B);
+        addCapacity(BF, B, F);
 
         List<ServiceRoute> routes = planner.plan(KeyServiceManagerTest.spec(A, F, 1_000,
                 org.qkdnf.proto.northbound.v1.Protection.PROTECTION_NONE), "");

@@ -26,7 +26,7 @@ class MvStoreReservationStoreTest {
         }
         try (MvStoreReservationStore store = MvStoreReservationStore.open(dir)) {
             AdmissionController b = new AdmissionController(store, 0.5);
-            assertThat(b.reservation("svc-a").orElseThrow().rateBpsByLink())
+            assertThat(b.reservation("svc-a").orElseThrow().rateBpsByLane())
                     .containsExactlyEntriesOf(new java.util.TreeMap<>(Map.of("link-1", 2_000L, "link-2", 1_000L)));
             assertThat(b.reservation("svc-a").orElseThrow().priority()).isEqualTo(3);
             assertThat(b.reservation("svc-b")).isEmpty();

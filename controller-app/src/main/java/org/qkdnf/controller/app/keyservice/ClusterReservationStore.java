@@ -58,7 +58,7 @@ final class ClusterReservationStore implements ReservationStore {
     static byte[] encode(Reservation r) {
         StringBuilder b = new StringBuilder().append(r.priority()).append(';').append(r.admittedSeq()).append(';');
         String sep = "";
-        for (Map.Entry<String, Long> e : r.rateBpsByLink().entrySet()) {
+        for (Map.Entry<String, Long> e : r.rateBpsByLane().entrySet()) {
             b.append(sep).append(e.getKey()).append('=').append(e.getValue());
             sep = ",";
         }

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import org.onosproject.cluster.NodeId;
+import org.qkdnf.common.ids.LaneIds;
 import org.qkdnf.controller.api.ControllerSettings;
 import org.qkdnf.controller.api.QkdTopologyStore;
 import org.qkdnf.controller.app.impl.ClusterKeyManagers;
@@ -35,8 +36,9 @@ import org.qkdnf.proto.northbound.v1.Protection;
  * the onos-api adapters), each with the real topology store and manager, key management with
  * acknowledging key managers on a real Sk stream (to every instance, or to one: then commands
  * reach them through {@link ClusterKeyManagers}), and a {@link KeyServiceComponent}. Topology: a
- * square A-B-D, A-C-D at {@value #SKR_BPS} bit/s per link; at the default 90 % that is
- * {@link #ADMISSIBLE} bit/s per link, so four 2 kbit/s services fill a side exactly (the core splits
+ * square A-B-D, A-C-D at {@value #SKR_BPS} bit/s per link, half of it per direction (lane); at the
+ * default 90 % that is {@link #ADMISSIBLE} bit/s per direction, so four 2 kbit/s services from A
+ * to D fill a side exactly (the core splits
  * a rate over both sides when no single route carries it, so any capacity left over on both sides
  * would admit a ninth).
  *
@@ -54,8 +56,11 @@ public final class KeyServiceCluster implements AutoCloseable {
     public static final String AC = "ac000000-0000-4000-8000-0000000000ac";
     public static final String CD = "cd000000-0000-4000-8000-0000000000cd";
     public static final List<String> LINKS = List.of(AB, BD, AC, CD);
-    public static final long SKR_BPS = 8_889;
+    public static final long SKR_BPS = 17_778;
     public static final long ADMISSIBLE = 8_000;
+    /** Both lanes of every link. */
+    public static final List<String> LANES = List.of(LaneIds.of(AB, A), LaneIds.of(AB, B), LaneIds.of(BD, B),
+            LaneIds.of(BD, D), LaneIds.of(AC, A), LaneIds.of(AC, C), LaneIds.of(CD, C), LaneIds.of(CD, D));
 
     final ClusterStorageService storage = new ClusterStorageService();
     final ClusterLeadership leadership = new ClusterLeadership();
@@ -121,7 +126,7 @@ public final class KeyServiceCluster implements AutoCloseable {
 
         /** Waits until this instance leads and has fed every link's capacity to admission. */
         public void leaderReady() throws InterruptedException {
-            eventually(() -> services.leaderRun().map(r -> LINKS.stream()
+            eventually(() -> services.leaderRun().map(r -> LANES.stream()
                     .allMatch(l -> r.admission().admissibleBps(l) == ADMISSIBLE)).orElse(false));
         }
 

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.onosproject.store.service.ConsistentMap;
+import org.qkdnf.common.ids.LaneIds;
 import org.qkdnf.controller.admission.Reservation;
 import org.qkdnf.proto.northbound.v1.KeyService;
 import org.qkdnf.proto.northbound.v1.KeyServiceState;
@@ -26,7 +27,8 @@ import org.qkdnf.proto.northbound.v1.KeyServiceState;
 class KeyServiceClusterTest {
 
     /** What a link admits at fraction 0.5: two 2 kbit/s services per side. */
-    private static final long HALF = KeyServiceCluster.SKR_BPS / 2;
+    /** Admissible per direction at a fraction of 0.5: half of each lane's half of the SKR. */
+    private static final long HALF = KeyServiceCluster.SKR_BPS / 4;
 
     private KeyServiceCluster cluster;
     private List<KeyServiceCluster.Instance> instances;
@@ -51,12 +53,12 @@ class KeyServiceClusterTest {
         }
     }
 
-    /** Per link, the rate all reservations in the cluster's map hold. */
+    /** Per lane, the rate all reservations in the cluster's map hold. */
     private Map<String, Long> reservedInTheCluster() {
         ConsistentMap<String, byte[]> m = cluster.storage.map(KeyServiceComponent.RESERVATIONS_MAP);
         Map<String, Long> sums = new HashMap<>();
         m.entrySet().forEach(e -> ClusterReservationStore.decode(e.getKey(), e.getValue().value())
-                .rateBpsByLink().forEach((l, bps) -> sums.merge(l, bps, Long::sum)));
+                .rateBpsByLane().forEach((l, bps) -> sums.merge(l, bps, Long::sum)));
         return sums;
     }
 
@@ -109,7 +111,7 @@ class KeyServiceClusterTest {
 
         one.services.setAdmissibleFraction(0.5);
 
-        KeyServiceCluster.eventually(() -> KeyServiceCluster.LINKS.stream()
+        KeyServiceCluster.eventually(() -> KeyServiceCluster.LANES.stream()
                 .allMatch(l -> before.admission().admissibleBps(l) == HALF));
         KeyServiceCluster.eventually(() -> before.manager().list().stream()
                 .filter(s -> s.getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED).count() == 4);
@@ -137,7 +139,7 @@ class KeyServiceClusterTest {
         for (String id : created) {
             assertThat(run.manager().get(id)).as(id).hasValueSatisfying(s ->
                     assertThat(s.getState()).isEqualTo(KeyServiceState.KEY_SERVICE_STATE_ACTIVE));
-            assertThat(run.admission().reservation(id)).as(id).map(Reservation::rateBpsByLink)
+            assertThat(run.admission().reservation(id)).as(id).map(Reservation::rateBpsByLane)
                     .hasValueSatisfying(r -> assertThat(r.values()).containsOnly(2_000L));
         }
         // The new leader admits only what is left: five more, from either instance.
@@ -202,7 +204,8 @@ class KeyServiceClusterTest {
         cluster = KeyServiceCluster.start(2, 1);
         instances = cluster.instances();
 
-        assertThat(instances.get(0).services.leaderRun().orElseThrow().admission().admissibleBps(KeyServiceCluster.AB))
+        assertThat(instances.get(0).services.leaderRun().orElseThrow().admission()
+                .admissibleBps(LaneIds.of(KeyServiceCluster.AB, KeyServiceCluster.A)))
                 .as("the leader admits on a link whose agent reports to the other instance")
                 .isEqualTo(KeyServiceCluster.ADMISSIBLE);
         assertThat(instances.get(0).topology.getLink(KeyServiceCluster.AB).orElseThrow().hasPerformance())

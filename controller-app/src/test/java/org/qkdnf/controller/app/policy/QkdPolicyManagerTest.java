@@ -82,11 +82,12 @@ class QkdPolicyManagerTest {
 
         netcfg.applyConfig(APP, QkdPolicyConfig.class, json("{\"admissibleFraction\": 0.5, \"preemption\": false}"));
 
-        eventually(() -> everyLinkAdmits(KeyServiceCluster.SKR_BPS / 2));
+        eventually(() -> everyLinkAdmits(KeyServiceCluster.SKR_BPS / 4));
         eventually(() -> services.list().stream().filter(s -> s.getState() == KeyServiceState.KEY_SERVICE_STATE_DEGRADED)
                 .count() == 4);
         for (var l : services.topology().join().getLinksList()) {
-            assertThat(l.getReservedBps()).as(l.getQkdlId()).isLessThanOrEqualTo(l.getAdmissibleBps());
+            assertThat(l.getReservedBpsAToB()).as(l.getQkdlId()).isLessThanOrEqualTo(l.getAdmissibleBps());
+            assertThat(l.getReservedBpsBToA()).as(l.getQkdlId()).isLessThanOrEqualTo(l.getAdmissibleBps());
         }
 
         netcfg.removeConfig(APP, QkdPolicyConfig.class);
