@@ -17,8 +17,8 @@ import org.qkdnf.controller.path.PathGraph;
 /**
  * The key-relay graph {@link RoutePlanner} searches, kept between requests. Its structure (the
  * nodes and the usable links) is rebuilt only when the topology's nodes or usable links differ
- * from the last request's; a request only fills in each direction's free rate (its lane's) and
- * each link's pool level
+ * from the last request's; a request only fills in each direction's free rate and pool level
+ * (its lane's)
  * ({@link PathGraph#withEdgeAttributes}). A recovery pass or a burst of setups plans thousands of
  * routes on one topology while every reservation changes the rates, and building and sorting a
  * graph per route was most of the planning cost.
@@ -74,13 +74,6 @@ final class PlanningGraph {
     PathGraph graph(Set<String> excludedLinks, Map<String, Long> alsoFree) {
         refresh();
         long[] free = admission.freeBps(lanes);
-        double[] linkPool = new double[links.length];
-        for (int i = 0; i < links.length; i++) {
-            // Pool term of the cost (CostFunction): key already stored on the link absorbs
-            // bursts and short outages, so among equally short routes the fuller pools win;
-            // the term is at most half a hop, so it never buys a longer route.
-            linkPool[i] = excludedLinks.contains(links[i]) ? 0 : pools.bits(links[i]);
-        }
         double[] rate = new double[edgeLane.length];
         double[] pool = new double[edgeLane.length];
         for (int e = 0; e < edgeLane.length; e++) {
@@ -88,7 +81,10 @@ final class PlanningGraph {
             long f = excludedLinks.contains(links[laneLink[lane]]) ? 0 : free[lane] + alsoFree.getOrDefault(lanes[lane], 0L);
             if (f > 0) {
                 rate[e] = f;
-                pool[e] = linkPool[laneLink[lane]];
+                // Pool term of the cost (CostFunction): key already stored in the lane absorbs
+                // bursts and short outages, so among equally short routes the fuller lanes win;
+                // the term is at most half a hop, so it never buys a longer route.
+                pool[e] = pools.bits(lanes[lane]);
             }
         }
         return structure.withEdgeAttributes(rate, pool);

@@ -3,18 +3,20 @@ package org.qkdnf.controller.keyservice;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import org.qkdnf.common.ids.LaneIds;
 import org.qkdnf.controller.api.KeyManagementService;
 import org.qkdnf.proto.keymgmt.v1.KmLinkState;
 import org.qkdnf.proto.keymgmt.v1.PoolLevel;
 
 /**
- * Key stored per link, for the pool term of the path cost: the bits the link's key managers hold
- * ready for relay, as they last reported over Sk. Both ends hold copies of the same key, so a
- * link has the smaller of its two ends' totals (summed over the link's lanes); a link an end has
- * not reported has 0 (the cost then charges the full pool term, as for an empty pool).
+ * Key stored per lane (one direction of a link, {@link LaneIds}), for the pool term of the path
+ * cost: the bits the link's key managers hold ready for relay in that direction, as they last
+ * reported over Sk. Both ends hold copies of the same lane, so a lane has the smaller of its two
+ * copies; a lane an end has not reported has 0 (the cost then charges the full pool term, as for an
+ * empty pool).
  *
  * <p>Pool reports arrive every report interval (seconds), while a busy controller plans thousands
- * of routes a second, so the per-link figures are rebuilt at most every {@value #REFRESH_MS} ms.
+ * of routes a second, so the per-lane figures are rebuilt at most every {@value #REFRESH_MS} ms.
  *
  * <p>Threads: the key-service manager's thread only.
  */
@@ -25,7 +27,7 @@ final class PoolLevels {
     private final KeyManagementService keyManagement;
     private final LongSupplier nowMs;
     /** Null until first built. */
-    private Map<String, Long> bitsByLink;
+    private Map<String, Long> bitsByLane;
     private long builtAtMs;
 
     PoolLevels(KeyManagementService keyManagement, LongSupplier nowMs) {
@@ -33,25 +35,30 @@ final class PoolLevels {
         this.nowMs = nowMs;
     }
 
-    /** Available key bits on {@code qkdlId} as last reported; 0 when unknown. */
-    long bits(String qkdlId) {
+    /** Available key bits in lane {@code laneId} as last reported; 0 when unknown. */
+    long bits(String laneId) {
         long now = nowMs.getAsLong();
-        if (bitsByLink == null || now - builtAtMs >= REFRESH_MS || now < builtAtMs) {
+        if (bitsByLane == null || now - builtAtMs >= REFRESH_MS || now < builtAtMs) {
             Map<String, Long> m = new HashMap<>();
             for (KmLinkState l : keyManagement.getKmLinks()) {
-                m.put(l.getQkdlId(), Math.min(total(l.getLevelsAList()), total(l.getLevelsBList())));
+                Map<String, Long> atA = byOwner(l.getLevelsAList());
+                Map<String, Long> atB = byOwner(l.getLevelsBList());
+                atA.forEach((owner, bits) -> m.put(LaneIds.of(l.getQkdlId(), owner),
+                        Math.min(bits, atB.getOrDefault(owner, 0L))));
             }
-            bitsByLink = m;
+            bitsByLane = m;
             builtAtMs = now;
         }
-        return bitsByLink.getOrDefault(qkdlId, 0L);
+        return bitsByLane.getOrDefault(laneId, 0L);
     }
 
-    private static long total(Iterable<PoolLevel> levels) {
-        long sum = 0;
+    private static Map<String, Long> byOwner(Iterable<PoolLevel> levels) {
+        Map<String, Long> out = new HashMap<>();
         for (PoolLevel p : levels) {
-            sum += p.getAvailableBits();
+            if (!p.getOwnerQkdnId().isEmpty()) {
+                out.merge(p.getOwnerQkdnId(), p.getAvailableBits(), Long::sum);
+            }
         }
-        return sum;
+        return out;
     }
 }

@@ -1132,7 +1132,11 @@ class KeyServiceManagerTest {
         assertThat(seen.get(1).getLink().getAdmissibleBps()).isZero();
         assertThat(seen.get(1).getRemoved()).isFalse();
     }
-    /** Pool level in the cost: of two equally long routes, the one whose key managers report fuller pools wins. */
+    /**
+     * Pool level in the cost: of two equally long routes, the one whose key managers report fuller
+     * lanes in the direction of relay wins. Key stored the other way does not count: the first
+     * route's lanes are full from D towards A only, the other's from A towards D.
+     */
     @Test
     void fullerPoolsWinBetweenEquallyLongRoutes() throws Exception {
         KeyService first = ok(services.create(spec(A, D, 100, Protection.PROTECTION_NONE)));
@@ -1148,15 +1152,19 @@ class KeyServiceManagerTest {
             for (String l : linksOf.get(n)) {
                 String peer = ends.get(l).get(0).equals(n) ? ends.get(l).get(1) : ends.get(l).get(0);
                 inv.addKmLinks(org.qkdnf.proto.keymgmt.v1.KmLink.newBuilder().setQkdlId(l).setNeighbourQkdnId(peer));
-                boolean full = l.equals(other.equals(B) ? AB : AC) || l.equals(other.equals(B) ? BD : CD);
-                pools.addPools(org.qkdnf.proto.keymgmt.v1.PoolLevel.newBuilder().setQkdlId(l).setOwnerQkdnId(n)
-                        .setMaxBits(10_000_000).setAvailableBits(full ? 10_000_000 : 0));
+                boolean onOther = l.equals(other.equals(B) ? AB : AC) || l.equals(other.equals(B) ? BD : CD);
+                // ends.get(l).get(0) relays towards D, get(1) towards A; both ends hold both lanes.
+                String fullOwner = ends.get(l).get(onOther ? 0 : 1);
+                for (String owner : ends.get(l)) {
+                    pools.addPools(org.qkdnf.proto.keymgmt.v1.PoolLevel.newBuilder().setQkdlId(l).setOwnerQkdnId(owner)
+                            .setMaxBits(10_000_000).setAvailableBits(owner.equals(fullOwner) ? 10_000_000 : 0));
+                }
             }
             kms.get(n).send(ConnectRequest.newBuilder().setInventory(inv));
             kms.get(n).send(ConnectRequest.newBuilder().setPoolReport(pools));
         }
         eventually(() -> km.getKmLinks().size() == 4
-                && km.getKmLinks().stream().allMatch(l -> l.getLevelsACount() == 1 && l.getLevelsBCount() == 1));
+                && km.getKmLinks().stream().allMatch(l -> l.getLevelsACount() == 2 && l.getLevelsBCount() == 2));
         Thread.sleep(PoolLevels.REFRESH_MS + 50); // let the planner's cached levels expire
 
         KeyService second = ok(services.create(spec(A, D, 100, Protection.PROTECTION_NONE)));
