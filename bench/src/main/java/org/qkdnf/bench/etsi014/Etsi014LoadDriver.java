@@ -36,9 +36,22 @@ import org.qkdnf.bench.cpu.ThreadCpu;
 import org.qkdnf.common.tls.TlsFiles;
 
 /**
- * Closed-loop ETSI GS QKD 014 load over HTTPS with client certificates: {@code connections}
- * pinned keep-alive connections, each with exactly one request outstanding; a response is
- * answered at once with the next request. Two modes:
+ * ETSI GS QKD 014 load over HTTPS with client certificates on {@code connections} pinned keep-alive
+ * connections, each with at most one request outstanding (HTTP/1.1 without pipelining), in one of
+ * two loops:
+ *
+ * <ul>
+ *   <li><b>closed</b> (no rate given): a response is answered at once with the next request, so the
+ *       servers run flat out and the figures are the saturation throughput and its latency;</li>
+ *   <li><b>constant rate</b> ({@code ratePerSecond}, as wrk2 does it): operations are due at fixed
+ *       intervals ({@link Pacer}), spread round-robin over the connections; one due while its
+ *       connection is still busy waits for it, and latency is measured from when the operation was
+ *       due, not when it was sent, so a slow answer also counts against the operations queued
+ *       behind it (no coordinated omission). This gives the latency an application sees at a given
+ *       load, such as the reference's throughput.</li>
+ * </ul>
+ *
+ * Three kinds of operation:
  *
  * <ul>
  *   <li>{@link Mode#ENC}: {@code GET enc_keys?number=1&size=256} at the master's KME, one
@@ -50,9 +63,10 @@ import org.qkdnf.common.tls.TlsFiles;
  *       authorisation path without touching key or disk, as a ceiling for the other two.</li>
  * </ul>
  *
- * <p>Latency is from writing an operation's first request to reading its last response, in
- * microseconds, into an HdrHistogram; only operations that start and end inside the measurement
- * window count. Answers other than 200 are counted by status and are not operations. Every 200 is
+ * <p>Latency is from writing an operation's first request (closed loop) or from when it was due
+ * (constant rate) to reading its last response, in microseconds, into an HdrHistogram; only
+ * operations that start and end inside the measurement window count (constant rate: that end in
+ * it). Answers other than 200 are counted by status and are not operations. Every 200 is
  * checked ({@link KeyContainerCheck}: one key, its key_ID a UUID, its key base64 of the size asked;
  * status: the members asked for); a failed check counts as a failure, not an operation.
  *
@@ -87,15 +101,24 @@ final class Etsi014LoadDriver {
      * @param warmupMillis   load before measuring
      * @param measureMillis  measurement window
      * @param clientThreads  event loop threads of the client
+     * @param ratePerSecond  operations due per second over all connections; 0 for the closed loop
      */
     record Settings(String masterHost, int masterPort, String slaveHost, int slavePort, TlsFiles masterTls,
                     TlsFiles slaveTls, String masterSae, String slaveSae, Mode mode, int connections, int keySizeBits,
-                    long warmupMillis, long measureMillis, int clientThreads) {
+                    long warmupMillis, long measureMillis, int clientThreads, double ratePerSecond) {
         Settings {
             Objects.requireNonNull(mode, "mode");
             if (connections < 1) {
                 throw new IllegalArgumentException("connections: at least 1, got " + connections);
             }
+            if (!(ratePerSecond >= 0) || Double.isInfinite(ratePerSecond)) {
+                throw new IllegalArgumentException("rate: a finite number of operations per second >= 0 (0: closed "
+                        + "loop), got " + ratePerSecond);
+            }
+        }
+
+        boolean constantRate() {
+            return ratePerSecond > 0;
         }
     }
 
@@ -190,8 +213,14 @@ final class Etsi014LoadDriver {
                 }
                 lanes.add(lane);
             }
-            for (Lane lane : lanes) {
-                lane.enc.eventLoop().execute(lane::next);
+            Pacer pacer = null;
+            if (s.constantRate()) {
+                pacer = new Pacer(lanes, s.ratePerSecond());
+                pacer.start();
+            } else {
+                for (Lane lane : lanes) {
+                    lane.enc.eventLoop().execute(lane::next);
+                }
             }
             Thread.sleep(s.warmupMillis());
             ThreadCpu threads = ThreadCpu.start();
@@ -202,6 +231,12 @@ final class Etsi014LoadDriver {
             cpuEnd = ThreadCpu.processCpuNanos();
             cpuByThreads = seconds(threads.nanosByGroup());
             stopping = true;
+            if (pacer != null) {
+                pacer.join(TimeUnit.SECONDS.toMillis(10));
+                for (Lane lane : lanes) {
+                    lane.enc.eventLoop().execute(lane::next);  // lanes left idle by the pacer finish now
+                }
+            }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (idleLanes.get() < lanes.size() && System.nanoTime() < deadline) {
                 Thread.sleep(10);
@@ -258,13 +293,59 @@ final class Etsi014LoadDriver {
         return ch;
     }
 
-    /** One closed loop: one operation at a time, over its own connection(s), all on one event loop. */
+    /**
+     * Makes operations due at {@code rate} per second, round-robin over the lanes, each due time
+     * handed to its lane's event loop. Parking is coarse (tens of microseconds), so each wake-up
+     * hands out every operation due by then, with its own due time: a late wake-up delays the
+     * send, and the measured latency includes that delay, as it would an application's.
+     *
+     * <p>Threads: its own thread; it touches the lanes only through their event loops.
+     */
+    private final class Pacer extends Thread {
+        private final List<Lane> lanes;
+        private final double intervalNanos;
+
+        Pacer(List<Lane> lanes, double rate) {
+            super("etsi014-pacer");
+            setDaemon(true);
+            this.lanes = lanes;
+            this.intervalNanos = 1e9 / rate;
+        }
+
+        @Override
+        public void run() {
+            long start = System.nanoTime();
+            long k = 0;
+            while (!stopping) {
+                long now = System.nanoTime();
+                long due = start + (long) (k * intervalNanos);
+                while (due <= now) {
+                    Lane lane = lanes.get((int) (k % lanes.size()));
+                    long d = due;
+                    lane.enc.eventLoop().execute(() -> lane.due(d));
+                    k++;
+                    due = start + (long) (k * intervalNanos);
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(due - now);
+            }
+        }
+    }
+
+    /**
+     * One connection (two in PAIR mode) with one operation at a time, all on one event loop. In the
+     * closed loop each completion starts the next operation; at a constant rate the pacer's due
+     * times queue in {@link #waiting} while an operation is in flight.
+     */
     private final class Lane {
         Channel enc;
         Channel dec;
+        /** When the operation in flight was due (constant rate) or sent (closed loop), nanoTime. */
         long started;
         String encKey;
         boolean done;
+        boolean busy;
+        /** Constant rate: due times of operations not sent yet, oldest first. */
+        final java.util.ArrayDeque<Long> waiting = new java.util.ArrayDeque<>();
 
         SimpleChannelInboundHandler<HttpResponseReader.Response> handler() {
             return new SimpleChannelInboundHandler<>() {
@@ -293,12 +374,35 @@ final class Etsi014LoadDriver {
             };
         }
 
+        /** Constant rate: an operation is due. */
+        void due(long dueNanos) {
+            if (stopping) {
+                return;
+            }
+            if (busy) {
+                waiting.add(dueNanos);
+            } else {
+                send(dueNanos);
+            }
+        }
+
+        /** The operation in flight is over: start the next one, if one is due (or always, closed loop). */
         void next() {
+            busy = false;
             if (stopping) {
                 finish();
                 return;
             }
-            started = System.nanoTime();
+            if (!s.constantRate()) {
+                send(System.nanoTime());
+            } else if (!waiting.isEmpty()) {
+                send(waiting.poll());
+            }
+        }
+
+        private void send(long startNanos) {
+            busy = true;
+            started = startNanos;
             enc.writeAndFlush(encRequest.duplicate());
         }
 
@@ -354,7 +458,12 @@ final class Etsi014LoadDriver {
 
         private void complete() {
             long now = System.nanoTime();
-            if (started >= windowStart && now <= windowEnd) {
+            // Closed loop: operations wholly inside the window. Constant rate: every operation that
+            // ends in it, so a backlog built before the window (due earlier, answered late) counts
+            // with its whole delay instead of dropping out.
+            boolean counted = s.constantRate() ? now >= windowStart && now <= windowEnd
+                    : started >= windowStart && now <= windowEnd;
+            if (counted) {
                 operations.incrementAndGet();
                 latency.recordValue(Math.max(1, (now - started) / 1000));
             }

@@ -18,8 +18,8 @@ import picocli.CommandLine.Option;
 /**
  * ETSI GS QKD 014 load run against real key managers: builds the {@link Etsi014Bed} (two nodes,
  * one simulated link, one key service, durable pools), lets the source relay key ahead, then runs
- * the closed-loop {@link Etsi014LoadDriver} for each mode and connection count and prints one line
- * per point. Everything in one JVM on one machine: server and driver share the CPUs.
+ * the {@link Etsi014LoadDriver} for each mode and connection count, closed-loop or at a constant
+ * rate ({@code --rate}), and prints one line per point. Everything in one JVM on one machine: server and driver share the CPUs.
  *
  * <pre>
  * java -cp bench/target/qkdnf-bench.jar org.qkdnf.bench.etsi014.Etsi014LoadMain \
@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
  * </pre>
  */
 @Command(name = "etsi014-load", mixinStandardHelpOptions = true,
-        description = "Closed-loop ETSI GS QKD 014 load (mTLS, keep-alive) against two real key managers.")
+        description = "ETSI GS QKD 014 load (mTLS, keep-alive), closed-loop or at a constant rate, against two real "
+                + "key managers.")
 public final class Etsi014LoadMain implements Callable<Integer> {
 
     @Option(names = "--connections", split = ",", defaultValue = "16,64,256",
@@ -50,6 +51,11 @@ public final class Etsi014LoadMain implements Callable<Integer> {
                     + "largest connection count, so that no mode is measured while the JIT still compiles its path "
                     + "(the first mode of a run otherwise pays for it; 0: off)")
     double prewarm;
+
+    @Option(names = "--rate", defaultValue = "0",
+            description = "operations due per second over all connections, latency measured from when each was due "
+                    + "(wrk2's constant-rate mode); 0: closed loop, every connection flat out (default)")
+    double rate;
 
     @Option(names = "--key-size", defaultValue = "256", description = "bits of the one key per request")
     int keySize;
@@ -112,15 +118,15 @@ public final class Etsi014LoadMain implements Callable<Integer> {
                     Etsi014LoadDriver.Mode mode = Etsi014LoadDriver.Mode.valueOf(m.toUpperCase(Locale.ROOT));
                     Etsi014LoadDriver.Result r = Etsi014LoadDriver.run(new Etsi014LoadDriver.Settings("127.0.0.1",
                             bed.masterPort(), "127.0.0.1", bed.slavePort(), bed.master, bed.slave, Etsi014Bed.MASTER,
-                            Etsi014Bed.SLAVE, mode, most, keySize, 0, (long) (prewarm * 1000), clientThreads));
+                            Etsi014Bed.SLAVE, mode, most, keySize, 0, (long) (prewarm * 1000), clientThreads, 0));
                     System.out.printf(Locale.ROOT, "prewarm %s at %d connections: %.0f ops/s (not a result)%n",
                             m, most, r.operationsPerSecond());
                 }
                 prefill(bed, false);  // the buffer back to where the points expect it
             }
-            System.out.println("| mode | connections | ops/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | non-200 "
+            System.out.println("| mode | connections | offered ops/s | ops/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | non-200 "
                     + "| failures | JVM cores | JVM CPU µs/op | keys in buffer after | load avg 1 min |");
-            System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             for (String m : modes) {
                 Etsi014LoadDriver.Mode mode = Etsi014LoadDriver.Mode.valueOf(m.toUpperCase(Locale.ROOT));
                 for (int c : connections) {
@@ -154,7 +160,7 @@ public final class Etsi014LoadMain implements Callable<Integer> {
     Etsi014LoadDriver.Settings settings(Etsi014Bed bed, Etsi014LoadDriver.Mode mode, int c) {
         return new Etsi014LoadDriver.Settings("127.0.0.1", bed.masterPort(), "127.0.0.1", bed.slavePort(),
                 bed.master, bed.slave, Etsi014Bed.MASTER, Etsi014Bed.SLAVE, mode, c, keySize,
-                (long) (warmup * 1000), (long) (seconds * 1000), clientThreads);
+                (long) (warmup * 1000), (long) (seconds * 1000), clientThreads, rate);
     }
 
     /** The JVM CPU per operation of each thread group that took at least 0.5 µs/op, then the rest. */
@@ -196,8 +202,9 @@ public final class Etsi014LoadMain implements Callable<Integer> {
     }
 
     static String row(Etsi014LoadDriver.Result r, long keysLeft) {
-        return String.format(Locale.ROOT, "| %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %d | %.2f | %.0f | %d |",
+        return String.format(Locale.ROOT, "| %s | %d | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %d | %.2f | %.0f | %d |",
                 r.settings().mode().name().toLowerCase(Locale.ROOT), r.settings().connections(),
+                r.settings().constantRate() ? String.format(Locale.ROOT, "%.0f", r.settings().ratePerSecond()) : "closed loop",
                 r.operationsPerSecond(), r.p50Micros() / 1e3, r.p90Micros() / 1e3, r.p99Micros() / 1e3,
                 r.p999Micros() / 1e3,
                 r.maxMicros() / 1e3, r.errorsByStatus().isEmpty() ? "0" : r.errorsByStatus().toString(),

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A tiny load through the whole path: it measured something and every key pair matched. No timing asserted. */
+/** A tiny load through the whole path, closed-loop and paced: it measured something and every key pair matched. No timing asserted. */
 class Etsi014LoadSmokeTest {
 
     @TempDir
@@ -25,11 +25,19 @@ class Etsi014LoadSmokeTest {
             for (Etsi014LoadDriver.Mode mode : Etsi014LoadDriver.Mode.values()) {
                 Etsi014LoadDriver.Result r = Etsi014LoadDriver.run(new Etsi014LoadDriver.Settings("127.0.0.1",
                         bed.masterPort(), "127.0.0.1", bed.slavePort(), bed.master, bed.slave, Etsi014Bed.MASTER,
-                        Etsi014Bed.SLAVE, mode, 2, 256, 200, 1000, 1));
+                        Etsi014Bed.SLAVE, mode, 2, 256, 200, 1000, 1, 0));
                 assertThat(r.operations()).as(mode + ": " + Etsi014LoadMain.row(r, bed.storedKeys())).isPositive();
                 assertThat(r.failures()).as("lost connections or differing keys").isZero();
                 assertThat(r.p50Micros()).isPositive();
             }
+            // Constant rate: never more operations than were due in the window (plus one per
+            // connection due just before it), however fast the machine.
+            Etsi014LoadDriver.Result paced = Etsi014LoadDriver.run(new Etsi014LoadDriver.Settings("127.0.0.1",
+                    bed.masterPort(), "127.0.0.1", bed.slavePort(), bed.master, bed.slave, Etsi014Bed.MASTER,
+                    Etsi014Bed.SLAVE, Etsi014LoadDriver.Mode.PAIR, 2, 256, 200, 1000, 1, 200));
+            assertThat(paced.operations()).as(Etsi014LoadMain.row(paced, bed.storedKeys())).isPositive()
+                    .isLessThanOrEqualTo((long) Math.ceil(200 * paced.seconds()) + 2);
+            assertThat(paced.failures()).isZero();
         }
     }
 
