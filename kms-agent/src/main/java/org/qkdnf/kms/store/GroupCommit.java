@@ -28,6 +28,20 @@ import org.qkdnf.kms.api.KeyPoolException.Reason;
  */
 final class GroupCommit {
 
+    /**
+     * How long MVStore keeps a chunk that no longer holds live data before reusing its space. Its
+     * default, 45 s, is there for writers that leave flushing to the operating system; it made the
+     * file hold 45 s of write traffic (GBs at the append rates of a key pool) on top of a live set
+     * of a few Mbit. Here every commit is synced before the next one is written ({@link #syncLock}),
+     * so by the time a chunk's space is reused, the commits that stopped referencing it are on the
+     * device, and a crash reopens at one of them. MVStore still keeps a dead chunk for its last
+     * {@code versionsToKeep} (5) commits. The other reason for a retention time, readers walking an
+     * old version of a map while commits free its chunks, does not arise: each map here is read
+     * under the same lock as it is changed (a pool's lock, the service store's lock), so a reader
+     * always walks the current version, whose chunks are live.
+     */
+    static final int RETENTION_MILLIS = 0;
+
     private final MVStore mv;
     private final ReentrantLock applyLock = new ReentrantLock();
     private final Object syncLock = new Object();
@@ -49,6 +63,7 @@ final class GroupCommit {
             throw new IllegalArgumentException("mv: automatic commits must be disabled");
         }
         this.mv = mv;
+        mv.setRetentionTime(RETENTION_MILLIS);
     }
 
     /**

@@ -231,6 +231,16 @@ public final class MvStoreKeyPoolStore implements KeyPoolStore {
         return commits.syncs();
     }
 
+    /** The store file's size now, bytes (for tests and the churn soak). */
+    long fileBytes() {
+        return mv.getFileStore().size();
+    }
+
+    /** Percentage of the file's chunks' bytes that are live (for tests and the churn soak). */
+    int chunksFillRate() {
+        return mv.getFileStore().getChunksFillRate();
+    }
+
     @Override
     public void close() {
         closed = true;
