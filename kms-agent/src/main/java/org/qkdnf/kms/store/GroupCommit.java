@@ -42,6 +42,19 @@ final class GroupCommit {
      */
     static final int RETENTION_MILLIS = 0;
 
+    /**
+     * Time {@link MVStore#compactFile} may take when the store opens. With the retention time above
+     * the file no longer grows, but a file that grew before (under the 45-s default, or in a burst)
+     * keeps its size as long as one live page sits near its end (the page of a pool that has been
+     * idle since, MVStore's own map list): free space is reused from the front, and the file is cut
+     * only behind its last live chunk. Compacting moves the live chunks to the front and cuts the
+     * file: a 1.1 GiB file holding 0.5 MiB of key went to 1.1 MiB in about a second. It runs once,
+     * at open, on the opening thread, before the store is handed to anyone, so it never competes
+     * with operations for the commit lock or the disk. It changes no map's content, only where the
+     * chunks lie, and a kill during it reopens with the content it had ({@code CompactAtOpenCrashTest}).
+     */
+    static final int COMPACT_AT_OPEN_MILLIS = 2000;
+
     private final MVStore mv;
     private final ReentrantLock applyLock = new ReentrantLock();
     private final Object syncLock = new Object();
@@ -64,6 +77,7 @@ final class GroupCommit {
         }
         this.mv = mv;
         mv.setRetentionTime(RETENTION_MILLIS);
+        mv.compactFile(COMPACT_AT_OPEN_MILLIS);  // see COMPACT_AT_OPEN_MILLIS; nothing else uses mv yet
     }
 
     /**
