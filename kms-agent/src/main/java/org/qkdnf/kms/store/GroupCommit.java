@@ -76,8 +76,8 @@ final class GroupCommit {
             throw new IllegalArgumentException("mv: automatic commits must be disabled");
         }
         this.mv = mv;
-        mv.setRetentionTime(RETENTION_MILLIS);
         mv.compactFile(COMPACT_AT_OPEN_MILLIS);  // see COMPACT_AT_OPEN_MILLIS; nothing else uses mv yet
+        mv.setRetentionTime(RETENTION_MILLIS);  // after: compactFile leaves it at 0, and that must not be what sets it
     }
 
     /**
