@@ -159,8 +159,17 @@
  * 0.8 of a core, and device syncs took 70 ms on average (up to 0.9 s) instead of 4 to 8 ms.
  * Of the relay's own Java CPU samples, Poly1305 is now the largest part (~25 %, two passes per
  * hop), then XOR (~13 %) and at-rest GCM (~15 %); TLS runs in OpenSSL. G1 also spends time on the
- * per-message 1 MiB arrays (humongous objects at the default region size): a kms-agent that
- * relays at gigabit rates wants {@code -XX:G1HeapRegionSize=4m} or more. A quiet 2-core machine
- * is the place to check the goals.
+ * per-message 1 MiB arrays (humongous objects at the default region size; see below). A quiet
+ * 2-core machine is the place to check the goals.
+ *
+ * Then (issue 3, five hops): no hop allocates an array as long as the message any more. The Kk
+ * server reads a request's ciphertext straight from the stream into 256 KiB chunks that its
+ * ByteString shares ({@code InboundHopMarshaller}, {@code ChunkedBytes}), and a relay node copies
+ * it into chunks of its own for the swap and forwards those; the last hop's key (for the sink) is
+ * the one whole-message array left per message, beside the reservations. Why: G1 allocates an
+ * array of half a region or more (1 MiB with a 4 GiB heap) as a humongous object in the old
+ * generation, and two of them per hop and message started a concurrent marking cycle every few
+ * seconds. The 8 MiB reservations are still humongous; a kms-agent that relays at gigabit
+ * rates still gains from {@code -XX:G1HeapRegionSize=4m} or more for them.
  */
 package org.qkdnf.kms.relay;
