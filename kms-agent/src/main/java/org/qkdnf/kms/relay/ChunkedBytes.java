@@ -1,5 +1,10 @@
 package org.qkdnf.kms.relay;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+
+import com.google.protobuf.ByteOutput;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 
@@ -29,20 +34,40 @@ final class ChunkedBytes {
 
     /** @param chunks each {@link #CHUNK_BYTES} long except the last, which holds the rest (no empty chunk) */
     ChunkedBytes(byte[][] chunks, int length) {
-        long total = 0;
-        for (int i = 0; i < chunks.length; i++) {
-            int expected = i < chunks.length - 1 ? CHUNK_BYTES : length - i * CHUNK_BYTES;
-            if (chunks[i].length != expected) {
-                throw new IllegalArgumentException("chunks[" + i + "]: " + chunks[i].length + " bytes, expected "
-                        + expected);
-            }
-            total += chunks[i].length;
-        }
-        if (total != length) {
-            throw new IllegalArgumentException("length: " + length + ", chunks hold " + total);
+        if (!laidOut(chunks, length)) {
+            throw new IllegalArgumentException("chunks: not " + length + " bytes in chunks of " + CHUNK_BYTES);
         }
         this.chunks = chunks;
         this.length = length;
+    }
+
+    private static boolean laidOut(byte[][] chunks, int length) {
+        if (length < 0 || chunks.length != chunkCount(length)) {
+            return false;
+        }
+        for (int i = 0; i < chunks.length; i++) {
+            if (chunks[i] == null || chunks[i].length != Math.min(CHUNK_BYTES, length - i * CHUNK_BYTES)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The arrays {@code bytes} is made of, as chunks, when it is laid out as chunks are (as
+     * {@link #asByteString()} and {@link InboundHopMarshaller} make it); else null. Writing into
+     * them changes {@code bytes}: only for a ByteString no one else reads, such as an inbound
+     * message's ciphertext that its receiver has taken over.
+     */
+    static ChunkedBytes sharing(ByteString bytes) {
+        Leaves leaves = new Leaves(new byte[chunkCount(bytes.size())][]);
+        try {
+            UnsafeByteOperations.unsafeWriteTo(bytes, leaves);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);  // Leaves throws none
+        }
+        return leaves.whole && laidOut(leaves.arrays, bytes.size()) ? new ChunkedBytes(leaves.arrays, bytes.size())
+                : null;
     }
 
     /** {@code length} zero bytes. */
@@ -95,5 +120,45 @@ final class ChunkedBytes {
             System.arraycopy(chunks[i], 0, out, i * CHUNK_BYTES, chunks[i].length);
         }
         return out;
+    }
+
+    /** Collects the whole arrays a ByteString shares, in order; {@code whole} false for anything else. */
+    private static final class Leaves extends ByteOutput {
+        final byte[][] arrays;
+        int count;
+        boolean whole = true;
+
+        Leaves(byte[][] arrays) {
+            this.arrays = arrays;
+        }
+
+        @Override
+        public void writeLazy(byte[] value, int offset, int length) {
+            if (offset == 0 && length == value.length && count < arrays.length) {
+                arrays[count++] = value;
+            } else {
+                whole = false;
+            }
+        }
+
+        @Override
+        public void write(byte value) {
+            whole = false;
+        }
+
+        @Override
+        public void write(byte[] value, int offset, int length) {
+            whole = false;
+        }
+
+        @Override
+        public void write(ByteBuffer value) {
+            whole = false;
+        }
+
+        @Override
+        public void writeLazy(ByteBuffer value) {
+            whole = false;
+        }
     }
 }

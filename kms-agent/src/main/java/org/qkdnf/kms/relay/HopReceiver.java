@@ -79,7 +79,11 @@ final class HopReceiver {
         this.sequences = sequences;
     }
 
-    /** Handles one message; never throws: failures become responses naming the hop. */
+    /**
+     * Handles one message; never throws: failures become responses naming the hop. Takes
+     * {@code request} over: a relay node swaps the pads in its ciphertext's own arrays (as
+     * {@link InboundHopMarshaller} reads them, no one else's) and forwards those.
+     */
     CompletableFuture<RelayHopResponse> handle(RelayHopRequest request, PeerIdentity caller) {
         if (request.hasLaneTrim()) {
             return trim(request, caller);
@@ -306,9 +310,17 @@ final class HopReceiver {
             }
             return toSink(request, hop, serviceId, counters, key);
         }
-        // data stays ciphertext until the forward swaps the pads, so the plaintext is never written here
-        ChunkedBytes data = ChunkedBytes.allocate(n);
-        if (!HopCipher.copyAndVerify(macKey, request, ciphertext, data, tag)) {
+        // data stays ciphertext until the forward swaps the pads, so the plaintext is never written
+        // here; in the message's own chunks (see handle), else in a copy
+        ChunkedBytes data = ChunkedBytes.sharing(ciphertext);
+        boolean tagOk;
+        if (data != null) {
+            tagOk = HopCipher.verify(macKey, request, data, tag);
+        } else {
+            data = ChunkedBytes.allocate(n);
+            tagOk = HopCipher.copyAndVerify(macKey, request, ciphertext, data, tag);
+        }
+        if (!tagOk) {
             throw badTag(hop, n);
         }
         if (n * 8L != padBits) {

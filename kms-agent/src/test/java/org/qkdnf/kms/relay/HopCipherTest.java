@@ -123,6 +123,11 @@ class HopCipherTest {
                 ChunkedBytes.allocate(ct.length), tag)).isFalse();
         assertThat(HopCipher.copyAndVerify(macKey, h, ByteString.copyFrom(ct), ChunkedBytes.allocate(ct.length),
                 Arrays.copyOf(tag, 15))).isFalse();
+        // the same check in place, over chunks
+        ChunkedBytes inPlace = ChunkedBytes.sharing(out.asByteString());
+        assertThat(HopCipher.verify(macKey, h, inPlace, tag)).isTrue();
+        inPlace.arrayAt(ChunkedBytes.CHUNK_BYTES)[HopCipher.PIECE_BYTES] ^= 1;
+        assertThat(HopCipher.verify(macKey, h, inPlace, tag)).isFalse();
     }
 
     @Test
