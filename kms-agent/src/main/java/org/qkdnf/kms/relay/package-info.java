@@ -170,9 +170,9 @@
  * allocates an array of half a region or more (512 KiB with the harness's 2-4 GiB heap and its
  * 1 MiB regions) as a humongous object in the old generation, and two of them per hop and message
  * started a concurrent marking cycle every few seconds. Measured while the machine was shared
- * (four runs each, five hops, lane key, per 180 MiB): G1 concurrent marking 0.76 to 0.30 CPU-s,
- * but the young-GC threads 0.41 to 0.65 CPU-s (the chunks fill eden, which humongous arrays did
- * not); CPU per key bit within the noise of that machine, at most about 5 % less outside the JIT.
+ * (five runs each, five hops, lane key, per 180 MiB): G1 concurrent marking 0.77 to 0.36 CPU-s,
+ * but the young-GC threads 0.40 to 0.60 CPU-s (the chunks fill eden, which humongous arrays did
+ * not); CPU per key bit within the noise of that machine, about 6 % less outside the JIT.
  * Still humongous: the 8 MiB reservations, the 4 MiB store records and the last hop's key (one
  * array for the sink).
  */
