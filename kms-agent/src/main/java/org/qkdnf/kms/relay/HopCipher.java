@@ -91,30 +91,50 @@ public final class HopCipher {
     }
 
     /**
-     * Encrypts and tags in one pass over memory: writes {@code data XOR pad[padOffset ..)} into
-     * {@code out} (also XOR {@code strip} when not null: a relay node swaps the previous hop's pad
-     * for this one's without writing the plaintext out) and returns the tag of {@link #tag} over
-     * the header and {@code out}. It works in pieces of {@link #PIECE_BYTES}, each MACed while it
-     * is still in the CPU cache, instead of a second pass over the whole message. The pad bytes it
-     * used (and {@code strip}, which it marks erased) are zero when it returns: they are spent.
-     * {@code out} may be {@code data}.
+     * Encrypts and tags in one pass over memory: writes {@code plaintext XOR pad[padOffset ..)}
+     * into {@code out} (as long as the plaintext) and returns the tag of {@link #tag} over the
+     * header and {@code out}. It works in pieces of {@link #PIECE_BYTES}, each MACed while it is
+     * still in the CPU cache, instead of a second pass over the whole message. The pad bytes it
+     * used are zero when it returns: they are spent.
      */
-    static byte[] encryptAndTag(byte[] macKey, RelayHopRequestOrBuilder header, byte[] out, byte[] data,
-                                KeySlice strip, byte[] pad, int padOffset) {
-        int n = data.length;
+    static byte[] encryptAndTag(byte[] macKey, RelayHopRequestOrBuilder header, ChunkedBytes out, byte[] plaintext,
+                                byte[] pad, int padOffset) {
+        int n = out.length();
+        if (plaintext.length != n) {
+            throw new IllegalArgumentException("out: " + n + " bytes for " + plaintext.length + " bytes of plaintext");
+        }
         Poly1305 mac = begin(macKey, header, n);
         for (int off = 0; off < n; off += PIECE_BYTES) {
             int len = Math.min(PIECE_BYTES, n - off);
-            if (strip == null) {
-                OneTimePad.xorIntoErasing(out, off, data, off, pad, padOffset + off, len);
-            } else {
-                OneTimePad.swapErasing(out, off, strip.bytes(), strip.offset() + off, pad, padOffset + off, len);
-            }
-            mac.update(out, off, len);
+            byte[] o = out.arrayAt(off);
+            int at = ChunkedBytes.indexIn(off);
+            OneTimePad.xorIntoErasing(o, at, plaintext, off, pad, padOffset + off, len);
+            mac.update(o, at, len);
         }
-        if (strip != null) {
-            strip.markErased();
+        return finish(mac);
+    }
+
+    /**
+     * As {@link #encryptAndTag}, for a relay node: swaps the previous hop's pad {@code strip} for
+     * this hop's in {@code data} (its ciphertext, which becomes this hop's), so the plaintext is
+     * never written out, and returns the tag over the header and the new ciphertext. Both pads
+     * are zero when it returns ({@code strip} is marked so).
+     */
+    static byte[] swapAndTag(byte[] macKey, RelayHopRequestOrBuilder header, ChunkedBytes data, KeySlice strip,
+                             byte[] pad, int padOffset) {
+        int n = data.length();
+        if (strip.length() != n) {
+            throw new IllegalArgumentException("strip: " + strip.length() + " bytes for " + n + " bytes of data");
         }
+        Poly1305 mac = begin(macKey, header, n);
+        for (int off = 0; off < n; off += PIECE_BYTES) {
+            int len = Math.min(PIECE_BYTES, n - off);
+            byte[] d = data.arrayAt(off);
+            int at = ChunkedBytes.indexIn(off);
+            OneTimePad.swapErasing(d, at, strip.bytes(), strip.offset() + off, pad, padOffset + off, len);
+            mac.update(d, at, len);
+        }
+        strip.markErased();
         return finish(mac);
     }
 
@@ -149,14 +169,29 @@ public final class HopCipher {
      * and those bytes, in pieces that stay in the CPU cache between the copy and the MAC; as
      * {@link #verify}, but without a separate pass to copy the message's bytes out first.
      */
-    static boolean copyAndVerify(byte[] macKey, RelayHopRequestOrBuilder header, ByteString ciphertext, byte[] out,
-                                 byte[] tag) {
-        int n = out.length;
+    static boolean copyAndVerify(byte[] macKey, RelayHopRequestOrBuilder header, ByteString ciphertext,
+                                 ChunkedBytes out, byte[] tag) {
+        int n = out.length();
         Poly1305 mac = begin(macKey, header, n);
         for (int off = 0; off < n; off += PIECE_BYTES) {
             int len = Math.min(PIECE_BYTES, n - off);
-            ciphertext.copyTo(out, off, off, len);
-            mac.update(out, off, len);
+            byte[] o = out.arrayAt(off);
+            int at = ChunkedBytes.indexIn(off);
+            ciphertext.copyTo(o, off, at, len);
+            mac.update(o, at, len);
+        }
+        return tag.length == TAG_BYTES && MessageDigest.isEqual(finish(mac), tag);
+    }
+
+    /**
+     * Checks the tag over the header and {@code ciphertext} in place; as {@link #verify}, for a
+     * message's own chunks.
+     */
+    static boolean verify(byte[] macKey, RelayHopRequestOrBuilder header, ChunkedBytes ciphertext, byte[] tag) {
+        int n = ciphertext.length();
+        Poly1305 mac = begin(macKey, header, n);
+        for (int off = 0; off < n; off += PIECE_BYTES) {
+            mac.update(ciphertext.arrayAt(off), ChunkedBytes.indexIn(off), Math.min(PIECE_BYTES, n - off));
         }
         return tag.length == TAG_BYTES && MessageDigest.isEqual(finish(mac), tag);
     }

@@ -79,7 +79,11 @@ final class HopReceiver {
         this.sequences = sequences;
     }
 
-    /** Handles one message; never throws: failures become responses naming the hop. */
+    /**
+     * Handles one message; never throws: failures become responses naming the hop. Takes
+     * {@code request} over: a relay node swaps the pads in its ciphertext's own arrays (as
+     * {@link InboundHopMarshaller} reads them, no one else's) and forwards those.
+     */
     CompletableFuture<RelayHopResponse> handle(RelayHopRequest request, PeerIdentity caller) {
         if (request.hasLaneTrim()) {
             return trim(request, caller);
@@ -294,29 +298,41 @@ final class HopReceiver {
      */
     private CompletableFuture<RelayHopResponse> deliver(RelayHopRequest request, Hop hop, UUID serviceId, byte[] macKey,
                                                         KeySlice pad, RelayCounters.Link counters) {
-        List<String> route = request.getRouteQkdnIdsList();
-        int index = request.getHopIndex();
         long padBits = pad.length() * 8L;
         ByteString ciphertext = request.getCiphertext();
-        byte[] data = new byte[ciphertext.size()];
+        int n = ciphertext.size();
         byte[] tag = request.getTag().toByteArray();
-        // Last hop: copy out, check and decrypt in one pass (data is zeroed if the tag fails).
-        // Otherwise data stays ciphertext until the forward swaps the pads, so the plaintext is
-        // never written here.
-        boolean lastHop = index == route.size() - 1;
-        boolean decrypted = lastHop && data.length == pad.length();
-        boolean tagOk = decrypted ? HopCipher.verifyAndDecrypt(macKey, request, ciphertext, data, pad, tag)
-                : HopCipher.copyAndVerify(macKey, request, ciphertext, data, tag);
+        if (isLastHop(request) && n == pad.length()) {
+            // copy out, check and decrypt in one pass (key is zeroed if the tag fails)
+            byte[] key = new byte[n];
+            if (!HopCipher.verifyAndDecrypt(macKey, request, ciphertext, key, pad, tag)) {
+                throw badTag(hop, n);
+            }
+            return toSink(request, hop, serviceId, counters, key);
+        }
+        // data stays ciphertext until the forward swaps the pads, so the plaintext is never written
+        // here; in the message's own chunks (see handle), else in a copy
+        ChunkedBytes data = ChunkedBytes.sharing(ciphertext);
+        boolean tagOk;
+        if (data != null) {
+            tagOk = HopCipher.verify(macKey, request, data, tag);
+        } else {
+            data = ChunkedBytes.allocate(n);
+            tagOk = HopCipher.copyAndVerify(macKey, request, ciphertext, data, tag);
+        }
         if (!tagOk) {
-            throw RelayException.at(hop, Status.Code.DATA_LOSS, "tag: the Poly1305 tag does not verify over the "
-                    + "header and " + data.length + " bytes of ciphertext (altered or truncated in transit); "
-                    + "its key (pad_range, mac_key_range) is spent at both ends and not used");
+            throw badTag(hop, n);
         }
-        if (data.length * 8L != padBits) {
-            throw invalid(hop, "ciphertext: " + data.length * 8L + " bits for a pad of " + padBits + " bits");
+        if (n * 8L != padBits) {
+            throw invalid(hop, "ciphertext: " + n * 8L + " bits for a pad of " + padBits + " bits");
         }
-        // Last hop: data is the key. Otherwise the ciphertext, and the forward swaps the pads.
-        return onward(request, hop, serviceId, counters, data, pad);
+        return forwardOn(request, hop, serviceId, counters, data, pad);
+    }
+
+    private static RelayException badTag(Hop hop, int ciphertextBytes) {
+        return RelayException.at(hop, Status.Code.DATA_LOSS, "tag: the Poly1305 tag does not verify over the "
+                + "header and " + ciphertextBytes + " bytes of ciphertext (altered or truncated in transit); "
+                + "its key (pad_range, mac_key_range) is spent at both ends and not used");
     }
 
     /**
@@ -335,48 +351,52 @@ final class HopReceiver {
                     + "header (altered in transit); its key (key_range, mac_key_range) is spent at both ends and not "
                     + "used");
         }
-        boolean lastHop = request.getHopIndex() == request.getRouteQkdnIdsCount() - 1;
-        byte[] data;
-        if (lastHop) {
-            data = Arrays.copyOfRange(key.bytes(), key.offset(), key.offset() + key.length());
-        } else {
-            data = new byte[key.length()];  // zeros: the forward's swap writes key XOR next pad into it
+        if (isLastHop(request)) {
+            return toSink(request, hop, serviceId, counters,
+                    Arrays.copyOfRange(key.bytes(), key.offset(), key.offset() + key.length()));
         }
-        return onward(request, hop, serviceId, counters, data, key);
+        // zeros: the forward's swap writes key XOR next pad into them
+        return forwardOn(request, hop, serviceId, counters, ChunkedBytes.allocate(key.length()), key);
+    }
+
+    private static boolean isLastHop(RelayHopRequest request) {
+        return request.getHopIndex() == request.getRouteQkdnIdsCount() - 1;
+    }
+
+    /** The last hop's verified {@code key}: checks its sequence number, counts it and hands it to the sink. */
+    private CompletableFuture<RelayHopResponse> toSink(RelayHopRequest request, Hop hop, UUID serviceId,
+                                                       RelayCounters.Link counters, byte[] key) {
+        try {
+            acceptSequence(request, hop, serviceId, counters, key.length);
+        } catch (RelayException e) {
+            Arrays.fill(key, (byte) 0);
+            throw e;
+        }
+        long sequence = request.getSequence();
+        try {
+            sink.accept(serviceId, sequence, key);
+        } catch (RelayException e) {
+            throw RelayException.at(hop, e.code(), "key sink refused the key: " + e.getMessage());
+        } catch (RuntimeException e) {
+            throw RelayException.at(hop, Status.Code.INTERNAL,
+                    "key sink failed (" + e.getClass().getSimpleName() + ")");
+        }
+        return CompletableFuture.completedFuture(response(request, request.getHopIndex(),
+                OperationResult.getDefaultInstance()));
     }
 
     /**
-     * A verified key's way on: checks its sequence number, counts it, and hands {@code data} (the
-     * key) to the sink on the last hop, or forwards {@code data} with {@code inbound} swapped for
-     * the next hop's pad ({@link HopSender#forward}).
+     * A verified key's way on from a relay node: checks its sequence number, counts it and
+     * forwards {@code data} with {@code inbound} swapped for the next hop's pad
+     * ({@link HopSender#forward}).
      */
-    private CompletableFuture<RelayHopResponse> onward(RelayHopRequest request, Hop hop, UUID serviceId,
-                                                       RelayCounters.Link counters, byte[] data, KeySlice inbound) {
+    private CompletableFuture<RelayHopResponse> forwardOn(RelayHopRequest request, Hop hop, UUID serviceId,
+                                                          RelayCounters.Link counters, ChunkedBytes data,
+                                                          KeySlice inbound) {
+        acceptSequence(request, hop, serviceId, counters, data.length());
         long sequence = request.getSequence();
         List<String> route = request.getRouteQkdnIdsList();
         int index = request.getHopIndex();
-        boolean lastHop = index == route.size() - 1;
-        long last = sequences.accept(serviceId, sequence);
-        if (last != 0) {
-            Arrays.fill(data, (byte) 0);
-            throw RelayException.at(hop, Status.Code.FAILED_PRECONDITION, "sequence: "
-                    + Long.toUnsignedString(sequence) + " is not above " + Long.toUnsignedString(last)
-                    + ", the last accepted for service " + serviceId + " (a replayed message)");
-        }
-        counters.messagesReceived.increment();
-        counters.bitsReceived.add(data.length * 8L);
-
-        if (lastHop) {  // data is the key from here on
-            try {
-                sink.accept(serviceId, sequence, data);
-            } catch (RelayException e) {
-                throw RelayException.at(hop, e.code(), "key sink refused the key: " + e.getMessage());
-            } catch (RuntimeException e) {
-                throw RelayException.at(hop, Status.Code.INTERNAL,
-                        "key sink failed (" + e.getClass().getSimpleName() + ")");
-            }
-            return CompletableFuture.completedFuture(response(request, index, OperationResult.getDefaultInstance()));
-        }
         String next = route.get(index + 1);
         HopSender sender = senderByNode.apply(next);
         if (sender == null) {
@@ -396,6 +416,20 @@ final class HopReceiver {
             // the sender side already counted and alarmed it
             return response(request, e.hopIndex(), result(e));
         });
+    }
+
+    /** Refuses a replayed sequence number (FAILED_PRECONDITION), else counts the message's {@code bytes}. */
+    private void acceptSequence(RelayHopRequest request, Hop hop, UUID serviceId, RelayCounters.Link counters,
+                                int bytes) {
+        long sequence = request.getSequence();
+        long last = sequences.accept(serviceId, sequence);
+        if (last != 0) {
+            throw RelayException.at(hop, Status.Code.FAILED_PRECONDITION, "sequence: "
+                    + Long.toUnsignedString(sequence) + " is not above " + Long.toUnsignedString(last)
+                    + ", the last accepted for service " + serviceId + " (a replayed message)");
+        }
+        counters.messagesReceived.increment();
+        counters.bitsReceived.add(bytes * 8L);
     }
 
     private CompletableFuture<ReservedKey> consume(KeyRange range, String field, Hop hop, Duration wait) {

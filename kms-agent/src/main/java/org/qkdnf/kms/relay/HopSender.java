@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -110,7 +109,7 @@ final class HopSender implements AutoCloseable {
      */
     CompletableFuture<RelayHopResponse> send(UUID serviceId, long sequence, List<String> route, int hopIndex,
                                              byte[] plaintext) {
-        return send(serviceId, sequence, route, hopIndex, plaintext, null);
+        return send(serviceId, sequence, route, hopIndex, plaintext, null, null, false);
     }
 
     /**
@@ -124,12 +123,12 @@ final class HopSender implements AutoCloseable {
      * @return as {@link #send(UUID, long, List, int, byte[])}
      */
     CompletableFuture<RelayHopResponse> forward(UUID serviceId, long sequence, List<String> route, int hopIndex,
-                                                byte[] ciphertext, KeySlice inboundPad) {
-        if (inboundPad.length() != ciphertext.length) {
+                                                ChunkedBytes ciphertext, KeySlice inboundPad) {
+        if (inboundPad.length() != ciphertext.length()) {
             throw new IllegalArgumentException("inboundPad: " + inboundPad.length() + " bytes for "
-                    + ciphertext.length + " bytes of ciphertext");
+                    + ciphertext.length() + " bytes of ciphertext");
         }
-        return send(serviceId, sequence, route, hopIndex, ciphertext, inboundPad);
+        return send(serviceId, sequence, route, hopIndex, null, ciphertext, inboundPad, false);
     }
 
     /**
@@ -143,18 +142,17 @@ final class HopSender implements AutoCloseable {
      * @return as {@link #send(UUID, long, List, int, byte[])}
      */
     CompletableFuture<RelayHopResponse> sendLaneKey(UUID serviceId, long sequence, List<String> route, byte[] keyOut) {
-        return send(serviceId, sequence, route, 1, keyOut, null, true);
+        return send(serviceId, sequence, route, 1, keyOut, null, null, true);
     }
 
-    /** {@code strip} null: {@code data} is the plaintext, kept unchanged; else see {@link #forward}. */
+    /**
+     * One of: {@code data} the plaintext, kept unchanged ({@link #send(UUID, long, List, int, byte[])});
+     * {@code data} receiving lane key, {@code laneKey} true ({@link #sendLaneKey}); {@code forwarded}
+     * and {@code strip} ({@link #forward}), {@code data} null.
+     */
     private CompletableFuture<RelayHopResponse> send(UUID serviceId, long sequence, List<String> route, int hopIndex,
-                                                     byte[] data, KeySlice strip) {
-        return send(serviceId, sequence, route, hopIndex, data, strip, false);
-    }
-
-    /** {@code laneKey}: {@code data} receives lane key, see {@link #sendLaneKey}; else see the other sends. */
-    private CompletableFuture<RelayHopResponse> send(UUID serviceId, long sequence, List<String> route, int hopIndex,
-                                                     byte[] data, KeySlice strip, boolean laneKey) {
+                                                     byte[] data, ChunkedBytes forwarded, KeySlice strip,
+                                                     boolean laneKey) {
         Hop hop = new Hop(hopIndex, ctx.selfId, neighbor.qkdnId(), neighbor.qkdlId());
         try {
             inFlight.acquire();
@@ -167,7 +165,7 @@ final class HopSender implements AutoCloseable {
         Pending sent;
         try {
             synchronized (laneLock) {
-                sent = sendLocked(hop, serviceId, sequence, route, data, strip, laneKey, result);
+                sent = sendLocked(hop, serviceId, sequence, route, data, forwarded, strip, laneKey, result);
             }
         } catch (RuntimeException e) {
             result.completeExceptionally(reported(hop, serviceId, sequence, e));
@@ -206,7 +204,8 @@ final class HopSender implements AutoCloseable {
     }
 
     private Pending sendLocked(Hop hop, UUID serviceId, long sequence, List<String> route, byte[] data,
-                               KeySlice strip, boolean laneKey, CompletableFuture<RelayHopResponse> result) {
+                               ChunkedBytes forwarded, KeySlice strip, boolean laneKey,
+                               CompletableFuture<RelayHopResponse> result) {
         if (closed) {
             throw RelayException.at(hop, Status.Code.UNAVAILABLE, "this node is shutting down");
         }
@@ -214,7 +213,8 @@ final class HopSender implements AutoCloseable {
         long messageId = ++s.lastMessageId;
         Pending mine = new Pending(hop, serviceId, sequence, result, s, messageId);
         s.pending.put(messageId, mine);
-        long padBits = data.length * 8L;  // the pad's, or for lane key the key's: the same place in the lane
+        // the pad's, or for lane key the key's: the same place in the lane
+        long padBits = (data != null ? data.length : forwarded.length()) * 8L;
         long need = HopCipher.MAC_KEY_BITS + padBits;
         String padField = laneKey ? "key_range" : "pad_range";
         ReservedKey res = null;
@@ -251,10 +251,18 @@ final class HopSender implements AutoCloseable {
                 b.setTag(ByteString.copyFrom(HopCipher.laneKeyTag(macKey, b)));
             } else {
                 b.setPadRange(RangeCodec.toProto(res.range(), neighbor.qkdlId(), padOffset, padBits));
-                byte[] ciphertext = strip == null ? new byte[data.length] : data;
-                byte[] tag = HopCipher.encryptAndTag(macKey, b, ciphertext, data, strip, chunk, (int) (padOffset / 8));
-                padErased = true;  // encryptAndTag zeroed the pad as it used it
-                b.setCiphertext(UnsafeByteOperations.unsafeWrap(ciphertext)).setTag(ByteString.copyFrom(tag));
+                int padFrom = (int) (padOffset / 8);
+                ChunkedBytes ciphertext;
+                byte[] tag;
+                if (forwarded == null) {
+                    ciphertext = ChunkedBytes.allocate(data.length);
+                    tag = HopCipher.encryptAndTag(macKey, b, ciphertext, data, chunk, padFrom);
+                } else {
+                    ciphertext = forwarded;
+                    tag = HopCipher.swapAndTag(macKey, b, ciphertext, strip, chunk, padFrom);
+                }
+                padErased = true;  // the cipher zeroed the pad as it used it
+                b.setCiphertext(ciphertext.asByteString()).setTag(ByteString.copyFrom(tag));
             }
             s.requests.onNext(b.build());
             counters.messagesSent.increment();

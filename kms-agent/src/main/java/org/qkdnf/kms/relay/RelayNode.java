@@ -57,8 +57,6 @@ public final class RelayNode implements AutoCloseable {
      * default, 1 MiB tuned by bandwidth-delay pings, stays near 1 MiB on a short path).
      */
     static final int FLOW_CONTROL_WINDOW_BYTES = 16 * 1024 * 1024;
-    /** gRPC's default limit on an inbound message, which a Kk message (at most 1 MiB of key plus its header) stays under. */
-    static final int MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
     private final RelayContext ctx;
     private final Builder config;
@@ -88,7 +86,7 @@ public final class RelayNode implements AutoCloseable {
                         GrpcTls.serverCredentials(config.tls))
                 .flowControlWindow(FLOW_CONTROL_WINDOW_BYTES)
                 .addService(InboundHopMarshaller.apply(ServerInterceptors.intercept(new KeyRelayGrpcService(receiver),
-                        new PeerIdentityInterceptor(Set.of("kms"))), MAX_MESSAGE_BYTES))
+                        new PeerIdentityInterceptor(Set.of("kms")))))
                 .build();
         try {
             server.start();

@@ -159,8 +159,21 @@
  * 0.8 of a core, and device syncs took 70 ms on average (up to 0.9 s) instead of 4 to 8 ms.
  * Of the relay's own Java CPU samples, Poly1305 is now the largest part (~25 %, two passes per
  * hop), then XOR (~13 %) and at-rest GCM (~15 %); TLS runs in OpenSSL. G1 also spends time on the
- * per-message 1 MiB arrays (humongous objects at the default region size): a kms-agent that
- * relays at gigabit rates wants {@code -XX:G1HeapRegionSize=4m} or more. A quiet 2-core machine
- * is the place to check the goals.
+ * per-message 1 MiB arrays (humongous objects at the default region size; see below). A quiet
+ * 2-core machine is the place to check the goals.
+ *
+ * Then (issue 3, five hops): no hop allocates an array as long as the message any more. The Kk
+ * server reads a request's ciphertext straight from the stream into 256 KiB chunks that its
+ * ByteString shares ({@code InboundHopMarshaller}, {@code ChunkedBytes}); a relay node verifies
+ * the tag and swaps the pads in those chunks ({@code ChunkedBytes.sharing}) and forwards them, so
+ * a relayed hop no longer copies the ciphertext either; a first hop pads into chunks. Why: G1
+ * allocates an array of half a region or more (512 KiB with the harness's 2-4 GiB heap and its
+ * 1 MiB regions) as a humongous object in the old generation, and two of them per hop and message
+ * started a concurrent marking cycle every few seconds. Measured while the machine was shared
+ * (five runs each, five hops, lane key, per 180 MiB): G1 concurrent marking 0.77 to 0.36 CPU-s,
+ * but the young-GC threads 0.40 to 0.60 CPU-s (the chunks fill eden, which humongous arrays did
+ * not); CPU per key bit within the noise of that machine, about 6 % less outside the JIT.
+ * Still humongous: the 8 MiB reservations, the 4 MiB store records and the last hop's key (one
+ * array for the sink).
  */
 package org.qkdnf.kms.relay;

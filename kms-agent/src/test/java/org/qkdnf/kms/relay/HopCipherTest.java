@@ -45,14 +45,17 @@ class HopCipherTest {
     void encryptAndTagInPiecesEqualsPadThenTagAndErasesThePad() {
         byte[] macKey = bytes(32);
         RelayHopRequest h = header();
-        int n = 2 * HopCipher.PIECE_BYTES + 40;  // two whole pieces and a short one
+        // a whole chunk, two whole pieces and a short one
+        int n = ChunkedBytes.CHUNK_BYTES + 2 * HopCipher.PIECE_BYTES + 40;
         byte[] key = bytes(n);
         byte[] reservation = bytes(n + 200);
         byte[] before = reservation.clone();
         byte[] pad = Arrays.copyOfRange(reservation, 100, 100 + n);
-        byte[] ct = new byte[n];
-        byte[] tag = HopCipher.encryptAndTag(macKey, h, ct, key, null, reservation, 100);
+        ChunkedBytes chunked = ChunkedBytes.allocate(n);
+        byte[] tag = HopCipher.encryptAndTag(macKey, h, chunked, key, reservation, 100);
+        byte[] ct = chunked.toByteArray();
         assertThat(ct).isEqualTo(OneTimePad.xor(key, pad));
+        assertThat(chunked.asByteString().toByteArray()).isEqualTo(ct);
         assertThat(tag).isEqualTo(HopCipher.tag(macKey, h, ct));
         assertThat(Arrays.copyOfRange(reservation, 100, 100 + n)).containsOnly(0);
         // only the slice used: the bytes around it are untouched
@@ -65,9 +68,11 @@ class HopCipherTest {
         byte[] ct1 = OneTimePad.xor(key, Arrays.copyOfRange(inbound, 100, 100 + n));
         byte[] next = bytes(n);
         byte[] nextCopy = next.clone();
-        byte[] forwarded = ct1.clone();
+        ChunkedBytes forwarding = ChunkedBytes.allocate(n);
+        HopCipher.copyAndVerify(macKey, h, ByteString.copyFrom(ct1), forwarding, new byte[0]);
         KeySlice strip = new KeySlice(inbound, 100, n);
-        byte[] tag2 = HopCipher.encryptAndTag(macKey, h, forwarded, forwarded, strip, next, 0);
+        byte[] tag2 = HopCipher.swapAndTag(macKey, h, forwarding, strip, next, 0);
+        byte[] forwarded = forwarding.toByteArray();
         assertThat(forwarded).isEqualTo(OneTimePad.xor(key, nextCopy));
         assertThat(tag2).isEqualTo(HopCipher.tag(macKey, h, forwarded));
         assertThat(next).containsOnly(0);
@@ -85,8 +90,9 @@ class HopCipherTest {
         byte[] key = bytes(n);
         byte[] pad = bytes(n + 8);
         byte[] pad2 = pad.clone();
-        byte[] ct = new byte[n];
-        byte[] tag = HopCipher.encryptAndTag(macKey, h, ct, key, null, pad, 8);
+        ChunkedBytes chunked = ChunkedBytes.allocate(n);
+        byte[] tag = HopCipher.encryptAndTag(macKey, h, chunked, key, pad, 8);
+        byte[] ct = chunked.toByteArray();
 
         byte[] data = new byte[n];
         KeySlice slice = new KeySlice(pad2, 8, n);
@@ -106,17 +112,22 @@ class HopCipherTest {
     void copyAndVerifyCopiesTheCiphertextAndChecksItsTag() {
         byte[] macKey = bytes(32);
         RelayHopRequest h = header();
-        byte[] ct = bytes(2 * HopCipher.PIECE_BYTES + 3);
+        byte[] ct = bytes(ChunkedBytes.CHUNK_BYTES + 2 * HopCipher.PIECE_BYTES + 3);
         byte[] tag = HopCipher.tag(macKey, h, ct);
-        byte[] out = new byte[ct.length];
+        ChunkedBytes out = ChunkedBytes.allocate(ct.length);
         assertThat(HopCipher.copyAndVerify(macKey, h, ByteString.copyFrom(ct), out, tag)).isTrue();
-        assertThat(out).isEqualTo(ct);
+        assertThat(out.toByteArray()).isEqualTo(ct);
         byte[] tampered = ct.clone();
-        tampered[HopCipher.PIECE_BYTES] ^= (byte) 0x80;
-        assertThat(HopCipher.copyAndVerify(macKey, h, ByteString.copyFrom(tampered), new byte[ct.length], tag))
-                .isFalse();
-        assertThat(HopCipher.copyAndVerify(macKey, h, ByteString.copyFrom(ct), new byte[ct.length],
+        tampered[ChunkedBytes.CHUNK_BYTES + HopCipher.PIECE_BYTES] ^= (byte) 0x80;
+        assertThat(HopCipher.copyAndVerify(macKey, h, ByteString.copyFrom(tampered),
+                ChunkedBytes.allocate(ct.length), tag)).isFalse();
+        assertThat(HopCipher.copyAndVerify(macKey, h, ByteString.copyFrom(ct), ChunkedBytes.allocate(ct.length),
                 Arrays.copyOf(tag, 15))).isFalse();
+        // the same check in place, over chunks
+        ChunkedBytes inPlace = ChunkedBytes.sharing(out.asByteString());
+        assertThat(HopCipher.verify(macKey, h, inPlace, tag)).isTrue();
+        inPlace.arrayAt(ChunkedBytes.CHUNK_BYTES)[HopCipher.PIECE_BYTES] ^= 1;
+        assertThat(HopCipher.verify(macKey, h, inPlace, tag)).isFalse();
     }
 
     @Test

@@ -20,7 +20,7 @@ import org.qkdnf.proto.keyrelay.v1.RelayHopRequest;
 
 class InboundHopMarshallerTest {
 
-    private final InboundHopMarshaller marshaller = new InboundHopMarshaller(RelayNode.MAX_MESSAGE_BYTES);
+    private final InboundHopMarshaller marshaller = new InboundHopMarshaller();
 
     /** What gRPC hands a marshaller: a stream that knows its length. */
     private static final class Known extends ByteArrayInputStream implements KnownLength {
@@ -49,6 +49,25 @@ class InboundHopMarshallerTest {
     }
 
     @Test
+    void readsACiphertextOfSeveralChunksAndKeepsTheLastOfRepeatedFields() throws Exception {
+        RelayHopRequest sent = request(2 * ChunkedBytes.CHUNK_BYTES + 5);
+        assertThat(marshaller.parse(new Known(sent.toByteArray()))).isEqualTo(sent);
+        // protobuf's rule for a singular field sent twice: the last one counts, ciphertext included
+        RelayHopRequest first = request(300).toBuilder().setSequence(1).build();
+        byte[] twice = concat(first.toByteArray(), sent.toByteArray());
+        RelayHopRequest parsed = marshaller.parse(new Known(twice));
+        assertThat(parsed).isEqualTo(RelayHopRequest.parseFrom(twice));
+        assertThat(parsed.getCiphertext()).isEqualTo(sent.getCiphertext());
+        assertThat(parsed.getSequence()).isEqualTo(sent.getSequence());
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
     void aTruncatedMessageIsRefusedAsInvalidProtobuf() {
         byte[] wire = request(1000).toByteArray();
         InputStream cut = new Known(Arrays.copyOf(wire, wire.length - 10));
@@ -61,7 +80,7 @@ class InboundHopMarshallerTest {
     void replacesOnlyTheRelayHopRequestMarshaller() {
         ServerServiceDefinition plain = new KeyRelayServiceGrpc.KeyRelayServiceImplBase() {
         }.bindService();
-        ServerServiceDefinition applied = InboundHopMarshaller.apply(plain, RelayNode.MAX_MESSAGE_BYTES);
+        ServerServiceDefinition applied = InboundHopMarshaller.apply(plain);
         assertThat(applied.getServiceDescriptor().getName()).isEqualTo(plain.getServiceDescriptor().getName());
         assertThat(applied.getMethods()).hasSameSizeAs(plain.getMethods());
         String relayHop = KeyRelayServiceGrpc.getRelayHopMethod().getFullMethodName();
