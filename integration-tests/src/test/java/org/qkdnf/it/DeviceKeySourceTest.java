@@ -20,13 +20,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.qkdnf.agent.config.AgentConfig;
 import org.qkdnf.agent.etsi014.Etsi014DeviceDriver;
 import org.qkdnf.agent.impl.QkdAgent;
+import org.qkdnf.common.ids.LaneIds;
 import org.qkdnf.common.tls.TlsFiles;
 import org.qkdnf.kms.KmsAgent;
 import org.qkdnf.kms.KmsAgentConfig;
 import org.qkdnf.kms.api.KeyServiceDefinition;
 import org.qkdnf.kms.api.PoolLevels;
 import org.qkdnf.kms.api.ReservedKey;
-import org.qkdnf.kms.kq.LinkLanes;
 import org.qkdnf.pki.DevCertificateAuthority.Role;
 import org.qkdnf.proto.southbound.v1.PhysQkdRole;
 
@@ -91,8 +91,8 @@ class DeviceKeySourceTest {
                         deviceY));
                 open.add(agentY);
 
-                String laneX = LinkLanes.poolId(link, x);
-                String laneY = LinkLanes.poolId(link, y);
+                String laneX = LaneIds.of(link, x);
+                String laneY = LaneIds.of(link, y);
                 long want = 16L * BLOCK_BITS;
                 await(() -> available(kmsX, laneX) >= want && available(kmsX, laneY) >= want
                         && available(kmsY, laneX) >= want && available(kmsY, laneY) >= want);

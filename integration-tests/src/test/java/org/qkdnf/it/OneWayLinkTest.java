@@ -11,9 +11,9 @@ import java.util.UUID;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.qkdnf.common.ids.LaneIds;
 import org.qkdnf.kms.api.KeyServiceDefinition;
 import org.qkdnf.kms.api.PoolLevels;
-import org.qkdnf.kms.kq.LinkLanes;
 import org.qkdnf.kms.relay.LinkRelayCounters;
 
 /**
@@ -41,7 +41,7 @@ class OneWayLinkTest {
                 k.services().install(service);
             }
             String link = chain.links.get(0);
-            String idleLane = LinkLanes.poolId(link, chain.nodes.get(1));
+            String idleLane = LaneIds.of(link, chain.nodes.get(1));
 
             // Without trims the relayed key stops at about a lane's worth: the drawn lane gets as many
             // blocks as the idle one until that is full, and then the link's key supply pauses.

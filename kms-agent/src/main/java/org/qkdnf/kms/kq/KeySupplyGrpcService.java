@@ -9,6 +9,7 @@ import java.util.UUID;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import org.qkdnf.common.ids.LaneIds;
 import org.qkdnf.common.ids.Uuids;
 import org.qkdnf.common.tls.PeerIdentity;
 import org.qkdnf.kms.api.KeyPoolException;
@@ -124,8 +125,8 @@ public final class KeySupplyGrpcService extends KeySupplyServiceGrpc.KeySupplySe
                 if (l.getBlockBits() == 0 || l.getBlockBits() % 8 != 0) {
                     throw invalid(f + ".block_bits: must be a positive multiple of 8, got " + l.getBlockBits());
                 }
-                definePool(LinkLanes.poolId(l.getQkdlId(), l.getTransmitterQkdnId()));
-                definePool(LinkLanes.poolId(l.getQkdlId(), l.getReceiverQkdnId()));
+                definePool(LaneIds.of(l.getQkdlId(), l.getTransmitterQkdnId()));
+                definePool(LaneIds.of(l.getQkdlId(), l.getReceiverQkdnId()));
                 links.put(l.getQkdlId(), l);
                 resume.addPositions(LinkPosition.newBuilder().setQkdlId(l.getQkdlId()).setNextBlockIndex(next(l)));
             }
@@ -177,10 +178,10 @@ public final class KeySupplyGrpcService extends KeySupplyServiceGrpc.KeySupplySe
             boolean full = false;
             try {
                 if (!even.isEmpty()) {
-                    pools.append(LinkLanes.poolId(l.getQkdlId(), l.getTransmitterQkdnId()), even);
+                    pools.append(LaneIds.of(l.getQkdlId(), l.getTransmitterQkdnId()), even);
                 }
                 if (!odd.isEmpty()) {
-                    pools.append(LinkLanes.poolId(l.getQkdlId(), l.getReceiverQkdnId()), odd);
+                    pools.append(LaneIds.of(l.getQkdlId(), l.getReceiverQkdnId()), odd);
                 }
             } catch (KeyPoolException e) {
                 if (e.reason() != KeyPoolException.Reason.POOL_FULL) {
@@ -192,8 +193,8 @@ public final class KeySupplyGrpcService extends KeySupplyServiceGrpc.KeySupplySe
         }
 
         private long next(SupplyLink l) {
-            PoolLevels even = pools.levels(LinkLanes.poolId(l.getQkdlId(), l.getTransmitterQkdnId()));
-            PoolLevels odd = pools.levels(LinkLanes.poolId(l.getQkdlId(), l.getReceiverQkdnId()));
+            PoolLevels even = pools.levels(LaneIds.of(l.getQkdlId(), l.getTransmitterQkdnId()));
+            PoolLevels odd = pools.levels(LaneIds.of(l.getQkdlId(), l.getReceiverQkdnId()));
             return LinkLanes.linkNextIndex(even.nextBlockIndex(), odd.nextBlockIndex());
         }
 

@@ -8,17 +8,13 @@ package org.qkdnf.kms.kq;
  * are identical at both ends); only a lane's owner reserves from it and names the ranges it used,
  * the other end consumes exactly those ranges.
  *
- * <p>A lane is a pool of the pool store with id {@code <qkdl_id>/<owner qkdn_id>} whose blocks are
+ * <p>A lane is a pool of the pool store with id {@code <qkdl_id>/<owner qkdn_id>}
+ * ({@link org.qkdnf.common.ids.LaneIds#of}, the id the controller admits rate on) whose blocks are
  * numbered without gaps: link block {@code i} is block {@code i / 2} of its lane.
  */
 public final class LinkLanes {
 
     private LinkLanes() {
-    }
-
-    /** The pool id of the lane of link {@code qkdlId} owned by node {@code ownerQkdnId}. */
-    public static String poolId(String qkdlId, String ownerQkdnId) {
-        return qkdlId + "/" + ownerQkdnId;
     }
 
     /** The owner of link block {@code blockIndex}'s lane. */

@@ -14,6 +14,7 @@ import java.util.function.Function;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
+import org.qkdnf.common.ids.LaneIds;
 import org.qkdnf.common.tls.PeerIdentity;
 import org.qkdnf.kms.api.KeyPoolException;
 import org.qkdnf.kms.api.KeyRange;
@@ -130,7 +131,7 @@ final class HopReceiver {
             throw RelayException.at(hop, Status.Code.PERMISSION_DENIED,
                     padField + ".qkdl_id: link " + link + " does not join node " + from + " to this node");
         }
-        String lane = Lanes.laneId(link, from);
+        String lane = LaneIds.of(link, from);
         checkLane(padRange, padField, lane, hop);
         checkLane(request.getMacKeyRange(), "mac_key_range", lane, hop);
         RangeCodec.Slice macSlice = RangeCodec.fromProto(request.getMacKeyRange(), "mac_key_range", hop);
@@ -229,7 +230,7 @@ final class HopReceiver {
                 throw RelayException.at(hop, Status.Code.PERMISSION_DENIED, "lane_trim.mac_key_range.qkdl_id: link "
                         + link + " does not join node " + caller.id() + " to this node");
             }
-            String lane = Lanes.laneId(link, caller.id());
+            String lane = LaneIds.of(link, caller.id());
             checkLane(trim.getMacKeyRange(), "lane_trim.mac_key_range", lane, hop);
             if (trim.getDiscardedBits() < 0 || trim.getDiscardedBits() % 8 != 0) {
                 throw invalid(hop, "lane_trim.discarded_bits: must be a multiple of 8, got "

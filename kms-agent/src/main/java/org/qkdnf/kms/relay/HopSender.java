@@ -20,6 +20,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import org.qkdnf.common.ids.LaneIds;
 import org.qkdnf.common.tls.GrpcTls;
 import org.qkdnf.common.tls.TlsFiles;
 import org.qkdnf.kms.api.KeyPoolException;
@@ -81,7 +82,7 @@ final class HopSender implements AutoCloseable {
               int maxInFlight, Duration timeout, long reservationMaxBits) {
         this.ctx = ctx;
         this.neighbor = neighbor;
-        this.lane = Lanes.laneId(neighbor.qkdlId(), ctx.selfId);
+        this.lane = LaneIds.of(neighbor.qkdlId(), ctx.selfId);
         List<ClientInterceptor> all = new ArrayList<>(interceptors);
         all.add(new ServerIdentityCheck(neighbor.qkdnId()));
         this.channel = NettyChannelBuilder.forAddress(neighbor.host(), neighbor.port(), GrpcTls.channelCredentials(tls))

@@ -25,6 +25,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import org.qkdnf.common.concurrent.OrderlyShutdown;
+import org.qkdnf.common.ids.LaneIds;
 import org.qkdnf.common.tls.GrpcTls;
 import org.qkdnf.common.tls.PeerIdentityInterceptor;
 import org.qkdnf.common.tls.TlsFiles;
@@ -113,7 +114,7 @@ public final class RelayNode implements AutoCloseable {
      */
     void trimLanes() {
         for (HopSender sender : sendersByNode.values()) {
-            String lane = Lanes.laneId(sender.neighbor().qkdlId(), ctx.selfId);
+            String lane = LaneIds.of(sender.neighbor().qkdlId(), ctx.selfId);
             try {
                 long max = ctx.store.levels(lane).maxBits();
                 long high = (long) (max * config.laneHighWater) / 8 * 8;

@@ -30,7 +30,7 @@
  *
  * <h2>Lanes</h2>
  * Each link has two pools at each end, one per owner node, pool id {@code "<qkdl_id>/<owner>"}
- * ({@link org.qkdnf.kms.relay.Lanes}). Only the owner reserves from its lane; the peer consumes
+ * ({@link org.qkdnf.common.ids.LaneIds}). Only the owner reserves from its lane; the peer consumes
  * the ranges the owner names. So the two ends never reserve the same bits and need no
  * coordination. A hop's key always comes from the sender's lane.
  *

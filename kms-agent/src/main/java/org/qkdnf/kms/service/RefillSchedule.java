@@ -9,10 +9,10 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.qkdnf.common.ids.LaneIds;
 import org.qkdnf.kms.api.KeyPoolException;
 import org.qkdnf.kms.api.KeyPoolStore;
 import org.qkdnf.kms.api.KeyServiceDefinition;
-import org.qkdnf.kms.kq.LinkLanes;
 import org.qkdnf.kms.relay.HopCipher;
 
 /**
@@ -46,7 +46,7 @@ final class RefillSchedule {
 
         Source(KeyServiceDefinition definition, String selfQkdnId) {
             this.definition = definition;
-            this.lane = LinkLanes.poolId(definition.routeQkdlIds().get(0), selfQkdnId);
+            this.lane = LaneIds.of(definition.routeQkdlIds().get(0), selfQkdnId);
             this.chunkBits = KeyServiceManager.chunkBytes(definition) * 8L;
             this.startBits = chunkBits + HopCipher.MAC_KEY_BITS;
         }

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.qkdnf.common.ids.LaneIds;
 import org.qkdnf.kms.api.PoolLevels;
 import org.qkdnf.proto.keyrelay.v1.RelayHopRequest;
 import org.qkdnf.proto.keyrelay.v1.RelayHopResponse;
@@ -52,7 +53,7 @@ class LaneKeyRelayTest {
     }
 
     private PoolLevels levels(int node, int link, int owner) {
-        return net.stores.get(node).levels(Lanes.laneId(RelayTestNet.link(link), net.ids.get(owner)));
+        return net.stores.get(node).levels(LaneIds.of(RelayTestNet.link(link), net.ids.get(owner)));
     }
 
     private RelayTestNet chainSpiedAtA(int nodes, Tamper tamper) throws Exception {

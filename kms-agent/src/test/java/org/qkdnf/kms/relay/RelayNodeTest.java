@@ -20,6 +20,7 @@ import io.grpc.Status;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.qkdnf.common.ids.LaneIds;
 import org.qkdnf.kms.api.PoolLevels;
 import org.qkdnf.proto.keyrelay.v1.RelayHopRequest;
 import org.qkdnf.proto.keyrelay.v1.RelayHopResponse;
@@ -113,7 +114,7 @@ class RelayNodeTest {
             assertThat(left.failures() + right.failures()).isZero();
             // the owner's lane paid for the pads and MAC keys of its messages (plus, with reservations,
             // the unused rest of the last one), the same at both ends (assertLanesInStep)
-            PoolLevels leftLane = net.stores.get(i + 1).levels(Lanes.laneId(link, net.ids.get(i)));
+            PoolLevels leftLane = net.stores.get(i + 1).levels(LaneIds.of(link, net.ids.get(i)));
             long used = keyBits[0] + messagesEachWay * HopCipher.MAC_KEY_BITS;
             if (i == 2) {  // kme-c sends with reservationMaxBytes 0: exactly what each message needs
                 assertThat(leftLane.consumedBits()).isEqualTo(used);
@@ -270,7 +271,7 @@ class RelayNodeTest {
                 + "names node kme-x, but the route has node kme-a send this hop");
         assertThat(net.alarms).singleElement().satisfies(al -> assertThat(al.code()).isEqualTo(Status.Code.PERMISSION_DENIED));
         // nothing was consumed at the receiver for a caller it does not trust
-        assertThat(net.stores.get(1).levels(Lanes.laneId("L01", "kme-a")).consumedBits()).isZero();
+        assertThat(net.stores.get(1).levels(LaneIds.of("L01", "kme-a")).consumedBits()).isZero();
         assertThat(net.delivered).isEmpty();
     }
 
@@ -314,7 +315,7 @@ class RelayNodeTest {
                 b.clientInterceptor(tamperAtB).reservationMaxBytes(reservationMaxBytesAtB);
             }
         });
-        String lane = Lanes.laneId("L01", "kme-b");
+        String lane = LaneIds.of("L01", "kme-b");
         for (org.qkdnf.kms.api.KeyPoolStore store : n.stores) {
             store.definePool(lane, (long) BLOCKS * BLOCK_BYTES * 8);
         }
@@ -328,7 +329,7 @@ class RelayNodeTest {
         List<String> ba = List.of("kme-b", "kme-a");
         UUID service = UUID.randomUUID();
         UUID back = UUID.randomUUID();
-        String lane = Lanes.laneId("L01", "kme-b");
+        String lane = LaneIds.of("L01", "kme-b");
         long max = (long) BLOCKS * BLOCK_BYTES * 8;
 
         net.nodes.get(1).trimLanes();
@@ -365,7 +366,7 @@ class RelayNodeTest {
     void keyTheOwnerReservedAheadIsDroppedWithTheTrimAtBothEnds() throws Exception {
         // 1 KiB reservations: after about five messages kme-b reserves the next one ahead
         net = twoNodesWithAFullLaneAtB(new Tamper(), 1024);
-        String lane = Lanes.laneId("L01", "kme-b");
+        String lane = LaneIds.of("L01", "kme-b");
         UUID back = UUID.randomUUID();
         List<String> ba = List.of("kme-b", "kme-a");
         long ahead = 0;
@@ -468,7 +469,7 @@ class RelayNodeTest {
         }
         net.assertLanesInStep();
         for (int i = 0; i < 2; i++) {
-            PoolLevels lane = net.stores.get(i + 1).levels(Lanes.laneId(RelayTestNet.link(i), net.ids.get(i)));
+            PoolLevels lane = net.stores.get(i + 1).levels(LaneIds.of(RelayTestNet.link(i), net.ids.get(i)));
             long used = 80 * (64 * 8 + HopCipher.MAC_KEY_BITS);
             // at most one reservation's unused rest per reservation, plus the one reserved ahead
             assertThat(lane.consumedBits()).isBetween(used, used + 12 * 1024 * 8L);

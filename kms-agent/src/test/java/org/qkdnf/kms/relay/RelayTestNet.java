@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.qkdnf.common.ids.LaneIds;
 import org.qkdnf.common.tls.TlsFiles;
 import org.qkdnf.kms.api.KeyPoolStore;
 import org.qkdnf.kms.api.PoolBlock;
@@ -78,7 +79,7 @@ final class RelayTestNet implements AutoCloseable {
         for (int i = 0; i + 1 < count; i++) {
             String link = link(i);
             for (String owner : List.of(ids.get(i), ids.get(i + 1))) {
-                String lane = Lanes.laneId(link, owner);
+                String lane = LaneIds.of(link, owner);
                 List<PoolBlock> lanes = new ArrayList<>();
                 int n = owner.equals(ids.get(i)) ? blocks : reverseBlocks;
                 for (int b = 0; b < n; b++) {
@@ -161,7 +162,7 @@ final class RelayTestNet implements AutoCloseable {
             String link = link(i);
             for (int owner : new int[] {i, i + 1}) {
                 int other = owner == i ? i + 1 : i;
-                String lane = Lanes.laneId(link, ids.get(owner));
+                String lane = LaneIds.of(link, ids.get(owner));
                 PoolLevels mine = stores.get(owner).levels(lane);
                 PoolLevels theirs = stores.get(other).levels(lane);
                 LinkRelayCounters c = nodes.get(owner).counters().get(link);

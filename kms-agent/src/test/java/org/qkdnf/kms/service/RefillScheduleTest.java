@@ -12,9 +12,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.qkdnf.common.atrest.KeyFile;
+import org.qkdnf.common.ids.LaneIds;
 import org.qkdnf.kms.api.KeyServiceDefinition;
 import org.qkdnf.kms.api.PoolBlock;
-import org.qkdnf.kms.kq.LinkLanes;
 import org.qkdnf.kms.relay.HopCipher;
 import org.qkdnf.kms.store.MvStoreKeyPoolStore;
 
@@ -22,7 +22,7 @@ import org.qkdnf.kms.store.MvStoreKeyPoolStore;
 class RefillScheduleTest {
 
     static final String SELF = "n1";
-    static final String LANE = LinkLanes.poolId("l1", SELF);
+    static final String LANE = LaneIds.of("l1", SELF);
 
     @TempDir
     Path dir;

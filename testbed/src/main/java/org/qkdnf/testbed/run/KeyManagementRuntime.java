@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import org.qkdnf.common.ids.LaneIds;
 import org.qkdnf.common.tls.JdkTls;
 import org.qkdnf.common.tls.TlsFiles;
 import org.qkdnf.controller.api.KeyManagementAdminService;
@@ -22,7 +23,6 @@ import org.qkdnf.controller.keyservice.KeyServiceManager;
 import org.qkdnf.kms.KmsAgent;
 import org.qkdnf.kms.KmsAgentConfig;
 import org.qkdnf.kms.api.PoolLevels;
-import org.qkdnf.kms.kq.LinkLanes;
 import org.qkdnf.kms.relay.LinkRelayCounters;
 import org.qkdnf.kms.relay.RelayNeighbor;
 import org.qkdnf.pki.DevCertificateAuthority;
@@ -352,7 +352,7 @@ final class KeyManagementRuntime implements KeyManagementView, AutoCloseable {
                 for (String owner : List.of(l.a(), l.b())) {
                     try {
                         PoolLevels lv = kms.get(node).pools().levels(
-                                LinkLanes.poolId(linkId, ScenarioIds.nodeId(pid, owner)));
+                                LaneIds.of(linkId, ScenarioIds.nodeId(pid, owner)));
                         available += lv.availableBits();
                         consumed += lv.consumedBits() + lv.discardedBits();
                     } catch (RuntimeException e) {
