@@ -2,6 +2,7 @@ package org.qkdnf.bench.etsi014;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -20,6 +21,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -293,10 +295,15 @@ final class Etsi014LoadDriver {
         return ch;
     }
 
+    /** An operation of {@code lane} due at {@code nanos} (nanoTime). */
+    private record Due(Lane lane, long nanos) {
+    }
+
     /**
-     * Makes operations due at {@code rate} per second, round-robin over the lanes, each due time
-     * handed to its lane's event loop. Parking is coarse (tens of microseconds), so each wake-up
-     * hands out every operation due by then, with its own due time: a late wake-up delays the
+     * Makes operations due at {@code rate} per second, round-robin over the lanes. Parking is coarse
+     * (tens of microseconds), so each wake-up hands out every operation due by then, with its own
+     * due time, in one task per event loop (a task per operation would wake the loops' selectors
+     * tens of thousands of times a second, CPU the servers then lack): a late wake-up delays the
      * send, and the measured latency includes that delay, as it would an application's.
      *
      * <p>Threads: its own thread; it touches the lanes only through their event loops.
@@ -316,16 +323,21 @@ final class Etsi014LoadDriver {
         public void run() {
             long start = System.nanoTime();
             long k = 0;
+            Map<EventLoop, List<Due>> batches = new IdentityHashMap<>();
             while (!stopping) {
                 long now = System.nanoTime();
                 long due = start + (long) (k * intervalNanos);
                 while (due <= now) {
                     Lane lane = lanes.get((int) (k % lanes.size()));
-                    long d = due;
-                    lane.enc.eventLoop().execute(() -> lane.due(d));
+                    batches.computeIfAbsent(lane.enc.eventLoop(), l -> new ArrayList<>()).add(new Due(lane, due));
                     k++;
                     due = start + (long) (k * intervalNanos);
                 }
+                for (Map.Entry<EventLoop, List<Due>> b : batches.entrySet()) {
+                    List<Due> ops = b.getValue();
+                    b.getKey().execute(() -> ops.forEach(op -> op.lane().due(op.nanos())));
+                }
+                batches.clear();
                 java.util.concurrent.locks.LockSupport.parkNanos(due - now);
             }
         }
