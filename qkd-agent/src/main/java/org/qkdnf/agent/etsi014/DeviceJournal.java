@@ -61,6 +61,12 @@ final class DeviceJournal implements AutoCloseable {
         this.file = file;
         this.mv = mv;
         this.cipher = cipher;
+        // MVStore keeps a chunk with no live data for its retention time (45 s by default) before
+        // reusing its space, so the file would hold 45 s of the device's key on top of the few
+        // unacknowledged blocks. 0 is safe here: every commit is synced before the next one is
+        // written (sync()), so a reused chunk's last readers are on the device already, and every
+        // map is read under the DeviceLink lock that changes it, so no reader walks an old version.
+        mv.setRetentionTime(0);
         this.meta = mv.openMap("meta");
         this.blocks = mv.openMap("blocks");
         this.ids = mv.openMap("ids");
