@@ -3,7 +3,6 @@ package org.qkdnf.controller.keyservice;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,14 +49,11 @@ final class PlanningGraph {
     private String[] linkKey = NONE;
     /** Null until the first request. */
     private PathGraph structure;
-    /** Distinct link ids of {@link #structure}. */
-    private String[] links = NONE;
-    /** Lane ids of {@link #structure}'s edges: one per direction of each link. */
-    private String[] lanes = NONE;
-    /** Per lane, its link's index in {@link #links}. */
-    private int[] laneLink = new int[0];
-    /** Per edge of {@link #structure}, its lane's index in {@link #lanes}. */
-    private int[] edgeLane = new int[0];
+    /**
+     * Per edge of {@link #structure}, its lane: the edge from node n over link l is n's lane of l,
+     * and a link's two edges are its two lanes, so edges and lanes correspond one to one.
+     */
+    private String[] edgeLanes = NONE;
     /** Set by {@link #topologyChanged}; cleared before the topology is read, so no change is missed. */
     private volatile boolean stale = true;
 
@@ -73,18 +69,18 @@ final class PlanningGraph {
      */
     PathGraph graph(Set<String> excludedLinks, Map<String, Long> alsoFree) {
         refresh();
-        long[] free = admission.freeBps(lanes);
-        double[] rate = new double[edgeLane.length];
-        double[] pool = new double[edgeLane.length];
-        for (int e = 0; e < edgeLane.length; e++) {
-            int lane = edgeLane[e];
-            long f = excludedLinks.contains(links[laneLink[lane]]) ? 0 : free[lane] + alsoFree.getOrDefault(lanes[lane], 0L);
+        long[] free = admission.freeBps(edgeLanes);
+        Map<String, Long> stored = pools.bitsByLane();
+        double[] rate = new double[edgeLanes.length];
+        double[] pool = new double[edgeLanes.length];
+        for (int e = 0; e < edgeLanes.length; e++) {
+            long f = excludedLinks.contains(structure.linkId(e)) ? 0 : free[e] + alsoFree.getOrDefault(edgeLanes[e], 0L);
             if (f > 0) {
                 rate[e] = f;
                 // Pool term of the cost (CostFunction): key already stored in the lane absorbs
                 // bursts and short outages, so among equally short routes the fuller lanes win;
                 // the term is at most half a hop, so it never buys a longer route.
-                pool[e] = pools.bits(lanes[lane]);
+                pool[e] = stored.getOrDefault(edgeLanes[e], 0L);
             }
         }
         return structure.withEdgeAttributes(rate, pool);
@@ -126,28 +122,12 @@ final class PlanningGraph {
             b.addLink(lka[k], lka[k + 1], lka[k + 2], 0, 0, 0, 0);
         }
         PathGraph g = b.build();
-        Map<String, Integer> linkIndex = new HashMap<>();
-        Map<String, Integer> laneIndex = new HashMap<>();
-        List<String> linkIds = new ArrayList<>();
-        List<String> laneIds = new ArrayList<>();
-        List<Integer> laneLinks = new ArrayList<>();
-        int[] el = new int[g.edgeCount()];
+        String[] el = new String[g.edgeCount()];
         for (int e = 0; e < el.length; e++) {
-            int link = linkIndex.computeIfAbsent(g.linkId(e), id -> {
-                linkIds.add(id);
-                return linkIds.size() - 1;
-            });
-            el[e] = laneIndex.computeIfAbsent(LaneIds.of(g.linkId(e), g.nodeId(g.from(e))), id -> {
-                laneIds.add(id);
-                laneLinks.add(link);
-                return laneIds.size() - 1;
-            });
+            el[e] = LaneIds.of(g.linkId(e), g.nodeId(g.from(e)));
         }
         structure = g;
-        links = linkIds.toArray(NONE);
-        lanes = laneIds.toArray(NONE);
-        laneLink = laneLinks.stream().mapToInt(Integer::intValue).toArray();
-        edgeLane = el;
+        edgeLanes = el;
         nodeKey = nk;
         linkKey = lka;
     }

@@ -1,5 +1,6 @@
 package org.qkdnf.controller.keyservice;
 
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -35,8 +36,11 @@ final class PoolLevels {
         this.nowMs = nowMs;
     }
 
-    /** Available key bits in lane {@code laneId} as last reported; 0 when unknown. */
-    long bits(String laneId) {
+    /**
+     * Available key bits per lane id as last reported (a lane not in it: 0), rebuilt when older
+     * than {@value #REFRESH_MS} ms; read once per planning graph, not per edge.
+     */
+    Map<String, Long> bitsByLane() {
         long now = nowMs.getAsLong();
         if (bitsByLane == null || now - builtAtMs >= REFRESH_MS || now < builtAtMs) {
             Map<String, Long> m = new HashMap<>();
@@ -46,10 +50,10 @@ final class PoolLevels {
                 atA.forEach((owner, bits) -> m.put(LaneIds.of(l.getQkdlId(), owner),
                         Math.min(bits, atB.getOrDefault(owner, 0L))));
             }
-            bitsByLane = m;
+            bitsByLane = Collections.unmodifiableMap(m);
             builtAtMs = now;
         }
-        return bitsByLane.getOrDefault(laneId, 0L);
+        return bitsByLane;
     }
 
     private static Map<String, Long> byOwner(Iterable<PoolLevel> levels) {
