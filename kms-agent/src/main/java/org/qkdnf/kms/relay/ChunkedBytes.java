@@ -113,15 +113,6 @@ final class ChunkedBytes {
         return out;
     }
 
-    /** A copy in one array, for tests. */
-    byte[] toByteArray() {
-        byte[] out = new byte[length];
-        for (int i = 0; i < chunks.length; i++) {
-            System.arraycopy(chunks[i], 0, out, i * CHUNK_BYTES, chunks[i].length);
-        }
-        return out;
-    }
-
     /** Collects the whole arrays a ByteString shares, in order; {@code whole} false for anything else. */
     private static final class Leaves extends ByteOutput {
         final byte[][] arrays;

@@ -54,6 +54,6 @@ class ChunkedBytesTest {
         ByteString parsed = new InboundHopMarshaller().parse(new java.io.ByteArrayInputStream(wire)).getCiphertext();
         ChunkedBytes shared = ChunkedBytes.sharing(parsed);
         assertThat(shared).isNotNull();
-        assertThat(shared.toByteArray()).isEqualTo(ct);
+        assertThat(shared.asByteString().toByteArray()).isEqualTo(ct);
     }
 }

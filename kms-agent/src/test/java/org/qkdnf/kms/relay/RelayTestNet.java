@@ -66,7 +66,9 @@ final class RelayTestNet implements AutoCloseable {
      */
     RelayTestNet(Path dir, int count, int blocks, int reverseBlocks, int blockBytes, BuilderHook configure,
                  java.util.function.IntFunction<String> certificateIds) throws IOException {
-        SecureRandom random = new SecureRandom();
+        // Test key, not secret: a fast generator, so a benchmark's gigabytes of lane key do not
+        // take minutes of SecureRandom.
+        java.util.SplittableRandom random = new java.util.SplittableRandom(new SecureRandom().nextLong());
         for (int i = 0; i < count; i++) {
             String id = "kme-" + (char) ('a' + i);
             ids.add(id);
@@ -80,20 +82,24 @@ final class RelayTestNet implements AutoCloseable {
             String link = link(i);
             for (String owner : List.of(ids.get(i), ids.get(i + 1))) {
                 String lane = LaneIds.of(link, owner);
-                List<PoolBlock> lanes = new ArrayList<>();
                 int n = owner.equals(ids.get(i)) ? blocks : reverseBlocks;
-                for (int b = 0; b < n; b++) {
-                    byte[] key = new byte[blockBytes];
-                    random.nextBytes(key);
-                    lanes.add(new PoolBlock(UUID.randomUUID(), b, key));
-                }
-                // in batches of about 64 MiB: one append of a whole benchmark lane needs a commit buffer of its size
-                int batch = Math.max(1, (64 << 20) / blockBytes);
-                for (KeyPoolStore s : List.of(stores.get(i), stores.get(i + 1))) {
+                List<KeyPoolStore> ends = List.of(stores.get(i), stores.get(i + 1));
+                for (KeyPoolStore s : ends) {
                     // twice its key, so the lane is not trimmed (RelayNode.Builder#laneTrim) under a test
                     s.definePool(lane, 2L * n * blockBytes * 8);
-                    for (int from = 0; from < n; from += batch) {
-                        s.append(lane, lanes.subList(from, Math.min(n, from + batch)));
+                }
+                // in batches of about 64 MiB, made as they are appended: a benchmark's whole lane
+                // (gigabytes) neither sits in the heap nor goes into one commit buffer
+                int batch = Math.max(1, (64 << 20) / blockBytes);
+                for (int from = 0; from < n; from += batch) {
+                    List<PoolBlock> blocksNow = new ArrayList<>();
+                    for (int b = from; b < Math.min(n, from + batch); b++) {
+                        byte[] key = new byte[blockBytes];
+                        random.nextBytes(key);
+                        blocksNow.add(new PoolBlock(UUID.randomUUID(), b, key));
+                    }
+                    for (KeyPoolStore s : ends) {
+                        s.append(lane, blocksNow);
                     }
                 }
             }
