@@ -8,6 +8,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import org.h2.mvstore.MVStore;
 import org.h2.mvstore.MVStoreException;
+import org.h2.mvstore.RandomAccessStore;
 import org.qkdnf.kms.api.KeyPoolException;
 import org.qkdnf.kms.api.KeyPoolException.Reason;
 
@@ -54,6 +55,10 @@ final class GroupCommit {
      * chunks lie, and a kill during it reopens with the content it had ({@code CompactAtOpenCrashTest}).
      */
     static final int COMPACT_AT_OPEN_MILLIS = 2000;
+    /** Chunks are moved only while the file is at most this full: MVStore's own threshold for it. */
+    private static final int MOVE_BELOW_FILL_PERCENT = 90;
+    /** Bytes of chunks one move step rewrites: what MVStore's compactFile moves per step. */
+    private static final long MOVE_STEP_BYTES = 16L << 20;
 
     private final MVStore mv;
     private final ReentrantLock applyLock = new ReentrantLock();
@@ -76,8 +81,42 @@ final class GroupCommit {
             throw new IllegalArgumentException("mv: automatic commits must be disabled");
         }
         this.mv = mv;
+        long deadline = System.nanoTime() + COMPACT_AT_OPEN_MILLIS * 1_000_000L;
         mv.compactFile(COMPACT_AT_OPEN_MILLIS);  // see COMPACT_AT_OPEN_MILLIS; nothing else uses mv yet
         mv.setRetentionTime(RETENTION_MILLIS);  // after: compactFile leaves it at 0, and that must not be what sets it
+        cutBehindLiveChunks(deadline);
+    }
+
+    /**
+     * Moves live chunks from the end of the file into free space at its front and cuts the file,
+     * 16 MiB per step, until a step frees nothing or the open's compaction time is up.
+     * {@link MVStore#compactFile} does this only after it has rewritten some chunk. A kill between
+     * its rewrite and its move leaves every live page in full chunks behind the dead space, and
+     * compactFile then moved nothing and kept the file at its grown size on every later open
+     * ({@code CompactAtOpenCrashTest}). MVStore frees a dead chunk only {@code versionsToKeep}
+     * commits after it died, and a fresh open has made one or two: so none are kept while this
+     * runs, which is safe because nothing reads the store yet.
+     */
+    private void cutBehindLiveChunks(long deadline) {
+        if (!(mv.getFileStore() instanceof RandomAccessStore)) {
+            return;
+        }
+        RandomAccessStore file = (RandomAccessStore) mv.getFileStore();
+        int versionsToKeep = mv.getVersionsToKeep();
+        mv.setVersionsToKeep(0);
+        try {
+            long size = file.size();
+            while (System.nanoTime() - deadline < 0) {
+                file.compactMoveChunks(MOVE_BELOW_FILL_PERCENT, MOVE_STEP_BYTES, mv);
+                long now = file.size();
+                if (now >= size) {
+                    return;
+                }
+                size = now;
+            }
+        } finally {
+            mv.setVersionsToKeep(versionsToKeep);
+        }
     }
 
     /**

@@ -65,6 +65,42 @@ class CompactAtOpenCrashTest {
     }
 
     /**
+     * What a kill can leave between the two steps of a compaction: the live pages already rewritten
+     * into fresh, full chunks at the end of the file, the file not yet cut. MVStore's compactFile
+     * then finds nothing to rewrite and, so, moves nothing either; the open must still cut it.
+     */
+    @Test
+    void aFileRewrittenButNotCutByAKilledCompactionIsCutAtTheNextOpen() throws Exception {
+        Path keyFile = dir.resolve("store.key");
+        KeyFile.create(keyFile);
+        Path file = dir.resolve("rewritten.mv.db");
+        TestStreams stream = new TestStreams(LINK, BLOCK);
+        PoolLevels before;
+        try (MvStoreKeyPoolStore store = MvStoreKeyPoolStore.open(file, keyFile)) {
+            store.definePool(LINK, 1L << 30);
+            store.append(LINK, stream.blocks(0, 64));
+            store.reserve(LINK, 1000 * 8).erase();
+            before = store.levels(LINK);
+        }
+        grow(file, keyFile);
+        SealedStoreFile.Opened opened = SealedStoreFile.open(file, KeyFile.read(keyFile), "test store");
+        MVStore mv = opened.mv();
+        while (mv.compact(100, Integer.MAX_VALUE)) {
+            mv.sync();  // every live page into new chunks behind the dead space; no chunk moved yet
+        }
+        mv.sync();
+        mv.closeImmediately();
+        long rewrittenBytes = Files.size(file);
+        assertThat(rewrittenBytes).isGreaterThan(FILLER_MIB << 20);
+
+        try (MvStoreKeyPoolStore reopened = MvStoreKeyPoolStore.open(file, keyFile)) {
+            assertThat(reopened.fileBytes()).isLessThan(rewrittenBytes / 8);
+            assertThat(reopened.levels(LINK)).isEqualTo(before);
+            assertThat(reopened.reserve(LINK, 4096 * 8).key()).isEqualTo(stream.bytes(1000, 4096));
+        }
+    }
+
+    /**
      * Makes the file the way the old retention time left them: a lot of dead space (a map written
      * and removed) and then a live page written after it, so the file cannot simply be cut.
      */
