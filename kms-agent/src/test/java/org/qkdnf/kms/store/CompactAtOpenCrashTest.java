@@ -27,6 +27,7 @@ class CompactAtOpenCrashTest {
     private static final String LINK = "link-1";
     private static final int BLOCK = 4096;
     private static final int FILLER_MIB = 48;
+    private static final TestStreams STREAM = new TestStreams(LINK, BLOCK);
 
     @TempDir
     Path dir;
@@ -34,17 +35,8 @@ class CompactAtOpenCrashTest {
     @Test
     void aGrownFileShrinksAtOpenAndAKillDuringItLosesNothing() throws Exception {
         Path keyFile = dir.resolve("store.key");
-        KeyFile.create(keyFile);
         Path grown = dir.resolve("grown.mv.db");
-        TestStreams stream = new TestStreams(LINK, BLOCK);
-        PoolLevels before;
-        try (MvStoreKeyPoolStore store = MvStoreKeyPoolStore.open(grown, keyFile)) {
-            store.definePool(LINK, 1L << 30);
-            store.append(LINK, stream.blocks(0, 64));
-            store.reserve(LINK, 1000 * 8).erase();
-            before = store.levels(LINK);
-        }
-        grow(grown, keyFile);
+        PoolLevels before = grownStore(grown, keyFile);
         long grownBytes = Files.size(grown);
         assertThat(grownBytes).isGreaterThan(FILLER_MIB << 20);
 
@@ -58,7 +50,7 @@ class CompactAtOpenCrashTest {
                         .isEqualTo(before);
                 assertThat(reopened.fileBytes()).as("file after the open that finished the compaction")
                         .isLessThan(grownBytes / 8);
-                assertThat(reopened.reserve(LINK, 4096 * 8).key()).isEqualTo(stream.bytes(1000, 4096));
+                assertThat(reopened.reserve(LINK, 4096 * 8).key()).isEqualTo(STREAM.bytes(1000, 4096));
             }
             Files.delete(copy);
         }
@@ -72,17 +64,8 @@ class CompactAtOpenCrashTest {
     @Test
     void aFileRewrittenButNotCutByAKilledCompactionIsCutAtTheNextOpen() throws Exception {
         Path keyFile = dir.resolve("store.key");
-        KeyFile.create(keyFile);
         Path file = dir.resolve("rewritten.mv.db");
-        TestStreams stream = new TestStreams(LINK, BLOCK);
-        PoolLevels before;
-        try (MvStoreKeyPoolStore store = MvStoreKeyPoolStore.open(file, keyFile)) {
-            store.definePool(LINK, 1L << 30);
-            store.append(LINK, stream.blocks(0, 64));
-            store.reserve(LINK, 1000 * 8).erase();
-            before = store.levels(LINK);
-        }
-        grow(file, keyFile);
+        PoolLevels before = grownStore(file, keyFile);
         SealedStoreFile.Opened opened = SealedStoreFile.open(file, KeyFile.read(keyFile), "test store");
         MVStore mv = opened.mv();
         while (mv.compact(100, Integer.MAX_VALUE)) {
@@ -96,8 +79,25 @@ class CompactAtOpenCrashTest {
         try (MvStoreKeyPoolStore reopened = MvStoreKeyPoolStore.open(file, keyFile)) {
             assertThat(reopened.fileBytes()).isLessThan(rewrittenBytes / 8);
             assertThat(reopened.levels(LINK)).isEqualTo(before);
-            assertThat(reopened.reserve(LINK, 4096 * 8).key()).isEqualTo(stream.bytes(1000, 4096));
+            assertThat(reopened.reserve(LINK, 4096 * 8).key()).isEqualTo(STREAM.bytes(1000, 4096));
         }
+    }
+
+    /**
+     * A store holding one pool of 64 blocks with its first 1,000 bytes taken, grown by
+     * {@link #grow}; returns the pool's levels. The key is {@link #STREAM}'s.
+     */
+    private static PoolLevels grownStore(Path file, Path keyFile) throws IOException {
+        KeyFile.create(keyFile);
+        PoolLevels levels;
+        try (MvStoreKeyPoolStore store = MvStoreKeyPoolStore.open(file, keyFile)) {
+            store.definePool(LINK, 1L << 30);
+            store.append(LINK, STREAM.blocks(0, 64));
+            store.reserve(LINK, 1000 * 8).erase();
+            levels = store.levels(LINK);
+        }
+        grow(file, keyFile);
+        return levels;
     }
 
     /**
