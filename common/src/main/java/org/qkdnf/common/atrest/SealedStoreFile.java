@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Mac;
@@ -27,6 +29,8 @@ import org.h2.mvstore.MVStoreException;
  * (HMAC-SHA256 of a random 32-byte salt the file gets at creation): epochs and counters are per
  * file, so two files sealing under one key would repeat nonces, which breaks GCM. With the
  * derivation, stores may share a key file (a key manager's pools and service keys do).
+ *
+ * <p>The file is read through {@link DirectReadFileStore}.
  */
 public final class SealedStoreFile {
 
@@ -91,17 +95,27 @@ public final class SealedStoreFile {
         if (cacheMegabytes < 0) {
             throw new IllegalArgumentException("cacheMegabytes: must be 0 or more, got " + cacheMegabytes);
         }
+        Map<String, Object> fileConfig = new HashMap<>();
+        if (cacheMegabytes > 0) {
+            fileConfig.put("cacheSize", cacheMegabytes);
+            fileConfig.put("cacheConcurrency", CACHE_SEGMENTS);
+        }
+        DirectReadFileStore fileStore = new DirectReadFileStore(fileConfig);
         MVStore mv;
         try {
-            MVStore.Builder builder = new MVStore.Builder()
-                    .fileName(file.toString())
-                    .autoCommitDisabled()      // commits only at the caller's operation boundaries
-                    .autoCommitBufferSize(0);  // also no commit forced from inside a put
-            if (cacheMegabytes > 0) {
-                builder.cacheSize(cacheMegabytes).cacheConcurrency(CACHE_SEGMENTS);
-            }
-            mv = builder.open();
+            fileStore.open(file.toString(), false, null);
         } catch (MVStoreException e) {
+            throw new IOException("cannot open " + what + " " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            mv = new MVStore.Builder()
+                    .adoptFileStore(fileStore)  // closed with the store
+                    .autoCommitDisabled()       // commits only at the caller's operation boundaries
+                    .autoCommitBufferSize(0)    // also no commit forced from inside a put
+                    .open();
+        } catch (MVStoreException e) {
+            // MVStore does not close a file store it failed to start on, and it holds the file's lock
+            fileStore.close();
             throw new IOException("cannot open " + what + " " + file + ": " + e.getMessage(), e);
         }
         try {
