@@ -34,17 +34,23 @@ import org.h2.mvstore.SingleFileStore;
  * POSIX lock on it, so the order matters. Positional reads through the second channel see every
  * write made through the first (one file, one page cache).
  *
- * <p>Threads: any thread may read; each uses its own buffer ({@link #buffers}). {@link #reads} is
+ * <p>Threads: any thread may read; each uses its own buffer ({@link #BUFFERS}). {@link #reads} is
  * set once by {@link #open} before MVStore uses the store.
  */
 final class DirectReadFileStore extends SingleFileStore {
 
     /** Largest read served from a thread's reused buffer: a few of a key pool's blocks. */
     static final int MAX_REUSED_BYTES = 16 << 20;
-    /** Buffers grow in steps of this, so that slightly larger pages do not reallocate each time. */
-    private static final int GROWTH_BYTES = 1 << 20;
+    /** Buffer sizes are multiples of this. */
+    private static final int SIZE_STEP_BYTES = 64 << 10;
 
-    private final ThreadLocal<ByteBuffer> buffers = new ThreadLocal<>();
+    /**
+     * One buffer per thread for all stores: a thread is done with one store's read before it reads
+     * from any store again, and so a thread holds one buffer, as large as the largest page it read
+     * (the JDK's cache of temporary direct buffers, which these reads no longer use, does the same).
+     */
+    private static final ThreadLocal<ByteBuffer> BUFFERS = new ThreadLocal<>();
+
     private FileChannel reads;
 
     /** @param config MVStore's file store settings ({@code cacheSize}, {@code cacheConcurrency}, ...) */
@@ -82,12 +88,13 @@ final class DirectReadFileStore extends SingleFileStore {
     }
 
     /** This thread's buffer, at least {@code len} bytes, positioned at 0 with limit {@code len}. */
-    private ByteBuffer buffer(int len) {
-        ByteBuffer b = buffers.get();
+    private static ByteBuffer buffer(int len) {
+        ByteBuffer b = BUFFERS.get();
         if (b == null || b.capacity() < len) {
-            int capacity = (int) Math.min(MAX_REUSED_BYTES, ((long) len + GROWTH_BYTES - 1) / GROWTH_BYTES * GROWTH_BYTES);
-            b = ByteBuffer.allocateDirect(capacity);
-            buffers.set(b);
+            // an eighth more, so that pages a little larger than this one do not reallocate
+            long wanted = (len + (long) len / 8 + SIZE_STEP_BYTES - 1) / SIZE_STEP_BYTES * SIZE_STEP_BYTES;
+            b = ByteBuffer.allocateDirect((int) Math.min(MAX_REUSED_BYTES, wanted));
+            BUFFERS.set(b);
         }
         b.clear().limit(len);
         return b;

@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The store file's reads into per-thread buffers: every value reads back byte for byte when many
- * threads read pages at once, after chunks were moved, and the file stays locked against other
- * processes while it is open.
+ * The store files' reads into per-thread buffers: every value reads back byte for byte when many
+ * threads read pages of two stores at once and after chunks were moved, and a file stays locked
+ * against other processes while it is open.
  */
 class DirectReadFileStoreTest {
 
@@ -40,35 +40,41 @@ class DirectReadFileStoreTest {
     }
 
     @Test
-    void pagesReadByManyThreadsAtOnceHoldExactlyWhatWasWritten() throws Exception {
-        Path file = dir.resolve("a.mv.db");
-        writeValues(file);
-        // a 1 MB cache holds none of these pages: every get below reads the file
-        SealedStoreFile.Opened opened = SealedStoreFile.open(file, KeyFile.read(keyFile), "test store", 1);
+    void pagesReadByManyThreadsFromTwoStoresAtOnceHoldExactlyWhatWasWritten() throws Exception {
+        Path fileA = dir.resolve("a.mv.db");
+        Path fileB = dir.resolve("a2.mv.db");
+        writeValues(fileA, 0);
+        writeValues(fileB, 1);
+        // a 1 MB cache holds none of the large pages: their gets below read the file
+        SealedStoreFile.Opened a = SealedStoreFile.open(fileA, KeyFile.read(keyFile), "test store", 1);
+        SealedStoreFile.Opened b = SealedStoreFile.open(fileB, KeyFile.read(keyFile), "test store", 1);
         ExecutorService readers = Executors.newFixedThreadPool(4);
         try {
-            assertThat(opened.mv().getFileStore()).isInstanceOf(DirectReadFileStore.class);
-            MVMap<Long, byte[]> map = opened.mv().openMap("values");
-            long readsBefore = opened.mv().getFileStore().getReadCount();
+            assertThat(a.mv().getFileStore()).isInstanceOf(DirectReadFileStore.class);
+            List<MVMap<Long, byte[]>> maps = List.of(a.mv().openMap("values"), b.mv().openMap("values"));
+            long readsBefore = a.mv().getFileStore().getReadCount() + b.mv().getFileStore().getReadCount();
             List<Future<Integer>> checked = new ArrayList<>();
             for (int t = 0; t < 4; t++) {
                 int seed = t;
-                checked.add(readers.submit(() -> readRandomly(map, seed, 60)));
+                // each thread's buffer serves both stores, alternately
+                checked.add(readers.submit(() -> readRandomly(maps, seed, 60)));
             }
             for (Future<Integer> f : checked) {
                 assertThat(f.get(60, TimeUnit.SECONDS)).isEqualTo(60);
             }
-            assertThat(opened.mv().getFileStore().getReadCount() - readsBefore).as("pages read from the file").isPositive();
+            assertThat(a.mv().getFileStore().getReadCount() + b.mv().getFileStore().getReadCount() - readsBefore)
+                    .as("pages read from the files").isPositive();
         } finally {
             readers.shutdownNow();
-            opened.mv().close();
+            a.mv().close();
+            b.mv().close();
         }
     }
 
     @Test
     void valuesReadBackAfterTheirChunksWereMoved() throws Exception {
         Path file = dir.resolve("b.mv.db");
-        writeValues(file);
+        writeValues(file, 0);
         SealedStoreFile.Opened opened = SealedStoreFile.open(file, KeyFile.read(keyFile), "test store", 1);
         try {
             MVStore mv = opened.mv();
@@ -95,7 +101,7 @@ class DirectReadFileStoreTest {
             MVMap<Long, byte[]> map = again.mv().openMap("values");
             assertThat(map.size()).isEqualTo(VALUES - VALUES / 2);
             for (long i = VALUES / 2; i < VALUES; i++) {
-                assertThat(map.get(i)).as("value %d", i).isEqualTo(value(i));
+                assertThat(map.get(i)).as("value %d", i).isEqualTo(value(0, i));
             }
         } finally {
             again.mv().close();
@@ -105,7 +111,7 @@ class DirectReadFileStoreTest {
     @Test
     void anotherProcessCannotOpenTheFileUntilItIsClosed() throws Exception {
         Path file = dir.resolve("c.mv.db");
-        writeValues(file);
+        writeValues(file, 0);
         SealedStoreFile.Opened opened = SealedStoreFile.open(file, KeyFile.read(keyFile), "test store", 1);
         try {
             opened.mv().<Long, byte[]>openMap("values").get(3L);  // the read channel is in use
@@ -140,12 +146,12 @@ class DirectReadFileStoreTest {
         }
     }
 
-    private void writeValues(Path file) throws IOException {
+    private void writeValues(Path file, int store) throws IOException {
         SealedStoreFile.Opened opened = SealedStoreFile.open(file, KeyFile.read(keyFile), "test store", 32);
         try {
             MVMap<Long, byte[]> map = opened.mv().openMap("values");
             for (long i = 0; i < VALUES; i++) {
-                map.put(i, value(i));
+                map.put(i, value(store, i));
                 opened.mv().commit();  // a chunk each
             }
         } finally {
@@ -154,22 +160,23 @@ class DirectReadFileStoreTest {
     }
 
     /** Reads {@code count} values chosen at random and returns how many held what was written. */
-    private static int readRandomly(MVMap<Long, byte[]> map, int seed, int count) {
+    private static int readRandomly(List<MVMap<Long, byte[]>> maps, int seed, int count) {
         SplittableRandom random = new SplittableRandom(seed);
         int right = 0;
         for (int n = 0; n < count; n++) {
+            int store = random.nextInt(maps.size());
             long i = random.nextInt(VALUES);
-            if (java.util.Arrays.equals(map.get(i), value(i))) {
+            if (java.util.Arrays.equals(maps.get(store).get(i), value(store, i))) {
                 right++;
             }
         }
         return right;
     }
 
-    /** Value {@code i}: every third a few bytes (pages of several values), the others 3 MiB. */
-    private static byte[] value(long i) {
+    /** Value {@code i} of a store: every third a few bytes (pages of several values), the others 3 MiB. */
+    private static byte[] value(int store, long i) {
         byte[] v = new byte[i % 3 == 0 ? 100 + (int) i : LARGE_BYTES + (int) i];
-        new SplittableRandom(i).nextBytes(v);
+        new SplittableRandom(store * 1_000_003L + i).nextBytes(v);
         return v;
     }
 }
