@@ -96,6 +96,14 @@ class KeyDeliveryTest {
                         + k.get("key_ID").asText()).body()).get("keys").get(0);
                 assertThat(d.get("key").asText()).isEqualTo(k.get("key").asText());
             }
+            // The refill tops the buffer up again: stored_key_count stays within max_key_count all along.
+            long refilled = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            while (System.nanoTime() < refilled) {
+                JsonNode status = JSON.readTree(get(alice, source + "sae-bob/status").body());
+                assertThat(status.get("stored_key_count").asLong()).as(status.toString())
+                        .isLessThanOrEqualTo(status.get("max_key_count").asLong());
+                Thread.sleep(50);
+            }
             assertThat(chain.kms[0].services().counters().bitsRelayed()).isPositive();
             assertThat(chain.kms[3].services().counters().keysDeliveredToSlave()).isEqualTo(60);
             for (int i = 0; i < keys.size(); i++) {

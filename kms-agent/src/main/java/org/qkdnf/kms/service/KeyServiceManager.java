@@ -210,8 +210,19 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
                 ? keys.availableBits(d.serviceId()) / KEY_SIZE_BITS + prepared.readyKeys(d.serviceId())
                 : keys.assignedKeyCount(d.masterSaeId(), d.slaveSaeId());
         return new KeySupplyStatus(kmeIdOf(d.sourceQkdnId()), kmeIdOf(d.destinationQkdnId()), d.masterSaeId(),
-                d.slaveSaeId(), KEY_SIZE_BITS, stored, Math.max(1, d.bufferBits() / KEY_SIZE_BITS),
-                MAX_KEYS_PER_REQUEST, MAX_KEY_SIZE_BITS, MIN_KEY_SIZE_BITS, 0);
+                d.slaveSaeId(), KEY_SIZE_BITS, stored, maxStoredKeys(d), MAX_KEYS_PER_REQUEST, MAX_KEY_SIZE_BITS,
+                MIN_KEY_SIZE_BITS, 0);
+    }
+
+    /**
+     * The most keys the source can hold for a service, its status's {@code max_key_count}. The
+     * refill relays another chunk while the buffer, the ready run and the chunks in flight hold
+     * less than {@code buffer_bits}, so the relayed key can reach {@code buffer_bits} plus one
+     * chunk; and batches being prepared (carved, not yet in the ready run) are not counted while in
+     * preparation, so the ready run can still grow by up to its target after that.
+     */
+    long maxStoredKeys(KeyServiceDefinition d) {
+        return (d.bufferBits() + chunkBytes(d) * 8L) / KEY_SIZE_BITS + prepared.capacity(d);
     }
 
     @Override

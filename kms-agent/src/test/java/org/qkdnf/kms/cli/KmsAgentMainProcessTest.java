@@ -87,7 +87,9 @@ class KmsAgentMainProcessTest {
         assertThat(s.get("slave_SAE_ID").asText()).isEqualTo("sae-bob");
         assertThat(s.get("key_size").asInt()).isEqualTo(256);
         assertThat(s.get("stored_key_count").asLong()).isZero();   // no QKD link feeds these pools
-        assertThat(s.get("max_key_count").asLong()).isEqualTo((1L << 20) / 256);
+        // buffer_bits 2^20: the buffer (4,096 keys) and one 8 KiB relay chunk (256), and a ready run
+        // of up to half the buffer (2,048) prepared on top of it
+        assertThat(s.get("max_key_count").asLong()).isEqualTo((1L << 20) / 256 + 256 + 2048);
 
         HttpResponse<String> refused = get(carol, status);
         assertThat(refused.statusCode()).as(refused.body()).isEqualTo(401);
