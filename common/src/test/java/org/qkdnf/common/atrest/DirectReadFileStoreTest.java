@@ -41,13 +41,8 @@ class DirectReadFileStoreTest {
 
     @Test
     void pagesReadByManyThreadsFromTwoStoresAtOnceHoldExactlyWhatWasWritten() throws Exception {
-        Path fileA = dir.resolve("a.mv.db");
-        Path fileB = dir.resolve("a2.mv.db");
-        writeValues(fileA, 0);
-        writeValues(fileB, 1);
-        // a 1 MB cache holds none of the large pages: their gets below read the file
-        SealedStoreFile.Opened a = SealedStoreFile.open(fileA, KeyFile.read(keyFile), "test store", 1);
-        SealedStoreFile.Opened b = SealedStoreFile.open(fileB, KeyFile.read(keyFile), "test store", 1);
+        SealedStoreFile.Opened a = openUncached(written("a.mv.db", 0));
+        SealedStoreFile.Opened b = openUncached(written("a2.mv.db", 1));
         ExecutorService readers = Executors.newFixedThreadPool(4);
         try {
             assertThat(a.mv().getFileStore()).isInstanceOf(DirectReadFileStore.class);
@@ -73,9 +68,8 @@ class DirectReadFileStoreTest {
 
     @Test
     void valuesReadBackAfterTheirChunksWereMoved() throws Exception {
-        Path file = dir.resolve("b.mv.db");
-        writeValues(file, 0);
-        SealedStoreFile.Opened opened = SealedStoreFile.open(file, KeyFile.read(keyFile), "test store", 1);
+        Path file = written("b.mv.db", 0);
+        SealedStoreFile.Opened opened = openUncached(file);
         try {
             MVStore mv = opened.mv();
             MVMap<Long, byte[]> map = mv.openMap("values");
@@ -96,7 +90,7 @@ class DirectReadFileStoreTest {
         } finally {
             opened.mv().close();
         }
-        SealedStoreFile.Opened again = SealedStoreFile.open(file, KeyFile.read(keyFile), "test store", 1);
+        SealedStoreFile.Opened again = openUncached(file);
         try {
             MVMap<Long, byte[]> map = again.mv().openMap("values");
             assertThat(map.size()).isEqualTo(VALUES - VALUES / 2);
@@ -110,9 +104,8 @@ class DirectReadFileStoreTest {
 
     @Test
     void anotherProcessCannotOpenTheFileUntilItIsClosed() throws Exception {
-        Path file = dir.resolve("c.mv.db");
-        writeValues(file, 0);
-        SealedStoreFile.Opened opened = SealedStoreFile.open(file, KeyFile.read(keyFile), "test store", 1);
+        Path file = written("c.mv.db", 0);
+        SealedStoreFile.Opened opened = openUncached(file);
         try {
             opened.mv().<Long, byte[]>openMap("values").get(3L);  // the read channel is in use
             assertThat(openInAnotherProcess(file)).contains("locked");
@@ -146,17 +139,25 @@ class DirectReadFileStoreTest {
         }
     }
 
-    private void writeValues(Path file, int store) throws IOException {
+    /** Opens {@code file} with a 1 MB cache, which holds none of the large pages: their gets read the file. */
+    private SealedStoreFile.Opened openUncached(Path file) throws IOException {
+        return SealedStoreFile.open(file, KeyFile.read(keyFile), "test store", 1);
+    }
+
+    /** A new store file {@code name} holding the values of store {@code store}, one chunk each. */
+    private Path written(String name, int store) throws IOException {
+        Path file = dir.resolve(name);
         SealedStoreFile.Opened opened = SealedStoreFile.open(file, KeyFile.read(keyFile), "test store", 32);
         try {
             MVMap<Long, byte[]> map = opened.mv().openMap("values");
             for (long i = 0; i < VALUES; i++) {
                 map.put(i, value(store, i));
-                opened.mv().commit();  // a chunk each
+                opened.mv().commit();
             }
         } finally {
             opened.mv().close();
         }
+        return file;
     }
 
     /** Reads {@code count} values chosen at random and returns how many held what was written. */
