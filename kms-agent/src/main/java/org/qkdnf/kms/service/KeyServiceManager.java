@@ -221,7 +221,7 @@ public final class KeyServiceManager implements KeyDeliveryService, RelayedKeySi
      * chunk; and batches being prepared (carved, not yet in the ready run) are not counted while in
      * preparation, so the ready run can still grow by up to its target after that.
      */
-    long maxStoredKeys(KeyServiceDefinition d) {
+    private long maxStoredKeys(KeyServiceDefinition d) {
         return (d.bufferBits() + chunkBytes(d) * 8L) / KEY_SIZE_BITS + prepared.capacity(d);
     }
 
