@@ -95,29 +95,7 @@ public final class SealedStoreFile {
         if (cacheMegabytes < 0) {
             throw new IllegalArgumentException("cacheMegabytes: must be 0 or more, got " + cacheMegabytes);
         }
-        Map<String, Object> fileConfig = new HashMap<>();
-        if (cacheMegabytes > 0) {
-            fileConfig.put("cacheSize", cacheMegabytes);
-            fileConfig.put("cacheConcurrency", CACHE_SEGMENTS);
-        }
-        DirectReadFileStore fileStore = new DirectReadFileStore(fileConfig);
-        MVStore mv;
-        try {
-            fileStore.open(file.toString(), false, null);
-        } catch (MVStoreException e) {
-            throw new IOException("cannot open " + what + " " + file + ": " + e.getMessage(), e);
-        }
-        try {
-            mv = new MVStore.Builder()
-                    .adoptFileStore(fileStore)  // closed with the store
-                    .autoCommitDisabled()       // commits only at the caller's operation boundaries
-                    .autoCommitBufferSize(0)    // also no commit forced from inside a put
-                    .open();
-        } catch (MVStoreException e) {
-            // MVStore does not close a file store it failed to start on, and it holds the file's lock
-            fileStore.close();
-            throw new IOException("cannot open " + what + " " + file + ": " + e.getMessage(), e);
-        }
+        MVStore mv = openFile(file, what, cacheMegabytes);
         try {
             key = fileKey(mv, key);
             int epoch = startEpoch(mv, key, file, what);
@@ -134,6 +112,36 @@ public final class SealedStoreFile {
             throw e instanceof IOException ? (IOException) e
                     : new IOException(what + " " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The MVStore on {@code file}, read through a {@link DirectReadFileStore}, automatic commits off. */
+    private static MVStore openFile(Path file, String what, int cacheMegabytes) throws IOException {
+        Map<String, Object> fileConfig = new HashMap<>();
+        if (cacheMegabytes > 0) {
+            fileConfig.put("cacheSize", cacheMegabytes);
+            fileConfig.put("cacheConcurrency", CACHE_SEGMENTS);
+        }
+        DirectReadFileStore fileStore = new DirectReadFileStore(fileConfig);
+        try {
+            fileStore.open(file.toString(), false, null);
+        } catch (MVStoreException e) {
+            throw cannotOpen(file, what, e);
+        }
+        try {
+            return new MVStore.Builder()
+                    .adoptFileStore(fileStore)  // closed with the store
+                    .autoCommitDisabled()       // commits only at the caller's operation boundaries
+                    .autoCommitBufferSize(0)    // also no commit forced from inside a put
+                    .open();
+        } catch (MVStoreException e) {
+            // MVStore does not close a file store it failed to start on, and it holds the file's lock
+            fileStore.close();
+            throw cannotOpen(file, what, e);
+        }
+    }
+
+    private static IOException cannotOpen(Path file, String what, MVStoreException e) {
+        return new IOException("cannot open " + what + " " + file + ": " + e.getMessage(), e);
     }
 
     /** The key this file seals under, derived from the key file's key and the file's own salt. */
